@@ -1,0 +1,53 @@
+#include "MetricIngestor.h"
+#include "Watermarks.h"
+#include "Monlight/Json.h"
+
+namespace Monlight
+{
+namespace MetricsCollector
+{
+
+MetricIngestor::Result MetricIngestor::ingest(std::string_view body)
+{
+    std::int64_t now = _clock();
+    std::vector<MetricPoint> points = _parser.parse(body, now);
+    std::int64_t oldest = floorTo(now - _settings.retentionRawHours * HOUR_MS, MINUTE_MS);
+    std::int64_t newest = now + _settings.futureToleranceSeconds * 1000;
+    Result r;
+    std::size_t tooOld = 0, inFuture = 0;
+    std::vector<MetricPoint> accepted;
+    accepted.reserve(points.size());
+    for (auto& p : points)
+    {
+        if (floorTo(p.ts, MINUTE_MS) < oldest)
+            ++tooOld;
+        else if (p.ts > newest)
+            ++inFuture;
+        else
+            accepted.push_back(std::move(p));
+    }
+    _store.insert(accepted);
+    r.count = accepted.size();
+    r.dropped = tooOld + inFuture;
+    if (_counters.stored)
+        _counters.stored->inc(r.count);
+    if (_counters.tooOld && tooOld)
+        _counters.tooOld->inc(tooOld);
+    if (_counters.inFuture && inFuture)
+        _counters.inFuture->inc(inFuture);
+    return r;
+}
+
+std::string MetricIngestor::replyJson(const Result& r)
+{
+    Json::Writer w;
+    w.beginObject()
+        .field("status", "accepted")
+        .field("count", static_cast<std::int64_t>(r.count))
+        .field("dropped", static_cast<std::int64_t>(r.dropped))
+        .endObject();
+    return w.take();
+}
+
+} // namespace MetricsCollector
+} // namespace Monlight

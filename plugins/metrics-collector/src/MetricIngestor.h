@@ -1,0 +1,67 @@
+#pragma once
+
+#include "MetricBatchParser.h"
+#include "MetricStore.h"
+#include "Monlight/Metrics.h"
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace Monlight
+{
+namespace MetricsCollector
+{
+
+/// `POST /api/metrics` without HTTP (SPEC §4.2): validation, acceptance window, one writer transaction.
+/// Shared by the route and the in-process `metrics-collector.ingest` service.
+class MetricIngestor
+{
+public:
+    using Clock = std::function<std::int64_t()>;
+
+    struct Settings
+    {
+        std::size_t maxBatchItems = 1000;
+        std::size_t maxLabels = 32;
+        std::int64_t retentionRawHours = 1;
+        std::int64_t futureToleranceSeconds = 300;
+    };
+
+    /// Self-metric counters; any may be null.
+    struct Counters
+    {
+        Counter* stored = nullptr;
+        Counter* tooOld = nullptr;
+        Counter* inFuture = nullptr;
+    };
+
+    struct Result
+    {
+        std::size_t count = 0;
+        std::size_t dropped = 0;
+    };
+
+    MetricIngestor(MetricStore& store, Settings settings, Clock clock, Counters counters)
+        : _store(store), _settings(settings), _parser(settings.maxBatchItems, settings.maxLabels),
+          _clock(std::move(clock)), _counters(counters)
+    {
+    }
+
+    /// Validates the whole body, drops points outside the acceptance window, stores the rest and returns
+    /// once they are committed. Throws HttpError 400 (§4.2 details, `index` for items) or 503 from the writer.
+    Result ingest(std::string_view body);
+
+    /// `{"status":"accepted","count":N,"dropped":D}`
+    static std::string replyJson(const Result& r);
+
+private:
+    MetricStore& _store;
+    Settings _settings;
+    MetricBatchParser _parser;
+    Clock _clock;
+    Counters _counters;
+};
+
+} // namespace MetricsCollector
+} // namespace Monlight

@@ -1,0 +1,122 @@
+#pragma once
+
+#include "Aggregate.h"
+#include "MetricPoint.h"
+#include "SeriesInfo.h"
+#include "Watermarks.h"
+#include "Monlight/Database.h"
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace Monlight
+{
+namespace MetricsCollector
+{
+
+/// Every SQL statement of the metrics collector (`metrics.db`, SPEC §4.9). Writes go through the database's
+/// single writer (group commit), reads use the calling thread's read connection. All values are bound.
+class MetricStore
+{
+public:
+    /// `dropLabels`: label keys removed from rollup series identities (`aggregation_drop_labels`).
+    MetricStore(std::shared_ptr<Database> db, std::vector<std::string> dropLabels);
+
+    /// The migrations of `metrics.db` (embedded `sql/*.sql`, in order).
+    static std::vector<std::string> migrations();
+
+    Database& database() { return *_db; }
+
+    /// Creates `minute_watermark`/`hour_watermark` at minute(now)/hour(now) unless they exist.
+    void initWatermarks(std::int64_t nowMs);
+
+    /// Stores accepted points in one writer transaction: series rows (raw and rollup), raw rows in order,
+    /// `last_seen`, and a dirty mark for each point older than the minute watermark. Blocks until committed;
+    /// throws what Database::write throws (503 busy/shutting down, SqlError).
+    void insert(const std::vector<MetricPoint>& points);
+
+    // ---- aggregation (each call is one writer transaction) ----
+
+    /// Folds raw points of [W_m, end) into minute rows (UPSERT) and sets W_m = end. No-op when end ≤ W_m.
+    void aggregateMinutes(std::int64_t end);
+    /// Recomputes every dirty minute from raw (delete + insert), marks its hour dirty when already rolled up.
+    /// Returns the number of minutes recomputed.
+    std::size_t recomputeDirtyMinutes();
+    /// Merges minute rows of the hours in [W_h, end) into hour rows (UPSERT) and sets W_h = end.
+    void aggregateHours(std::int64_t end);
+    /// Recomputes every dirty hour from its minute rows. Returns the number of hours recomputed.
+    std::size_t recomputeDirtyHours();
+
+    // ---- retention (transactions of at most 10 000 rows) ----
+
+    std::size_t deleteRawBefore(std::int64_t cutoff);
+    std::size_t deleteRollupsBefore(int resolutionSeconds, std::int64_t cutoff);
+    std::size_t deleteDirtyMinutesBefore(std::int64_t cutoff);
+    /// Series without raw points or rollup rows whose `last_seen` is before `cutoff` (`rawCutoff`: the raw
+    /// retention cutoff already applied).
+    std::size_t deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff);
+
+    // ---- reads (use reader(); wrap several reads in a ReadSnapshot for one consistent view) ----
+
+    Sql::Connection& reader() { return _db->reader(); }
+    Watermarks watermarks(Sql::Connection& c);
+    /// Rollup series, optionally filtered by name, project and type, ordered by id.
+    std::vector<SeriesInfo> rollupSeries(Sql::Connection& c, const std::optional<std::string>& name,
+                                         const std::optional<std::string>& project,
+                                         const std::optional<std::string>& type);
+    /// Type of the most recently seen rollup series of `name`, if any.
+    std::optional<std::string> latestType(Sql::Connection& c, const std::string& name,
+                                          const std::optional<std::string>& project);
+    /// Distinct non-empty projects, ascending.
+    std::vector<std::string> projects(Sql::Connection& c);
+
+    using RollupFn = std::function<void(std::int64_t seriesId, std::int64_t bucket, const Aggregate& row)>;
+    using RawFn = std::function<void(std::int64_t rollupId, std::int64_t id, std::int64_t ts, double value)>;
+    /// Rollup rows of one series with from ≤ bucket < to.
+    void forEachRollup(Sql::Connection& c, int resolutionSeconds, std::int64_t seriesId, std::int64_t from,
+                       std::int64_t to, const RollupFn& fn);
+    /// Rollup rows of every series with from ≤ bucket < to.
+    void forEachRollupInRange(Sql::Connection& c, int resolutionSeconds, std::int64_t from, std::int64_t to,
+                              const RollupFn& fn);
+    /// Raw points of one rollup series with from ≤ ts < to, in (ts, id) order.
+    void forEachRaw(Sql::Connection& c, std::int64_t rollupId, std::int64_t from, std::int64_t to,
+                    const RawFn& fn);
+    /// Raw points of every series with from ≤ ts < to, in (ts, id) order.
+    void forEachRawInRange(Sql::Connection& c, std::int64_t from, std::int64_t to, const RawFn& fn);
+
+    /// Points with a timestamp ≥ since: minute rollup counts below W_m plus raw points from W_m on.
+    std::int64_t pointsSince(Sql::Connection& c, std::int64_t since);
+
+    /// Number of raw rows (tests, benchmarks).
+    std::int64_t rawCount(Sql::Connection& c);
+
+private:
+    struct Pending;
+    std::int64_t seriesId(Sql::Connection& c, Pending& pending, const std::string& name, const std::string& type,
+                          const std::string& project, const std::string& labels, int isRollup);
+    static std::int64_t readMeta(Sql::Connection& c, const std::string& key);
+    static void writeMeta(Sql::Connection& c, const std::string& key, std::int64_t value);
+    /// Aggregates raw [from, to) into one Aggregate per (rollup series, minute).
+    static std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>
+    foldRaw(Sql::Connection& c, std::int64_t from, std::int64_t to);
+    /// Merges minute rows of [from, to) into one Aggregate per (series, hour).
+    static std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>
+    foldMinutes(Sql::Connection& c, std::int64_t from, std::int64_t to);
+    static void upsert(Sql::Connection& c, int resolutionSeconds,
+                       const std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>& rows);
+    static Aggregate readRollup(Sql::Statement& s, int firstColumn);
+    std::size_t deleteChunked(const std::string& sql, std::int64_t cutoff);
+
+    std::shared_ptr<Database> _db;
+    std::vector<std::string> _dropLabels;
+    std::mutex _cacheMutex;
+    std::unordered_map<std::string, std::int64_t> _seriesCache; // key → id; only committed rows
+};
+
+} // namespace MetricsCollector
+} // namespace Monlight
