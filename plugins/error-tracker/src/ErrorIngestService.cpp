@@ -1,0 +1,91 @@
+#include "ErrorIngestService.h"
+
+#include "Fingerprint.h"
+#include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+ErrorIngestService::ErrorIngestService(std::shared_ptr<ErrorStore> store, std::string defaultEnvironment,
+                                       int maxOccurrences, ErrorMetrics& metrics, AlertSink alerts)
+    : _store(std::move(store)), _defaultEnvironment(std::move(defaultEnvironment)),
+      _maxOccurrences(maxOccurrences),
+      _created(metrics.ingested("created")), _incremented(metrics.ingested("incremented")),
+      _reopened(metrics.ingested("reopened")),
+      _alerts(std::move(alerts))
+{
+}
+
+IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
+{
+    try
+    {
+        return process(jsonBody);
+    }
+    catch (const HttpError& e)
+    {
+        IngestReply reply;
+        reply.status = e.status();
+        std::string body = "{\"detail\":";
+        Json::appendQuoted(body, e.detail());
+        body += e.extraJson();
+        body += '}';
+        reply.body = std::move(body);
+        reply.headers = e.headers();
+        return reply;
+    }
+}
+
+IngestReply ErrorIngestService::process(std::string_view jsonBody)
+{
+    ErrorReport report = ErrorReport::parse(jsonBody, _defaultEnvironment);
+    std::string fp = Fingerprint::compute(report.project, report.exceptionType, report.traceback, report.message);
+    IngestResult result = _store->ingest(report, fp, _maxOccurrences);
+
+    const char* status = "created";
+    IngestReply reply;
+    switch (result.status)
+    {
+    case IngestResult::Status::Created:
+        status = "created";
+        reply.status = 201;
+        _created.inc();
+        break;
+    case IngestResult::Status::Incremented:
+        status = "incremented";
+        reply.status = 200;
+        _incremented.inc();
+        break;
+    case IngestResult::Status::Reopened:
+        status = "reopened";
+        reply.status = 201;
+        _reopened.inc();
+        break;
+    }
+    Json::Writer w;
+    w.beginObject()
+        .field("status", status)
+        .field("id", result.group.id)
+        .field("fingerprint", result.group.fingerprint)
+        .field("count", result.group.count)
+        .endObject();
+    reply.body = w.take();
+
+    if (_alerts && result.status != IngestResult::Status::Incremented)
+    {
+        AlertEvent ev;
+        ev.kind = result.status == IngestResult::Status::Created ? AlertEvent::Kind::New
+                                                                 : AlertEvent::Kind::Regression;
+        ev.group = std::move(result.group);
+        ev.requestMethod = report.requestMethod;
+        ev.requestUrl = report.requestUrl;
+        _alerts(std::move(ev));
+    }
+    return reply;
+}
+
+} // namespace ErrorTracker
+} // namespace Monlight

@@ -1,0 +1,257 @@
+#include "ErrorRoutes.h"
+
+#include "Monlight/HttpError.h"
+#include "Monlight/Time.h"
+#include "SearchQuery.h"
+#include <Poco/String.h>
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+namespace
+{
+
+void writeOptTime(Json::Writer& w, const char* key, const std::optional<std::int64_t>& ms)
+{
+    w.key(key);
+    if (ms)
+        w.value(Time::formatMs(*ms));
+    else
+        w.null();
+}
+
+void writeOptJson(Json::Writer& w, const char* key, const std::optional<std::string>& json)
+{
+    w.key(key);
+    if (json && !json->empty())
+        w.raw(*json);
+    else
+        w.null();
+}
+
+void writeStringArray(Response& res, const char* key, const std::vector<std::string>& items)
+{
+    Json::Writer w;
+    w.beginObject().key(key).beginArray();
+    for (const auto& s : items)
+        w.value(s);
+    w.endArray().endObject();
+    res.json(200, w.str());
+}
+
+} // namespace
+
+ErrorRoutes::ErrorRoutes(std::shared_ptr<ErrorStore> store, std::shared_ptr<ErrorIngestService> ingest,
+                         std::shared_ptr<AlertDispatcher> alerts)
+    : _store(std::move(store)), _ingest(std::move(ingest)), _alerts(std::move(alerts))
+{
+}
+
+void ErrorRoutes::install(Router& router)
+{
+    using namespace std::placeholders;
+    router.add({"POST"}, "/api/errors", AuthPolicy::ApiKey, [this](Request& q, Response& r) { postError(q, r); });
+    router.add({"GET"}, "/api/errors", AuthPolicy::ApiKey, [this](Request& q, Response& r) { listErrors(q, r); });
+    router.add({"GET"}, "/api/errors/{id}", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { getError(q, r); });
+    router.add({"POST"}, "/api/errors/{id}/resolve", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { setResolved(q, r, true); });
+    router.add({"POST"}, "/api/errors/{id}/unresolve", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { setResolved(q, r, false); });
+    router.add({"GET"}, "/api/projects", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { listProjects(q, r); });
+    router.add({"GET"}, "/api/environments", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { listEnvironments(q, r); });
+    router.add({"POST"}, "/api/test-alert", AuthPolicy::ApiKey, [this](Request& q, Response& r) { testAlert(q, r); });
+}
+
+std::optional<std::int64_t> ErrorRoutes::parseId(const std::string& s)
+{
+    if (s.empty() || s.size() > 18)
+        return std::nullopt;
+    std::int64_t v = 0;
+    for (char c : s)
+    {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        v = v * 10 + (c - '0');
+    }
+    if (v < 1)
+        return std::nullopt;
+    return v;
+}
+
+ErrorFilter ErrorRoutes::parseFilter(const QueryParams& q, std::int64_t nowMs)
+{
+    ErrorFilter f;
+    f.project = q.get("project");
+    f.environment = q.get("environment");
+    f.resolved = false;
+    if (auto r = q.get("resolved"))
+    {
+        std::string v = Poco::toLower(*r);
+        if (v == "false" || v == "0")
+            f.resolved = false;
+        else if (v == "true" || v == "1")
+            f.resolved = true;
+        else if (v == "all")
+            f.resolved.reset();
+        else
+            throw HttpError(400, "Invalid parameter: resolved");
+    }
+    if (auto s = q.get("search"))
+    {
+        f.fts = SearchQuery::toFts(*s);
+        f.matchNothing = !f.fts;
+    }
+    if (auto s = q.get("source"))
+    {
+        if (*s != "browser" && *s != "server")
+            throw HttpError(400, "Invalid parameter: source");
+        f.source = *s;
+    }
+    f.sessionId = q.get("session_id");
+    for (const char* name : {"since", "until"})
+    {
+        if (auto v = q.get(name))
+        {
+            auto ms = Time::parseQueryTimestamp(*v, nowMs);
+            if (!ms)
+                throw HttpError(400, std::string("Invalid parameter: ") + name);
+            (std::string(name) == "since" ? f.since : f.until) = *ms;
+        }
+    }
+    if (auto s = q.get("sort"))
+    {
+        if (*s != "last_seen" && *s != "first_seen" && *s != "count")
+            throw HttpError(400, "Invalid parameter: sort");
+        f.sort = *s;
+    }
+    f.limit = q.limit("limit", 50, 200);
+    f.offset = q.offset("offset");
+    return f;
+}
+
+void ErrorRoutes::writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTraceback)
+{
+    w.field("id", g.id)
+        .field("fingerprint", g.fingerprint)
+        .field("project", g.project)
+        .field("environment", g.environment)
+        .field("exception_type", g.exceptionType)
+        .field("message", g.message);
+    if (withTraceback)
+        w.field("traceback", g.traceback);
+    w.field("count", g.count)
+        .field("first_seen", Time::formatMs(g.firstSeen))
+        .field("last_seen", Time::formatMs(g.lastSeen))
+        .field("resolved", g.resolved);
+    writeOptTime(w, "resolved_at", g.resolvedAt);
+    w.field("source", g.source);
+}
+
+void ErrorRoutes::postError(Request& req, Response& res)
+{
+    IngestReply reply = _ingest->process(req.body());
+    res.json(reply.status, reply.body);
+}
+
+void ErrorRoutes::listErrors(Request& req, Response& res)
+{
+    ErrorFilter f = parseFilter(req.query(), Time::nowMs());
+    std::int64_t total = 0;
+    std::vector<ErrorGroup> groups = _store->list(f, total);
+    Json::Writer w;
+    w.beginObject().key("errors").beginArray();
+    for (const auto& g : groups)
+    {
+        w.beginObject();
+        writeGroup(w, g, false);
+        w.endObject();
+    }
+    w.endArray().field("total", total).field("limit", f.limit).field("offset", f.offset).endObject();
+    res.json(200, w.str());
+}
+
+void ErrorRoutes::getError(Request& req, Response& res)
+{
+    auto id = parseId(req.pathParam("id"));
+    std::optional<ErrorGroup> g;
+    if (id)
+        g = _store->find(*id);
+    if (!g)
+        throw HttpError(404, "Error not found");
+    std::vector<ErrorOccurrence> occ = _store->occurrences(*id);
+    Json::Writer w;
+    w.beginObject();
+    writeGroup(w, *g, true);
+    w.key("occurrences").beginArray();
+    for (const auto& o : occ)
+    {
+        w.beginObject()
+            .field("id", o.id)
+            .field("timestamp", Time::formatMs(o.timestamp))
+            .field("request_url", o.requestUrl)
+            .field("request_method", o.requestMethod);
+        writeOptJson(w, "request_headers", o.requestHeaders);
+        w.field("user_id", o.userId).field("session_id", o.sessionId);
+        writeOptJson(w, "extra", o.extra);
+        w.field("traceback", o.traceback).endObject();
+    }
+    w.endArray().endObject();
+    res.json(200, w.str());
+}
+
+void ErrorRoutes::setResolved(Request& req, Response& res, bool resolved)
+{
+    auto id = parseId(req.pathParam("id"));
+    bool found = false;
+    if (id)
+        found = resolved ? _store->resolve(*id, Time::nowMs()) : _store->unresolve(*id);
+    if (!found)
+        throw HttpError(404, "Error not found");
+    Json::Writer w;
+    w.beginObject().field("status", resolved ? "resolved" : "unresolved").field("id", *id).endObject();
+    res.json(200, w.str());
+}
+
+void ErrorRoutes::listProjects(Request&, Response& res)
+{
+    writeStringArray(res, "projects", _store->projects());
+}
+
+void ErrorRoutes::listEnvironments(Request& req, Response& res)
+{
+    writeStringArray(res, "environments", _store->environments(req.query().get("project")));
+}
+
+void ErrorRoutes::testAlert(Request& req, Response& res)
+{
+    std::vector<std::string> channels = _alerts ? _alerts->channelNames() : std::vector<std::string>{};
+    if (channels.empty())
+        throw HttpError(503, "No alert channel configured");
+    auto wait = req.query().get("wait");
+    if (wait && (Poco::icompare(*wait, "true") == 0 || *wait == "1"))
+    {
+        auto results = _alerts->deliverTestNow();
+        Json::Writer w;
+        w.beginObject().field("status", "completed").key("results").beginArray();
+        for (const auto& r : results)
+            w.beginObject().field("channel", r.channel).field("ok", r.ok).field("detail", r.detail).endObject();
+        w.endArray().endObject();
+        res.json(200, w.str());
+        return;
+    }
+    _alerts->enqueueTest();
+    Json::Writer w;
+    w.beginObject().field("status", "test alert dispatched").key("channels").beginArray();
+    for (const auto& c : channels)
+        w.value(c);
+    w.endArray().endObject();
+    res.json(202, w.str());
+}
+
+} // namespace ErrorTracker
+} // namespace Monlight

@@ -1,0 +1,366 @@
+#include "ErrorStore.h"
+
+#include "Monlight/Time.h"
+#include <map>
+#include <string_view>
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+const std::map<std::string, std::string_view>& embeddedFiles();
+
+namespace
+{
+
+const char* const GROUP_COLUMNS = "id, fingerprint, project, environment, exception_type, message, traceback, "
+                                  "source, count, first_seen, last_seen, resolved, resolved_at";
+
+ErrorGroup readGroup(Sql::Statement& st)
+{
+    ErrorGroup g;
+    g.id = st.getInt(0);
+    g.fingerprint = st.getText(1);
+    g.project = st.getText(2);
+    g.environment = st.getText(3);
+    g.exceptionType = st.getText(4);
+    g.message = st.getText(5);
+    g.traceback = st.getText(6);
+    g.source = st.getText(7);
+    g.count = st.getInt(8);
+    g.firstSeen = st.getInt(9);
+    g.lastSeen = st.getInt(10);
+    g.resolved = st.getInt(11) != 0;
+    g.resolvedAt = st.getOptInt(12);
+    return g;
+}
+
+/// WHERE clause of the list query; parameters are bound in the same order by bindFilter().
+std::string whereClause(const ErrorFilter& f)
+{
+    std::string w = " WHERE 1";
+    if (f.project)
+        w += " AND project = ?";
+    if (f.environment)
+        w += " AND environment = ?";
+    if (f.resolved)
+        w += " AND resolved = ?";
+    if (f.fts)
+        w += " AND id IN (SELECT rowid FROM errors_fts WHERE errors_fts MATCH ?)";
+    if (f.source)
+        w += " AND source = ?";
+    if (f.sessionId)
+        w += " AND id IN (SELECT error_id FROM error_occurrences WHERE session_id = ?)";
+    if (f.since)
+        w += " AND last_seen >= ?";
+    if (f.until)
+        w += " AND last_seen <= ?";
+    return w;
+}
+
+int bindFilter(Sql::Statement& st, const ErrorFilter& f)
+{
+    int i = 1;
+    if (f.project)
+        st.bind(i++, *f.project);
+    if (f.environment)
+        st.bind(i++, *f.environment);
+    if (f.resolved)
+        st.bind(i++, static_cast<std::int64_t>(*f.resolved ? 1 : 0));
+    if (f.fts)
+        st.bind(i++, *f.fts);
+    if (f.source)
+        st.bind(i++, *f.source);
+    if (f.sessionId)
+        st.bind(i++, *f.sessionId);
+    if (f.since)
+        st.bind(i++, *f.since);
+    if (f.until)
+        st.bind(i++, *f.until);
+    return i;
+}
+
+} // namespace
+
+ErrorStore::ErrorStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
+
+std::vector<std::string> ErrorStore::migrations()
+{
+    std::vector<std::string> out;
+    for (const auto& [name, text] : embeddedFiles())
+    {
+        if (name.rfind("sql/", 0) == 0)
+            out.emplace_back(text);
+    }
+    return out;
+}
+
+IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
+{
+    IngestResult result;
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            Sql::Connection& c = tx.db();
+            std::int64_t now = Time::nowMs();
+            Sql::Statement& find =
+                c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
+            find.bind(1, fingerprint).bind(2, r.environment);
+            std::int64_t id = 0;
+            if (!find.step())
+            {
+                find.reset();
+                Sql::Statement& ins = c.cached(
+                    "INSERT INTO errors (fingerprint, project, environment, exception_type, message, traceback, "
+                    "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
+                ins.bind(1, fingerprint)
+                    .bind(2, r.project)
+                    .bind(3, r.environment)
+                    .bind(4, r.exceptionType)
+                    .bind(5, r.message)
+                    .bind(6, r.traceback)
+                    .bind(7, r.fromBrowser() ? "browser" : "server")
+                    .bind(8, now)
+                    .bind(9, now);
+                ins.run();
+                id = c.lastInsertId();
+                result.status = IngestResult::Status::Created;
+                ErrorGroup& g = result.group;
+                g.id = id;
+                g.fingerprint = fingerprint;
+                g.project = r.project;
+                g.environment = r.environment;
+                g.exceptionType = r.exceptionType;
+                g.message = r.message;
+                g.traceback = r.traceback;
+                g.source = r.fromBrowser() ? "browser" : "server";
+                g.count = 1;
+                g.firstSeen = g.lastSeen = now;
+            }
+            else
+            {
+                id = find.getInt(0);
+                bool resolved = find.getInt(1) != 0;
+                std::int64_t count = find.getInt(2) + 1;
+                find.reset();
+                if (resolved)
+                {
+                    Sql::Statement& up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
+                                                  "count = count + 1, last_seen = ? WHERE id = ?");
+                    up.bind(1, now).bind(2, id);
+                    up.run();
+                    Sql::Statement& sel =
+                        c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
+                    sel.bind(1, id);
+                    if (sel.step())
+                        result.group = readGroup(sel);
+                    sel.reset();
+                    result.status = IngestResult::Status::Reopened;
+                }
+                else
+                {
+                    Sql::Statement& up =
+                        c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
+                    up.bind(1, now).bind(2, id);
+                    up.run();
+                    result.status = IngestResult::Status::Incremented;
+                    result.group.id = id;
+                    result.group.fingerprint = fingerprint;
+                    result.group.count = count;
+                }
+                result.group.count = count;
+            }
+
+            Sql::Statement& occ = c.cached(
+                "INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, request_headers, "
+                "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
+            occ.bind(1, id)
+                .bind(2, now)
+                .bind(3, r.requestUrl)
+                .bind(4, r.requestMethod)
+                .bind(5, r.requestHeaders)
+                .bind(6, r.userId)
+                .bind(7, r.sessionId)
+                .bind(8, r.extra)
+                .bind(9, r.traceback);
+            occ.run();
+
+            if (result.status != IngestResult::Status::Created)
+            {
+                // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
+                Sql::Statement& trim =
+                    c.cached("DELETE FROM error_occurrences WHERE error_id = ?1 AND id <= (SELECT id FROM "
+                             "error_occurrences WHERE error_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+                trim.bind(1, id).bind(2, static_cast<std::int64_t>(maxOccurrences));
+                trim.run();
+            }
+        });
+    return result;
+}
+
+std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& total)
+{
+    std::vector<ErrorGroup> out;
+    total = 0;
+    if (f.matchNothing)
+        return out;
+    Sql::Connection& c = _db->reader();
+    std::string where = whereClause(f);
+    {
+        Sql::Statement& cnt = c.cached("SELECT count(*) FROM errors" + where);
+        bindFilter(cnt, f);
+        if (cnt.step())
+            total = cnt.getInt(0);
+        cnt.reset();
+    }
+    std::string order = f.sort == "count" ? "count" : (f.sort == "first_seen" ? "first_seen" : "last_seen");
+    Sql::Statement& st = c.cached("SELECT id, fingerprint, project, environment, exception_type, "
+                                  "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
+                                  "resolved_at FROM errors" +
+                                  where + " ORDER BY " + order + " DESC, id DESC LIMIT ? OFFSET ?");
+    int i = bindFilter(st, f);
+    st.bind(i, f.limit).bind(i + 1, f.offset);
+    while (st.step())
+        out.push_back(readGroup(st));
+    st.reset();
+    return out;
+}
+
+std::optional<ErrorGroup> ErrorStore::find(std::int64_t id)
+{
+    Sql::Connection& c = _db->reader();
+    Sql::Statement& st = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
+    st.bind(1, id);
+    std::optional<ErrorGroup> g;
+    if (st.step())
+        g = readGroup(st);
+    st.reset();
+    return g;
+}
+
+std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
+{
+    Sql::Connection& c = _db->reader();
+    Sql::Statement& st = c.cached("SELECT id, timestamp, request_url, request_method, request_headers, user_id, "
+                                  "session_id, extra, traceback FROM error_occurrences WHERE error_id = ? "
+                                  "ORDER BY id DESC");
+    st.bind(1, id);
+    std::vector<ErrorOccurrence> out;
+    while (st.step())
+    {
+        ErrorOccurrence o;
+        o.id = st.getInt(0);
+        o.timestamp = st.getInt(1);
+        o.requestUrl = st.getOptText(2);
+        o.requestMethod = st.getOptText(3);
+        o.requestHeaders = st.getOptText(4);
+        o.userId = st.getOptText(5);
+        o.sessionId = st.getOptText(6);
+        o.extra = st.getOptText(7);
+        o.traceback = st.getText(8);
+        out.push_back(std::move(o));
+    }
+    st.reset();
+    return out;
+}
+
+bool ErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
+{
+    return _db->writeResult<bool>(
+        [&](WriteTx& tx)
+        {
+            Sql::Statement& up =
+                tx.db().cached("UPDATE errors SET resolved = 1, resolved_at = ? WHERE id = ? AND resolved = 0");
+            up.bind(1, nowMs).bind(2, id);
+            if (up.run() > 0)
+                return true;
+            Sql::Statement& ex = tx.db().cached("SELECT 1 FROM errors WHERE id = ?");
+            ex.bind(1, id);
+            bool exists = ex.step();
+            ex.reset();
+            return exists;
+        });
+}
+
+bool ErrorStore::unresolve(std::int64_t id)
+{
+    return _db->writeResult<bool>(
+        [&](WriteTx& tx)
+        {
+            Sql::Statement& up = tx.db().cached("UPDATE errors SET resolved = 0, resolved_at = NULL WHERE id = ?");
+            up.bind(1, id);
+            return up.run() > 0;
+        });
+}
+
+std::vector<std::string> ErrorStore::projects()
+{
+    Sql::Statement& st = _db->reader().cached("SELECT DISTINCT project FROM errors ORDER BY project");
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.getText(0));
+    st.reset();
+    return out;
+}
+
+std::vector<std::string> ErrorStore::environments(const std::optional<std::string>& project)
+{
+    Sql::Connection& c = _db->reader();
+    Sql::Statement& st =
+        project ? c.cached("SELECT DISTINCT environment FROM errors WHERE project = ? ORDER BY environment")
+                : c.cached("SELECT DISTINCT environment FROM errors ORDER BY environment");
+    if (project)
+        st.bind(1, *project);
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.getText(0));
+    st.reset();
+    return out;
+}
+
+std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
+{
+    std::int64_t total = 0;
+    for (;;)
+    {
+        int n = _db->writeResult<int>(
+            [&](WriteTx& tx)
+            {
+                Sql::Statement& del = tx.db().cached(
+                    "DELETE FROM errors WHERE id IN (SELECT id FROM errors WHERE resolved = 1 AND resolved_at < ? "
+                    "LIMIT ?)");
+                del.bind(1, cutoffMs).bind(2, static_cast<std::int64_t>(batch));
+                return del.run();
+            });
+        total += n;
+        if (n < batch)
+            break;
+    }
+    return total;
+}
+
+std::optional<std::int64_t> ErrorStore::lastAlertAt(std::int64_t id)
+{
+    Sql::Statement& st = _db->reader().cached("SELECT last_alert_at FROM errors WHERE id = ?");
+    st.bind(1, id);
+    std::optional<std::int64_t> v;
+    if (st.step())
+        v = st.getOptInt(0);
+    st.reset();
+    return v;
+}
+
+void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
+{
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            Sql::Statement& up = tx.db().cached("UPDATE errors SET last_alert_at = ? WHERE id = ?");
+            up.bind(1, ms).bind(2, id);
+            up.run();
+        });
+}
+
+} // namespace ErrorTracker
+} // namespace Monlight

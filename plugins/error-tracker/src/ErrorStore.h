@@ -1,0 +1,122 @@
+#pragma once
+
+#include "ErrorReport.h"
+#include "Monlight/Database.h"
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+/// One error group row (SPEC §2.10 `errors`).
+struct ErrorGroup
+{
+    std::int64_t id = 0;
+    std::string fingerprint;
+    std::string project;
+    std::string environment;
+    std::string exceptionType;
+    std::string message; ///< cut to 1000 chars in list results
+    std::string traceback; ///< empty in list results
+    std::string source;
+    std::int64_t count = 0;
+    std::int64_t firstSeen = 0;
+    std::int64_t lastSeen = 0;
+    bool resolved = false;
+    std::optional<std::int64_t> resolvedAt;
+};
+
+/// One kept occurrence of a group.
+struct ErrorOccurrence
+{
+    std::int64_t id = 0;
+    std::int64_t timestamp = 0;
+    std::optional<std::string> requestUrl;
+    std::optional<std::string> requestMethod;
+    std::optional<std::string> requestHeaders; ///< JSON text
+    std::optional<std::string> userId;
+    std::optional<std::string> sessionId;
+    std::optional<std::string> extra; ///< JSON text
+    std::string traceback;
+};
+
+/// Outcome of storing one report.
+struct IngestResult
+{
+    enum class Status
+    {
+        Created,
+        Incremented,
+        Reopened
+    };
+    Status status = Status::Created;
+    ErrorGroup group; ///< full group (with traceback) for created/reopened; id, fingerprint, count otherwise
+};
+
+/// Filters of `GET /api/errors` (already validated).
+struct ErrorFilter
+{
+    std::optional<std::string> project;
+    std::optional<std::string> environment;
+    std::optional<bool> resolved; ///< nothing = both
+    std::optional<std::string> fts; ///< FTS5 MATCH expression
+    bool matchNothing = false;     ///< a search without any token
+    std::optional<std::string> source;
+    std::optional<std::string> sessionId;
+    std::optional<std::int64_t> since;
+    std::optional<std::int64_t> until;
+    std::string sort = "last_seen"; ///< `last_seen`, `first_seen` or `count`
+    std::int64_t limit = 50;
+    std::int64_t offset = 0;
+};
+
+/// Every SQL statement of the error tracker. Writes go through the database's group-commit writer; reads use
+/// the calling thread's read connection.
+class ErrorStore
+{
+public:
+    explicit ErrorStore(std::shared_ptr<Database> db);
+
+    /// The migrations of errors.db (from the embedded `sql/` files, in order).
+    static std::vector<std::string> migrations();
+
+    /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
+    /// returns after the commit. Throws HttpError 503 when the writer queue is full or stopping.
+    IngestResult ingest(const ErrorReport& report, const std::string& fingerprint, int maxOccurrences);
+
+    /// Groups matching `filter`, and the number of all matching groups.
+    std::vector<ErrorGroup> list(const ErrorFilter& filter, std::int64_t& total);
+
+    /// The group with its traceback, or nothing.
+    std::optional<ErrorGroup> find(std::int64_t id);
+    /// Kept occurrences of a group, newest first.
+    std::vector<ErrorOccurrence> occurrences(std::int64_t id);
+
+    /// Marks a group resolved (keeps `resolved_at` when already resolved). False when it does not exist.
+    bool resolve(std::int64_t id, std::int64_t nowMs);
+    /// Marks a group unresolved. False when it does not exist.
+    bool unresolve(std::int64_t id);
+
+    std::vector<std::string> projects();
+    std::vector<std::string> environments(const std::optional<std::string>& project);
+
+    /// Deletes resolved groups resolved before `cutoffMs`, at most `batch` per transaction. Returns the count.
+    std::int64_t deleteResolvedBefore(std::int64_t cutoffMs, int batch = 1000);
+
+    /// `last_alert_at` of a group (nothing when never alerted or unknown).
+    std::optional<std::int64_t> lastAlertAt(std::int64_t id);
+    void setLastAlertAt(std::int64_t id, std::int64_t ms);
+
+    Database& database() { return *_db; }
+
+private:
+    std::shared_ptr<Database> _db;
+};
+
+} // namespace ErrorTracker
+} // namespace Monlight

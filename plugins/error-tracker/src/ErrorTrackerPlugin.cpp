@@ -1,0 +1,148 @@
+#include "AlertDispatcher.h"
+#include "ErrorIngestService.h"
+#include "ErrorRoutes.h"
+#include "ErrorStore.h"
+#include "ErrorTrackerConfig.h"
+#include "Monlight/HttpError.h"
+#include "Monlight/Plugin.h"
+#include "Monlight/Time.h"
+#include <Poco/Net/SSLManager.h>
+#include <memory>
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+/// The error tracker (SPEC §2): wires config, store, ingest service, routes, alerts and retention.
+class ErrorTrackerPlugin : public Plugin
+{
+public:
+    PluginInfo info() const override
+    {
+        PluginInfo i;
+        i.name = "error-tracker";
+        i.version = MONLIGHT_VERSION;
+        i.description = "Error tracker: ingest, dedup, triage API, alerts, retention";
+        i.dependencies = {"common"};
+        i.service = true;
+        i.defaults.listen = "0.0.0.0:5010";
+        i.defaults.databasePath = "errors.db";
+        i.defaults.maxBodySize = 262144;
+        i.defaults.rateLimit = 100;
+        i.defaults.envPrefix = "ERROR_TRACKER";
+        i.config = ErrorTrackerConfig::schema();
+        return i;
+    }
+
+    void validateConfig(const PluginConfig& config, const std::vector<std::string>&,
+                        std::vector<std::pair<std::string, std::string>>& problems) const override
+    {
+        ErrorTrackerConfig::validate(config, problems);
+    }
+
+    void initialize(PluginContext& ctx) override
+    {
+        _ctx = &ctx;
+        Poco::Net::initializeSSL();
+        _sslInitialized = true;
+        _config = ErrorTrackerConfig::fromConfig(ctx.config());
+        std::vector<std::pair<std::string, std::string>> ignored;
+        std::vector<std::string> warnings;
+        ErrorTrackerConfig::validate(ctx.config(), ignored, &warnings);
+        for (const auto& w : warnings)
+            ctx.logger().warning(w);
+
+        _db = ctx.openDatabase(ErrorStore::migrations());
+        _store = std::make_shared<ErrorStore>(_db);
+        _metrics = std::make_unique<ErrorMetrics>(&ctx.metrics());
+        _alerts = std::make_shared<AlertDispatcher>(_config, _store, *_metrics, ctx.logger());
+        std::weak_ptr<AlertDispatcher> alerts = _alerts;
+        _ingest = std::make_shared<ErrorIngestService>(_store, _config.defaultEnvironment, _config.maxOccurrences,
+                                                       *_metrics,
+                                                       [alerts](AlertEvent ev)
+                                                       {
+                                                           if (auto a = alerts.lock())
+                                                               a->enqueue(std::move(ev));
+                                                       });
+        _routes = std::make_unique<ErrorRoutes>(_store, _ingest, _alerts);
+        _routes->install(ctx.router());
+        ctx.services().add("error-tracker.ingest", _ingest);
+        _serviceRegistered = true;
+
+        if (_config.retentionDays > 0)
+        {
+            std::shared_ptr<ErrorStore> store = _store;
+            int days = _config.retentionDays;
+            Poco::Logger* logger = &ctx.logger();
+            ctx.schedule(
+                "retention", 24L * 3600 * 1000,
+                [store, days, logger]
+                {
+                    std::int64_t cutoff = Time::nowMs() - static_cast<std::int64_t>(days) * 86400000;
+                    std::int64_t n = store->deleteResolvedBefore(cutoff);
+                    logger->information("retention: deleted " + std::to_string(n) + " resolved error groups");
+                },
+                1000);
+        }
+    }
+
+    void start() override
+    {
+        _alerts->start();
+    }
+
+    void shutdown() override
+    {
+        try
+        {
+            if (_serviceRegistered && _ctx)
+                _ctx->services().remove("error-tracker.ingest");
+            _serviceRegistered = false;
+            if (_alerts)
+                _alerts->stop();
+        }
+        catch (...)
+        {
+        }
+        _routes.reset();
+        _ingest.reset();
+        _alerts.reset();
+        _store.reset();
+        _metrics.reset();
+        if (_db)
+            _db->close();
+        _db.reset();
+        if (_sslInitialized)
+            Poco::Net::uninitializeSSL();
+        _sslInitialized = false;
+    }
+
+    Health health() override
+    {
+        Health h;
+        if (_alerts && !_alerts->alive())
+        {
+            h.ok = false;
+            h.detail = "alert worker stopped";
+        }
+        return h;
+    }
+
+private:
+    PluginContext* _ctx = nullptr;
+    ErrorTrackerConfig _config;
+    std::shared_ptr<Database> _db;
+    std::shared_ptr<ErrorStore> _store;
+    std::unique_ptr<ErrorMetrics> _metrics;
+    std::shared_ptr<AlertDispatcher> _alerts;
+    std::shared_ptr<ErrorIngestService> _ingest;
+    std::unique_ptr<ErrorRoutes> _routes;
+    bool _serviceRegistered = false;
+    bool _sslInitialized = false;
+};
+
+} // namespace ErrorTracker
+} // namespace Monlight
+
+MONLIGHT_PLUGIN(Monlight::ErrorTracker::ErrorTrackerPlugin)

@@ -1,0 +1,59 @@
+#include "SearchQuery.h"
+
+#include <cctype>
+
+namespace Monlight
+{
+namespace ErrorTracker
+{
+
+bool SearchQuery::hasToken(std::string_view term)
+{
+    for (char ch : term)
+    {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            return true;
+    }
+    return false;
+}
+
+std::optional<std::string> SearchQuery::toFts(std::string_view search)
+{
+    std::string out;
+    std::size_t i = 0;
+    while (i < search.size())
+    {
+        while (i < search.size() && std::isspace(static_cast<unsigned char>(search[i])))
+            ++i;
+        std::size_t start = i;
+        while (i < search.size() && !std::isspace(static_cast<unsigned char>(search[i])))
+            ++i;
+        std::string_view term = search.substr(start, i - start);
+        if (term.empty())
+            continue;
+        bool prefix = term.size() > 1 && term.back() == '*';
+        if (prefix)
+            term.remove_suffix(1);
+        if (!hasToken(term))
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += '"';
+        for (char c : term)
+        {
+            if (c == '"')
+                out += '"';
+            out += c;
+        }
+        out += '"';
+        if (prefix)
+            out += '*';
+    }
+    if (out.empty())
+        return std::nullopt;
+    return out;
+}
+
+} // namespace ErrorTracker
+} // namespace Monlight

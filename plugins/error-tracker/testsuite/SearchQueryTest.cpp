@@ -1,0 +1,45 @@
+#include "SearchQuery.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using Monlight::ErrorTracker::SearchQuery;
+
+class SearchQueryTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(SearchQueryTest);
+    CPPUNIT_TEST(testTermsBecomePhrases);
+    CPPUNIT_TEST(testPrefixTerm);
+    CPPUNIT_TEST(testQuotesDoubled);
+    CPPUNIT_TEST(testTermsWithoutTokenIgnored);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testTermsBecomePhrases()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("\"database\" \"timeout\""), *SearchQuery::toFts("  database\ttimeout "));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"a\" \"AND\" \"b\""), *SearchQuery::toFts("a AND b"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"NOT\" \"x\""), *SearchQuery::toFts("NOT x"));
+    }
+
+    void testPrefixTerm()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("\"conn\"*"), *SearchQuery::toFts("conn*"));
+        CPPUNIT_ASSERT(!SearchQuery::toFts("*"));
+    }
+
+    void testQuotesDoubled()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("\"say\"\"hi\"\"\""), *SearchQuery::toFts("say\"hi\""));
+    }
+
+    void testTermsWithoutTokenIgnored()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("\"foo\""), *SearchQuery::toFts("foo /"));
+        CPPUNIT_ASSERT(!SearchQuery::toFts("/"));
+        CPPUNIT_ASSERT(!SearchQuery::toFts("\" ( ) -"));
+        CPPUNIT_ASSERT(!SearchQuery::toFts(""));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"w\xc3\xb6rld\""), *SearchQuery::toFts("w\xc3\xb6rld"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SearchQueryTest);
