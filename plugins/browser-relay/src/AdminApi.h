@@ -1,0 +1,41 @@
+#pragma once
+
+#include "BrowserRelayStore.h"
+#include "DsnKeyCache.h"
+#include "SourceMapCache.h"
+#include <Monlight/Http.h>
+
+namespace Monlight
+{
+namespace BrowserRelay
+{
+
+/// The admin routes (§5.2, §5.3): DSN keys and source maps. Keeps the in-memory caches in step with the store.
+class AdminApi
+{
+public:
+    AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps);
+
+    /// Declares the six admin routes (AuthPolicy::AdminKey); the upload route gets `sourceMapCap` as body cap.
+    void addRoutes(Router& router, std::size_t sourceMapCap);
+
+    void createDsnKey(Request& req, Response& res);
+    void listDsnKeys(Request& req, Response& res);
+    void deactivateDsnKey(Request& req, Response& res);
+    void uploadSourceMap(Request& req, Response& res);
+    void listSourceMaps(Request& req, Response& res);
+    void deleteSourceMap(Request& req, Response& res);
+
+    /// 32 lowercase hex characters from 16 bytes of the OS CSPRNG.
+    static std::string generateKey();
+    /// A `{id}` path segment per §0.4 (1–18 ASCII digits, ≥ 1), else HttpError 400 `Invalid ID`.
+    static std::int64_t parseId(const std::string& segment);
+
+private:
+    BrowserRelayStore& _store;
+    DsnKeyCache& _keys;
+    SourceMapCache& _maps;
+};
+
+} // namespace BrowserRelay
+} // namespace Monlight

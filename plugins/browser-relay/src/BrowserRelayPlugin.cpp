@@ -1,0 +1,197 @@
+// The browser relay plugin (§5): lifecycle only. Logic lives in AdminApi, BrowserApi, the caches and the store.
+#include "AdminApi.h"
+#include "BrowserApi.h"
+#include "BrowserRelayStore.h"
+#include "DsnKeyCache.h"
+#include "DsnSeedList.h"
+#include "ForwardTarget.h"
+#include "RelaySettings.h"
+#include "SourceMapCache.h"
+#include <Monlight/HttpError.h>
+#include <Monlight/Plugin.h>
+#include <Monlight/Time.h>
+#include <map>
+#include <string_view>
+
+namespace Monlight
+{
+namespace BrowserRelay
+{
+
+const std::map<std::string, std::string_view>& embeddedFiles();
+
+class BrowserRelayPlugin : public Plugin
+{
+public:
+    PluginInfo info() const override
+    {
+        PluginInfo i;
+        i.name = "browser-relay";
+        i.version = MONLIGHT_VERSION;
+        i.description = "Browser relay: DSN keys, CORS, source maps, forwarding to the error tracker and metrics collector";
+        i.dependencies = {"common"};
+        i.service = true;
+        i.defaults.listen = "0.0.0.0:5013";
+        i.defaults.databasePath = "browser-relay.db";
+        i.defaults.maxBodySize = 65536;
+        i.defaults.rateLimit = 300;
+        i.defaults.envPrefix = "BROWSER_RELAY";
+        i.defaults.bodyEnvNames = true;
+        i.defaults.apiKeyName = "";
+        i.config = RelaySettings::schema();
+        return i;
+    }
+
+    void validateConfig(const PluginConfig& config, const std::vector<std::string>& loadedPlugins,
+                        std::vector<std::pair<std::string, std::string>>& problems) const override
+    {
+        RelaySettings::validate(config, loadedPlugins, problems);
+    }
+
+    void initialize(PluginContext& ctx) override
+    {
+        _ctx = &ctx;
+        _settings = RelaySettings::from(ctx.config());
+        const auto& files = embeddedFiles();
+        _db = ctx.openDatabase({std::string(files.at("sql/001_initial.sql"))});
+        _store = std::make_unique<BrowserRelayStore>(_db);
+
+        // DSN keys: seed, then load everything into memory; the host asks the resolver on every browser request.
+        std::vector<DsnSeedList::Entry> seeds;
+        std::string error;
+        if (!DsnSeedList::parse(_settings.dsnKeys, seeds, error))
+            throw StartupError(78, "config error", "browser-relay.dsn_keys", error);
+        for (const auto& s : seeds)
+            if (_store->seedDsnKey(s.project, s.key, Time::nowMs()))
+                ctx.logger().information("seeded DSN key " + s.key.substr(0, 6) + "… for project " + s.project);
+        _dsnKeys.load(_store->dsnKeys());
+
+        auto* store = _store.get();
+        _maps = std::make_unique<SourceMapCache>(_settings.sourceMapCacheMb * 1024 * 1024,
+                                                 [store](std::int64_t id) { return store->sourceMapContent(id); });
+        _maps->loadIndex(_store->sourceMaps());
+
+        const auto auth = ctx.services().get<AuthService>("auth");
+        if (!auth) throw StartupError(70, "plugin error", "browser-relay", "service auth (common) is not available");
+        auto* keys = &_dsnKeys;
+        auth->setDsnResolver([keys](const std::string& key) { return keys->resolve(key, Time::nowMs()); });
+
+        _errors = makeTarget("error-tracker", "error-tracker.ingest", _settings.errorTrackerUrl,
+                             _settings.errorTrackerApiKey, "/api/errors", {200, 201});
+        _metrics = makeTarget("metrics-collector", "metrics-collector.ingest", _settings.metricsCollectorUrl,
+                              _settings.metricsCollectorApiKey, "/api/metrics", {200, 201, 202});
+
+        Router& router = ctx.router();
+        router.setRateLimit(Limiter::DsnIp, _settings.rateLimit);
+        router.setRateLimit(Limiter::Dsn, _settings.dsnRateLimit);
+        router.setRateLimit(Limiter::Admin, _settings.adminRateLimit);
+        const auto cors = ctx.services().get<CorsService>("cors");
+        if (!cors) throw StartupError(70, "plugin error", "browser-relay", "service cors (common) is not available");
+        try
+        {
+            router.enableCors("/api/browser/", cors->makePolicy(_settings.corsOrigins));
+        }
+        catch (const Poco::InvalidArgumentException& e)
+        {
+            throw StartupError(78, "config error", "browser-relay.cors_origins", e.message());
+        }
+
+        _admin = std::make_unique<AdminApi>(*_store, _dsnKeys, *_maps);
+        _admin->addRoutes(router, _settings.maxSourceMapSize);
+        _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
+        _browser->addRoutes(router);
+
+        ctx.schedule("usage-flush", 60 * 1000, [this] { flushUsage(); });
+        ctx.schedule("source-map-retention", 24L * 3600 * 1000, [this] { applyRetention(); }, 60 * 1000);
+        ctx.logger().information(std::string("forwarding: error-tracker ") + _errors->modeName() +
+                                 ", metrics-collector " + _metrics->modeName());
+    }
+
+    void shutdown() override
+    {
+        try
+        {
+            flushUsage();
+        }
+        catch (...)
+        {
+        }
+        _browser.reset();
+        _admin.reset();
+        _metrics.reset();
+        _errors.reset();
+        _maps.reset();
+        _store.reset();
+        _db.reset();
+    }
+
+    Health health() override
+    {
+        Health h;
+        if (_errors && _metrics)
+        {
+            h.extraJson = std::string(",\"forwarding\":{\"error-tracker\":\"") + _errors->modeName() +
+                          "\",\"metrics-collector\":\"" + _metrics->modeName() + "\"}";
+        }
+        return h;
+    }
+
+private:
+    std::unique_ptr<ForwardTarget> makeTarget(const std::string& name, const std::string& service,
+                                              const std::string& url, const std::string& apiKey,
+                                              const std::string& path, std::set<int> ok)
+    {
+        const bool inProcess = RelaySettings::inProcess(_settings.forwardMode, name, _ctx->loadedPlugins());
+        std::unique_ptr<HttpUpstream> upstream;
+        if (!inProcess)
+        {
+            try
+            {
+                upstream = std::make_unique<HttpUpstream>(url, path, apiKey, _settings.forwardTimeoutMs,
+                                                          _settings.forwardPoolSize);
+            }
+            catch (const Poco::Exception& e)
+            {
+                const std::string key = name == "error-tracker" ? "error_tracker_url" : "metrics_collector_url";
+                throw StartupError(78, "config error", "browser-relay." + key, e.displayText());
+            }
+        }
+        return std::make_unique<ForwardTarget>(name, service,
+                                               inProcess ? ForwardTarget::Mode::InProcess : ForwardTarget::Mode::Http,
+                                               std::move(upstream), std::move(ok), _ctx->services(), _ctx->metrics(),
+                                               _ctx->logger());
+    }
+
+    void flushUsage()
+    {
+        if (!_store) return;
+        _store->touch(_dsnKeys.takePendingUses(), _maps->takePendingUses());
+    }
+
+    void applyRetention()
+    {
+        if (_settings.retentionDays <= 0 || !_store) return;
+        const std::int64_t cutoff = Time::nowMs() - static_cast<std::int64_t>(_settings.retentionDays) * 86400000LL;
+        flushUsage(); // so recent uses count before deciding
+        const auto deleted = _store->deleteSourceMapsUnusedSince(cutoff);
+        for (const auto& m : deleted) _maps->remove(m.id);
+        if (!deleted.empty())
+            _ctx->logger().information("source-map retention deleted " + std::to_string(deleted.size()) + " maps");
+    }
+
+    PluginContext* _ctx = nullptr;
+    RelaySettings _settings;
+    std::shared_ptr<Database> _db;
+    std::unique_ptr<BrowserRelayStore> _store;
+    DsnKeyCache _dsnKeys;
+    std::unique_ptr<SourceMapCache> _maps;
+    std::unique_ptr<ForwardTarget> _errors;
+    std::unique_ptr<ForwardTarget> _metrics;
+    std::unique_ptr<AdminApi> _admin;
+    std::unique_ptr<BrowserApi> _browser;
+};
+
+} // namespace BrowserRelay
+} // namespace Monlight
+
+MONLIGHT_PLUGIN(Monlight::BrowserRelay::BrowserRelayPlugin)

@@ -1,0 +1,80 @@
+#include "StackRewriter.h"
+
+#include "StackFrame.h"
+#include <map>
+
+namespace Monlight
+{
+namespace BrowserRelay
+{
+
+StackRewriter::Result StackRewriter::rewrite(const std::string& stack, const MapResolver& resolve)
+{
+    Result result;
+    std::map<std::string, std::shared_ptr<const SourceMap>> maps;
+    std::string out;
+    out.reserve(stack.size());
+    std::size_t start = 0, index = 0;
+    for (;;)
+    {
+        const auto nl = stack.find('\n', start);
+        std::string_view line(stack.data() + start, (nl == std::string::npos ? stack.size() : nl) - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+
+        bool rewritten = false;
+        if (auto frame = StackFrame::parse(line))
+        {
+            auto found = maps.find(frame->file);
+            if (found == maps.end()) found = maps.emplace(frame->file, resolve(frame->file)).first;
+            if (found->second)
+            {
+                if (auto pos = found->second->lookup(frame->line, frame->column))
+                {
+                    out += frame->format(pos->name, pos->source, pos->line, pos->column);
+                    result.frames.push_back(MappedFrame{index, pos->source, pos->line, pos->content});
+                    rewritten = true;
+                }
+            }
+        }
+        if (!rewritten) out.append(line.data(), line.size());
+        if (nl == std::string::npos) break;
+        out += '\n';
+        start = nl + 1;
+        ++index;
+    }
+    if (!result.frames.empty())
+    {
+        result.changed = out != stack;
+        result.stack = std::move(out);
+    }
+    else
+    {
+        result.stack = stack;
+    }
+    return result;
+}
+
+std::vector<std::pair<int, std::string>> StackRewriter::contextLines(const std::string& content, int line)
+{
+    std::vector<std::pair<int, std::string>> lines;
+    const int first = line - 2, last = line + 2;
+    int current = 1;
+    std::size_t start = 0;
+    while (current <= last)
+    {
+        const auto nl = content.find('\n', start);
+        if (current >= first)
+        {
+            std::string text = content.substr(start, (nl == std::string::npos ? content.size() : nl) - start);
+            if (!text.empty() && text.back() == '\r') text.pop_back();
+            lines.emplace_back(current, std::move(text));
+        }
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+        ++current;
+    }
+    return lines;
+}
+
+} // namespace BrowserRelay
+} // namespace Monlight

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "SourceMap.h"
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+namespace BrowserRelay
+{
+
+/// Rewrites a browser stack with source maps (§5.10).
+class StackRewriter
+{
+public:
+    /// Returns the map for a frame's file (the URL as written in the stack), or null when there is none.
+    using MapResolver = std::function<std::shared_ptr<const SourceMap>(const std::string& file)>;
+
+    /// A frame line that was mapped.
+    struct MappedFrame
+    {
+        std::size_t lineIndex = 0; ///< index of the line in the stack split on `\n`
+        std::string source;
+        int line = 0;
+        std::shared_ptr<const std::string> content; ///< `sourcesContent` of the source, may be null
+    };
+
+    struct Result
+    {
+        std::string stack;   ///< the rewritten stack (the input unchanged when no frame was mapped)
+        bool changed = false;
+        std::vector<MappedFrame> frames;
+    };
+
+    /// Maps every mappable frame line; other lines are copied. The resolver is asked once per distinct file.
+    static Result rewrite(const std::string& stack, const MapResolver& resolve);
+
+    /// Lines `line-2 … line+2` (1-based) of `content` split on `\n` (a trailing `\r` removed) that exist.
+    static std::vector<std::pair<int, std::string>> contextLines(const std::string& content, int line);
+};
+
+} // namespace BrowserRelay
+} // namespace Monlight
