@@ -1,0 +1,190 @@
+#include "LogRoutes.h"
+
+#include "EntryFormat.h"
+#include "FilterParser.h"
+#include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
+#include "Monlight/Time.h"
+#include <algorithm>
+#include <set>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+namespace
+{
+
+std::optional<std::int64_t> decimalId(const std::string& s)
+{
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    return std::stoll(s);
+}
+
+void writeTime(Json::Writer& w, const std::optional<std::int64_t>& t)
+{
+    if (t)
+        w.value(Time::formatMs(*t));
+    else
+        w.null();
+}
+
+} // namespace
+
+LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched)
+    : _store(std::move(db)), _hub(hub), _watched(std::move(watched))
+{
+}
+
+void LogRoutes::registerRoutes(Router& router)
+{
+    router.add({"GET"}, "/api/logs", AuthPolicy::ApiKey, [this](Request& q, Response& r) { logs(q, r); });
+    router.add({"GET"}, "/api/logs/containers", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { containers(q, r); });
+    router.add({"GET"}, "/api/containers", AuthPolicy::ApiKey, [this](Request& q, Response& r) { containers(q, r); });
+    router.add({"GET"}, "/api/logs/stats", AuthPolicy::ApiKey, [this](Request& q, Response& r) { stats(q, r); });
+    router.add({"GET"}, "/api/stats", AuthPolicy::ApiKey, [this](Request& q, Response& r) { stats(q, r); });
+    Route tailRoute;
+    tailRoute.methods = {"GET"};
+    tailRoute.pattern = "/api/logs/tail";
+    tailRoute.auth = AuthPolicy::ApiKey;
+    tailRoute.queryKey = true; // EventSource cannot send headers (§0.5)
+    tailRoute.handler = [this](Request& q, Response& r) { tail(q, r); };
+    router.add(std::move(tailRoute));
+}
+
+void LogRoutes::logs(Request& req, Response& res)
+{
+    LogFilter f = FilterParser::parseQuery(req.query(), Time::nowMs());
+    LogStore::QueryResult r = _store.query(f);
+    Json::Writer w;
+    w.beginObject().key("logs").beginArray();
+    for (const auto& e : r.logs)
+        EntryFormat::write(w, e);
+    w.endArray().field("total", r.total).field("limit", f.limit).field("offset", f.offset).endObject();
+    res.json(200, w.str());
+}
+
+void LogRoutes::containers(Request&, Response& res)
+{
+    auto stats = _store.containerStats();
+    std::vector<std::string> watched = _watched ? _watched() : std::vector<std::string>();
+    std::set<std::string> watchedSet(watched.begin(), watched.end());
+    std::set<std::string> names(watchedSet);
+    for (const auto& [name, s] : stats)
+        names.insert(name);
+    Json::Writer w;
+    w.beginObject().key("containers").beginArray();
+    for (const auto& name : names)
+    {
+        auto it = stats.find(name);
+        w.beginObject().field("name", name).field("log_count", it == stats.end() ? std::int64_t(0) : it->second.count);
+        w.key("last_seen");
+        writeTime(w, it == stats.end() ? std::nullopt : it->second.lastSeen);
+        w.field("watched", watchedSet.count(name) > 0).endObject();
+    }
+    w.endArray().endObject();
+    res.json(200, w.str());
+}
+
+void LogRoutes::stats(Request&, Response& res)
+{
+    LogStore::Stats s = _store.stats();
+    Json::Writer w;
+    w.beginObject().field("total_logs", s.total).key("oldest_log");
+    writeTime(w, s.oldest);
+    w.key("newest_log");
+    writeTime(w, s.newest);
+    w.key("by_level").beginObject();
+    for (const auto& [level, n] : s.byLevel)
+        w.field(level, n);
+    w.endObject().key("by_container").beginObject();
+    for (const auto& [name, n] : s.byContainer)
+        w.field(name, n);
+    w.endObject().endObject();
+    res.json(200, w.str());
+}
+
+void LogRoutes::tail(Request& req, Response& res)
+{
+    const QueryParams& q = req.query();
+    LogFilter f = FilterParser::parseTail(q);
+    std::int64_t backlog = 0;
+    if (auto b = q.get("backlog"))
+    {
+        std::int64_t v = 0;
+        bool digits = !b->empty() && b->size() <= 18 &&
+                      std::all_of(b->begin(), b->end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (digits)
+            v = std::stoll(*b);
+        backlog = std::min<std::int64_t>(v, 500);
+    }
+    std::optional<std::int64_t> lastEventId;
+    if (req.hasHeader("Last-Event-ID"))
+        lastEventId = decimalId(req.header("Last-Event-ID"));
+    if (!lastEventId)
+    {
+        if (auto p = q.get("last_event_id"))
+            lastEventId = decimalId(*p);
+    }
+
+    auto stream = _hub.open(f);
+    if (!stream)
+        throw HttpError(503, "Too many SSE connections").header("Retry-After", "5");
+
+    std::string initial;
+    std::int64_t lastSent = 0;
+    try
+    {
+        // Subscribed first, backlog second: live entries with ids up to the last one sent here are skipped.
+        std::vector<LogEntry> first;
+        if (lastEventId)
+        {
+            first = _store.recent(f, lastEventId, 1000);
+            lastSent = *lastEventId;
+        }
+        else if (backlog > 0)
+            first = _store.recent(f, std::nullopt, backlog);
+        initial = "HTTP/1.1 200 OK\r\n" + res.headBlock() +
+                  "Content-Type: text/event-stream; charset=utf-8\r\n"
+                  "Cache-Control: no-cache\r\n"
+                  "Connection: close\r\n"
+                  "X-Accel-Buffering: no\r\n\r\n";
+        if (req.method() == "HEAD")
+        {
+            Poco::Net::StreamSocket socket = res.detach();
+            socket.sendBytes(initial.data(), static_cast<int>(initial.size()));
+            socket.shutdown();
+            socket.close();
+            _hub.abandon(stream);
+            return;
+        }
+        initial += "retry: 3000\n\n";
+        for (const auto& e : first)
+        {
+            initial += EntryFormat::sseFrame(e);
+            lastSent = std::max(lastSent, e.id);
+        }
+    }
+    catch (...)
+    {
+        _hub.abandon(stream);
+        throw;
+    }
+    Poco::Net::StreamSocket socket;
+    try
+    {
+        socket = res.detach();
+    }
+    catch (...)
+    {
+        _hub.abandon(stream);
+        throw;
+    }
+    stream->start(std::move(socket), std::move(initial), lastSent);
+}
+
+} // namespace LogViewer
+} // namespace Monlight

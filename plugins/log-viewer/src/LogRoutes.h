@@ -1,0 +1,39 @@
+#pragma once
+
+#include "LogStore.h"
+#include "SseHub.h"
+#include "Monlight/Http.h"
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// The HTTP API of §3.1–§3.5. Handlers validate, ask the store, and write §0.9 JSON; the live tail detaches the
+/// connection and hands it to an SSE stream thread.
+class LogRoutes
+{
+public:
+    /// `watched()` returns the names of the containers currently tailed.
+    LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched);
+
+    /// Declares every route of §3.1 (except /health and /metrics, which the host serves).
+    void registerRoutes(Router& router);
+
+    void logs(Request& req, Response& res);
+    void containers(Request& req, Response& res);
+    void stats(Request& req, Response& res);
+    void tail(Request& req, Response& res);
+
+private:
+    LogStore _store;
+    SseHub& _hub;
+    std::function<std::vector<std::string>()> _watched;
+};
+
+} // namespace LogViewer
+} // namespace Monlight

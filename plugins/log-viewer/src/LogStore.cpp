@@ -1,0 +1,371 @@
+#include "LogStore.h"
+
+#include "Monlight/HttpError.h"
+#include "Monlight/Sql.h"
+#include <algorithm>
+#include <map>
+#include <sqlite3.h>
+#include <string_view>
+#include <variant>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+const std::map<std::string, std::string_view>& embeddedFiles();
+
+namespace
+{
+
+using Bind = std::variant<std::int64_t, std::string>;
+
+const char* const SELECT_COLUMNS = "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message";
+
+void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
+{
+    int i = 1;
+    for (const auto& b : binds)
+    {
+        if (std::holds_alternative<std::int64_t>(b))
+            st.bind(i++, std::get<std::int64_t>(b));
+        else
+            st.bind(i++, std::get<std::string>(b));
+    }
+}
+
+/// Appends the container/level/stream/contains/time conditions (without the FTS MATCH).
+void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
+{
+    auto add = [&where](const std::string& cond) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += cond;
+    };
+    if (!f.containers.empty())
+    {
+        std::string c = "e.container IN (";
+        for (std::size_t i = 0; i < f.containers.size(); ++i)
+        {
+            c += i ? ",?" : "?";
+            binds.emplace_back(f.containers[i]);
+        }
+        add(c + ")");
+    }
+    if (!f.levels.empty())
+    {
+        std::string c = "e.level IN (";
+        for (std::size_t i = 0; i < f.levels.size(); ++i)
+        {
+            c += i ? ",?" : "?";
+            binds.emplace_back(std::string(LevelDetector::name(f.levels[i])));
+        }
+        add(c + ")");
+    }
+    if (f.isStderr)
+    {
+        add("e.stream = ?");
+        binds.emplace_back(std::string(*f.isStderr ? "stderr" : "stdout"));
+    }
+    if (f.contains && !f.contains->empty())
+    {
+        add("instr(lower(e.message), ?) > 0");
+        binds.emplace_back(*f.contains);
+    }
+    if (f.since)
+    {
+        add("e.timestamp >= ?");
+        binds.emplace_back(*f.since);
+    }
+    if (f.until)
+    {
+        add("e.timestamp <= ?");
+        binds.emplace_back(*f.until);
+    }
+}
+
+LogEntry readEntry(const Sql::Statement& st)
+{
+    LogEntry e;
+    e.id = st.getInt(0);
+    e.timestampMs = st.getInt(1);
+    e.container = st.getText(2);
+    e.containerId = st.getText(3);
+    e.isStderr = st.getText(4) == "stderr";
+    e.level = LevelDetector::parse(st.getText(5)).value_or(Level::Info);
+    e.message = st.getText(6);
+    return e;
+}
+
+/// One step of a search statement; SQLITE_ERROR (syntax errors, unknown FTS5 columns, ...) becomes the 400 of
+/// §3.2 with SQLite's message verbatim; anything else (busy, I/O) stays a server error.
+bool searchStep(Sql::Statement& st, sqlite3* db)
+{
+    int rc = sqlite3_step(st.handle());
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    std::string msg = sqlite3_errmsg(db);
+    sqlite3_reset(st.handle());
+    if ((rc & 0xFF) == SQLITE_ERROR)
+        throw HttpError(400, "Invalid search query: " + msg);
+    throw Sql::SqlError("search failed: " + msg, rc);
+}
+
+} // namespace
+
+LogStore::LogStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
+
+std::vector<std::string> LogStore::migrations()
+{
+    std::vector<std::string> out;
+    for (const auto& [name, text] : embeddedFiles())
+    {
+        if (name.rfind("sql/", 0) == 0)
+            out.emplace_back(text); // std::map keeps sql/001_, sql/002_ ... in order
+    }
+    return out;
+}
+
+void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::vector<Cursor>& cursors)
+{
+    Sql::Connection& c = tx.db();
+    if (!entries.empty())
+    {
+        Sql::Statement& ins = c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
+                                       "message) VALUES(?, ?, ?, ?, ?, ?)");
+        for (auto& e : entries)
+        {
+            ins.reset();
+            ins.bind(1, e.timestampMs)
+                .bind(2, e.container)
+                .bind(3, e.containerId)
+                .bind(4, e.isStderr ? "stderr" : "stdout")
+                .bind(5, LevelDetector::name(e.level))
+                .bind(6, e.message);
+            ins.run();
+            e.id = c.lastInsertId();
+        }
+    }
+    if (!cursors.empty())
+    {
+        Sql::Statement& up = c.cached(
+            "INSERT INTO cursors(container_id, container_name, file_path, inode, position, updated_at) "
+            "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET container_name = excluded.container_name, "
+            "file_path = excluded.file_path, inode = excluded.inode, position = excluded.position, "
+            "updated_at = excluded.updated_at");
+        for (const auto& cur : cursors)
+        {
+            up.reset();
+            up.bind(1, cur.containerId)
+                .bind(2, cur.containerName)
+                .bind(3, cur.filePath)
+                .bind(4, cur.inode)
+                .bind(5, cur.position)
+                .bind(6, cur.updatedAt);
+            up.run();
+        }
+    }
+}
+
+std::int64_t LogStore::deleteBelowId(WriteTx& tx, std::int64_t idBelow)
+{
+    Sql::Statement& st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
+    st.bind(1, idBelow);
+    return st.run();
+}
+
+std::int64_t LogStore::idAfterOldest(WriteTx& tx, std::int64_t n)
+{
+    Sql::Statement& st = tx.db().cached("SELECT id FROM log_entries ORDER BY id LIMIT 1 OFFSET ?");
+    st.bind(1, n);
+    std::int64_t id = st.step() ? st.getInt(0) : 0;
+    st.reset();
+    if (id == 0)
+    {
+        // Fewer than n+1 rows: everything goes.
+        Sql::Statement& mx = tx.db().cached("SELECT max(id) FROM log_entries");
+        if (mx.step() && !mx.isNull(0))
+            id = mx.getInt(0) + 1;
+        mx.reset();
+    }
+    return id;
+}
+
+std::int64_t LogStore::deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::int64_t maxRows)
+{
+    Sql::Statement& st = tx.db().cached(
+        "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE timestamp < ? LIMIT ?)");
+    st.bind(1, cutoffMs).bind(2, maxRows);
+    return st.run();
+}
+
+std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs, const std::vector<std::string>& keep)
+{
+    std::vector<std::string> ids;
+    {
+        Sql::Statement& st = tx.db().cached("SELECT container_id FROM cursors WHERE updated_at < ?");
+        st.bind(1, cutoffMs);
+        while (st.step())
+            ids.push_back(st.getText(0));
+        st.reset();
+    }
+    std::int64_t n = 0;
+    for (const auto& id : ids)
+    {
+        if (std::find(keep.begin(), keep.end(), id) != keep.end())
+            continue;
+        Sql::Statement& del = tx.db().cached("DELETE FROM cursors WHERE container_id = ?");
+        del.bind(1, id);
+        n += del.run();
+    }
+    return n;
+}
+
+std::vector<LogStore::Cursor> LogStore::cursors()
+{
+    std::vector<Cursor> out;
+    auto st = _db->reader().prepare(
+        "SELECT container_id, container_name, file_path, inode, position, updated_at FROM cursors");
+    while (st.step())
+    {
+        Cursor c;
+        c.containerId = st.getText(0);
+        c.containerName = st.getText(1);
+        c.filePath = st.getText(2);
+        c.inode = st.getInt(3);
+        c.position = st.getInt(4);
+        c.updatedAt = st.getInt(5);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::int64_t LogStore::rowCount()
+{
+    return _db->reader().queryInt("SELECT count(*) FROM log_entries");
+}
+
+std::optional<std::int64_t> LogStore::newestTimestamp()
+{
+    auto st = _db->reader().prepare("SELECT max(timestamp) FROM log_entries");
+    if (st.step() && !st.isNull(0))
+        return st.getInt(0);
+    return std::nullopt;
+}
+
+LogStore::QueryResult LogStore::query(const LogFilter& f)
+{
+    Sql::Connection& c = _db->reader();
+    std::string where;
+    std::vector<Bind> binds;
+    std::string from = " FROM log_entries e";
+    if (f.match)
+    {
+        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
+        where = " WHERE log_entries_fts MATCH ?";
+        binds.emplace_back(*f.match);
+    }
+    appendConditions(f, where, binds);
+    std::string order = f.match ? " ORDER BY log_entries_fts.rowid DESC" : " ORDER BY e.id DESC";
+
+    QueryResult r;
+    {
+        Sql::Statement& st = c.cached(std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
+        bindAll(st, binds);
+        int n = static_cast<int>(binds.size());
+        st.bind(n + 1, f.limit).bind(n + 2, f.offset);
+        while (searchStep(st, c.handle()))
+            r.logs.push_back(readEntry(st));
+        st.reset();
+    }
+    if (f.offset == 0 && static_cast<std::int64_t>(r.logs.size()) < f.limit)
+        r.total = static_cast<std::int64_t>(r.logs.size()); // everything matching is on this page
+    else
+    {
+        Sql::Statement& st = c.cached("SELECT count(*)" + from + where);
+        bindAll(st, binds);
+        if (searchStep(st, c.handle()))
+            r.total = st.getInt(0);
+        st.reset();
+    }
+    return r;
+}
+
+std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::int64_t> afterId, std::int64_t limit)
+{
+    std::vector<LogEntry> out;
+    if (limit <= 0)
+        return out;
+    Sql::Connection& c = _db->reader();
+    LogFilter live = f;
+    live.match.reset();
+    live.since.reset();
+    live.until.reset();
+    std::string where;
+    std::vector<Bind> binds;
+    appendConditions(live, where, binds);
+    if (afterId)
+    {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += "e.id > ?";
+        binds.emplace_back(*afterId);
+    }
+    Sql::Statement& st = c.cached(std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
+                                  " ORDER BY e.id DESC LIMIT ?");
+    bindAll(st, binds);
+    st.bind(static_cast<int>(binds.size()) + 1, limit);
+    while (st.step())
+        out.push_back(readEntry(st));
+    st.reset();
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
+{
+    std::map<std::string, ContainerStats> out;
+    Sql::Statement& st =
+        _db->reader().cached("SELECT container, count(*), max(timestamp) FROM log_entries GROUP BY container");
+    while (st.step())
+    {
+        ContainerStats s;
+        s.count = st.getInt(1);
+        s.lastSeen = st.getOptInt(2);
+        out[st.getText(0)] = s;
+    }
+    st.reset();
+    return out;
+}
+
+LogStore::Stats LogStore::stats()
+{
+    Stats s;
+    Sql::Connection& c = _db->reader();
+    {
+        Sql::Statement& st = c.cached("SELECT count(*), min(timestamp), max(timestamp) FROM log_entries");
+        if (st.step())
+        {
+            s.total = st.getInt(0);
+            s.oldest = st.getOptInt(1);
+            s.newest = st.getOptInt(2);
+        }
+        st.reset();
+    }
+    {
+        Sql::Statement& st = c.cached("SELECT level, count(*) FROM log_entries GROUP BY level");
+        while (st.step())
+            s.byLevel[st.getText(0)] = st.getInt(1);
+        st.reset();
+    }
+    {
+        Sql::Statement& st = c.cached("SELECT container, count(*) FROM log_entries GROUP BY container");
+        while (st.step())
+            s.byContainer[st.getText(0)] = st.getInt(1);
+        st.reset();
+    }
+    return s;
+}
+
+} // namespace LogViewer
+} // namespace Monlight

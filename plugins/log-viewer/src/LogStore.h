@@ -1,0 +1,91 @@
+#pragma once
+
+#include "LogEntry.h"
+#include "LogFilter.h"
+#include "Monlight/Database.h"
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// Every SQL statement of the log viewer over `logs.db` (§3.12). Writes run inside the writer's transaction
+/// (WriteTx); reads use the calling thread's read connection.
+class LogStore
+{
+public:
+    /// A row of `cursors`.
+    struct Cursor
+    {
+        std::string containerId;
+        std::string containerName;
+        std::string filePath;
+        std::int64_t inode = 0;
+        std::int64_t position = 0;
+        std::int64_t updatedAt = 0;
+    };
+
+    struct QueryResult
+    {
+        std::vector<LogEntry> logs;
+        std::int64_t total = 0;
+    };
+
+    struct ContainerStats
+    {
+        std::int64_t count = 0;
+        std::optional<std::int64_t> lastSeen;
+    };
+
+    struct Stats
+    {
+        std::int64_t total = 0;
+        std::optional<std::int64_t> oldest, newest;
+        std::map<std::string, std::int64_t> byLevel;
+        std::map<std::string, std::int64_t> byContainer;
+    };
+
+    explicit LogStore(std::shared_ptr<Database> db);
+
+    Database& database() { return *_db; }
+
+    /// The migrations of logs.db (from the embedded `sql/` files), in order.
+    static std::vector<std::string> migrations();
+
+    // --- writer side (call inside Database::write) ---
+    /// Inserts `entries` in the given order, setting their ids, then upserts `cursors`.
+    static void insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::vector<Cursor>& cursors);
+    /// Deletes rows with id < `idBelow`. Returns the number of rows deleted.
+    static std::int64_t deleteBelowId(WriteTx& tx, std::int64_t idBelow);
+    /// The id such that deleting every smaller id removes exactly `n` of the oldest rows (0 if fewer rows).
+    static std::int64_t idAfterOldest(WriteTx& tx, std::int64_t n);
+    /// Deletes at most `maxRows` rows with timestamp < `cutoffMs`; returns how many.
+    static std::int64_t deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::int64_t maxRows);
+    /// Deletes cursors not updated since `cutoffMs`, except for the given watched container ids.
+    static std::int64_t deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs, const std::vector<std::string>& keep);
+
+    // --- read side ---
+    std::vector<Cursor> cursors();
+    std::int64_t rowCount();
+    std::optional<std::int64_t> newestTimestamp();
+    /// §3.2: newest first, with `total`. Throws HttpError 400 `Invalid search query: <SQLite message>` for a
+    /// MATCH expression SQLite rejects.
+    QueryResult query(const LogFilter& filter);
+    /// Entries matching `filter` (its container/level/stream/contains parts) ascending by id: with `afterId`, the
+    /// newest `limit` of those with id > afterId; otherwise the newest `limit`.
+    std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId, std::int64_t limit);
+    std::map<std::string, ContainerStats> containerStats();
+    Stats stats();
+
+private:
+    std::shared_ptr<Database> _db;
+};
+
+} // namespace LogViewer
+} // namespace Monlight

@@ -1,0 +1,144 @@
+#pragma once
+
+#include "ContainerFilter.h"
+#include "ContainerScanner.h"
+#include "EntryAssembler.h"
+#include "LineSplitter.h"
+#include "LogEntry.h"
+#include "LogStore.h"
+#include <Poco/Logger.h>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// Entries and the cursors that cover them: committed together in one transaction (§3.7).
+struct IngestBatch
+{
+    std::vector<LogEntry> entries;
+    std::vector<LogStore::Cursor> cursors;
+};
+
+/// The Docker log tailer (§3.6, §3.7, §3.13): discovers containers, follows their json-file logs with inotify and
+/// polling, decodes and assembles entries and hands them with byte-exact cursors to a commit function. Reading and
+/// committing run on two threads so decoding overlaps the database work; batches are committed in order.
+class LogTailer
+{
+public:
+    struct Options
+    {
+        std::string sources = "/var/lib/docker/containers";
+        std::vector<std::string> containers; ///< patterns of §3.6
+        std::int64_t pollIntervalMs = 2000;
+        std::int64_t rescanIntervalMs = 30000;
+        std::int64_t tailBuffer = 65536;
+        std::size_t maxLineBytes = 262144;
+        std::size_t maxBatch = 1000;
+        EntryAssembler::Options assembler;
+    };
+
+    struct Hooks
+    {
+        /// Commits a batch durably (blocks until committed). Throws on failure (the batch is retried).
+        std::function<void(IngestBatch&)> commit;
+        /// Physical lines consumed.
+        std::function<void(std::uint64_t)> linesConsumed;
+        /// One invalid json-file line skipped.
+        std::function<void()> invalidLine;
+    };
+
+    LogTailer(Options options, Hooks hooks, std::vector<LogStore::Cursor> cursors, Poco::Logger& logger);
+    ~LogTailer();
+    LogTailer(const LogTailer&) = delete;
+    LogTailer& operator=(const LogTailer&) = delete;
+
+    /// Initial scan, then starts the reader and committer threads.
+    void start();
+    /// Stops reading, stores pending multiline entries with their cursors, waits for the last commit. Idempotent.
+    void stop();
+
+    /// Containers currently tailed.
+    std::size_t watchedCount() const { return _watchedCount.load(); }
+    /// Names of the containers currently tailed.
+    std::vector<std::string> watchedNames() const;
+    /// Ids of the containers currently tailed.
+    std::vector<std::string> watchedIds() const;
+    /// Both threads running (health).
+    bool alive() const { return _alive.load(); }
+
+private:
+    struct Container
+    {
+        ContainerInfo info;
+        int fd = -1;
+        std::int64_t inode = 0;
+        LineSplitter splitter;
+        std::unique_ptr<EntryAssembler> assembler;
+        std::int64_t committedInode = -1;
+        std::int64_t committedPos = -1;
+        bool dirty = true;
+    };
+
+    void run();
+    void commitLoop();
+    void discover(bool initial);
+    void attach(const ContainerInfo& info, bool initial);
+    void detach(const std::string& id);
+    void readContainer(Container& c);
+    bool readToEof(Container& c);
+    void processLines(Container& c, std::int64_t now);
+    void finishFile(Container& c, std::int64_t now);
+    void takeReady(Container& c);
+    void pushBatch(bool force);
+    void flushAllPending();
+    void watchDir(const std::string& id, const std::string& dir);
+    void unwatchDir(const std::string& id);
+    void handleInotify();
+    void warnInvalid();
+    void updateWatched();
+
+    Options _opt;
+    Hooks _hooks;
+    ContainerFilter _filter;
+    Poco::Logger& _logger;
+
+    std::map<std::string, LogStore::Cursor> _cursors; // last committed (or loaded) per container id
+    std::map<std::string, std::unique_ptr<Container>> _containers;
+    IngestBatch _batch;
+    std::int64_t _nextPoll = 0, _nextRescan = 0;
+    bool _rescanSoon = false;
+
+    int _inotify = -1;
+    int _wake[2] = {-1, -1};
+    int _sourcesWatch = -1;
+    std::map<int, std::string> _watchIds;   // wd → container id
+    std::map<std::string, int> _watchByIds; // container id → wd
+
+    std::int64_t _invalidWarnAt = 0;
+    std::uint64_t _invalidSuppressed = 0;
+
+    std::thread _thread, _committer;
+    std::atomic<bool> _stop{false}, _alive{false}, _started{false};
+    std::atomic<std::size_t> _watchedCount{0};
+    mutable std::mutex _namesMutex;
+    std::vector<std::string> _watchedNames, _watchedIds;
+
+    std::mutex _queueMutex;
+    std::condition_variable _queueCv;
+    std::deque<IngestBatch> _queue;
+    bool _producerDone = false;
+};
+
+} // namespace LogViewer
+} // namespace Monlight

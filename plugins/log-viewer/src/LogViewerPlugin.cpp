@@ -1,0 +1,200 @@
+#include "LogRoutes.h"
+#include "LogStore.h"
+#include "LogTailer.h"
+#include "LogViewerConfig.h"
+#include "LogWriter.h"
+#include "SseHub.h"
+#include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
+#include "Monlight/Plugin.h"
+#include "Monlight/Time.h"
+#include <memory>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// The `log-viewer` plugin: Docker json-file logs into FTS5, search API and live tail (SPEC §3).
+/// Lifecycle only; the work lives in LogTailer, LogWriter, LogStore, LogRoutes and SseHub.
+class LogViewerPlugin : public Plugin
+{
+public:
+    PluginInfo info() const override
+    {
+        PluginInfo i;
+        i.name = "log-viewer";
+        i.version = MONLIGHT_VERSION;
+        i.description = "Docker log viewer: json-file tailing, full-text search and live tail";
+        i.dependencies = {"common"};
+        i.service = true;
+        i.defaults.listen = "0.0.0.0:5011";
+        i.defaults.databasePath = "logs.db";
+        i.defaults.maxBodySize = 65536;
+        i.defaults.rateLimit = 60;
+        i.defaults.envPrefix = "LOG_VIEWER";
+        i.config = LogViewerConfig::schema();
+        return i;
+    }
+
+    void validateConfig(const PluginConfig& config, const std::vector<std::string>&,
+                        std::vector<std::pair<std::string, std::string>>& problems) const override
+    {
+        if (config.has("log_sources"))
+        {
+            const std::string& s = config.getString("log_sources");
+            if (s.empty() || s[0] != '/')
+                problems.emplace_back("log_sources", "invalid value \"" + s + "\": expected an absolute path");
+        }
+    }
+
+    void initialize(PluginContext& context) override
+    {
+        _context = &context;
+        _config = LogViewerConfig::from(context.config());
+        _db = context.openDatabase(LogStore::migrations());
+
+        MetricsRegistry& m = context.metrics();
+        _linesTotal = &m.counter("log-viewer", "monlight_log_lines_total", "LV Docker lines consumed");
+        _entriesTotal = &m.counter("log-viewer", "monlight_log_entries_total", "LV entries stored");
+        _sseClients = &m.gauge("log-viewer", "monlight_sse_clients", "LV open SSE streams");
+        _invalidLines = &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
+                                   {{"plugin", "log-viewer"}, {"reason", "log_line_invalid"}});
+        _sseOverflow = &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
+                                  {{"plugin", "log-viewer"}, {"reason", "sse_overflow"}});
+
+        SseHub::Options hubOptions;
+        hubOptions.maxConnections = static_cast<std::size_t>(_config.sseMaxConnections);
+        hubOptions.stream.maxDurationMs = _config.sseMaxDurationSeconds * 1000;
+        hubOptions.stream.heartbeatMs = _config.sseHeartbeatSeconds * 1000;
+        hubOptions.stream.queueSize = static_cast<std::size_t>(_config.sseQueueSize);
+        Gauge* clients = _sseClients;
+        Counter* overflow = _sseOverflow;
+        _hub = std::make_unique<SseHub>(
+            hubOptions, [clients](std::size_t n) { clients->set(static_cast<double>(n)); },
+            [overflow] { overflow->inc(); });
+
+        _writer = std::make_unique<LogWriter>(_db, *_hub, _config.maxEntries, _entriesTotal);
+        _writer->load();
+
+        _routes = std::make_unique<LogRoutes>(_db, *_hub, [this] {
+            return _tailer ? _tailer->watchedNames() : std::vector<std::string>();
+        });
+        _routes->registerRoutes(context.router());
+
+        if (_config.retentionDays > 0)
+        {
+            std::int64_t days = _config.retentionDays;
+            context.schedule("log-retention", 3600 * 1000L,
+                             [this, days] { _writer->deleteOlderThan(Time::nowMs() - days * 86400000LL); }, 60000);
+        }
+        context.schedule("cursor-cleanup", 86400 * 1000L, [this] {
+            _writer->cleanupCursors(Time::nowMs() - 7 * 86400000LL,
+                                    _tailer ? _tailer->watchedIds() : std::vector<std::string>());
+        });
+    }
+
+    void start() override
+    {
+        LogTailer::Options o;
+        o.sources = _config.logSources;
+        o.containers = _config.containers;
+        o.pollIntervalMs = _config.pollIntervalSeconds * 1000;
+        o.rescanIntervalMs = _config.rescanIntervalSeconds * 1000;
+        o.tailBuffer = _config.tailBuffer;
+        o.maxLineBytes = static_cast<std::size_t>(_config.maxLineBytes);
+        o.assembler.multiline = _config.multiline;
+        o.assembler.flushMs = _config.multilineFlushMs;
+        o.assembler.maxEntryBytes = static_cast<std::size_t>(_config.maxEntryBytes);
+        o.assembler.stripAnsi = _config.stripAnsi;
+        o.assembler.stderrDefault = _config.stderrDefaultLevel;
+
+        LogTailer::Hooks hooks;
+        hooks.commit = [this](IngestBatch& b) { _writer->commit(b); };
+        Counter* lines = _linesTotal;
+        Counter* invalid = _invalidLines;
+        hooks.linesConsumed = [lines](std::uint64_t n) { lines->inc(n); };
+        hooks.invalidLine = [invalid] { invalid->inc(); };
+
+        LogStore store(_db);
+        _tailer = std::make_unique<LogTailer>(std::move(o), std::move(hooks), store.cursors(), _context->logger());
+        _tailer->start();
+    }
+
+    void stopping() override
+    {
+        if (_hub)
+            _hub->stopping();
+    }
+
+    void shutdown() override
+    {
+        try
+        {
+            if (_hub)
+                _hub->stopping(500);
+            if (_tailer)
+                _tailer->stop();
+            if (_hub)
+                _hub->shutdown();
+        }
+        catch (...)
+        {
+        }
+        _tailer.reset();
+        _routes.reset();
+        _writer.reset();
+        _hub.reset();
+        _db.reset();
+    }
+
+    Health health() override
+    {
+        Health h;
+        if (!_tailer || !_tailer->alive())
+        {
+            h.ok = false;
+            h.detail = "log watcher not running";
+        }
+        Json::Writer w;
+        w.beginObject()
+            .field("logs_indexed", _writer ? _writer->rowCount() : std::int64_t(0))
+            .field("containers_watched", static_cast<std::int64_t>(_tailer ? _tailer->watchedCount() : 0));
+        w.key("newest_log");
+        auto newest = _writer ? _writer->newestLog() : std::nullopt;
+        if (newest)
+            w.value(Time::formatMs(*newest));
+        else
+            w.null();
+        w.key("last_ingest");
+        auto last = _writer ? _writer->lastIngest() : std::nullopt;
+        if (last)
+            w.value(Time::formatMs(*last));
+        else
+            w.null();
+        w.endObject();
+        // `,"logs_indexed":…` : the object's members without the braces.
+        const std::string& s = w.str();
+        h.extraJson = "," + s.substr(1, s.size() - 2);
+        return h;
+    }
+
+private:
+    PluginContext* _context = nullptr;
+    LogViewerConfig _config;
+    std::shared_ptr<Database> _db;
+    Counter* _linesTotal = nullptr;
+    Counter* _entriesTotal = nullptr;
+    Counter* _invalidLines = nullptr;
+    Counter* _sseOverflow = nullptr;
+    Gauge* _sseClients = nullptr;
+    std::unique_ptr<SseHub> _hub;
+    std::unique_ptr<LogWriter> _writer;
+    std::unique_ptr<LogRoutes> _routes;
+    std::unique_ptr<LogTailer> _tailer;
+};
+
+} // namespace LogViewer
+} // namespace Monlight
+
+MONLIGHT_PLUGIN(Monlight::LogViewer::LogViewerPlugin)

@@ -1,0 +1,112 @@
+#include "LogWriter.h"
+
+#include "Monlight/Time.h"
+#include <algorithm>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+namespace
+{
+constexpr std::int64_t DELETE_CHUNK = 10000;
+}
+
+LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal)
+    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal)
+{
+}
+
+void LogWriter::load()
+{
+    LogStore store(_db);
+    _rows = store.rowCount();
+    if (auto n = store.newestTimestamp())
+        _newest = *n;
+}
+
+void LogWriter::commit(IngestBatch& batch)
+{
+    // Ids follow time order within a batch (§3.2): sort before inserting.
+    std::stable_sort(batch.entries.begin(), batch.entries.end(),
+                     [](const LogEntry& a, const LogEntry& b) { return a.timestampMs < b.timestampMs; });
+    _db->write([&](WriteTx& tx) {
+        LogStore::insert(tx, batch.entries, batch.cursors);
+        if (!batch.entries.empty())
+            tx.afterCommit([this, &batch] { _hub.publish(batch.entries); });
+    });
+    if (!batch.entries.empty())
+    {
+        _rows += static_cast<std::int64_t>(batch.entries.size());
+        std::int64_t newest = _newest.load();
+        for (const auto& e : batch.entries)
+            newest = std::max(newest, e.timestampMs);
+        _newest = newest;
+        _lastIngest = Time::nowMs();
+        if (_entriesTotal)
+            _entriesTotal->inc(batch.entries.size());
+    }
+    pruneIfNeeded();
+}
+
+void LogWriter::pruneIfNeeded()
+{
+    if (_maxEntries <= 0)
+        return;
+    const std::int64_t threshold = _maxEntries + std::max<std::int64_t>(100, _maxEntries / 100);
+    if (_rows.load() <= threshold)
+        return;
+    while (_rows.load() > _maxEntries)
+    {
+        std::int64_t n = std::min(DELETE_CHUNK, _rows.load() - _maxEntries);
+        std::int64_t deleted = 0;
+        _db->write([&](WriteTx& tx) {
+            std::int64_t below = LogStore::idAfterOldest(tx, n);
+            deleted = below > 0 ? LogStore::deleteBelowId(tx, below) : 0;
+        });
+        _rows -= deleted;
+        if (deleted == 0)
+        {
+            // The in-memory count drifted (rows removed elsewhere): resynchronise once.
+            _rows = LogStore(_db).rowCount();
+            break;
+        }
+    }
+}
+
+void LogWriter::deleteOlderThan(std::int64_t cutoffMs)
+{
+    for (;;)
+    {
+        std::int64_t deleted = 0;
+        _db->write([&](WriteTx& tx) { deleted = LogStore::deleteOlderThan(tx, cutoffMs, DELETE_CHUNK); });
+        _rows -= deleted;
+        if (deleted < DELETE_CHUNK)
+            break;
+    }
+}
+
+void LogWriter::cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep)
+{
+    _db->write([&](WriteTx& tx) { LogStore::deleteStaleCursors(tx, cutoffMs, keep); });
+}
+
+std::optional<std::int64_t> LogWriter::newestLog() const
+{
+    std::int64_t v = _newest.load();
+    if (v == INT64_MIN)
+        return std::nullopt;
+    return v;
+}
+
+std::optional<std::int64_t> LogWriter::lastIngest() const
+{
+    std::int64_t v = _lastIngest.load();
+    if (v == INT64_MIN)
+        return std::nullopt;
+    return v;
+}
+
+} // namespace LogViewer
+} // namespace Monlight

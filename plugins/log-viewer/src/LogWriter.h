@@ -1,0 +1,54 @@
+#pragma once
+
+#include "LogStore.h"
+#include "LogTailer.h"
+#include "SseHub.h"
+#include "Monlight/Metrics.h"
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// The ingest side of the database writer (§3.11, §3.13): commits tailer batches (rows, FTS and cursors in one
+/// transaction), publishes them to the live tail after the commit, keeps the in-memory row count and prunes the
+/// ring buffer by id range. Also runs time retention and cursor cleanup through the same writer.
+class LogWriter
+{
+public:
+    /// `maxEntries` 0 = unlimited. `entriesTotal` counts stored entries (may be null).
+    LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal);
+
+    /// Reads the row count and the newest timestamp (start-up).
+    void load();
+
+    /// Commits `batch` (entries in timestamp order), then prunes if over the threshold. Blocks until durable.
+    void commit(IngestBatch& batch);
+
+    /// Deletes the oldest rows down to `maxEntries` when the count exceeds the hysteresis threshold.
+    void pruneIfNeeded();
+    /// Deletes entries older than `cutoffMs` in transactions of at most 10 000 rows.
+    void deleteOlderThan(std::int64_t cutoffMs);
+    /// Deletes cursors not updated since `cutoffMs` except the given container ids.
+    void cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep);
+
+    std::int64_t rowCount() const { return _rows.load(); }
+    std::optional<std::int64_t> newestLog() const;
+    std::optional<std::int64_t> lastIngest() const;
+
+private:
+    std::shared_ptr<Database> _db;
+    SseHub& _hub;
+    std::int64_t _maxEntries;
+    Counter* _entriesTotal;
+    std::atomic<std::int64_t> _rows{0};
+    std::atomic<std::int64_t> _newest{INT64_MIN};
+    std::atomic<std::int64_t> _lastIngest{INT64_MIN};
+};
+
+} // namespace LogViewer
+} // namespace Monlight

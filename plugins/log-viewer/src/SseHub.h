@@ -1,0 +1,68 @@
+#pragma once
+
+#include "LogEntry.h"
+#include "LogFilter.h"
+#include "PublishedBatch.h"
+#include "SseStream.h"
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// The live-tail hub (§3.5): owns the open streams, enforces `sse_max_connections`, and fans committed entries
+/// out to them. publish() runs on the writer thread right after each commit and never touches a socket.
+class SseHub
+{
+public:
+    struct Options
+    {
+        std::size_t maxConnections = 5;
+        SseStream::Options stream;
+    };
+
+    /// `onCountChange(n)`: open streams changed (gauge); `onOverflow()`: a stream closed for overflow.
+    SseHub(Options options, std::function<void(std::size_t)> onCountChange, std::function<void()> onOverflow);
+    ~SseHub();
+    SseHub(const SseHub&) = delete;
+    SseHub& operator=(const SseHub&) = delete;
+
+    /// Reserves a slot and subscribes a new stream to live entries (not started yet). Nothing when all slots are
+    /// taken or the hub is stopping.
+    std::shared_ptr<SseStream> open(LogFilter filter);
+    /// Gives back a slot obtained by open() whose stream was never started.
+    void abandon(const std::shared_ptr<SseStream>& stream);
+
+    /// Publishes committed entries (ascending ids) to every stream.
+    void publish(const std::vector<LogEntry>& entries);
+
+    /// SIGTERM: every stream sends `close` with reason `shutdown`; waits up to `waitMs` for them to end.
+    void stopping(long waitMs = 2000);
+    /// Ends every stream (aborting stuck writes) and joins their threads.
+    void shutdown();
+
+    std::size_t size() const;
+
+private:
+    void ended(SseStream& stream);
+    void reap();
+
+    Options _opt;
+    std::function<void(std::size_t)> _onCountChange;
+    std::function<void()> _onOverflow;
+    mutable std::mutex _mutex;
+    std::condition_variable _cv;
+    std::vector<std::shared_ptr<SseStream>> _streams; // active (subscribed)
+    std::vector<std::shared_ptr<SseStream>> _done;    // ended, thread to be joined
+    bool _stopping = false;
+    std::atomic<std::size_t> _active{0};
+};
+
+} // namespace LogViewer
+} // namespace Monlight

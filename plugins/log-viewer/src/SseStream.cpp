@@ -1,0 +1,262 @@
+#include "SseStream.h"
+
+#include "FilterParser.h"
+#include <Poco/Net/NetException.h>
+#include <cerrno>
+#include <chrono>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+namespace
+{
+
+std::int64_t steadyMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+SseStream::SseStream(LogFilter filter, Options options, std::function<void(SseStream&)> onEnd)
+    : _filter(std::move(filter)), _opt(options), _onEnd(std::move(onEnd))
+{
+    _unfiltered = _filter.containers.empty() && _filter.levels.empty() && !_filter.isStderr &&
+                  (!_filter.contains || _filter.contains->empty());
+    _eventFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+SseStream::~SseStream()
+{
+    join();
+    if (_eventFd >= 0)
+        ::close(_eventFd);
+}
+
+void SseStream::start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId)
+{
+    _socket = std::move(socket);
+    _initial = std::move(initial);
+    _lastSent = lastSentId;
+    _thread = std::thread([this] { run(); });
+}
+
+void SseStream::wake()
+{
+    if (_eventFd >= 0)
+    {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(_eventFd, &one, sizeof one);
+    }
+}
+
+std::size_t SseStream::countMatches(const PublishedBatch& b) const
+{
+    if (_unfiltered)
+        return b.entries.size();
+    std::size_t n = 0;
+    for (const auto& e : b.entries)
+    {
+        if (FilterParser::matches(_filter, e))
+            ++n;
+    }
+    return n;
+}
+
+bool SseStream::push(const PublishedBatchPtr& batch)
+{
+    if (_finished.load())
+        return true;
+    std::size_t n = countMatches(*batch);
+    if (n == 0)
+        return true;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (!_closeReason.empty())
+            return true;
+        // Only events still waiting from earlier batches count: a large batch for a caught-up client is fine.
+        if (_queuedEvents >= _opt.queueSize)
+        {
+            _closeReason = "overflow";
+            _queue.clear();
+            _queuedEvents = 0;
+            wake();
+            return false;
+        }
+        _queue.push_back(batch);
+        _queuedEvents += n;
+    }
+    wake();
+    return true;
+}
+
+void SseStream::close(const std::string& reason)
+{
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (_closeReason.empty())
+            _closeReason = reason;
+    }
+    wake();
+}
+
+void SseStream::abort()
+{
+    try
+    {
+        _socket.shutdown();
+    }
+    catch (...)
+    {
+    }
+}
+
+void SseStream::join()
+{
+    if (_thread.joinable() && _thread.get_id() != std::this_thread::get_id())
+        _thread.join();
+}
+
+bool SseStream::sendAll(const char* data, std::size_t n)
+{
+    try
+    {
+        while (n > 0)
+        {
+            int sent = _socket.sendBytes(data, static_cast<int>(std::min<std::size_t>(n, 1 << 20)));
+            if (sent <= 0)
+                return false;
+            data += sent;
+            n -= static_cast<std::size_t>(sent);
+        }
+        return true;
+    }
+    catch (...)
+    {
+        return false; // client gone or too slow
+    }
+}
+
+void SseStream::run()
+{
+    try
+    {
+        _socket.setNoDelay(true);
+        _socket.setSendTimeout(Poco::Timespan(10, 0));
+    }
+    catch (...)
+    {
+    }
+    const std::int64_t started = steadyMs();
+    std::int64_t nextHeartbeat = started + _opt.heartbeatMs;
+    const std::int64_t endAt = started + _opt.maxDurationMs;
+    bool ok = sendAll(_initial);
+    _initial.clear();
+    _initial.shrink_to_fit();
+    std::string out;
+    std::deque<PublishedBatchPtr> work;
+    int sock = _socket.impl()->sockfd();
+
+    while (ok)
+    {
+        std::string reason;
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            work.swap(_queue);
+            _queuedEvents = 0;
+            reason = _closeReason;
+        }
+        out.clear();
+        for (const auto& b : work)
+        {
+            const auto& entries = b->entries;
+            if (entries.empty())
+                continue;
+            if (_unfiltered && entries.front().id > _lastSent)
+            {
+                if (out.empty() && work.size() == 1)
+                {
+                    ok = sendAll(b->frames); // the shared block, no copy
+                    _lastSent = entries.back().id;
+                    continue;
+                }
+                out += b->frames;
+                _lastSent = entries.back().id;
+                continue;
+            }
+            for (std::size_t i = 0; i < entries.size(); ++i)
+            {
+                const LogEntry& e = entries[i];
+                if (e.id <= _lastSent || !FilterParser::matches(_filter, e))
+                    continue;
+                out.append(b->frames, b->offsets[i], b->offsets[i + 1] - b->offsets[i]);
+                _lastSent = e.id;
+            }
+        }
+        work.clear();
+        if (ok && !out.empty())
+            ok = sendAll(out);
+        if (!ok)
+            break;
+        std::int64_t now = steadyMs();
+        if (reason.empty() && now >= endAt)
+            reason = "max_duration";
+        if (!reason.empty())
+        {
+            sendAll("event: close\ndata: {\"reason\":\"" + reason + "\"}\n\n");
+            break;
+        }
+        if (now >= nextHeartbeat)
+        {
+            ok = sendAll(std::string("event: heartbeat\ndata: {}\n\n"));
+            nextHeartbeat = now + _opt.heartbeatMs;
+            continue;
+        }
+        struct pollfd fds[2] = {{sock, POLLIN | POLLRDHUP, 0}, {_eventFd, POLLIN, 0}};
+        int timeout = static_cast<int>(std::max<std::int64_t>(0, std::min(nextHeartbeat, endAt) - now));
+        int rc = ::poll(fds, 2, timeout);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && (fds[1].revents & POLLIN))
+        {
+            std::uint64_t v;
+            [[maybe_unused]] auto n = ::read(_eventFd, &v, sizeof v);
+        }
+        if (rc > 0 && (fds[0].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+        {
+            char buf[512];
+            ssize_t n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+                (fds[0].revents & (POLLHUP | POLLERR)))
+                break; // the client closed the connection
+        }
+    }
+    try
+    {
+        _socket.shutdown();
+    }
+    catch (...)
+    {
+    }
+    try
+    {
+        _socket.close();
+    }
+    catch (...)
+    {
+    }
+    _finished = true;
+    if (_onEnd)
+        _onEnd(*this);
+}
+
+} // namespace LogViewer
+} // namespace Monlight

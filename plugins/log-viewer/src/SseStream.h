@@ -1,0 +1,81 @@
+#pragma once
+
+#include "LogFilter.h"
+#include "PublishedBatch.h"
+#include <Poco/Net/StreamSocket.h>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace Monlight
+{
+namespace LogViewer
+{
+
+/// One live-tail connection (§3.5) on its own thread, never on a listener worker. It receives committed batches
+/// from the hub, filters them, writes `log` frames, heartbeats, and ends with a `close` event (max duration,
+/// shutdown, overflow) or when the client goes away.
+class SseStream
+{
+public:
+    struct Options
+    {
+        std::int64_t maxDurationMs = 1800000;
+        std::int64_t heartbeatMs = 15000;
+        std::size_t queueSize = 1000;
+    };
+
+    SseStream(LogFilter filter, Options options, std::function<void(SseStream&)> onEnd);
+    ~SseStream();
+    SseStream(const SseStream&) = delete;
+    SseStream& operator=(const SseStream&) = delete;
+
+    /// Starts the stream thread: sends `initial` (response head, `retry:`, backlog frames) and then live events
+    /// with ids above `lastSentId`.
+    void start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId);
+
+    /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false when the
+    /// queue overflowed (the stream then closes with reason `overflow`).
+    bool push(const PublishedBatchPtr& batch);
+
+    /// Asks the stream to send `event: close` with `reason` and end.
+    void close(const std::string& reason);
+
+    /// Unblocks a stream stuck in a write (shutdown after the grace period).
+    void abort();
+
+    /// Waits for the thread (after it ended or was aborted).
+    void join();
+
+    bool finished() const { return _finished.load(); }
+
+private:
+    void run();
+    bool sendAll(const char* data, std::size_t n);
+    bool sendAll(const std::string& s) { return sendAll(s.data(), s.size()); }
+    void wake();
+    std::size_t countMatches(const PublishedBatch& b) const;
+
+    LogFilter _filter;
+    bool _unfiltered;
+    Options _opt;
+    std::function<void(SseStream&)> _onEnd;
+    Poco::Net::StreamSocket _socket;
+    std::string _initial;
+    std::int64_t _lastSent = 0;
+    int _eventFd = -1;
+
+    std::mutex _mutex;
+    std::deque<PublishedBatchPtr> _queue;
+    std::size_t _queuedEvents = 0;
+    std::string _closeReason;
+    std::thread _thread;
+    std::atomic<bool> _finished{false};
+};
+
+} // namespace LogViewer
+} // namespace Monlight

@@ -1,0 +1,233 @@
+#include "LogStore.h"
+#include "LogWriter.h"
+#include "Monlight/HttpError.h"
+#include "Monlight/Sql.h"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/TemporaryFile.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace Monlight;
+using namespace Monlight::LogViewer;
+
+namespace
+{
+LogEntry entry(const std::string& container, Level level, const std::string& msg, std::int64_t ts, bool err = false)
+{
+    LogEntry e;
+    e.container = container;
+    e.containerId = container + "-id";
+    e.level = level;
+    e.message = msg;
+    e.timestampMs = ts;
+    e.isStderr = err;
+    return e;
+}
+} // namespace
+
+class LogStoreTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(LogStoreTest);
+    CPPUNIT_TEST(testInsertAndQueryNewestFirst);
+    CPPUNIT_TEST(testFiltersAndTotal);
+    CPPUNIT_TEST(testFtsSyntaxErrorIs400);
+    CPPUNIT_TEST(testCursorsCommittedWithRows);
+    CPPUNIT_TEST(testRecentForResume);
+    CPPUNIT_TEST(testRingBufferPrunesByIdRange);
+    CPPUNIT_TEST(testStatsAndContainers);
+    CPPUNIT_TEST_SUITE_END();
+
+    std::string _dir;
+    std::shared_ptr<Database> _db;
+
+    std::vector<LogEntry> add(std::vector<LogEntry> entries, std::vector<LogStore::Cursor> cursors = {})
+    {
+        _db->write([&](WriteTx& tx) { LogStore::insert(tx, entries, cursors); });
+        return entries;
+    }
+
+public:
+    void setUp() override
+    {
+        _dir = Poco::TemporaryFile::tempName();
+        Poco::File(_dir).createDirectories();
+        Database::Options o;
+        o.path = _dir + "/logs.db";
+        o.plugin = "log-viewer";
+        o.migrations = LogStore::migrations();
+        _db = Database::open(o);
+    }
+
+    void tearDown() override
+    {
+        _db->close();
+        _db.reset();
+        Poco::File(_dir).remove(true);
+    }
+
+    void testInsertAndQueryNewestFirst()
+    {
+        add({entry("web", Level::Info, "first line", 1000), entry("web", Level::Error, "second \"quoted\"", 2000)});
+        LogStore store(_db);
+        LogFilter f;
+        auto r = store.query(f);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), r.total);
+        CPPUNIT_ASSERT_EQUAL(std::string("second \"quoted\""), r.logs[0].message);
+        CPPUNIT_ASSERT(r.logs[0].id > r.logs[1].id);
+        CPPUNIT_ASSERT(r.logs[0].level == Level::Error);
+    }
+
+    void testFiltersAndTotal()
+    {
+        std::vector<LogEntry> v;
+        for (int i = 0; i < 30; ++i)
+            v.push_back(entry(i % 2 ? "web" : "db", i % 3 ? Level::Info : Level::Error,
+                              "request " + std::to_string(i) + (i % 5 ? " ok" : " timeout"), 1000 + i, i % 2));
+        add(v);
+        LogStore store(_db);
+        LogFilter f;
+        f.match = "timeout";
+        f.limit = 2;
+        auto r = store.query(f);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(6), r.total);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), r.logs.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("request 25 timeout"), r.logs[0].message);
+        LogFilter g;
+        g.containers = {"web"};
+        g.levels = {Level::Error, Level::Critical};
+        g.isStderr = true;
+        g.since = 1010;
+        g.until = 1027;
+        auto r2 = store.query(g);
+        // web = odd i, error = i % 3 == 0, i in 10..27: 15, 21, 27
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), r2.total);
+        CPPUNIT_ASSERT_EQUAL(std::string("request 27 ok"), r2.logs[0].message);
+        LogFilter paged;
+        paged.limit = 10;
+        paged.offset = 25;
+        auto r3 = store.query(paged);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(30), r3.total);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), r3.logs.size());
+    }
+
+    void testFtsSyntaxErrorIs400()
+    {
+        add({entry("web", Level::Info, "error: timeout", 1)});
+        LogStore store(_db);
+        for (const char* bad : {"a / b", "\"unterminated", "error:timeout", "*"})
+        {
+            LogFilter f;
+            f.match = bad;
+            try
+            {
+                store.query(f);
+                CPPUNIT_FAIL(std::string("no error for ") + bad);
+            }
+            catch (const HttpError& e)
+            {
+                CPPUNIT_ASSERT_EQUAL(400, e.status());
+                CPPUNIT_ASSERT(e.detail().rfind("Invalid search query: ", 0) == 0);
+            }
+        }
+        LogFilter col;
+        col.match = "error:timeout";
+        try
+        {
+            store.query(col);
+        }
+        catch (const HttpError& e)
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("Invalid search query: no such column: error"), e.detail());
+        }
+        LogFilter ok;
+        ok.match = "\"error: timeout\"";
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), store.query(ok).total);
+    }
+
+    void testCursorsCommittedWithRows()
+    {
+        LogStore::Cursor c{"abc", "web", "/x/abc-json.log", 77, 120, 5};
+        add({entry("web", Level::Info, "x", 1)}, {c});
+        c.position = 240;
+        c.containerName = "web2";
+        add({}, {c});
+        LogStore store(_db);
+        auto cursors = store.cursors();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), cursors.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(240), cursors[0].position);
+        CPPUNIT_ASSERT_EQUAL(std::string("web2"), cursors[0].containerName);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(77), cursors[0].inode);
+    }
+
+    void testRecentForResume()
+    {
+        std::vector<LogEntry> v;
+        for (int i = 0; i < 20; ++i)
+            v.push_back(entry(i % 2 ? "web" : "db", Level::Info, "m" + std::to_string(i), i));
+        v = add(v);
+        LogStore store(_db);
+        LogFilter all;
+        auto last3 = store.recent(all, std::nullopt, 3);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), last3.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("m17"), last3[0].message); // ascending
+        CPPUNIT_ASSERT_EQUAL(std::string("m19"), last3[2].message);
+        LogFilter web;
+        web.containers = {"web"};
+        auto after = store.recent(web, v[14].id, 1000);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), after.size()); // m15 m17 m19
+        CPPUNIT_ASSERT_EQUAL(std::string("m15"), after[0].message);
+        web.contains = "m1";
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), store.recent(web, std::nullopt, 100).size()); // m1, m11..m19 odd
+    }
+
+    void testRingBufferPrunesByIdRange()
+    {
+        SseHub::Options ho;
+        SseHub hub(ho, nullptr, nullptr);
+        LogWriter writer(_db, hub, 200, nullptr);
+        writer.load();
+        for (int b = 0; b < 3; ++b)
+        {
+            IngestBatch batch;
+            for (int i = 0; i < 100; ++i)
+                batch.entries.push_back(entry("web", Level::Info, "n" + std::to_string(b * 100 + i), b * 100 + i));
+            writer.commit(batch);
+        }
+        // 300 > 200 + max(100, 2): no prune yet (hysteresis)
+        LogStore store(_db);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(300), store.rowCount());
+        IngestBatch one;
+        one.entries.push_back(entry("web", Level::Info, "n300", 300));
+        writer.commit(one);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(200), store.rowCount());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(200), writer.rowCount());
+        LogFilter f;
+        f.match = "n100";
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), store.query(f).total); // FTS follows the delete
+        f.match = "n101";
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), store.query(f).total);
+        LogFilter all;
+        all.limit = 500;
+        CPPUNIT_ASSERT_EQUAL(std::string("n101"), store.query(all).logs.back().message);
+    }
+
+    void testStatsAndContainers()
+    {
+        add({entry("web", Level::Info, "a", 5000), entry("web", Level::Error, "b", 7000),
+             entry("db", Level::Info, "c", 6000)});
+        LogStore store(_db);
+        auto s = store.stats();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), s.total);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), *s.oldest);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7000), *s.newest);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), s.byLevel["INFO"]);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), s.byContainer["db"]);
+        auto c = store.containerStats();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c["web"].count);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7000), *c["web"].lastSeen);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(LogStoreTest);
