@@ -1,3 +1,7 @@
+// Monlight/Plugin.h first: Version.h picks the standard-library id of the build signature when it is first
+// included, so it must precede every standard header to match the host (see the report on the SDK).
+#include "Monlight/Plugin.h"
+
 #include "LogRoutes.h"
 #include "LogStore.h"
 #include "LogTailer.h"
@@ -6,7 +10,6 @@
 #include "SseHub.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
-#include "Monlight/Plugin.h"
 #include "Monlight/Time.h"
 #include <memory>
 
