@@ -1,0 +1,115 @@
+#pragma once
+
+#include "Monlight/Sql.h"
+#include "Monlight/Version.h"
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace Monlight
+{
+
+/// The write context handed to work running on the writer thread, inside the batch transaction.
+class MONLIGHT_API WriteTx
+{
+public:
+    explicit WriteTx(Sql::Connection& c) : _c(c) {}
+    Sql::Connection& db() { return _c; }
+    /// Runs `fn` on the writer thread after the batch holding this work has committed (never if it rolled back).
+    /// Used for notifications that must not precede durability (LV live tail).
+    void afterCommit(std::function<void()> fn) { _after.push_back(std::move(fn)); }
+
+private:
+    friend class Database;
+    Sql::Connection& _c;
+    std::vector<std::function<void()>> _after;
+};
+
+/// A plugin's SQLite database (§0.15): pragmas, numbered migrations in `_meta`, one writer thread with group
+/// commit, and per-thread read connections.
+class MONLIGHT_API Database
+{
+public:
+    struct Options
+    {
+        std::string path;                    ///< database file
+        std::string plugin;                  ///< owner, for logs and metrics
+        std::vector<std::string> migrations; ///< migration N is migrations[N-1]; forward-only
+        bool fullSync = false;               ///< synchronous=FULL instead of NORMAL
+        int cacheMb = 16;                    ///< cache_size per connection
+        std::size_t writeQueueSize = 10000;  ///< bound of the write queue (items)
+        std::size_t maxBatch = 1000;         ///< items per transaction
+    };
+
+    /// Creates missing parent directories (0750), opens the file, applies pragmas and migrations, starts the
+    /// writer thread. Throws StartupError: 73 (cannot create/open), 65 (newer schema, foreign format, failed
+    /// migration).
+    static std::shared_ptr<Database> open(const Options& options);
+
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    /// Submits `work` to the writer and blocks until the batch holding it has committed. Work runs inside a
+    /// savepoint: if it throws, only its own changes are rolled back and the exception is rethrown here.
+    /// Throws HttpError 503 `Server busy` (Retry-After: 1) when the queue is full, 503 `Shutting down` after stop().
+    void write(std::function<void(WriteTx&)> work);
+
+    /// Like write() but for many items that count as one queue entry each (ingest batches count once).
+    /// Returns the value produced by `work`.
+    template <typename R> R writeResult(std::function<R(WriteTx&)> work)
+    {
+        R result{};
+        write([&](WriteTx& tx) { result = work(tx); });
+        return result;
+    }
+
+    /// A read connection owned by the calling thread (created lazily, `query_only=ON`). Never waits for the writer.
+    Sql::Connection& reader();
+
+    /// `SELECT 1` on a read connection and the writer thread alive.
+    bool healthy();
+
+    /// Drains the queue, stops the writer, runs `PRAGMA optimize` and closes. Idempotent.
+    void close();
+
+    const std::string& path() const { return _opt.path; }
+    std::size_t queueDepth() const;
+    std::uint64_t batchesCommitted() const { return _batches.load(); }
+    std::uint64_t itemsCommitted() const { return _items.load(); }
+    std::uint64_t lastBatchSize() const { return _lastBatch.load(); }
+    /// Schema version after migrations.
+    int schemaVersion() const { return _schemaVersion; }
+
+private:
+    explicit Database(const Options& options);
+    struct Item;
+    void migrate(Sql::Connection& c);
+    void applyPragmas(Sql::Connection& c, bool reader);
+    void writerLoop();
+    void runBatch(std::vector<std::shared_ptr<Item>>& batch);
+
+    Options _opt;
+    int _schemaVersion = 0;
+    std::unique_ptr<Sql::Connection> _writer;
+    mutable std::mutex _mutex;
+    std::condition_variable _cv;
+    std::deque<std::shared_ptr<Item>> _queue;
+    bool _stopping = false;
+    std::atomic<bool> _writerAlive{false};
+    std::thread _thread;
+    std::atomic<std::uint64_t> _batches{0}, _items{0}, _lastBatch{0};
+    std::mutex _readersMutex;
+    std::vector<std::unique_ptr<Sql::Connection>> _readers; // owned here so close() can release them
+    std::uint64_t _id;
+};
+
+} // namespace Monlight

@@ -1,0 +1,153 @@
+#pragma once
+
+#include "Monlight/Version.h"
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+
+/// Who may call a route (§0.5).
+enum class AuthPolicy
+{
+    None,     ///< open (health, UI); per-IP limit except /health and /metrics
+    ApiKey,   ///< the plugin's `api_key` in X-API-Key
+    AdminKey, ///< the plugin's `admin_api_key` in X-API-Key
+    Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
+};
+
+/// The identity behind a DSN key (§5.4), answered by the hook the browser relay installs in the AuthService.
+struct DsnIdentity
+{
+    std::int64_t id = 0;
+    std::string project;
+};
+
+/// Decoded query string (§0.12): last occurrence wins, `+` → space, `%XX` decoded.
+class MONLIGHT_API QueryParams
+{
+public:
+    QueryParams() = default;
+    explicit QueryParams(const std::string& rawQuery);
+    /// The value, or nothing when absent or empty (empty = absent).
+    std::optional<std::string> get(const std::string& name) const;
+    /// The value even when empty; nothing when the key is absent.
+    std::optional<std::string> getRaw(const std::string& name) const;
+    bool has(const std::string& name) const { return get(name).has_value(); }
+    const std::map<std::string, std::string>& all() const { return _values; }
+
+    /// Lenient `limit` (§0.12): unparsable/≤0 → dflt, above max → max.
+    std::int64_t limit(const std::string& name, std::int64_t dflt, std::int64_t max) const;
+    /// Lenient `offset`: unparsable/negative → 0.
+    std::int64_t offset(const std::string& name) const;
+
+private:
+    std::map<std::string, std::string> _values;
+};
+
+/// A request as seen by a handler, after routing, authentication, limits and the body cap.
+class MONLIGHT_API Request
+{
+public:
+    virtual ~Request();
+    virtual const std::string& method() const = 0; ///< `HEAD` requests report `HEAD`
+    virtual const std::string& path() const = 0;   ///< without query and without the combined-listener prefix
+    virtual const QueryParams& query() const = 0;
+    /// A `{name}` placeholder of the route pattern.
+    virtual std::string pathParam(const std::string& name) const = 0;
+    virtual std::string header(const std::string& name, const std::string& dflt = "") const = 0;
+    virtual bool hasHeader(const std::string& name) const = 0;
+    virtual const std::string& clientIp() const = 0;
+    virtual const std::string& requestId() const = 0;
+    /// The key that authenticated the request (API/admin/DSN key), empty for AuthPolicy::None.
+    virtual const std::string& principal() const = 0;
+    /// For AuthPolicy::Dsn routes: the key's identity.
+    virtual const std::optional<DsnIdentity>& dsn() const = 0;
+    /// The whole body, read once with the route's cap (413 via HttpError when exceeded, chunked included).
+    virtual const std::string& body() = 0;
+    /// The underlying Poco request (for streaming responses).
+    virtual Poco::Net::HTTPServerRequest& raw() = 0;
+};
+
+/// The response of a handler. Common headers (X-Request-Id, nosniff, CORS) are already set by the dispatcher.
+class MONLIGHT_API Response
+{
+public:
+    virtual ~Response();
+    virtual void setHeader(const std::string& name, const std::string& value) = 0;
+    /// Sends a JSON body with `Cache-Control: no-store`.
+    virtual void json(int status, const std::string& body) = 0;
+    /// Sends a body with the given content type (no body on HEAD).
+    virtual void send(int status, const std::string& contentType, const std::string& body) = 0;
+    virtual bool sent() const = 0;
+    /// Takes the connection out of the HTTP server for a long-lived response (SSE). The caller writes the status
+    /// line and headers itself (use headBlock()) and owns the socket; the worker thread returns at once.
+    virtual Poco::Net::StreamSocket detach() = 0;
+    /// The dispatcher's headers (request id, nosniff, CORS) as `Name: value\r\n` lines, for detached responses.
+    virtual std::string headBlock() const = 0;
+};
+
+using Handler = std::function<void(Request&, Response&)>;
+
+/// One route, declared in one statement: path pattern, methods, auth policy, body cap, handler.
+/// Pattern: exact path with optional `{name}` segments (`/api/errors/{id}`); a pattern ending in `/*` matches
+/// every path below it (UI assets). One trailing `/` in a request path is ignored for API routes.
+struct MONLIGHT_API Route
+{
+    std::vector<std::string> methods; ///< `GET` implies `HEAD`
+    std::string pattern;
+    AuthPolicy auth = AuthPolicy::ApiKey;
+    Handler handler;
+    std::size_t bodyCap = 0;     ///< 0 = the plugin's `max_body_size`
+    bool queryKey = false;       ///< accept `?api_key=` (API_KEY) or `?key=` (DSN) when the header is absent
+    bool uiPage = false;         ///< HTML page: adds the §0.18 UI security headers
+};
+
+/// The origin allow-list of §5.5 (implemented by `common`, obtained through CorsService).
+class MONLIGHT_API CorsPolicy
+{
+public:
+    virtual ~CorsPolicy();
+    /// Exact origins and `https://*.example.com` wildcards (any depth of subdomain, not the apex).
+    virtual bool allows(const std::string& origin) const = 0;
+    /// Headers for a response to an allowed origin (Access-Control-Allow-Origin, Vary, Expose-Headers).
+    virtual std::vector<std::pair<std::string, std::string>> responseHeaders(const std::string& origin) const = 0;
+    /// Headers answering a preflight from an allowed origin for the requested method/headers.
+    virtual std::vector<std::pair<std::string, std::string>>
+    preflightHeaders(const std::string& origin, const std::string& requestMethod,
+                     const std::string& requestHeaders) const = 0;
+};
+
+/// Which principal-based limiter (§0.6) a setting applies to.
+enum class Limiter
+{
+    Key,    ///< per API key (`<plugin>.rate_limit` by default)
+    DsnIp,  ///< per (DSN key, client IP)
+    Dsn,    ///< per DSN key over all IPs
+    Admin   ///< per admin key
+};
+
+/// Route table of one plugin.
+class MONLIGHT_API Router
+{
+public:
+    virtual ~Router();
+    virtual void add(Route route) = 0;
+    /// Convenience: add({methods}, pattern, auth, handler).
+    void add(std::vector<std::string> methods, std::string pattern, AuthPolicy auth, Handler handler,
+             std::size_t bodyCap = 0);
+    /// Per-minute limit of a limiter for this plugin (0 = unlimited).
+    virtual void setRateLimit(Limiter limiter, std::int64_t perMinute) = 0;
+    /// CORS (§0.3 step 4) for every path starting with `pathPrefix`.
+    virtual void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) = 0;
+};
+
+} // namespace Monlight

@@ -1,0 +1,327 @@
+#include "Monlight/Database.h"
+
+#include "Monlight/HttpError.h"
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace Monlight
+{
+
+struct Database::Item
+{
+    std::function<void(WriteTx&)> work;
+    std::promise<void> done;
+    std::exception_ptr error;
+    std::vector<std::function<void()>> after;
+};
+
+namespace
+{
+std::atomic<std::uint64_t> nextDatabaseId{1};
+
+// Creates `dir` and its missing parents with mode 0750.
+void makeDirs(const std::string& dir)
+{
+    Poco::Path p(dir);
+    p.makeDirectory();
+    std::string cur;
+    if (p.isAbsolute())
+        cur = "/";
+    for (int i = 0; i < p.depth(); ++i)
+    {
+        cur += p[i] + "/";
+        struct stat st;
+        if (::stat(cur.c_str(), &st) == 0)
+        {
+            if (!S_ISDIR(st.st_mode))
+                throw std::runtime_error(cur.substr(0, cur.size() - 1) + " is not a directory");
+            continue;
+        }
+        if (::mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST)
+            throw std::runtime_error(std::strerror(errno));
+    }
+}
+} // namespace
+
+std::shared_ptr<Database> Database::open(const Options& options)
+{
+    std::shared_ptr<Database> db(new Database(options));
+    Poco::Path file(options.path);
+    std::string parent = file.parent().toString();
+    try
+    {
+        if (!parent.empty())
+            makeDirs(parent);
+    }
+    catch (const std::exception& e)
+    {
+        throw StartupError(73, "database error", options.path, std::string("cannot create directory: ") + e.what());
+    }
+    try
+    {
+        db->_writer = std::make_unique<Sql::Connection>(options.path, false, true);
+        db->applyPragmas(*db->_writer, false);
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw StartupError(73, "database error", options.path, "cannot open database: " + e.message());
+    }
+    db->migrate(*db->_writer);
+    db->_writerAlive = true;
+    db->_thread = std::thread([raw = db.get()] { raw->writerLoop(); });
+    return db;
+}
+
+Database::Database(const Options& options) : _opt(options), _id(nextDatabaseId++) {}
+
+Database::~Database()
+{
+    close();
+}
+
+void Database::applyPragmas(Sql::Connection& c, bool reader)
+{
+    c.exec("PRAGMA busy_timeout=5000");
+    if (!reader)
+        c.exec("PRAGMA journal_mode=WAL");
+    c.exec(std::string("PRAGMA synchronous=") + (_opt.fullSync ? "FULL" : "NORMAL"));
+    c.exec("PRAGMA foreign_keys=ON");
+    c.exec("PRAGMA secure_delete=OFF");
+    c.exec("PRAGMA temp_store=MEMORY");
+    c.exec("PRAGMA cache_size=-" + std::to_string(_opt.cacheMb * 1024));
+    c.exec("PRAGMA journal_size_limit=67108864");
+    if (reader)
+        c.exec("PRAGMA query_only=ON");
+}
+
+void Database::migrate(Sql::Connection& c)
+{
+    const int known = static_cast<int>(_opt.migrations.size());
+    int version = 0;
+    try
+    {
+        bool hasMeta = c.queryInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='_meta'") > 0;
+        if (hasMeta)
+        {
+            auto st = c.prepare("SELECT value FROM _meta WHERE key='format'");
+            if (!st.step() || st.getText(0) != "monlight-cpp")
+                throw StartupError(65, "database error", _opt.path,
+                                   "was not created by this implementation (format key missing)");
+            auto sv = c.prepare("SELECT value FROM _meta WHERE key='schema_version'");
+            version = sv.step() ? std::stoi(sv.getText(0)) : 0;
+            if (version > known)
+                throw StartupError(65, "database error", _opt.path,
+                                   "schema version " + std::to_string(version) +
+                                       " is newer than this build supports (" + std::to_string(known) +
+                                       "); refusing to start");
+        }
+        for (int v = version + 1; v <= known; ++v)
+        {
+            Sql::Transaction tx(c);
+            c.exec("CREATE TABLE IF NOT EXISTS _meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            c.exec(_opt.migrations[static_cast<std::size_t>(v - 1)]);
+            c.prepare("INSERT OR REPLACE INTO _meta(key, value) VALUES('format', 'monlight-cpp')").run();
+            auto up = c.prepare("INSERT OR REPLACE INTO _meta(key, value) VALUES('schema_version', ?)");
+            up.bind(1, std::to_string(v)).run();
+            tx.commit();
+        }
+    }
+    catch (const StartupError&)
+    {
+        throw;
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw StartupError(65, "database error", _opt.path, "migration failed: " + e.message());
+    }
+    catch (const std::exception& e)
+    {
+        throw StartupError(65, "database error", _opt.path, std::string("migration failed: ") + e.what());
+    }
+    _schemaVersion = known > version ? known : version;
+}
+
+void Database::write(std::function<void(WriteTx&)> work)
+{
+    auto item = std::make_shared<Item>();
+    item->work = std::move(work);
+    auto fut = item->done.get_future();
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (_stopping)
+            throw HttpError(503, "Shutting down").closeConnection();
+        if (_queue.size() >= _opt.writeQueueSize)
+            throw HttpError(503, "Server busy").header("Retry-After", "1");
+        _queue.push_back(item);
+    }
+    _cv.notify_one();
+    fut.wait();
+    if (item->error)
+        std::rethrow_exception(item->error);
+}
+
+void Database::writerLoop()
+{
+    std::vector<std::shared_ptr<Item>> batch;
+    for (;;)
+    {
+        {
+            std::unique_lock<std::mutex> lock(_mutex);
+            _cv.wait(lock, [this] { return _stopping || !_queue.empty(); });
+            if (_queue.empty() && _stopping)
+                break;
+            while (!_queue.empty() && batch.size() < _opt.maxBatch)
+            {
+                batch.push_back(std::move(_queue.front()));
+                _queue.pop_front();
+            }
+        }
+        runBatch(batch);
+        batch.clear();
+    }
+    _writerAlive = false;
+}
+
+void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
+{
+    Sql::Connection& c = *_writer;
+    bool committed = false;
+    try
+    {
+        Sql::Transaction tx(c);
+        for (auto& item : batch)
+        {
+            c.exec("SAVEPOINT item");
+            WriteTx wtx(c);
+            try
+            {
+                item->work(wtx);
+                c.exec("RELEASE item");
+                item->after = std::move(wtx._after);
+            }
+            catch (...)
+            {
+                item->error = std::current_exception();
+                c.exec("ROLLBACK TO item");
+                c.exec("RELEASE item");
+            }
+        }
+        tx.commit();
+        committed = true;
+    }
+    catch (...)
+    {
+        committed = false;
+    }
+    if (!committed)
+    {
+        // The batch transaction failed as a whole: give every item its own transaction so one bad item
+        // cannot fail the others.
+        for (auto& item : batch)
+        {
+            item->error = nullptr;
+            item->after.clear();
+            try
+            {
+                Sql::Transaction tx(c);
+                WriteTx wtx(c);
+                item->work(wtx);
+                tx.commit();
+                item->after = std::move(wtx._after);
+            }
+            catch (...)
+            {
+                item->error = std::current_exception();
+            }
+        }
+    }
+    _batches++;
+    _items += batch.size();
+    _lastBatch = batch.size();
+    for (auto& item : batch)
+    {
+        for (auto& fn : item->after)
+        {
+            try
+            {
+                fn();
+            }
+            catch (...)
+            {
+            }
+        }
+        item->done.set_value();
+    }
+}
+
+Sql::Connection& Database::reader()
+{
+    if (!_writerAlive)
+        throw HttpError(503, "Database unavailable");
+    thread_local std::unordered_map<std::uint64_t, Sql::Connection*> readers;
+    auto it = readers.find(_id);
+    if (it != readers.end())
+        return *it->second;
+    std::lock_guard<std::mutex> lock(_readersMutex);
+    if (!_writer)
+        throw HttpError(503, "Shutting down");
+    auto conn = std::make_unique<Sql::Connection>(_opt.path, false, false);
+    applyPragmas(*conn, true);
+    Sql::Connection* raw = conn.get();
+    _readers.push_back(std::move(conn));
+    readers[_id] = raw;
+    return *raw;
+}
+
+bool Database::healthy()
+{
+    if (!_writerAlive)
+        return false;
+    try
+    {
+        return reader().queryInt("SELECT 1") == 1;
+    }
+    catch (...)
+    {
+        return false;
+    }
+}
+
+void Database::close()
+{
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (_stopping && !_thread.joinable())
+            return;
+        _stopping = true;
+    }
+    _cv.notify_all();
+    if (_thread.joinable())
+        _thread.join();
+    std::lock_guard<std::mutex> lock(_readersMutex);
+    _readers.clear();
+    if (_writer)
+    {
+        try
+        {
+            _writer->exec("PRAGMA optimize");
+        }
+        catch (...)
+        {
+        }
+        _writer.reset();
+    }
+}
+
+std::size_t Database::queueDepth() const
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    return _queue.size();
+}
+
+} // namespace Monlight

@@ -1,0 +1,122 @@
+#include "Monlight/Http.h"
+
+#include "Monlight/Config.h"
+
+namespace Monlight
+{
+
+namespace
+{
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// §0.12: `+` → space, `%XX` decoded, a malformed `%` kept literally.
+std::string decodeComponent(const std::string& s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i)
+    {
+        char c = s[i];
+        if (c == '+')
+            out += ' ';
+        else if (c == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 &&
+                 hexDigit(s[i + 2]) >= 0)
+        {
+            out += static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
+            i += 2;
+        }
+        else
+            out += c;
+    }
+    return out;
+}
+} // namespace
+
+QueryParams::QueryParams(const std::string& rawQuery)
+{
+    std::size_t start = 0;
+    while (start <= rawQuery.size())
+    {
+        std::size_t end = rawQuery.find('&', start);
+        if (end == std::string::npos)
+            end = rawQuery.size();
+        std::string pair = rawQuery.substr(start, end - start);
+        if (!pair.empty())
+        {
+            auto eq = pair.find('=');
+            std::string k = decodeComponent(pair.substr(0, eq));
+            std::string v = eq == std::string::npos ? "" : decodeComponent(pair.substr(eq + 1));
+            _values[k] = v;
+        }
+        start = end + 1;
+    }
+}
+
+std::optional<std::string> QueryParams::get(const std::string& name) const
+{
+    auto it = _values.find(name);
+    if (it == _values.end() || it->second.empty())
+        return std::nullopt;
+    return it->second;
+}
+
+std::optional<std::string> QueryParams::getRaw(const std::string& name) const
+{
+    auto it = _values.find(name);
+    if (it == _values.end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::int64_t QueryParams::limit(const std::string& name, std::int64_t dflt, std::int64_t max) const
+{
+    auto v = get(name);
+    std::int64_t n;
+    if (!v || !ConfigValue::parseInt(*v, n))
+    {
+        // Digits too long for int64 are still "above the maximum".
+        if (v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos)
+            return max;
+        return dflt;
+    }
+    if (n <= 0)
+        return dflt;
+    return n > max ? max : n;
+}
+
+std::int64_t QueryParams::offset(const std::string& name) const
+{
+    auto v = get(name);
+    std::int64_t n;
+    if (!v || !ConfigValue::parseInt(*v, n) || n < 0)
+        return 0;
+    return n;
+}
+
+Request::~Request() = default;
+Response::~Response() = default;
+CorsPolicy::~CorsPolicy() = default;
+Router::~Router() = default;
+
+void Router::add(std::vector<std::string> methods, std::string pattern, AuthPolicy auth, Handler handler,
+                 std::size_t bodyCap)
+{
+    Route r;
+    r.methods = std::move(methods);
+    r.pattern = std::move(pattern);
+    r.auth = auth;
+    r.handler = std::move(handler);
+    r.bodyCap = bodyCap;
+    add(std::move(r));
+}
+
+} // namespace Monlight

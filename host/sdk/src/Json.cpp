@@ -1,0 +1,597 @@
+#include "Monlight/Json.h"
+
+#include "Monlight/HttpError.h"
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace Monlight
+{
+namespace Json
+{
+
+namespace
+{
+
+HttpError invalidJson()
+{
+    return HttpError(400, "Invalid JSON");
+}
+
+bool isWs(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int hexVal(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool readHex4(std::string_view s, std::size_t pos, unsigned& out)
+{
+    if (pos + 4 > s.size())
+        return false;
+    out = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+    {
+        int v = hexVal(s[pos + i]);
+        if (v < 0)
+            return false;
+        out = out * 16 + static_cast<unsigned>(v);
+    }
+    return true;
+}
+
+// Structural pre-scan: nesting depth, surrogate pairs in escapes, and nothing but whitespace after the
+// top-level value. Poco's parser checks the grammar itself; these are the §0.8 rules it does not enforce.
+bool onlyWsFrom(std::string_view s, std::size_t i)
+{
+    while (i < s.size() && isWs(s[i]))
+        ++i;
+    return i == s.size();
+}
+
+bool scanStructure(std::string_view s)
+{
+    std::size_t i = 0;
+    while (i < s.size() && isWs(s[i]))
+        ++i;
+    if (i < s.size() && s[i] != '{' && s[i] != '[' && s[i] != '"')
+    {
+        // A literal or number at top level: it ends at the first whitespace.
+        while (i < s.size() && !isWs(s[i]))
+            ++i;
+        return onlyWsFrom(s, i);
+    }
+    int depth = 0;
+    while (i < s.size())
+    {
+        char c = s[i];
+        if (c == '"')
+        {
+            ++i;
+            while (i < s.size() && s[i] != '"')
+            {
+                if (s[i] != '\\')
+                {
+                    ++i;
+                    continue;
+                }
+                if (i + 1 >= s.size())
+                    return false;
+                if (s[i + 1] != 'u')
+                {
+                    i += 2;
+                    continue;
+                }
+                unsigned cp;
+                if (!readHex4(s, i + 2, cp))
+                    return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF)
+                {
+                    unsigned lo;
+                    if (i + 7 >= s.size() || s[i + 6] != '\\' || s[i + 7] != 'u' || !readHex4(s, i + 8, lo) ||
+                        lo < 0xDC00 || lo > 0xDFFF)
+                        return false;
+                    i += 12;
+                    continue;
+                }
+                if (cp >= 0xDC00 && cp <= 0xDFFF)
+                    return false;
+                i += 6;
+            }
+            if (i >= s.size())
+                return false;
+            ++i;
+            if (depth == 0)
+                return onlyWsFrom(s, i);
+            continue;
+        }
+        if (c == '{' || c == '[')
+        {
+            if (++depth > 64)
+                return false;
+        }
+        else if (c == '}' || c == ']')
+        {
+            if (--depth < 0)
+                return false;
+            if (depth == 0)
+                return onlyWsFrom(s, i + 1);
+        }
+        ++i;
+    }
+    return false;
+}
+
+bool allFinite(const Poco::Dynamic::Var& v)
+{
+    if (v.isEmpty())
+        return true;
+    if (v.type() == typeid(Poco::JSON::Object::Ptr))
+    {
+        auto obj = v.extract<Poco::JSON::Object::Ptr>();
+        for (const auto& kv : *obj)
+            if (!allFinite(kv.second))
+                return false;
+        return true;
+    }
+    if (v.type() == typeid(Poco::JSON::Array::Ptr))
+    {
+        auto arr = v.extract<Poco::JSON::Array::Ptr>();
+        for (const auto& e : *arr)
+            if (!allFinite(e))
+                return false;
+        return true;
+    }
+    if (v.type() == typeid(double))
+        return std::isfinite(v.extract<double>());
+    if (v.type() == typeid(float))
+        return std::isfinite(v.extract<float>());
+    return true;
+}
+
+// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid.
+std::size_t decodeUtf8(std::string_view s, std::size_t i, unsigned& cp)
+{
+    auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80)
+    {
+        cp = b0;
+        return 1;
+    }
+    std::size_t len;
+    unsigned min;
+    if ((b0 & 0xE0) == 0xC0)
+    {
+        len = 2;
+        cp = b0 & 0x1F;
+        min = 0x80;
+    }
+    else if ((b0 & 0xF0) == 0xE0)
+    {
+        len = 3;
+        cp = b0 & 0x0F;
+        min = 0x800;
+    }
+    else if ((b0 & 0xF8) == 0xF0)
+    {
+        len = 4;
+        cp = b0 & 0x07;
+        min = 0x10000;
+    }
+    else
+        return 0;
+    if (i + len > s.size())
+        return 0;
+    for (std::size_t k = 1; k < len; ++k)
+    {
+        auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (b & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+} // namespace
+
+bool isValidUtf8(std::string_view text)
+{
+    std::size_t i = 0;
+    while (i < text.size())
+    {
+        if (static_cast<unsigned char>(text[i]) < 0x80)
+        {
+            ++i;
+            continue;
+        }
+        unsigned cp;
+        std::size_t n = decodeUtf8(text, i, cp);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string sanitizeUtf8(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size())
+    {
+        unsigned cp;
+        std::size_t n = decodeUtf8(text, i, cp);
+        if (n == 0)
+        {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+        else
+        {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+std::size_t codePoints(std::string_view text)
+{
+    std::size_t n = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++n;
+    return n;
+}
+
+std::string truncateChars(std::string_view text, std::size_t maxChars)
+{
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
+        {
+            if (n == maxChars)
+                return std::string(text.substr(0, i));
+            ++n;
+        }
+    }
+    return std::string(text);
+}
+
+Poco::Dynamic::Var parse(std::string_view text)
+{
+    if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0)
+        text.remove_prefix(3);
+    std::size_t i = 0;
+    while (i < text.size() && isWs(text[i]))
+        ++i;
+    if (i == text.size())
+        throw HttpError(400, "Empty request body");
+    if (!isValidUtf8(text) || !scanStructure(text))
+        throw invalidJson();
+    Poco::Dynamic::Var result;
+    try
+    {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        parser.setDepth(70);
+        result = parser.parse(std::string(text));
+    }
+    catch (...)
+    {
+        throw invalidJson();
+    }
+    if (!allFinite(result))
+        throw invalidJson();
+    return result;
+}
+
+Poco::JSON::Object::Ptr parseObject(std::string_view text)
+{
+    Poco::Dynamic::Var v = parse(text);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr))
+        throw HttpError(400, "Request body must be a JSON object");
+    return v.extract<Poco::JSON::Object::Ptr>();
+}
+
+std::optional<std::string> getString(const Poco::JSON::Object& obj, const std::string& key)
+{
+    if (!obj.has(key))
+        return std::nullopt;
+    const auto& v = obj.get(key);
+    if (v.type() != typeid(std::string))
+        return std::nullopt;
+    return v.extract<std::string>();
+}
+
+std::optional<double> getNumber(const Poco::JSON::Object& obj, const std::string& key)
+{
+    if (!obj.has(key))
+        return std::nullopt;
+    const auto& v = obj.get(key);
+    if (v.isEmpty() || v.type() == typeid(bool) || v.type() == typeid(std::string) || !v.isNumeric())
+        return std::nullopt;
+    return v.convert<double>();
+}
+
+Poco::JSON::Object::Ptr getObject(const Poco::JSON::Object& obj, const std::string& key)
+{
+    if (!obj.has(key))
+        return nullptr;
+    const auto& v = obj.get(key);
+    if (v.type() != typeid(Poco::JSON::Object::Ptr))
+        return nullptr;
+    return v.extract<Poco::JSON::Object::Ptr>();
+}
+
+Poco::JSON::Array::Ptr getArray(const Poco::JSON::Object& obj, const std::string& key)
+{
+    if (!obj.has(key))
+        return nullptr;
+    const auto& v = obj.get(key);
+    if (v.type() != typeid(Poco::JSON::Array::Ptr))
+        return nullptr;
+    return v.extract<Poco::JSON::Array::Ptr>();
+}
+
+bool has(const Poco::JSON::Object& obj, const std::string& key)
+{
+    return obj.has(key) && !obj.get(key).isEmpty();
+}
+
+namespace
+{
+void stringifyTo(Writer& w, const Poco::Dynamic::Var& v)
+{
+    if (v.isEmpty())
+        w.null();
+    else if (v.type() == typeid(Poco::JSON::Object::Ptr))
+    {
+        auto obj = v.extract<Poco::JSON::Object::Ptr>();
+        w.beginObject();
+        // getNames() follows insertion order when the parser preserved it.
+        for (const auto& name : obj->getNames())
+        {
+            w.key(name);
+            stringifyTo(w, obj->get(name));
+        }
+        w.endObject();
+    }
+    else if (v.type() == typeid(Poco::JSON::Array::Ptr))
+    {
+        auto arr = v.extract<Poco::JSON::Array::Ptr>();
+        w.beginArray();
+        for (const auto& e : *arr)
+            stringifyTo(w, e);
+        w.endArray();
+    }
+    else if (v.type() == typeid(std::string))
+        w.value(v.extract<std::string>());
+    else if (v.type() == typeid(bool))
+        w.value(v.extract<bool>());
+    else if (v.type() == typeid(double) || v.type() == typeid(float))
+        w.value(v.convert<double>());
+    else if (v.type() == typeid(Poco::UInt64))
+        w.value(static_cast<std::uint64_t>(v.extract<Poco::UInt64>()));
+    else if (v.isInteger())
+        w.value(v.convert<std::int64_t>());
+    else if (v.isNumeric())
+        w.value(v.convert<double>());
+    else
+        w.value(v.convert<std::string>());
+}
+} // namespace
+
+std::string stringify(const Poco::Dynamic::Var& value)
+{
+    Writer w;
+    stringifyTo(w, value);
+    return w.take();
+}
+
+void appendQuoted(std::string& out, std::string_view s)
+{
+    static const char* hex = "0123456789abcdef";
+    out += '"';
+    std::size_t i = 0;
+    while (i < s.size())
+    {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80)
+        {
+            switch (c)
+            {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20)
+                {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0xF];
+                }
+                else
+                    out += static_cast<char>(c);
+            }
+            ++i;
+            continue;
+        }
+        unsigned cp;
+        std::size_t n = decodeUtf8(s, i, cp);
+        if (n == 0)
+        {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+        else if (cp == 0x2028)
+        {
+            out += "\\u2028";
+            i += n;
+        }
+        else if (cp == 0x2029)
+        {
+            out += "\\u2029";
+            i += n;
+        }
+        else
+        {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    out += '"';
+}
+
+void appendDouble(std::string& out, double v)
+{
+    if (!std::isfinite(v))
+    {
+        out += "null";
+        return;
+    }
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+    {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+        out += (std::strcmp(buf, "-0") == 0) ? "0" : buf;
+        return;
+    }
+    char buf[32];
+    for (int prec = 1; prec <= 17; ++prec)
+    {
+        std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (std::strtod(buf, nullptr) == v)
+            break;
+    }
+    out += buf;
+}
+
+void Writer::separate()
+{
+    if (_afterKey)
+    {
+        _afterKey = false;
+        return;
+    }
+    if (!_first.empty())
+    {
+        if (!_first.back())
+            _out += ',';
+        _first.back() = false;
+    }
+}
+
+Writer& Writer::beginObject()
+{
+    separate();
+    _out += '{';
+    _first.push_back(true);
+    return *this;
+}
+
+Writer& Writer::endObject()
+{
+    _out += '}';
+    _first.pop_back();
+    return *this;
+}
+
+Writer& Writer::beginArray()
+{
+    separate();
+    _out += '[';
+    _first.push_back(true);
+    return *this;
+}
+
+Writer& Writer::endArray()
+{
+    _out += ']';
+    _first.pop_back();
+    return *this;
+}
+
+Writer& Writer::key(std::string_view k)
+{
+    separate();
+    appendQuoted(_out, k);
+    _out += ':';
+    _afterKey = true;
+    return *this;
+}
+
+Writer& Writer::value(std::string_view v)
+{
+    separate();
+    appendQuoted(_out, v);
+    return *this;
+}
+
+Writer& Writer::value(std::int64_t v)
+{
+    separate();
+    _out += std::to_string(v);
+    return *this;
+}
+
+Writer& Writer::value(std::uint64_t v)
+{
+    separate();
+    _out += std::to_string(v);
+    return *this;
+}
+
+Writer& Writer::value(double v)
+{
+    separate();
+    appendDouble(_out, v);
+    return *this;
+}
+
+Writer& Writer::value(bool v)
+{
+    separate();
+    _out += v ? "true" : "false";
+    return *this;
+}
+
+Writer& Writer::null()
+{
+    separate();
+    _out += "null";
+    return *this;
+}
+
+Writer& Writer::raw(std::string_view json)
+{
+    separate();
+    _out.append(json);
+    return *this;
+}
+
+Writer& Writer::value(const std::optional<std::string>& v)
+{
+    return v ? value(std::string_view(*v)) : null();
+}
+
+} // namespace Json
+} // namespace Monlight

@@ -1,0 +1,23 @@
+#include "Monlight/Plugin.h"
+
+namespace Monlight
+{
+
+PluginContext::~PluginContext() = default;
+Plugin::~Plugin() = default;
+
+void Plugin::validateConfig(const PluginConfig&, const std::vector<std::string>&,
+                            std::vector<std::pair<std::string, std::string>>&) const
+{
+}
+
+void Plugin::start() {}
+
+void Plugin::stopping() {}
+
+Health Plugin::health()
+{
+    return {};
+}
+
+} // namespace Monlight

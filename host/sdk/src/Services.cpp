@@ -1,0 +1,30 @@
+#include "Monlight/Services.h"
+
+#include <Poco/Exception.h>
+
+namespace Monlight
+{
+
+Service::~Service() = default;
+
+void ServiceRegistry::add(const std::string& name, std::shared_ptr<Service> service)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    if (!_services.emplace(name, std::move(service)).second)
+        throw Poco::ExistsException("service " + name);
+}
+
+void ServiceRegistry::remove(const std::string& name)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    _services.erase(name);
+}
+
+std::shared_ptr<Service> ServiceRegistry::find(const std::string& name) const
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    auto it = _services.find(name);
+    return it == _services.end() ? nullptr : it->second;
+}
+
+} // namespace Monlight

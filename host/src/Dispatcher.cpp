@@ -1,0 +1,571 @@
+#include "Dispatcher.h"
+
+#include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
+#include "Monlight/Version.h"
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <chrono>
+#include <random>
+
+namespace Monlight
+{
+namespace Host
+{
+
+namespace
+{
+class DispatchHandler : public Poco::Net::HTTPRequestHandler
+{
+public:
+    explicit DispatchHandler(Dispatcher& d) : _d(d) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override
+    {
+        _d.handle(req, resp);
+    }
+
+private:
+    Dispatcher& _d;
+};
+
+std::string errorBody(const std::string& detail, const std::string& extra = "")
+{
+    std::string out = "{\"detail\":";
+    Json::appendQuoted(out, detail);
+    return out + extra + "}";
+}
+
+const std::vector<double> kBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+std::string limiterLabel(Limiter l)
+{
+    switch (l)
+    {
+    case Limiter::Key: return "key";
+    case Limiter::DsnIp: return "dsn_ip";
+    case Limiter::Dsn: return "dsn";
+    case Limiter::Admin: return "admin";
+    }
+    return "key";
+}
+} // namespace
+
+Dispatcher::Dispatcher(HostRuntime& host, PluginRuntime* plugin)
+    : _host(host), _plugin(plugin), _log(Poco::Logger::get(plugin ? plugin->pluginName() : "host"))
+{
+}
+
+Poco::Net::HTTPRequestHandler* Dispatcher::createRequestHandler(const Poco::Net::HTTPServerRequest& request)
+{
+    // Poco sends "100 Continue" right after this returns unless the status is no longer 200: defer it until
+    // the pipeline has accepted the request (§0.7).
+    if (request.getExpectContinue())
+        request.response().setStatus(Poco::Net::HTTPResponse::HTTP_CONTINUE);
+    return new DispatchHandler(*this);
+}
+
+std::string Dispatcher::requestId(const std::string& incoming)
+{
+    if (!incoming.empty() && incoming.size() <= 64)
+    {
+        bool ok = true;
+        for (char c : incoming)
+            ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+        if (ok)
+            return incoming;
+    }
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    static const char* hex = "0123456789abcdef";
+    std::string id(16, '0');
+    std::uint64_t v = rng();
+    for (int i = 0; i < 16; ++i)
+        id[static_cast<std::size_t>(i)] = hex[(v >> (i * 4)) & 0xF];
+    return id;
+}
+
+void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+{
+    auto started = std::chrono::steady_clock::now();
+    _host.inflight++;
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    std::string rid = requestId(request.get("X-Request-Id", ""));
+    response.set("X-Request-Id", rid);
+    response.set("X-Content-Type-Options", "nosniff");
+
+    std::string uri = request.getURI();
+    if (!uri.empty() && uri[0] != '/')
+    {
+        try
+        {
+            Poco::URI u(uri);
+            uri = u.getPathEtc();
+        }
+        catch (...)
+        {
+            uri = "/";
+        }
+    }
+    auto q = uri.find('?');
+    std::string path = uri.substr(0, q);
+    std::string query = q == std::string::npos ? "" : uri.substr(q + 1);
+    std::string peer = request.clientAddress().host().toString();
+    std::string ip = _host.settings.proxies.clientIp(peer, request.get("X-Forwarded-For", ""),
+                                                     request.get("X-Real-IP", ""));
+    RequestImpl req(request, path, query, ip, rid);
+    ResponseImpl resp(response, req);
+    PluginRuntime* served = _plugin;
+    std::string routeLabel = "other";
+    try
+    {
+        pipeline(req, resp, served, routeLabel);
+        if (!resp.sent())
+            internalError(req, resp, "handler sent no response");
+    }
+    catch (const HttpError& e)
+    {
+        sendError(req, resp, e);
+    }
+    catch (const Poco::Exception& e)
+    {
+        internalError(req, resp, e.displayText());
+    }
+    catch (const std::exception& e)
+    {
+        internalError(req, resp, e.what());
+    }
+    catch (...)
+    {
+        internalError(req, resp, "unknown exception");
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string pluginName = served ? served->pluginName() : "host";
+    try
+    {
+        record(pluginName, routeLabel, request.getMethod(), resp.status(), secs, !resp.detached());
+        if (_host.settings.accessLog)
+            _log.information(ip + " \"" + request.getMethod() + " " + path + "\" " + std::to_string(resp.status()) +
+                             " " + std::to_string(resp.bytes()) + " " +
+                             std::to_string(static_cast<long long>(secs * 1000)) + "ms rid=" + rid);
+    }
+    catch (...)
+    {
+    }
+    _host.inflight--;
+}
+
+void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& served, std::string& routeLabel)
+{
+    if (_host.stopping)
+        throw HttpError(503, "Shutting down").closeConnection();
+    const std::string& method = req.method();
+    std::string path = req.path();
+    if (!_plugin)
+    {
+        // Combined listener: host-wide pages, then /<plugin>/ prefixes.
+        if (path == "/" || path == "/health" || path == "/metrics")
+        {
+            routeLabel = path;
+            if (method != "GET" && method != "HEAD")
+                throw HttpError(405, "Method not allowed").header("Allow", "GET, HEAD");
+            if (path == "/")
+            {
+                if (_host.settings.ipRateLimit > 0)
+                    rateLimit("host", "ip", "ip", req.clientIp(), _host.settings.ipRateLimit);
+                indexPage(resp);
+            }
+            else if (path == "/health")
+                combinedHealth(resp);
+            else
+                metrics(nullptr, req, resp);
+            return;
+        }
+        for (const auto& name : _host.pluginOrder)
+        {
+            PluginRuntime* p = _host.plugin(name);
+            if (!p || name == "common")
+                continue;
+            if (path == "/" + name)
+            {
+                served = p;
+                std::string loc = "/" + name + "/";
+                std::string rawQuery = req.raw().getURI();
+                auto qp = rawQuery.find('?');
+                if (qp != std::string::npos)
+                    loc += rawQuery.substr(qp);
+                resp.setHeader("Location", loc);
+                resp.json(308, "{}");
+                return;
+            }
+            if (path.compare(0, name.size() + 2, "/" + name + "/") == 0)
+            {
+                served = p;
+                std::string uri = req.raw().getURI();
+                auto qp = uri.find('?');
+                RequestImpl sub(req.raw(), path.substr(name.size() + 1),
+                                qp == std::string::npos ? "" : uri.substr(qp + 1), req.clientIp(), req.requestId());
+                resp.bindRequest(sub);
+                try
+                {
+                    serveRoute(*p, sub, resp, routeLabel);
+                }
+                catch (...)
+                {
+                    resp.bindRequest(req);
+                    throw;
+                }
+                resp.bindRequest(req);
+                return;
+            }
+        }
+        throw HttpError(404, "Not found");
+    }
+    serveRoute(*_plugin, req, resp, routeLabel);
+}
+
+void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& resp, std::string& routeLabel)
+{
+    const std::string& method = req.method();
+    const std::string& path = req.path();
+    const std::string& name = p.pluginName();
+    if (path == "/health" || path == "/metrics")
+    {
+        routeLabel = path;
+        if (method != "GET" && method != "HEAD")
+            throw HttpError(405, "Method not allowed").header("Allow", "GET, HEAD");
+        if (path == "/health")
+            health(p, resp);
+        else
+            metrics(&p, req, resp);
+        return;
+    }
+    // Step 4: CORS for the relay's browser paths.
+    if (const CorsPolicy* cors = p.corsFor(path))
+    {
+        std::string origin = req.header("Origin", "");
+        if (method == "OPTIONS")
+        {
+            routeLabel = "preflight";
+            if (_host.settings.ipRateLimit > 0)
+                rateLimit(name, "ip", "ip", req.clientIp(), _host.settings.ipRateLimit);
+            if (!origin.empty() && !cors->allows(origin))
+                throw HttpError(403, "Origin not allowed").header("Vary", "Origin");
+            if (origin.empty())
+            {
+                auto m = p.routes().find("OPTIONS", path);
+                resp.setHeader("Allow", m.pathKnown ? m.allow + ", OPTIONS" : "POST, OPTIONS");
+            }
+            else
+                for (const auto& h :
+                     cors->preflightHeaders(origin, req.header("Access-Control-Request-Method", ""),
+                                            req.header("Access-Control-Request-Headers", "")))
+                    resp.setHeader(h.first, h.second);
+            resp.send(204, "", "");
+            return;
+        }
+        if (!origin.empty())
+        {
+            if (!cors->allows(origin))
+                throw HttpError(403, "Origin not allowed").header("Vary", "Origin");
+            for (const auto& h : cors->responseHeaders(origin))
+                resp.setHeader(h.first, h.second);
+        }
+    }
+    // Step 5: route lookup.
+    auto match = p.routes().find(method, path);
+    if (!match.pathKnown)
+        throw HttpError(404, "Not found");
+    if (!match.route)
+        throw HttpError(405, "Method not allowed").header("Allow", match.allow);
+    const Route& route = *match.route;
+    routeLabel = route.pattern;
+    req.setParams(std::move(match.params));
+    if (route.uiPage)
+    {
+        resp.setHeader("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src "
+                       "'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+        resp.setHeader("Referrer-Policy", "no-referrer");
+        resp.setHeader("X-Frame-Options", "DENY");
+    }
+    // Steps 6–9: limits and authentication by policy.
+    AuthService* auth = _host.auth();
+    switch (route.auth)
+    {
+    case AuthPolicy::None:
+        if (_host.settings.ipRateLimit > 0)
+            rateLimit(name, "ip", "ip", req.clientIp(), _host.settings.ipRateLimit);
+        break;
+    case AuthPolicy::ApiKey:
+    case AuthPolicy::AdminKey:
+    {
+        authGuard(name, req.clientIp());
+        std::string presented = req.header("X-API-Key", "");
+        if (!req.hasHeader("X-API-Key") && route.queryKey)
+            presented = req.query().getRaw("api_key").value_or("");
+        std::string realm = route.auth == AuthPolicy::ApiKey ? name : name + ":admin";
+        auto principal = auth->verify(realm, presented);
+        if (!principal)
+        {
+            authFailed(name, "api_key", req.clientIp(), true);
+            throw HttpError(401, "Invalid API key");
+        }
+        req.setPrincipal(*principal);
+        Limiter l = route.auth == AuthPolicy::ApiKey ? Limiter::Key : Limiter::Admin;
+        rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l), *principal, p.rateLimit(l));
+        break;
+    }
+    case AuthPolicy::Dsn:
+    {
+        std::string presented = req.header("X-Monlight-Key", "");
+        if (!req.hasHeader("X-Monlight-Key") && route.queryKey)
+            presented = req.query().getRaw("key").value_or(req.query().getRaw("dsn").value_or(""));
+        auto identity = presented.empty() ? std::nullopt : auth->resolveDsn(presented);
+        if (!identity)
+        {
+            authFailed(name, "dsn", req.clientIp(), false);
+            throw HttpError(401, "Invalid DSN key");
+        }
+        req.setPrincipal(presented);
+        req.setDsn(*identity);
+        rateLimit(name, "dsn_ip", name + ":dsn_ip", presented + "|" + req.clientIp(), p.rateLimit(Limiter::DsnIp));
+        rateLimit(name, "dsn", name + ":dsn", presented, p.rateLimit(Limiter::Dsn));
+        break;
+    }
+    }
+    // Step 10: body cap, checked on Content-Length before anything is read.
+    std::size_t cap = route.bodyCap ? route.bodyCap : p.bodyCap();
+    req.setBodyCap(cap);
+    if (method != "GET" && method != "HEAD" && method != "DELETE" && req.raw().hasContentLength() &&
+        static_cast<std::uint64_t>(req.raw().getContentLength64()) > cap)
+        throw HttpError(413, "Request body exceeds maximum size").closeConnection();
+    if (req.raw().getExpectContinue() && method != "GET" && method != "HEAD")
+        resp.sendContinueIfNeeded();
+    // Step 11.
+    route.handler(req, resp);
+}
+
+void Dispatcher::health(PluginRuntime& p, ResponseImpl& resp)
+{
+    std::string detail;
+    bool ok = p.databasesHealthy(detail);
+    Health h;
+    try
+    {
+        h = p.plugin().health();
+    }
+    catch (const std::exception& e)
+    {
+        h.ok = false;
+        h.detail = e.what();
+    }
+    if (!h.ok && ok)
+    {
+        ok = false;
+        detail = h.detail.empty() ? "unhealthy" : h.detail;
+    }
+    std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"error\"") + ",\"service\":";
+    Json::appendQuoted(body, p.pluginName());
+    body += ",\"version\":\"" MONLIGHT_VERSION "\"" + h.extraJson;
+    if (!ok)
+    {
+        body += ",\"detail\":";
+        Json::appendQuoted(body, detail);
+    }
+    body += "}";
+    resp.json(ok ? 200 : 503, body);
+}
+
+void Dispatcher::combinedHealth(ResponseImpl& resp)
+{
+    bool all = true;
+    Json::Writer plugins;
+    plugins.beginObject();
+    for (const auto& name : _host.pluginOrder)
+    {
+        PluginRuntime* p = _host.plugin(name);
+        if (!p || name == "common")
+            continue;
+        std::string detail;
+        bool ok = p->databasesHealthy(detail);
+        try
+        {
+            ok = ok && p->plugin().health().ok;
+        }
+        catch (...)
+        {
+            ok = false;
+        }
+        all = all && ok;
+        plugins.field(name, ok ? "ok" : "error");
+    }
+    plugins.endObject();
+    Json::Writer w;
+    w.beginObject().field("status", all ? "ok" : "error").field("service", "monlight-host").field("version",
+                                                                                               MONLIGHT_VERSION);
+    w.key("plugins").raw(plugins.str());
+    if (!all)
+        w.field("detail", "plugin unhealthy");
+    w.endObject();
+    resp.json(all ? 200 : 503, w.str());
+}
+
+void Dispatcher::metrics(PluginRuntime* p, RequestImpl& req, ResponseImpl& resp)
+{
+    const std::string& mode = _host.settings.selfMetrics;
+    if (mode == "off")
+        throw HttpError(404, "Not found");
+    std::string pluginName = p ? p->pluginName() : "host";
+    if (mode == "key")
+    {
+        authGuard(pluginName, req.clientIp());
+        std::string presented = req.header("X-API-Key", "");
+        if (!req.hasHeader("X-API-Key"))
+        {
+            std::string authz = req.header("Authorization", "");
+            if (authz.size() > 7 && Poco::icompare(authz.substr(0, 7), "Bearer ") == 0)
+                presented = Poco::trim(authz.substr(7));
+        }
+        AuthService* auth = _host.auth();
+        bool ok = auth->verify("host:metrics", presented).has_value();
+        if (p)
+            ok = ok || auth->verify(p->pluginName(), presented) || auth->verify(p->pluginName() + ":admin", presented);
+        else
+            for (const auto& rt : _host.plugins)
+                ok = ok || auth->verify(rt->pluginName(), presented) ||
+                     auth->verify(rt->pluginName() + ":admin", presented);
+        if (!ok)
+        {
+            authFailed(pluginName, "api_key", req.clientIp(), true);
+            throw HttpError(401, "Invalid API key");
+        }
+    }
+    resp.send(200, "text/plain; version=0.0.4; charset=utf-8", _host.metrics.render(p ? p->pluginName() : ""));
+}
+
+void Dispatcher::indexPage(ResponseImpl& resp)
+{
+    std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monlight</title></head><body>"
+                       "<h1>Monlight</h1><ul>";
+    for (const auto& name : _host.pluginOrder)
+    {
+        if (name == "common" || !_host.plugin(name))
+            continue;
+        html += "<li><a href=\"" + name + "/\">" + name + "</a></li>";
+    }
+    html += "</ul></body></html>";
+    resp.setHeader("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+    resp.setHeader("Referrer-Policy", "no-referrer");
+    resp.setHeader("X-Frame-Options", "DENY");
+    resp.send(200, "text/html; charset=utf-8", html);
+}
+
+void Dispatcher::rateLimit(const std::string& plugin, const std::string& limiterLabel, const std::string& limiter,
+                           const std::string& principal, std::int64_t limit)
+{
+    if (limit <= 0)
+        return;
+    auto d = _host.limits()->hit(limiter, principal, limit);
+    if (d.allowed)
+        return;
+    _host.metrics
+        .counter(plugin, "monlight_rate_limited_total", "429 answers", {{"plugin", plugin}, {"limiter", limiterLabel}})
+        .inc();
+    throw HttpError(429, "Rate limit exceeded").retryAfter(d.retryAfter);
+}
+
+void Dispatcher::authGuard(const std::string& plugin, const std::string& ip)
+{
+    auto d = _host.limits()->authGuard(ip, _host.settings.authFailureLimit);
+    if (d.allowed)
+        return;
+    _host.metrics
+        .counter(plugin, "monlight_rate_limited_total", "429 answers", {{"plugin", plugin}, {"limiter", "auth_guard"}})
+        .inc();
+    throw HttpError(429, "Too many failed authentication attempts").retryAfter(d.retryAfter);
+}
+
+void Dispatcher::authFailed(const std::string& plugin, const std::string& kind, const std::string& ip, bool counts)
+{
+    if (counts)
+        _host.limits()->recordAuthFailure(ip);
+    _host.metrics.counter(plugin, "monlight_auth_failures_total", "401 answers", {{"plugin", plugin}, {"kind", kind}})
+        .inc();
+}
+
+void Dispatcher::sendError(RequestImpl& req, ResponseImpl& resp, const HttpError& e)
+{
+    if (resp.sent())
+    {
+        _log.warning("error after the response was sent (rid=" + req.requestId() + "): " + e.detail());
+        return;
+    }
+    for (const auto& h : e.headers())
+        resp.setHeader(h.first, h.second);
+    if (e.closesConnection())
+    {
+        resp.closeAfter();
+        resp.setHeader("Connection", "close");
+    }
+    resp.json(e.status(), errorBody(e.detail(), e.extraJson()));
+}
+
+void Dispatcher::internalError(RequestImpl& req, ResponseImpl& resp, const std::string& what)
+{
+    _log.error("request " + req.requestId() + " " + req.method() + " " + req.path() + " failed: " + what);
+    if (resp.sent())
+        return;
+    std::string extra = ",\"reference\":";
+    Json::appendQuoted(extra, req.requestId());
+    try
+    {
+        resp.json(500, errorBody("Internal server error", extra));
+    }
+    catch (...)
+    {
+    }
+}
+
+void Dispatcher::record(const std::string& plugin, const std::string& route, const std::string& method, int status,
+                        double seconds, bool timed)
+{
+    Counter* counter;
+    Histogram* histogram = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(_metricsMutex);
+        std::string key = plugin + "\x1f" + route + "\x1f" + method + "\x1f" + std::to_string(status);
+        auto it = _counters.find(key);
+        if (it == _counters.end())
+            it = _counters
+                     .emplace(key, &_host.metrics.counter(plugin == "host" ? "" : plugin, "monlight_http_requests_total",
+                                                          "Requests answered",
+                                                          {{"plugin", plugin},
+                                                           {"route", route},
+                                                           {"method", method},
+                                                           {"status", std::to_string(status)}}))
+                     .first;
+        counter = it->second;
+        if (timed)
+        {
+            std::string hkey = plugin + "\x1f" + route;
+            auto hit = _histograms.find(hkey);
+            if (hit == _histograms.end())
+                hit = _histograms
+                          .emplace(hkey, &_host.metrics.histogram(plugin == "host" ? "" : plugin,
+                                                                  "monlight_http_request_duration_seconds",
+                                                                  "Handler time until the response is complete",
+                                                                  {{"plugin", plugin}, {"route", route}}, kBuckets))
+                          .first;
+            histogram = hit->second;
+        }
+    }
+    counter->inc();
+    if (histogram)
+        histogram->observe(seconds);
+}
+
+} // namespace Host
+} // namespace Monlight

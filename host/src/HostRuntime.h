@@ -1,0 +1,122 @@
+#pragma once
+
+#include "PluginLoader.h"
+#include "RouteTable.h"
+#include "TrustedProxies.h"
+#include "Monlight/Plugin.h"
+#include <Poco/Logger.h>
+#include <Poco/Util/Timer.h>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace Monlight
+{
+namespace Host
+{
+
+class HostRuntime;
+
+/// Host settings parsed once from `host.*`.
+struct HostSettings
+{
+    std::string dataDir;
+    int keepAliveTimeout = 15;
+    int maxKeepAliveRequests = 1000;
+    int requestTimeout = 30;
+    int shutdownGrace = 8;
+    bool accessLog = false;
+    std::int64_t ipRateLimit = 600;
+    std::int64_t authFailureLimit = 20;
+    std::string selfMetrics = "key";
+    bool fullSync = false;
+    int cacheMb = 16;
+    TrustedProxies proxies;
+};
+
+/// Everything the host keeps about one loaded plugin; also the plugin's PluginContext and Router.
+class PluginRuntime : public PluginContext, public Router
+{
+public:
+    PluginRuntime(HostRuntime& host, LoadedPlugin loaded, PluginConfig config);
+    ~PluginRuntime() override;
+
+    // PluginContext
+    const std::string& pluginName() const override { return _loaded.name; }
+    const PluginConfig& config() const override { return _config; }
+    Poco::Logger& logger() override { return *_logger; }
+    const std::string& dataDir() const override;
+    Router& router() override { return *this; }
+    std::shared_ptr<Database> openDatabase(const std::vector<std::string>& migrations) override;
+    void schedule(const std::string& name, long periodMs, std::function<void()> task, long firstDelayMs) override;
+    ServiceRegistry& services() override;
+    MetricsRegistry& metrics() override;
+    bool isStopping() const override;
+    const std::vector<std::string>& loadedPlugins() const override;
+    const PluginConfig& hostConfig() const override;
+
+    // Router
+    void add(Route route) override;
+    using Router::add;
+    void setRateLimit(Limiter limiter, std::int64_t perMinute) override;
+    void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) override;
+
+    Plugin& plugin() { return *_loaded.plugin; }
+    const PluginInfo& info() const { return _loaded.info; }
+    const RouteTable& routes() const { return _routes; }
+    std::int64_t rateLimit(Limiter limiter) const;
+    /// The CORS policy for `path`, or null when the path is outside the CORS prefix.
+    const CorsPolicy* corsFor(const std::string& path) const;
+    std::size_t bodyCap() const { return _bodyCap; }
+    /// Non-empty `listen` value of the plugin's own listener.
+    std::string listen() const;
+    /// Database health of this plugin (every database answers SELECT 1 and its writer is alive).
+    bool databasesHealthy(std::string& detail);
+    /// Cancels timers (waiting for running tasks), then closes databases (draining their writers).
+    void stopTimers();
+    void closeDatabases();
+    bool initialized = false;
+
+private:
+    HostRuntime& _host;
+    LoadedPlugin _loaded;
+    PluginConfig _config;
+    Poco::Logger* _logger;
+    RouteTable _routes;
+    std::map<Limiter, std::int64_t> _limits;
+    std::string _corsPrefix;
+    std::shared_ptr<CorsPolicy> _cors;
+    std::size_t _bodyCap = 65536;
+    std::vector<std::shared_ptr<Database>> _databases;
+    std::unique_ptr<Poco::Util::Timer> _timer;
+};
+
+/// Host-wide state shared by the dispatchers and plugin contexts.
+class HostRuntime
+{
+public:
+    HostSettings settings;
+    PluginConfig hostConfig;
+    std::vector<std::string> pluginOrder; ///< `host.plugins` order (common first if implicit)
+    std::vector<std::unique_ptr<PluginRuntime>> plugins; ///< in initialization order
+    ServiceRegistry services;
+    MetricsRegistry metrics;
+    std::atomic<bool> stopping{false};
+    std::atomic<int> inflight{0};
+    std::int64_t startTimeMs = 0;
+
+    PluginRuntime* plugin(const std::string& name) const;
+    AuthService* auth() const { return _auth.get(); }
+    RateLimitService* limits() const { return _limits.get(); }
+    /// Looks up `auth` and `ratelimit` (registered by common).
+    void bindCommonServices();
+
+private:
+    std::shared_ptr<AuthService> _auth;
+    std::shared_ptr<RateLimitService> _limits;
+};
+
+} // namespace Host
+} // namespace Monlight

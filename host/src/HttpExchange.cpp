@@ -1,0 +1,126 @@
+#include "HttpExchange.h"
+
+#include "Monlight/HttpError.h"
+#include <Poco/Net/HTTPServerRequestImpl.h>
+
+namespace Monlight
+{
+namespace Host
+{
+
+RequestImpl::RequestImpl(Poco::Net::HTTPServerRequest& raw, std::string path, const std::string& rawQuery,
+                         std::string clientIp, std::string requestId)
+    : _raw(raw), _path(std::move(path)), _query(rawQuery), _clientIp(std::move(clientIp)),
+      _requestId(std::move(requestId))
+{
+}
+
+std::string RequestImpl::pathParam(const std::string& name) const
+{
+    auto it = _params.find(name);
+    return it == _params.end() ? std::string() : it->second;
+}
+
+std::string RequestImpl::header(const std::string& name, const std::string& dflt) const
+{
+    return _raw.get(name, dflt);
+}
+
+bool RequestImpl::hasBody() const
+{
+    if (_raw.getChunkedTransferEncoding())
+        return true;
+    return _raw.hasContentLength() && _raw.getContentLength64() > 0;
+}
+
+const std::string& RequestImpl::body()
+{
+    if (_bodyRead)
+        return _body;
+    const std::string& m = _raw.getMethod();
+    if (m == "GET" || m == "HEAD" || m == "DELETE" || !hasBody())
+    {
+        // Bodies of GET/HEAD/DELETE are ignored (§0.7); they stay unread and the connection closes.
+        if (!hasBody())
+            _bodyRead = true;
+        return _body;
+    }
+    if (_raw.hasContentLength() && static_cast<std::uint64_t>(_raw.getContentLength64()) > _cap)
+        throw HttpError(413, "Request body exceeds maximum size").closeConnection();
+    std::istream& in = _raw.stream();
+    char buf[16384];
+    while (in)
+    {
+        in.read(buf, sizeof buf);
+        std::streamsize n = in.gcount();
+        if (n <= 0)
+            break;
+        if (_body.size() + static_cast<std::size_t>(n) > _cap)
+            throw HttpError(413, "Request body exceeds maximum size").closeConnection();
+        _body.append(buf, static_cast<std::size_t>(n));
+    }
+    if (_raw.hasContentLength() && _body.size() != static_cast<std::size_t>(_raw.getContentLength64()))
+        throw HttpError(400, "Bad request").closeConnection();
+    _bodyRead = true;
+    return _body;
+}
+
+namespace
+{
+std::string reasonFor(int status)
+{
+    if (status == 308)
+        return "Permanent Redirect";
+    if (status == 429)
+        return "Too Many Requests";
+    return Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+}
+} // namespace
+
+void ResponseImpl::send(int status, const std::string& contentType, const std::string& body)
+{
+    if (_sent)
+        throw Poco::IllegalStateException("response already sent");
+    _raw.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status), reasonFor(status));
+    if (!contentType.empty())
+        _raw.setContentType(contentType);
+    if (_close || (_request->hasBody() && !_request->bodyConsumed()))
+        _raw.setKeepAlive(false);
+    _raw.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    _sent = true;
+    _status = status;
+    _bytes = body.size();
+    _raw.sendBuffer(body.data(), body.size());
+}
+
+void ResponseImpl::json(int status, const std::string& body)
+{
+    _raw.set("Cache-Control", "no-store");
+    send(status, "application/json", body);
+}
+
+Poco::Net::StreamSocket ResponseImpl::detach()
+{
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&_request->raw());
+    if (!impl)
+        throw Poco::IllegalStateException("request cannot be detached");
+    _sent = true;
+    _detached = true;
+    _status = 200;
+    return impl->detachSocket();
+}
+
+std::string ResponseImpl::headBlock() const
+{
+    std::string out;
+    for (const auto& kv : _raw)
+    {
+        if (kv.first == "Content-Length" || kv.first == "Connection" || kv.first == "Date")
+            continue;
+        out += kv.first + ": " + kv.second + "\r\n";
+    }
+    return out;
+}
+
+} // namespace Host
+} // namespace Monlight

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "Dispatcher.h"
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+#include <memory>
+#include <string>
+
+namespace Monlight
+{
+namespace Host
+{
+
+/// One HTTP listener: its own thread pool, bounded queue and timeouts (§0.1).
+class Listener
+{
+public:
+    /// `name` is the plugin name or `host` (combined); `key` the config key for messages (`error-tracker.listen`).
+    Listener(HostRuntime& host, PluginRuntime* plugin, std::string key, std::string address, int maxThreads,
+             int maxQueued);
+    ~Listener();
+
+    /// Binds and starts serving. Throws StartupError 71 naming the key when the address cannot be bound.
+    void start();
+    /// Closes the listening socket; open connections continue.
+    void stopAccepting();
+    /// Ends every connection (after the grace period).
+    void abort();
+
+    const std::string& address() const { return _address; }
+    const std::string& key() const { return _key; }
+    int queued() const;
+
+private:
+    HostRuntime& _host;
+    PluginRuntime* _plugin;
+    std::string _key;
+    std::string _address;
+    int _maxThreads;
+    int _maxQueued;
+    std::unique_ptr<Poco::ThreadPool> _pool;
+    std::unique_ptr<Poco::Net::HTTPServer> _server;
+};
+
+} // namespace Host
+} // namespace Monlight
