@@ -15,6 +15,7 @@ class FakeHttp:
     def __init__(self, default_status=200, default_body=b'{"ErrorCode":0,"Message":"OK"}'):
         self.requests = []
         self.replies = []
+        self.delay = 0.0  # seconds to stall before answering (a hanging endpoint)
         self.default = (default_status, default_body)
         self.lock = threading.Lock()
         fake = self
@@ -28,6 +29,14 @@ class FakeHttp:
                                           "headers": {k.lower(): v for k, v in self.headers.items()},
                                           "body": body})
                     status, reply = fake.replies.pop(0) if fake.replies else fake.default
+                if fake.delay:
+                    time.sleep(fake.delay)
+                try:
+                    self._answer(status, reply)
+                except OSError:
+                    pass  # the client gave up (shutdown test)
+
+            def _answer(self, status, reply):
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))

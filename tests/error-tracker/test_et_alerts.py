@@ -227,3 +227,31 @@ def test_smtp_test_alert_all_rejected(host_factory, fake_smtp):
     r = h.request("error-tracker", "POST", "/api/test-alert?wait=true")
     res = r.json()["results"]
     assert res[0]["channel"] == "smtp" and res[0]["ok"] is False and "550" in res[0]["detail"]
+
+
+def test_postmark_batches_of_50_recipients(host_factory, fake_http):
+    emails = ", ".join(f"user{i}@example.com" for i in range(60))
+    h = host_factory(plugins=["error-tracker"], config=http_config(fake_http, alert_emails=emails,
+                                                                   alert_webhook_url=""))
+    r = h.request("error-tracker", "POST", "/api/test-alert?wait=true")
+    assert r.json()["results"] == [{"channel": "postmark", "ok": True, "detail": "sent"}]
+    mails = fake_http.json_bodies("/email")
+    assert [len(m["To"].split(", ")) for m in mails] == [50, 10]
+    assert mails[1]["To"].startswith("user50@example.com")
+
+
+def test_shutdown_drops_pending_alerts_quickly(host_factory, fake_http):
+    fake_http.delay = 25  # the webhook hangs
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.alert_webhook_url": fake_http.url + "/x"})
+    for t in ("A", "B", "C"):
+        assert h.request("error-tracker", "POST", "/api/errors",
+                         {"project": "p", "exception_type": t, "message": "", "traceback": ""}).status == 201
+    deadline = time.time() + 5
+    while time.time() < deadline and not fake_http.requests:
+        time.sleep(0.05)
+    assert len(fake_http.requests) == 1  # the worker is stuck on the first delivery
+    started = time.time()
+    assert h.stop() == 0
+    assert time.time() - started < 10
+    # the interrupted delivery and the two queued events are all undelivered
+    assert "3 pending alerts dropped at shutdown" in h.log()

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "AlertMessage.h"
+#include "DeliveryCanceller.h"
+#include <memory>
 #include <string>
 
 namespace Monlight
@@ -25,6 +27,12 @@ public:
     virtual std::string name() const = 0;
     /// Sends `message` once. Never throws: every failure is described in the result.
     virtual DeliveryResult deliver(const AlertMessage& message) = 0;
+
+    /// Sockets of later deliveries are registered with `canceller` so that shutdown can interrupt them.
+    void setCanceller(std::shared_ptr<DeliveryCanceller> canceller) { _canceller = std::move(canceller); }
+
+protected:
+    std::shared_ptr<DeliveryCanceller> _canceller;
 };
 
 } // namespace ErrorTracker

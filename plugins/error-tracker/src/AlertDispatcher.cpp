@@ -56,6 +56,7 @@ AlertDispatcher::AlertDispatcher(const ErrorTrackerConfig& config, std::shared_p
 {
     for (const auto& ch : _channels)
     {
+        ch->setCanceller(_canceller);
         for (const char* result : {"sent", "failed", "suppressed"})
             alertCounter(ch->name(), result);
     }
@@ -95,6 +96,7 @@ void AlertDispatcher::stop()
         std::lock_guard<std::mutex> lock(_mutex);
         _stopping = true;
     }
+    _canceller->cancel();
     _cv.notify_all();
     if (_thread.joinable())
         _thread.join();

@@ -79,6 +79,7 @@ private:
     ErrorMetrics& _metrics;
     Poco::Logger& _logger;
     std::vector<std::unique_ptr<AlertChannel>> _channels;
+    std::shared_ptr<DeliveryCanceller> _canceller = std::make_shared<DeliveryCanceller>();
     std::vector<long> _retryDelays{5000, 30000, 120000};
     AlertThrottle _throttle;
     std::map<std::int64_t, std::int64_t> _lastAlert; ///< group id → last alert time (worker only)

@@ -37,6 +37,11 @@ IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
         reply.headers = e.headers();
         return reply;
     }
+    catch (const std::exception&)
+    {
+        // The in-process caller gets what the HTTP dispatcher would answer for an unexpected failure.
+        return IngestReply{500, "{\"detail\":\"Internal server error\"}", {}};
+    }
 }
 
 IngestReply ErrorIngestService::process(std::string_view jsonBody)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DeliveryCanceller.h"
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,10 +20,12 @@ public:
         std::string body;
     };
 
-    /// POSTs `body` to the absolute http/https `url` (connect timeout 10 s, socket timeout 30 s).
-    /// Throws Poco::Exception on connection, TLS or timeout errors.
+    /// POSTs `body` to the absolute http/https `url` (connect timeout 10 s, socket timeout 30 s). The connected
+    /// socket is registered with `canceller` (may be null). Throws Poco::Exception on connection, TLS, timeout
+    /// or cancellation errors.
     static Reply post(const std::string& url, const std::string& body,
-                      const std::vector<std::pair<std::string, std::string>>& headers);
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      DeliveryCanceller* canceller = nullptr);
 };
 
 } // namespace ErrorTracker

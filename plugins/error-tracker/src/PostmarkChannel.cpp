@@ -49,7 +49,7 @@ DeliveryResult PostmarkChannel::deliver(const AlertMessage& m)
         {
             HttpJsonClient::Reply reply = HttpJsonClient::post(
                 _apiUrl + "/email", body(m, batch),
-                {{"Accept", "application/json"}, {"X-Postmark-Server-Token", _token}});
+                {{"Accept", "application/json"}, {"X-Postmark-Server-Token", _token}}, _canceller.get());
             if (reply.status != 200)
                 return DeliveryResult{false, reply.status == 429 || reply.status >= 500,
                                       "HTTP " + std::to_string(reply.status)};

@@ -75,9 +75,14 @@ DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
     try
     {
         bool implicit = _s.tls == "implicit" || (_s.tls == "auto" && _s.port == 465);
+        if (_canceller && _canceller->cancelled())
+            throw SmtpFailure{0, "cancelled at shutdown"};
         Poco::Net::StreamSocket plain;
         plain.connect(Poco::Net::SocketAddress(_s.host, static_cast<Poco::UInt16>(_s.port)),
                       Poco::Timespan(10, 0));
+        DeliveryCanceller::Guard guard(_canceller.get(), plain);
+        plain.setReceiveTimeout(Poco::Timespan(30, 0));
+        plain.setSendTimeout(Poco::Timespan(30, 0));
         Poco::Net::StreamSocket sock = plain;
         if (implicit)
             sock = Poco::Net::SecureStreamSocket::attach(plain, _s.host, clientContext(_s.verify));

@@ -23,7 +23,7 @@ DeliveryResult WebhookChannel::deliver(const AlertMessage& message)
 {
     try
     {
-        return fromStatus(HttpJsonClient::post(_url, message.webhookJson, {}).status);
+        return fromStatus(HttpJsonClient::post(_url, message.webhookJson, {}, _canceller.get()).status);
     }
     catch (const Poco::Exception& e)
     {
