@@ -4,6 +4,7 @@ import email
 import email.policy
 import json
 import socketserver
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,9 +73,15 @@ class FakeHttp:
 class FakeSmtp:
     """A minimal ESMTP sink. Recipients containing `reject` get 550. Messages are kept parsed and raw."""
 
-    def __init__(self):
-        self.messages = []  # dicts: mail_from, rcpt, data (bytes), auth, commands
+    def __init__(self, tls=None, certfile=None, keyfile=None):
+        """tls: None (plain), "starttls" (advertised, required before MAIL) or "implicit" (TLS from the start)."""
+        self.messages = []  # dicts: mail_from, rcpt, data (bytes), auth, commands, secure
         self.lock = threading.Lock()
+        self.tls = tls
+        self.ctx = None
+        if tls:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(certfile, keyfile)
         fake = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -82,8 +89,20 @@ class FakeSmtp:
                 self.wfile.write(line.encode() + b"\r\n")
                 self.wfile.flush()
 
+            def secure(self):
+                self.connection = fake.ctx.wrap_socket(self.request, server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb")
+
             def handle(self):
-                session = {"mail_from": None, "rcpt": [], "data": None, "auth": None, "commands": []}
+                session = {"mail_from": None, "rcpt": [], "data": None, "auth": None, "commands": [],
+                           "secure": False}
+                if fake.tls == "implicit":
+                    try:
+                        self.secure()
+                    except (ssl.SSLError, OSError):
+                        return
+                    session["secure"] = True
                 self.send("220 fake.smtp ESMTP ready")
                 while True:
                     raw = self.rfile.readline()
@@ -93,8 +112,18 @@ class FakeSmtp:
                     session["commands"].append(line)
                     verb = line.split(" ", 1)[0].upper()
                     if verb in ("EHLO", "HELO"):
-                        self.wfile.write(b"250-fake.smtp hello\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n")
+                        starttls = b"250-STARTTLS\r\n" if fake.tls == "starttls" and not session["secure"] else b""
+                        self.wfile.write(b"250-fake.smtp hello\r\n" + starttls + b"250-8BITMIME\r\n250 AUTH PLAIN\r\n")
                         self.wfile.flush()
+                    elif verb == "STARTTLS" and fake.tls == "starttls" and not session["secure"]:
+                        self.send("220 2.0.0 ready to start TLS")
+                        try:
+                            self.secure()
+                        except (ssl.SSLError, OSError):
+                            return
+                        session["secure"] = True
+                    elif verb == "MAIL" and fake.tls == "starttls" and not session["secure"]:
+                        self.send("530 5.7.0 must issue STARTTLS first")
                     elif verb == "AUTH":
                         session["auth"] = base64.b64decode(line.split(" ", 2)[2]).split(b"\0")
                         self.send("235 2.7.0 Authentication successful")

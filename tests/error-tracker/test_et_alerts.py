@@ -1,5 +1,5 @@
 """Alerts through local fakes: Postmark API, webhook, SMTP sink (SPEC §2.8, §2.9)."""
-import base64
+import subprocess
 import time
 
 import pytest
@@ -255,3 +255,60 @@ def test_shutdown_drops_pending_alerts_quickly(host_factory, fake_http):
     assert time.time() - started < 10
     # the interrupted delivery and the two queued events are all undelivered
     assert "3 pending alerts dropped at shutdown" in h.log()
+
+
+@pytest.fixture
+def cert(tmp_path):
+    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(crt), "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    return str(crt), str(key)
+
+
+def smtp_tls_config(fake, mode, verify):
+    return {
+        "error-tracker.smtp_host": "127.0.0.1",
+        "error-tracker.smtp_port": str(fake.port),
+        "error-tracker.smtp_tls": mode,
+        "error-tracker.smtp_tls_verify": verify,
+        "error-tracker.smtp_username": "mailer",
+        "error-tracker.smtp_password": "tls-password-123",
+        "error-tracker.alert_emails": "ops@example.com",
+    }
+
+
+@pytest.mark.parametrize("server_mode,config_mode", [("starttls", "starttls"), ("starttls", "auto"),
+                                                     ("implicit", "implicit")])
+def test_smtp_tls_modes(host_factory, cert, server_mode, config_mode):
+    fake = FakeSmtp(tls=server_mode, certfile=cert[0], keyfile=cert[1])
+    try:
+        h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake, config_mode, "false"))
+        r = h.request("error-tracker", "POST", "/api/test-alert?wait=true")
+        assert r.json()["results"] == [{"channel": "smtp", "ok": True, "detail": "sent"}]
+        msgs = fake.wait(1)
+        assert msgs[0]["secure"] is True
+        assert msgs[0]["auth"] == [b"", b"mailer", b"tls-password-123"]
+        if server_mode == "starttls":
+            cmds = msgs[0]["commands"]
+            assert cmds.index("STARTTLS") < [i for i, c in enumerate(cmds) if c.startswith("EHLO")][1]
+            assert not any(c.startswith("AUTH") for c in cmds[:cmds.index("STARTTLS")])
+    finally:
+        fake.close()
+
+
+def test_smtp_certificate_verified_by_default(host_factory, cert):
+    fake = FakeSmtp(tls="implicit", certfile=cert[0], keyfile=cert[1])
+    try:
+        h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake, "implicit", "true"))
+        res = h.request("error-tracker", "POST", "/api/test-alert?wait=true").json()["results"]
+        assert res[0]["ok"] is False and res[0]["detail"]
+        assert fake.messages == []
+    finally:
+        fake.close()
+
+
+def test_smtp_starttls_required_but_not_offered(host_factory, fake_smtp):
+    h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake_smtp, "starttls", "false"))
+    res = h.request("error-tracker", "POST", "/api/test-alert?wait=true").json()["results"]
+    assert res[0]["ok"] is False and "STARTTLS" in res[0]["detail"]
+    assert fake_smtp.messages == []

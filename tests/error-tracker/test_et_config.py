@@ -46,3 +46,27 @@ def test_api_key_required(host_factory):
     r = run_host(["--config", str(h.config_path), "--check-config"])
     assert r.returncode == 78
     assert "error-tracker.api_key: required key is not set" in r.stderr
+
+
+def test_seed_env_names_configure_alerts(host_factory):
+    from et_fakes import FakeHttp
+    fake = FakeHttp()
+    try:
+        h = host_factory(plugins=["error-tracker"], env={
+            "ALERT_WEBHOOK_URL": fake.url + "/hook",
+            "ERROR_TRACKER_BASE_URL": "https://env.example.com",
+            "POSTMARK_API_TOKEN": "env-token-0123456789",
+            "POSTMARK_FROM_EMAIL": "env@example.com",
+            "POSTMARK_API_URL": fake.url,
+            "ALERT_EMAILS": "a@example.com",
+        })
+        r = h.request("error-tracker", "POST", "/api/test-alert")
+        assert r.status == 202 and r.json()["channels"] == ["postmark", "webhook"]
+        hooks = fake.wait(1, "/hook")
+        assert hooks[0]["url"] == "https://env.example.com"
+        mail = fake.wait(1, "/email")[0]
+        assert mail["From"] == "env@example.com"
+        assert [x for x in fake.requests if x["path"] == "/email"][0]["headers"]["x-postmark-server-token"] == \
+            "env-token-0123456789"
+    finally:
+        fake.close()
