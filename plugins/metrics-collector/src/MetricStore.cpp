@@ -342,7 +342,7 @@ std::size_t MetricStore::deleteChunked(const std::string& sql, std::int64_t cuto
             changed = s.run();
         });
         total += static_cast<std::size_t>(changed);
-        if (static_cast<std::size_t>(changed) < DELETE_CHUNK)
+        if (static_cast<std::size_t>(changed) < DELETE_CHUNK || (_stopping && _stopping()))
             return total;
     }
 }
@@ -396,7 +396,7 @@ std::size_t MetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t raw
             }
         });
         total += static_cast<std::size_t>(changed);
-        if (static_cast<std::size_t>(changed) < DELETE_CHUNK)
+        if (static_cast<std::size_t>(changed) < DELETE_CHUNK || (_stopping && _stopping()))
             return total;
     }
 }

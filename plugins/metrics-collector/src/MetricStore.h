@@ -32,6 +32,9 @@ public:
 
     Database& database() { return *_db; }
 
+    /// A predicate polled between the transactions of a chunked delete, so shutdown is not held up.
+    void setStopping(std::function<bool()> stopping) { _stopping = std::move(stopping); }
+
     /// Creates `minute_watermark`/`hour_watermark` at minute(now)/hour(now) unless they exist.
     void initWatermarks(std::int64_t nowMs);
 
@@ -114,6 +117,7 @@ private:
 
     std::shared_ptr<Database> _db;
     std::vector<std::string> _dropLabels;
+    std::function<bool()> _stopping;
     std::mutex _cacheMutex;
     std::unordered_map<std::string, std::int64_t> _seriesCache; // key → id; only committed rows
 };

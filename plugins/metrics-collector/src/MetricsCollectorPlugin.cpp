@@ -50,6 +50,7 @@ public:
         _db = context.openDatabase(MetricStore::migrations());
         _store = std::make_unique<MetricStore>(_db, cfg.dropLabels);
         _store->initWatermarks(Time::nowMs());
+        _store->setStopping([&context] { return context.isStopping(); });
 
         auto& m = context.metrics();
         const std::string owner = "metrics-collector";

@@ -48,6 +48,7 @@ class MetricAggregatorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRestartCatchesUpWithoutGapsOrDoubles);
     CPPUNIT_TEST(testDroppedLabelsShareRollupSeries);
     CPPUNIT_TEST(testRetentionDeletesByTime);
+    CPPUNIT_TEST(testChunkedDeleteStopsWhenStopping);
     CPPUNIT_TEST(testIngestorDropsPointsOutsideWindow);
     CPPUNIT_TEST(testQueryMergesRollupsAndRaw);
     CPPUNIT_TEST_SUITE_END();
@@ -230,6 +231,20 @@ public:
         // New points after the purge create fresh series (the id cache was invalidated).
         _store->insert({point("lat", "histogram", 1, _now - 1000)});
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.queryInt("SELECT COUNT(*) FROM series"));
+    }
+
+    void testChunkedDeleteStopsWhenStopping()
+    {
+        std::vector<MetricPoint> batch;
+        for (int i = 0; i < 25000; ++i)
+            batch.push_back(point("g", "gauge", i, _now - HOUR_MS + i));
+        _store->insert(batch);
+        bool stop = true;
+        _store->setStopping([&stop] { return stop; });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(10000), _store->deleteRawBefore(_now));
+        stop = false;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(15000), _store->deleteRawBefore(_now));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), _store->rawCount(_store->reader()));
     }
 
     void testIngestorDropsPointsOutsideWindow()
