@@ -174,7 +174,8 @@ void ConfigResolver::collectFileKeys(const std::string& root, std::vector<std::s
     }
 }
 
-void ConfigResolver::checkUnknown(const std::map<std::string, std::vector<ConfigKey>>& schemas)
+void ConfigResolver::checkUnknown(const std::map<std::string, std::vector<ConfigKey>>& schemas,
+                                  const std::set<std::string>& quiet)
 {
     if (_file)
     {
@@ -189,7 +190,7 @@ void ConfigResolver::checkUnknown(const std::map<std::string, std::vector<Config
             auto it = schemas.find(section);
             if (it == schemas.end())
             {
-                if (warnedSections.insert(section).second)
+                if (!quiet.count(section) && warnedSections.insert(section).second)
                     _warnings.push_back("keys of " + section + " ignored: plugin not loaded");
                 continue;
             }

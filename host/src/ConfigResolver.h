@@ -38,7 +38,9 @@ public:
 
     /// Reports file keys under `host.` or a loaded section that no schema declares (error), keys of sections
     /// that are not loaded (warning), and unknown MONLIGHT_* variables (warning).
-    void checkUnknown(const std::map<std::string, std::vector<ConfigKey>>& schemas);
+    /// Sections in `quiet` (listed plugins that failed to load) get no warning.
+    void checkUnknown(const std::map<std::string, std::vector<ConfigKey>>& schemas,
+                      const std::set<std::string>& quiet = {});
 
     void addProblem(const std::string& key, const std::string& reason) { _problems.push_back({key, reason}); }
     void addWarning(const std::string& text) { _warnings.push_back(text); }

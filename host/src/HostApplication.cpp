@@ -456,7 +456,7 @@ int HostApplication::prepare(Prepared& out, bool forHelp)
             resolver.addProblem(p.first.empty() ? n : n + "." + p.first, p.second);
         out.configs[n] = pc;
     }
-    resolver.checkUnknown(schemas);
+    resolver.checkUnknown(schemas, std::set<std::string>(names.begin(), names.end()));
 
     // Listeners: syntax was checked per key; here duplicates and "none at all".
     std::map<std::string, std::string> byAddress;

@@ -39,6 +39,7 @@ void Listener::start()
         Poco::Net::SocketAddress sa(hostPart, static_cast<Poco::UInt16>(port));
         socket.bind(sa, true);
         socket.listen(std::max(64, _maxQueued));
+        _port = socket.address().port();
     }
     catch (const Poco::Exception& e)
     {

@@ -30,6 +30,8 @@ public:
     const std::string& address() const { return _address; }
     const std::string& key() const { return _key; }
     int queued() const;
+    /// The bound port (useful with port 0).
+    int port() const { return _port; }
 
 private:
     HostRuntime& _host;
@@ -38,6 +40,7 @@ private:
     std::string _address;
     int _maxThreads;
     int _maxQueued;
+    int _port = 0;
     std::unique_ptr<Poco::ThreadPool> _pool;
     std::unique_ptr<Poco::Net::HTTPServer> _server;
 };

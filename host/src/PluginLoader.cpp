@@ -81,7 +81,8 @@ LoadedPlugin PluginLoader::load(const std::string& name, const std::string& path
         const auto* manifest = _loader->findManifest(path);
         if (!manifest || manifest->size() != 1)
             throw StartupError(70, "plugin error", name, "the manifest must export exactly one plugin class");
-        lp.plugin = _loader->create(manifest->begin()->name());
+        // Created through the manifest of this very library (class names may repeat across plugins).
+        lp.plugin = manifest->begin()->create();
         lp.info = lp.plugin->info();
     }
     catch (const StartupError&)

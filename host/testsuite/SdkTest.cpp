@@ -1,0 +1,155 @@
+// The SDK's pure helpers: JSON input/output rules (§0.8, §0.9), timestamps (§0.11), query strings (§0.12).
+#include "Monlight/HttpError.h"
+#include "Monlight/Http.h"
+#include "Monlight/Json.h"
+#include "Monlight/Time.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace Monlight;
+
+class SdkTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(SdkTest);
+    CPPUNIT_TEST(testParseRejectsPerSpec);
+    CPPUNIT_TEST(testParseAcceptsPerSpec);
+    CPPUNIT_TEST(testEmptyAndNonObjectBodies);
+    CPPUNIT_TEST(testWriterEscapingAndOrder);
+    CPPUNIT_TEST(testDoubleFormatting);
+    CPPUNIT_TEST(testTimestampFormats);
+    CPPUNIT_TEST(testTimestampParsing);
+    CPPUNIT_TEST(testQueryParams);
+    CPPUNIT_TEST_SUITE_END();
+
+    static std::string detailOf(const std::string& text)
+    {
+        try
+        {
+            Json::parse(text);
+        }
+        catch (const HttpError& e)
+        {
+            return e.detail();
+        }
+        return "";
+    }
+
+public:
+    void testParseRejectsPerSpec()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":1e400}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":[-1e400]}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":\"\\ud800\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":\"\\udc00x\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":\"\xff\"}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{} x"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":1}{}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf(std::string(65, '[') + std::string(65, ']')));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), detailOf(std::string(64, '[') + std::string(64, ']')));
+    }
+
+    void testParseAcceptsPerSpec()
+    {
+        auto obj = Json::parseObject("\xEF\xBB\xBF{\"a\":1,\"a\":2,\"s\":\"\\ud83d\\ude00\",\"n\":null,\"u\":1e-400}");
+        CPPUNIT_ASSERT_EQUAL(2.0, *Json::getNumber(*obj, "a"));
+        CPPUNIT_ASSERT_EQUAL(std::string("\xF0\x9F\x98\x80"), *Json::getString(*obj, "s"));
+        CPPUNIT_ASSERT(!Json::has(*obj, "n"));
+        CPPUNIT_ASSERT(!Json::getString(*obj, "n"));
+        CPPUNIT_ASSERT_EQUAL(0.0, *Json::getNumber(*obj, "u"));
+        CPPUNIT_ASSERT(!Json::getNumber(*obj, "s"));
+        CPPUNIT_ASSERT(Json::parse(" [1] ").type() == typeid(Poco::JSON::Array::Ptr));
+    }
+
+    void testEmptyAndNonObjectBodies()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("Empty request body"), detailOf(""));
+        CPPUNIT_ASSERT_EQUAL(std::string("Empty request body"), detailOf("  \n"));
+        try
+        {
+            Json::parseObject("[1,2]");
+            CPPUNIT_FAIL("expected 400");
+        }
+        catch (const HttpError& e)
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("Request body must be a JSON object"), e.detail());
+        }
+    }
+
+    void testWriterEscapingAndOrder()
+    {
+        Json::Writer w;
+        w.beginObject()
+            .field("z", "a\"b\\c\n\t\x01/")
+            .field("a", std::int64_t(-5))
+            .key("arr")
+            .beginArray()
+            .value(true)
+            .null()
+            .value(std::string("\xE2\x80\xA8"))
+            .endArray()
+            .field("bad", std::string("x\xffy"))
+            .endObject();
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"z\":\"a\\\"b\\\\c\\n\\t\\u0001/\",\"a\":-5,\"arr\":[true,null,\"\\u2028\"],"
+                                         "\"bad\":\"x\xEF\xBF\xBDy\"}"),
+                             w.str());
+    }
+
+    void testDoubleFormatting()
+    {
+        auto fmt = [](double d) {
+            std::string s;
+            Json::appendDouble(s, d);
+            return s;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("0.42"), fmt(0.42));
+        CPPUNIT_ASSERT_EQUAL(std::string("2500"), fmt(2500.0));
+        CPPUNIT_ASSERT_EQUAL(std::string("0.1"), fmt(0.1));
+        CPPUNIT_ASSERT_EQUAL(0.1 + 0.2, std::stod(fmt(0.1 + 0.2)));
+        CPPUNIT_ASSERT_EQUAL(std::string("null"), fmt(std::numeric_limits<double>::infinity()));
+    }
+
+    void testTimestampFormats()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-25T10:00:00.123Z"), Time::formatMs(1795600800123LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-25T10:00:00Z"), Time::formatSeconds(1795600800123LL));
+        CPPUNIT_ASSERT_EQUAL(std::string("1970-01-01T00:00:00.000Z"), Time::formatMs(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("2024-02-29T23:59:59.999Z"), Time::formatMs(1709251199999LL));
+    }
+
+    void testTimestampParsing()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800123LL), *Time::parseRfc3339("2026-11-25T10:00:00.123Z"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800123LL), *Time::parseRfc3339("2026-11-25t11:00:00.1239+01:00"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800000LL), *Time::parseRfc3339("2026-11-25 10:00:00"));
+        CPPUNIT_ASSERT(!Time::parseRfc3339("2026-02-30T10:00:00Z"));
+        CPPUNIT_ASSERT(!Time::parseRfc3339("2026-11-25T10:00:00+1:00"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800000LL), *Time::parseBodyTimestamp(Poco::Dynamic::Var(1795600800)));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800123LL),
+                             *Time::parseBodyTimestamp(Poco::Dynamic::Var(std::string("1795600800123"))));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795600800500LL), *Time::parseBodyTimestamp(Poco::Dynamic::Var(1795600800.5)));
+        CPPUNIT_ASSERT(!Time::parseBodyTimestamp(Poco::Dynamic::Var(std::string("yesterday"))));
+        std::int64_t now = 1795600800000LL;
+        CPPUNIT_ASSERT_EQUAL(now - 15 * 60000, *Time::parseQueryTimestamp("15m", now));
+        CPPUNIT_ASSERT_EQUAL(now - std::int64_t(2) * 86400000, *Time::parseQueryTimestamp("2d", now));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1795564800000LL), *Time::parseQueryTimestamp("2026-11-25", now));
+        CPPUNIT_ASSERT(!Time::parseQueryTimestamp("0m", now));
+        CPPUNIT_ASSERT(!Time::parseQueryTimestamp("15w", now));
+    }
+
+    void testQueryParams()
+    {
+        QueryParams q("a=1&b=x+y&c=%41%zz&a=2&d&e=&limit=abc&offset=-4&big=99999999999999999999");
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), *q.get("a"));
+        CPPUNIT_ASSERT_EQUAL(std::string("x y"), *q.get("b"));
+        CPPUNIT_ASSERT_EQUAL(std::string("A%zz"), *q.get("c"));
+        CPPUNIT_ASSERT(!q.get("d"));
+        CPPUNIT_ASSERT(q.getRaw("d").has_value());
+        CPPUNIT_ASSERT(!q.get("e"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(50), q.limit("limit", 50, 200));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(200), q.limit("big", 50, 200));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), q.offset("offset"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), QueryParams("limit=2").limit("limit", 50, 200));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SdkTest);
