@@ -246,8 +246,12 @@ std::string MetricQueries::metrics(const QueryParams& q)
 
     auto& c = _store.reader();
     ReadSnapshot snapshot(c);
-    if (!type)
-        type = _store.latestType(c, *name, project);
+    // An unknown name answers `"type":null` even when a type was asked for.
+    auto latest = _store.latestType(c, *name, project);
+    if (!latest)
+        type.reset();
+    else if (!type)
+        type = latest;
 
     // Groups of matching series: one group without group_by, else one per combination of values.
     std::map<std::vector<std::string>, std::size_t> groupIndex;

@@ -135,6 +135,8 @@ public:
                                          "\"from\":\"2026-11-25T09:10:00Z\",\"to\":\"2026-11-25T10:10:00Z\","
                                          "\"data\":[]}"),
                              _queries->metrics(QueryParams("name=nope&period=1h")));
+        CPPUNIT_ASSERT(_queries->metrics(QueryParams("name=nope&type=gauge")).find("\"type\":null") !=
+                       std::string::npos);
         std::string since = _queries->metrics(QueryParams("name=nope&since=2026-11-20&until=2026-11-25"));
         CPPUNIT_ASSERT(since.find("\"resolution\":\"hour\",\"period\":null,\"from\":\"2026-11-20T00:00:00Z\","
                                   "\"to\":\"2026-11-25T00:00:00Z\"") != std::string::npos);
