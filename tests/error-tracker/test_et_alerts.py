@@ -204,6 +204,7 @@ def test_smtp_delivery(host_factory, fake_smtp):
     assert msg["Subject"] == "[myapp/prod] New: ValueError: Fehler: ünïcödé (#%d)" % g["id"]
     assert b"Subject: =?UTF-8?B?" in raw
     assert msg["From"] == "monlight@example.com"
+    assert [a.addr_spec for a in msg["To"].addresses] == ["ops@example.com", "dev@example.com"]
     assert msg["Message-ID"].endswith("@monlight>")
     assert msg["Date"]
     assert msg.get_content_type() == "multipart/alternative"

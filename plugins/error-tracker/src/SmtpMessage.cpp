@@ -94,11 +94,12 @@ std::string SmtpMessage::dotStuff(std::string_view text)
 std::string SmtpMessage::build(const AlertMessage& m, const std::string& from, const std::vector<std::string>& to,
                                std::int64_t dateEpochMs)
 {
+    // One address per folded line keeps the header far below the 998-byte line limit for many recipients.
     std::string toList;
     for (const auto& a : to)
     {
         if (!toList.empty())
-            toList += ", ";
+            toList += ",\r\n ";
         toList += AlertComposer::stripControls(a);
     }
     Poco::Timestamp ts(static_cast<Poco::Timestamp::TimeVal>(dateEpochMs) * 1000);

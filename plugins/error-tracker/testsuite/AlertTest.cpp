@@ -182,7 +182,7 @@ public:
         AlertMessage m = AlertComposer::compose(sampleEvent(), "http://x");
         std::string data = SmtpMessage::build(m, "alerts@x.com", {"a@x.com", "b@y.com"}, 1764064800000);
         CPPUNIT_ASSERT(data.rfind("Date: Tue, 25 Nov 2025 10:00:00 +0000\r\nMessage-ID: <", 0) == 0);
-        CPPUNIT_ASSERT(data.find("@monlight>\r\nFrom: alerts@x.com\r\nTo: a@x.com, b@y.com\r\nSubject: [myapp/prod] "
+        CPPUNIT_ASSERT(data.find("@monlight>\r\nFrom: alerts@x.com\r\nTo: a@x.com,\r\n b@y.com\r\nSubject: [myapp/prod] "
                                  "New: ValueError: bad <input> (#7)\r\nMIME-Version: 1.0\r\n"
                                  "Content-Type: multipart/alternative; boundary=\"") != std::string::npos);
         CPPUNIT_ASSERT(data.size() > 5 && data.compare(data.size() - 5, 5, "\r\n.\r\n") == 0);
