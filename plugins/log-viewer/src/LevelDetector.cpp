@@ -1,7 +1,6 @@
 #include "LevelDetector.h"
 
 #include <Poco/JSON/Parser.h>
-#include <cctype>
 
 namespace Monlight
 {
@@ -11,14 +10,18 @@ namespace LogViewer
 namespace
 {
 
+char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// ASCII case-insensitive equality with a lower-case literal.
 bool iequals(std::string_view a, const char* b)
 {
     std::size_t i = 0;
     for (; i < a.size(); ++i)
     {
-        if (b[i] == '\0')
-            return false;
-        if (std::tolower(static_cast<unsigned char>(a[i])) != b[i])
+        if (b[i] == '\0' || lower(a[i]) != b[i])
             return false;
     }
     return b[i] == '\0';
@@ -108,21 +111,28 @@ std::optional<Level> fromBrackets(std::string_view line)
 
 std::optional<Level> fromKeyValue(std::string_view line)
 {
-    static const char* const keys[] = {"level=", "lvl=", "severity="};
+    static const std::string_view keys[] = {"level=", "lvl=", "severity="};
     for (std::size_t i = 0; i < line.size(); ++i)
     {
+        char first = lower(line[i]);
+        if (first != 'l' && first != 's')
+            continue;
         if (i > 0)
         {
             char p = line[i - 1];
             if (p != ' ' && p != '\t' && p != ',' && p != ';' && p != '{' && p != '"')
                 continue;
         }
-        for (const char* key : keys)
+        for (std::string_view key : keys)
         {
-            std::size_t len = std::char_traits<char>::length(key);
-            if (i + len > line.size() || !iequals(line.substr(i, len), key))
+            if (i + key.size() > line.size() || key[0] != first)
                 continue;
-            std::size_t start = i + len;
+            bool same = true;
+            for (std::size_t k = 1; k < key.size() && same; ++k)
+                same = lower(line[i + k]) == key[k];
+            if (!same)
+                continue;
+            std::size_t start = i + key.size();
             if (start < line.size() && (line[start] == '"' || line[start] == '\''))
                 ++start;
             std::size_t end = line.find_first_of(" \t,;\"'}", start);
@@ -148,7 +158,7 @@ std::optional<Level> fromLevelWord(std::string_view line)
 {
     static const struct
     {
-        const char* word;
+        std::string_view word;
         Level level;
     } words[] = {{"TRACE", Level::Debug},   {"DEBUG", Level::Debug},   {"INFO", Level::Info},
                  {"NOTICE", Level::Info},   {"WARN", Level::Warning},  {"WARNING", Level::Warning},
@@ -164,6 +174,11 @@ std::optional<Level> fromLevelWord(std::string_view line)
         while (end < line.size() && !isBlank(line[end]))
             ++end;
         std::string_view t = line.substr(pos, end - pos);
+        if (t.size() < 4 || t.size() > 8 || t[0] < 'A' || t[0] > 'Z')
+        {
+            pos = end;
+            continue;
+        }
         for (const auto& w : words)
         {
             if (t == w.word)

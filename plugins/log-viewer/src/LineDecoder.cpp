@@ -72,6 +72,214 @@ std::size_t validSequence(const unsigned char* p, std::size_t avail)
     return len;
 }
 
+
+/// Outcome of the fast path: decoded, definitely not a json-file record, or "ask Poco".
+enum class Fast
+{
+    Ok,
+    Fallback
+};
+
+void appendUtf8(std::string& out, std::uint32_t cp)
+{
+    if (cp < 0x80)
+        out += static_cast<char>(cp);
+    else if (cp < 0x800)
+    {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    else if (cp < 0x10000)
+    {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    else
+    {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool read4Hex(std::string_view s, std::size_t pos, std::uint32_t& v)
+{
+    if (pos + 4 > s.size())
+        return false;
+    v = 0;
+    for (std::size_t i = pos; i < pos + 4; ++i)
+    {
+        int h = hexValue(s[i]);
+        if (h < 0)
+            return false;
+        v = (v << 4) | static_cast<std::uint32_t>(h);
+    }
+    return true;
+}
+
+/// A JSON string starting at s[pos] == '"' (RFC 8259). False on anything unusual (the caller falls back).
+bool readString(std::string_view s, std::size_t& pos, std::string& out)
+{
+    ++pos;
+    out.clear();
+    std::size_t run = pos;
+    while (pos < s.size())
+    {
+        char c = s[pos];
+        if (c == '"')
+        {
+            out.append(s.data() + run, pos - run);
+            ++pos;
+            return true;
+        }
+        if (static_cast<unsigned char>(c) < 0x20)
+            return false;
+        if (c != '\\')
+        {
+            ++pos;
+            continue;
+        }
+        out.append(s.data() + run, pos - run);
+        if (pos + 1 >= s.size())
+            return false;
+        char e = s[pos + 1];
+        pos += 2;
+        switch (e)
+        {
+        case '"':
+        case '\\':
+        case '/':
+            out += e;
+            break;
+        case 'b':
+            out += '\b';
+            break;
+        case 'f':
+            out += '\f';
+            break;
+        case 'n':
+            out += '\n';
+            break;
+        case 'r':
+            out += '\r';
+            break;
+        case 't':
+            out += '\t';
+            break;
+        case 'u':
+        {
+            std::uint32_t cp;
+            if (!read4Hex(s, pos, cp))
+                return false;
+            pos += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF)
+            {
+                std::uint32_t lo;
+                if (pos + 6 > s.size() || s[pos] != '\\' || s[pos + 1] != 'u' || !read4Hex(s, pos + 2, lo) ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return false; // lone surrogate: let the reference parser decide
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                pos += 6;
+            }
+            else if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return false;
+            appendUtf8(out, cp);
+            break;
+        }
+        default:
+            return false;
+        }
+        run = pos;
+    }
+    return false;
+}
+
+void skipWs(std::string_view s, std::size_t& pos)
+{
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r'))
+        ++pos;
+}
+
+/// The common json-file shape: one object whose values are all strings. Anything else → Fallback.
+Fast fastDecode(std::string_view s, std::int64_t ingestMs, DockerRecord& record)
+{
+    std::size_t pos = 0;
+    skipWs(s, pos);
+    if (pos >= s.size() || s[pos] != '{')
+        return Fast::Fallback;
+    ++pos;
+    bool hasLog = false;
+    std::string key, value, stream, time;
+    bool hasStream = false, hasTime = false;
+    skipWs(s, pos);
+    if (pos < s.size() && s[pos] == '}')
+        return Fast::Fallback;
+    for (;;)
+    {
+        skipWs(s, pos);
+        if (pos >= s.size() || s[pos] != '"' || !readString(s, pos, key))
+            return Fast::Fallback;
+        skipWs(s, pos);
+        if (pos >= s.size() || s[pos] != ':')
+            return Fast::Fallback;
+        ++pos;
+        skipWs(s, pos);
+        if (pos >= s.size() || s[pos] != '"' || !readString(s, pos, value))
+            return Fast::Fallback;
+        if (key == "log")
+        {
+            record.log.swap(value);
+            hasLog = true;
+        }
+        else if (key == "stream")
+        {
+            stream.swap(value);
+            hasStream = true;
+        }
+        else if (key == "time")
+        {
+            time.swap(value);
+            hasTime = true;
+        }
+        skipWs(s, pos);
+        if (pos < s.size() && s[pos] == ',')
+        {
+            ++pos;
+            continue;
+        }
+        if (pos < s.size() && s[pos] == '}')
+        {
+            ++pos;
+            break;
+        }
+        return Fast::Fallback;
+    }
+    skipWs(s, pos);
+    if (pos != s.size() || !hasLog)
+        return Fast::Fallback;
+    record.isStderr = hasStream && stream == "stderr";
+    record.timeMs = ingestMs;
+    if (hasTime)
+    {
+        if (auto t = LineDecoder::parseTime(time))
+            record.timeMs = *t;
+    }
+    return Fast::Ok;
+}
+
 } // namespace
 
 std::optional<std::int64_t> LineDecoder::parseTime(std::string_view s)
@@ -123,6 +331,13 @@ std::optional<std::int64_t> LineDecoder::parseTime(std::string_view s)
 
 std::optional<DockerRecord> LineDecoder::decode(std::string_view line, std::int64_t ingestMs)
 {
+    {
+        // Fast path for the usual all-string record; it validates what it accepts and hands everything else
+        // (other value types, odd escapes, invalid input) to Poco's parser below. Text is sanitized later.
+        DockerRecord record;
+        if (fastDecode(line, ingestMs, record) == Fast::Ok)
+            return record;
+    }
     Poco::Dynamic::Var parsed;
     thread_local Poco::JSON::Parser parser;
     try
@@ -219,21 +434,26 @@ std::string LineDecoder::sanitizeUtf8(std::string_view text)
     std::string out;
     out.reserve(text.size());
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t i = 0, n = text.size();
+    std::size_t i = 0, n = text.size(), run = 0;
     while (i < n)
     {
+        if (p[i] < 0x80)
+        {
+            ++i;
+            continue;
+        }
         std::size_t len = validSequence(p + i, n - i);
         if (len == 0)
         {
+            out.append(text.data() + run, i - run);
             out.append("\xEF\xBF\xBD");
             ++i;
+            run = i;
         }
         else
-        {
-            out.append(text.data() + i, len);
             i += len;
-        }
     }
+    out.append(text.data() + run, n - run);
     return out;
 }
 

@@ -33,8 +33,9 @@ void writeTime(Json::Writer& w, const std::optional<std::int64_t>& t)
 
 } // namespace
 
-LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched)
-    : _store(std::move(db)), _hub(hub), _watched(std::move(watched))
+LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched,
+                     std::shared_ptr<CountCache> counts)
+    : _store(std::move(db), std::move(counts)), _hub(hub), _watched(std::move(watched))
 {
 }
 

@@ -19,7 +19,8 @@ class LogRoutes
 {
 public:
     /// `watched()` returns the names of the containers currently tailed.
-    LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched);
+    LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched,
+              std::shared_ptr<CountCache> counts = nullptr);
 
     /// Declares every route of §3.1 (except /health and /metrics, which the host serves).
     void registerRoutes(Router& router);

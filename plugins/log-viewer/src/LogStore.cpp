@@ -83,6 +83,29 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
     }
 }
 
+/// A canonical text of the filter's selection (not its page) for the count cache.
+std::string filterKey(const LogFilter& f)
+{
+    std::string k;
+    auto add = [&k](const std::string& s) {
+        k += std::to_string(s.size());
+        k += ':';
+        k += s;
+    };
+    add(f.match.value_or("\x01"));
+    for (const auto& c : f.containers)
+        add(c);
+    k += '|';
+    for (auto l : f.levels)
+        k += static_cast<char>('0' + static_cast<int>(l));
+    k += f.isStderr ? (*f.isStderr ? 'E' : 'O') : '-';
+    add(f.contains.value_or("\x01"));
+    k += f.since ? std::to_string(*f.since) : "-";
+    k += '|';
+    k += f.until ? std::to_string(*f.until) : "-";
+    return k;
+}
+
 LogEntry readEntry(const Sql::Statement& st)
 {
     LogEntry e;
@@ -114,7 +137,10 @@ bool searchStep(Sql::Statement& st, sqlite3* db)
 
 } // namespace
 
-LogStore::LogStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
+LogStore::LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> counts)
+    : _db(std::move(db)), _counts(std::move(counts))
+{
+}
 
 std::vector<std::string> LogStore::migrations()
 {
@@ -280,16 +306,62 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
         st.reset();
     }
     if (f.offset == 0 && static_cast<std::int64_t>(r.logs.size()) < f.limit)
+    {
         r.total = static_cast<std::int64_t>(r.logs.size()); // everything matching is on this page
+        return r;
+    }
+    std::uint64_t generation = _counts ? _counts->generation() : 0;
+    std::int64_t maxId = c.queryInt("SELECT max(id) FROM log_entries", 0);
+    std::string key = filterKey(f);
+    std::optional<CountCache::Hit> hit;
+    if (_counts)
+        hit = _counts->find(key, generation);
+    if (hit && hit->upToId <= maxId)
+        r.total = hit->count + (hit->upToId < maxId ? countMatches(f, hit->upToId, maxId) : 0);
+    else
+        r.total = countMatches(f, 0, maxId);
+    if (_counts)
+        _counts->store(key, generation, maxId, r.total);
+    return r;
+}
+
+std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId)
+{
+    Sql::Connection& c = _db->reader();
+    std::string where;
+    std::vector<Bind> binds;
+    std::string sql;
+    bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since && !f.until &&
+                   (!f.contains || f.contains->empty());
+    if (ftsOnly)
+    {
+        // The index alone knows the answer (external content kept in step by triggers): no row lookups.
+        sql = "SELECT count(*) FROM log_entries_fts WHERE log_entries_fts MATCH ? AND rowid > ? AND rowid <= ?";
+        binds.emplace_back(*f.match);
+    }
     else
     {
-        Sql::Statement& st = c.cached("SELECT count(*)" + from + where);
-        bindAll(st, binds);
-        if (searchStep(st, c.handle()))
-            r.total = st.getInt(0);
-        st.reset();
+        std::string from = " FROM log_entries e";
+        if (f.match)
+        {
+            from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
+            where = " WHERE log_entries_fts MATCH ?";
+            binds.emplace_back(*f.match);
+        }
+        appendConditions(f, where, binds);
+        where += where.empty() ? " WHERE " : " AND ";
+        where += "e.id > ? AND e.id <= ?";
+        sql = "SELECT count(*)" + from + where;
     }
-    return r;
+    binds.emplace_back(aboveId);
+    binds.emplace_back(upToId);
+    Sql::Statement& st = c.cached(sql);
+    bindAll(st, binds);
+    std::int64_t n = 0;
+    if (searchStep(st, c.handle()))
+        n = st.getInt(0);
+    st.reset();
+    return n;
 }
 
 std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::int64_t> afterId, std::int64_t limit)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "CountCache.h"
 #include "LogEntry.h"
 #include "LogFilter.h"
 #include "Monlight/Database.h"
@@ -51,7 +52,8 @@ public:
         std::map<std::string, std::int64_t> byContainer;
     };
 
-    explicit LogStore(std::shared_ptr<Database> db);
+    /// `counts` (optional) caches query totals between requests.
+    explicit LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> counts = nullptr);
 
     Database& database() { return *_db; }
 
@@ -84,7 +86,10 @@ public:
     Stats stats();
 
 private:
+    std::int64_t countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId);
+
     std::shared_ptr<Database> _db;
+    std::shared_ptr<CountCache> _counts;
 };
 
 } // namespace LogViewer

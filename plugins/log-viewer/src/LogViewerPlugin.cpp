@@ -1,5 +1,3 @@
-// Monlight/Plugin.h first: Version.h picks the standard-library id of the build signature when it is first
-// included, so it must precede every standard header to match the host (see the report on the SDK).
 #include "Monlight/Plugin.h"
 
 #include "LogRoutes.h"
@@ -77,12 +75,13 @@ public:
             hubOptions, [clients](std::size_t n) { clients->set(static_cast<double>(n)); },
             [overflow] { overflow->inc(); });
 
-        _writer = std::make_unique<LogWriter>(_db, *_hub, _config.maxEntries, _entriesTotal);
+        auto counts = std::make_shared<CountCache>();
+        _writer = std::make_unique<LogWriter>(_db, *_hub, _config.maxEntries, _entriesTotal, counts);
         _writer->load();
 
         _routes = std::make_unique<LogRoutes>(_db, *_hub, [this] {
             return _tailer ? _tailer->watchedNames() : std::vector<std::string>();
-        });
+        }, counts);
         _routes->registerRoutes(context.router());
 
         if (_config.retentionDays > 0)

@@ -13,8 +13,9 @@ namespace
 constexpr std::int64_t DELETE_CHUNK = 10000;
 }
 
-LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal)
-    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal)
+LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal,
+                     std::shared_ptr<CountCache> counts)
+    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal), _counts(std::move(counts))
 {
 }
 
@@ -66,6 +67,8 @@ void LogWriter::pruneIfNeeded()
             deleted = below > 0 ? LogStore::deleteBelowId(tx, below) : 0;
         });
         _rows -= deleted;
+        if (_counts)
+            _counts->invalidate();
         if (deleted == 0)
         {
             // The in-memory count drifted (rows removed elsewhere): resynchronise once.
@@ -82,6 +85,8 @@ void LogWriter::deleteOlderThan(std::int64_t cutoffMs)
         std::int64_t deleted = 0;
         _db->write([&](WriteTx& tx) { deleted = LogStore::deleteOlderThan(tx, cutoffMs, DELETE_CHUNK); });
         _rows -= deleted;
+        if (deleted > 0 && _counts)
+            _counts->invalidate();
         if (deleted < DELETE_CHUNK)
             break;
     }

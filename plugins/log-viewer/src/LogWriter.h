@@ -21,7 +21,9 @@ class LogWriter
 {
 public:
     /// `maxEntries` 0 = unlimited. `entriesTotal` counts stored entries (may be null).
-    LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal);
+    /// `counts` (optional) is invalidated after every delete.
+    LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal,
+              std::shared_ptr<CountCache> counts = nullptr);
 
     /// Reads the row count and the newest timestamp (start-up).
     void load();
@@ -45,6 +47,7 @@ private:
     SseHub& _hub;
     std::int64_t _maxEntries;
     Counter* _entriesTotal;
+    std::shared_ptr<CountCache> _counts;
     std::atomic<std::int64_t> _rows{0};
     std::atomic<std::int64_t> _newest{INT64_MIN};
     std::atomic<std::int64_t> _lastIngest{INT64_MIN};

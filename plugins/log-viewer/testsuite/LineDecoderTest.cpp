@@ -19,6 +19,7 @@ class LineDecoderTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testInvalidUtf8Replaced);
     CPPUNIT_TEST(testAnsiSequencesStripped);
     CPPUNIT_TEST(testUtf8Cut);
+    CPPUNIT_TEST(testFastPathAndFallbackAgree);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -102,6 +103,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(s, 4));
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), LineDecoder::utf8Cut(s, 5));
         CPPUNIT_ASSERT_EQUAL(std::size_t(6), LineDecoder::utf8Cut(s, 10));
+    }
+
+    void testFastPathAndFallbackAgree()
+    {
+        // All-string records (fast path) and records with other value types (Poco) decode the same way.
+        auto fast = LineDecoder::decode(R"( {"log":"A\u0041\/\ud83d\ude00\b\f\r\n", "stream":"stderr"} )", 1);
+        CPPUNIT_ASSERT(fast);
+        CPPUNIT_ASSERT_EQUAL(std::string("AA/\xF0\x9F\x98\x80\b\f\r\n"), fast->log);
+        CPPUNIT_ASSERT(fast->isStderr);
+        auto slow = LineDecoder::decode(R"({"log":"A\u0041\/\ud83d\ude00\b\f\r\n","attrs":{"tag":1},"stream":"stderr"})", 1);
+        CPPUNIT_ASSERT(slow);
+        CPPUNIT_ASSERT_EQUAL(fast->log, slow->log);
+        CPPUNIT_ASSERT(slow->isStderr);
+        auto dup = LineDecoder::decode(R"({"log":"first\n","log":"second\n"})", 1);
+        CPPUNIT_ASSERT_EQUAL(std::string("second\n"), dup->log);
+        CPPUNIT_ASSERT(!LineDecoder::decode(R"({"log":"x"} trailing)", 0));
+        CPPUNIT_ASSERT(!LineDecoder::decode(R"({"log":"x",})", 0));
+        CPPUNIT_ASSERT(!LineDecoder::decode("{\"log\":\"raw\ttab\"}", 0)); // control character in a string
+        CPPUNIT_ASSERT(!LineDecoder::decode(R"({"log":"bad \q escape"})", 0));
+        CPPUNIT_ASSERT(!LineDecoder::decode(R"({})", 0));
     }
 };
 

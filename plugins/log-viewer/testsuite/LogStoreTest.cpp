@@ -37,6 +37,7 @@ class LogStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRecentForResume);
     CPPUNIT_TEST(testRingBufferPrunesByIdRange);
     CPPUNIT_TEST(testStatsAndContainers);
+    CPPUNIT_TEST(testTotalsStayExactWithCountCache);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _dir;
@@ -227,6 +228,36 @@ public:
         auto c = store.containerStats();
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c["web"].count);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(7000), *c["web"].lastSeen);
+    }
+
+    void testTotalsStayExactWithCountCache()
+    {
+        auto counts = std::make_shared<CountCache>();
+        SseHub hub(SseHub::Options(), nullptr, nullptr);
+        LogWriter writer(_db, hub, 150, nullptr, counts);
+        LogStore store(_db, counts);
+        auto batch = [&](int from, int n) {
+            IngestBatch b;
+            for (int i = from; i < from + n; ++i)
+                b.entries.push_back(entry(i % 2 ? "web" : "db", Level::Info, i % 4 ? "odd" : "even tick", i));
+            writer.commit(b);
+        };
+        batch(0, 100);
+        LogFilter f;
+        f.match = "tick";
+        f.limit = 1;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(25), store.query(f).total);
+        LogFilter g;
+        g.containers = {"web"};
+        g.limit = 1;
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(50), store.query(g).total);
+        batch(100, 100); // 200 > 150 + 100? no prune yet
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(50), store.query(f).total); // cached part + the new rows
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(100), store.query(g).total);
+        batch(200, 60); // 260 > 250: pruned to 150, every cached count invalidated
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(150), store.rowCount());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(37), store.query(f).total); // i in 110..259 with i % 4 == 0
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(75), store.query(g).total);
     }
 };
 

@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""Log-viewer benchmarks P4-P7 (PERFORMANCE.md), each against a baseline from the same invocation.
+
+Usage: MONLIGHT_BUILD_DIR=build python3 bench/log-viewer/run.py [p4 p5 p6 p7] [--lines N] [--runs 3]
+Prints `name value unit ratio=... target=...` lines and writes bench/results/log-viewer.json.
+
+P4  log ingest lines/s: json-file lines appended to a container log -> rows + FTS5 committed (clock stops when
+    /health logs_indexed reaches N), against a bare sqlite3 insert of the same decoded lines into the same schema
+    (1000-row transactions, same pragmas). Server pinned to core 1.
+P5  search p99 over HTTP on 1 M lines (newest-first, 100 hits, with total) against the same SQL in process.
+P6  live-tail delivery p99: line appended to the log file -> SSE event received.
+P7  ingest throughput with 100 SSE clients connected against the same without them."""
+import argparse
+import json
+import os
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+BUILD = Path(os.environ.get("MONLIGHT_BUILD_DIR", ROOT / "build")).resolve()
+MIGRATION = (ROOT / "plugins" / "log-viewer" / "sql" / "001_initial.sql").read_text()
+WORDS = ["request", "handled", "user", "session", "cache", "miss", "hit", "query", "db", "timeout", "retry",
+         "upstream", "payment", "order", "invoice", "login", "logout", "token", "refresh", "queue"]
+LEVELS = ["INFO", "INFO", "INFO", "DEBUG", "WARNING", "ERROR"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def message(i):
+    w = [WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(4)]
+    return (f"2026-11-25 10:00:{i % 60:02d},{i % 1000:03d} {LEVELS[i % len(LEVELS)]} app.{w[0]}: {w[1]} {w[2]} "
+            f"id={i} user{i % 997} took {i % 250}ms {w[3]}")
+
+
+def json_line(i, ts="2026-11-25T10:00:00.123456789Z"):
+    return json.dumps({"log": message(i) + "\n", "stream": "stdout" if i % 5 else "stderr", "time": ts}) + "\n"
+
+
+class Server:
+    """monlight-host with only the log viewer, on a temp dir, optionally pinned to one core."""
+
+    def __init__(self, tmp, extra=None, pin=True, db_path=None):
+        self.tmp = Path(tmp)
+        self.sources = self.tmp / "containers"
+        self.sources.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.key = secrets.token_hex(16)
+        cfg = {
+            "host.plugins": "log-viewer",
+            "host.plugin_path": str(BUILD / "lib" / "monlight" / "plugins"),
+            "host.data_dir": str(self.tmp / "data"),
+            "host.log_level": "warning",
+            "log-viewer.listen": f"127.0.0.1:{self.port}",
+            "log-viewer.api_key": self.key,
+            "log-viewer.log_sources": str(self.sources),
+            "log-viewer.rate_limit": "0",
+            "log-viewer.max_entries": "0",
+            "log-viewer.tail_buffer": "1073741824",
+        }
+        if db_path:
+            cfg["log-viewer.database_path"] = str(db_path)
+        cfg.update(extra or {})
+        (self.tmp / "monlight.properties").write_text("".join(f"{k} = {v}\n" for k, v in cfg.items()))
+        cmd = [str(BUILD / "bin" / "monlight-host"), "--config", str(self.tmp / "monlight.properties")]
+        if pin:
+            cmd = ["taskset", "-c", "1"] + cmd
+        self.log = open(self.tmp / "host.log", "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if self.get("/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("host did not start: " + (self.tmp / "host.log").read_text())
+
+    def add_container(self, cid, name):
+        d = self.sources / cid
+        d.mkdir(exist_ok=True)
+        (d / f"{cid}-json.log").touch()
+        (d / "config.v2.json").write_text(json.dumps({"Name": "/" + name}))
+        return d / f"{cid}-json.log"
+
+    def get(self, path, conn=None):
+        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", path, headers={"X-API-Key": self.key})
+        r = c.getresponse()
+        body = r.read()
+        if conn is None:
+            c.close()
+        return r.status, body
+
+    def indexed(self):
+        return json.loads(self.get("/health")[1])["logs_indexed"]
+
+    def wait_containers(self, n, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if json.loads(self.get("/health")[1])["containers_watched"] >= n:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("containers not watched")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(20)
+        self.log.close()
+
+
+def pin_self(core):
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError:
+        pass
+
+
+def unpin_self():
+    try:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    except OSError:
+        pass
+
+
+# ------------------------------------------------------------------------------------------------------------ P4
+
+def baseline_insert(lines, pin=True):
+    """Bare sqlite3: the same decoded rows into the same table + FTS5, 1000-row transactions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite3.connect(os.path.join(tmp, "base.db"), isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA cache_size=-16384")
+        db.executescript(MIGRATION)
+        rows = []
+        for i, l in enumerate(lines):
+            rec = json.loads(l)
+            rows.append((1795600800123, "bench", "c1", rec["stream"], LEVELS[i % len(LEVELS)], rec["log"][:-1]))
+        if pin:
+            pin_self(1)
+        t0 = time.perf_counter()
+        for k in range(0, len(rows), 1000):
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO log_entries(timestamp, container, container_id, stream, level, message) "
+                           "VALUES(?,?,?,?,?,?)", rows[k:k + 1000])
+            db.execute("COMMIT")
+        dt = time.perf_counter() - t0
+        unpin_self()
+        db.close()
+        return len(rows) / dt
+
+
+def start_sse_clients(server, n):
+    """A pinned subprocess holding n live-tail connections and draining them."""
+    code = f"""
+import os, selectors, socket, sys, time
+os.sched_setaffinity(0, {{0}})
+sel = selectors.DefaultSelector()
+for _ in range({n}):
+    s = socket.create_connection(("127.0.0.1", {server.port}))
+    s.sendall(b"GET /api/logs/tail HTTP/1.1\\r\\nHost: x\\r\\nX-API-Key: {server.key}\\r\\n\\r\\n")
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("ready", flush=True)
+received = 0
+while True:
+    for key, _ in sel.select(1):
+        try:
+            data = key.fileobj.recv(1 << 20)
+        except BlockingIOError:
+            continue
+        if not data:
+            sel.unregister(key.fileobj)
+        received += len(data)
+"""
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def measure_ingest(lines, sse_clients=0, pin=True):
+    with tempfile.TemporaryDirectory() as tmp:
+        extra = {"log-viewer.sse_max_connections": str(max(5, sse_clients))}
+        s = Server(tmp, extra, pin=pin)
+        clients = None
+        try:
+            log = s.add_container("c1", "bench")
+            s.wait_containers(1)
+            if sse_clients:
+                clients = start_sse_clients(s, sse_clients)
+                deadline = time.time() + 10
+                while time.time() < deadline:
+                    m = s.get("/metrics")[1].decode()
+                    if f"monlight_sse_clients {sse_clients}" in m:
+                        break
+                    time.sleep(0.05)
+            data = "".join(lines).encode()
+            t0 = time.perf_counter()
+            with open(log, "ab") as f:
+                f.write(data)
+            n = len(lines)
+            while s.indexed() < n:
+                time.sleep(0.01)
+            dt = time.perf_counter() - t0
+            return n / dt
+        finally:
+            if clients:
+                clients.kill()
+                clients.wait()
+            s.stop()
+
+
+def p4(args, results):
+    lines = [json_line(i) for i in range(args.lines)]
+    for pin in (True, False):
+        base, meas = [], []
+        for _ in range(args.runs):
+            base.append(baseline_insert(lines, pin))
+            meas.append(measure_ingest(lines, pin=pin))
+        b, m = statistics.median(base), statistics.median(meas)
+        name = "p4_log_ingest" + ("" if pin else "_unpinned")
+        report(results, name, m, "lines/s", m / b, ">=0.85", baseline=b)
+
+
+def p7(args, results):
+    lines = [json_line(i) for i in range(args.lines)]
+    without, with_ = [], []
+    for _ in range(args.runs):
+        without.append(measure_ingest(lines))
+        with_.append(measure_ingest(lines, sse_clients=100))
+    a, b = statistics.median(without), statistics.median(with_)
+    report(results, "p7_ingest_with_100_sse", b, "lines/s", b / a, ">=0.97", baseline=a)
+
+
+# ------------------------------------------------------------------------------------------------------------ P5
+
+def build_million(path, n):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(MIGRATION)
+    db.execute("CREATE TABLE IF NOT EXISTS _meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT OR REPLACE INTO _meta VALUES('format','monlight-cpp'),('schema_version','1')")
+    t = 1795600800000
+    for k in range(0, n, 10000):
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO log_entries(timestamp, container, container_id, stream, level, message) "
+                       "VALUES(?,?,?,?,?,?)",
+                       [(t + i, "web" if i % 3 else "worker", "c1", "stdout", LEVELS[i % len(LEVELS)], message(i))
+                        for i in range(k, min(n, k + 10000))])
+        db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+SEARCH_SQL = ("SELECT e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message FROM log_entries_fts "
+              "JOIN log_entries e ON e.id = log_entries_fts.rowid WHERE log_entries_fts MATCH ? "
+              "ORDER BY log_entries_fts.rowid DESC LIMIT ? OFFSET ?")
+COUNT_SQL = ("SELECT count(*) FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid "
+             "WHERE log_entries_fts MATCH ?")
+
+
+def p99(values):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))]
+
+
+def p5(args, results):
+    n = args.million
+    terms = ["timeout", "user42", "payment AND retry", "id", "session", "\"cache miss\""]
+    with tempfile.TemporaryDirectory() as tmp:
+        dbp = os.path.join(tmp, "logs.db")
+        print(f"# building {n} rows ...", file=sys.stderr)
+        build_million(dbp, n)
+        # Baseline: the same SQL in process (query + total), pinned like the server.
+        pin_self(1)
+        db = sqlite3.connect(dbp)
+        base = []
+        for r in range(args.queries):
+            term = terms[r % len(terms)]
+            t0 = time.perf_counter()
+            db.execute(SEARCH_SQL, (term, 100, 0)).fetchall()
+            db.execute(COUNT_SQL, (term,)).fetchone()
+            base.append((time.perf_counter() - t0) * 1000)
+        db.close()
+        unpin_self()
+        s = Server(tmp + "/srv", db_path=dbp)
+        try:
+            pin_self(0)
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+            meas = []
+            import urllib.parse
+            for r in range(args.queries):
+                term = terms[r % len(terms)]
+                t0 = time.perf_counter()
+                status, body = s.get("/api/logs?limit=100&search=" + urllib.parse.quote(term), conn)
+                meas.append((time.perf_counter() - t0) * 1000)
+                assert status == 200, body
+            unpin_self()
+        finally:
+            s.stop()
+    b, m = p99(base), p99(meas)
+    report(results, "p5_search_p99_1M", m, "ms", m / b, "<=10ms and <=1.3x+0.5ms", baseline=b,
+           ok=m <= 10 and m <= 1.3 * b + 0.5)
+
+
+# ------------------------------------------------------------------------------------------------------------ P6
+
+def p6(args, results):
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Server(tmp, pin=False)
+        try:
+            log = s.add_container("c1", "bench")
+            s.wait_containers(1)
+            sock = socket.create_connection(("127.0.0.1", s.port))
+            sock.sendall(f"GET /api/logs/tail HTTP/1.1\r\nHost: x\r\nX-API-Key: {s.key}\r\n\r\n".encode())
+            buf = b""
+            sent = {}
+            lat = []
+            stop = threading.Event()
+
+            def reader():
+                nonlocal buf
+                sock.settimeout(1)
+                while not stop.is_set():
+                    try:
+                        data = sock.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not data:
+                        return
+                    now = time.perf_counter()
+                    buf += data
+                    while b"\n\n" in buf:
+                        block, buf = buf.split(b"\n\n", 1)
+                        for line in block.split(b"\n"):
+                            if line.startswith(b"data: {") and b"marker-" in line:
+                                k = int(line.split(b"marker-")[1].split(b"\"")[0].split(b" ")[0])
+                                if k in sent:
+                                    lat.append((now - sent[k]) * 1000)
+
+            t = threading.Thread(target=reader, daemon=True)
+            t.start()
+            time.sleep(0.3)
+            with open(log, "ab", buffering=0) as f:
+                for k in range(args.samples):
+                    data = json.dumps({"log": f"marker-{k} tail latency probe\n", "stream": "stdout",
+                                       "time": "2026-11-25T10:00:00.000000000Z"}) + "\n"
+                    sent[k] = time.perf_counter()
+                    f.write(data.encode())
+                    time.sleep(0.02)
+            deadline = time.time() + 5
+            while len(lat) < args.samples and time.time() < deadline:
+                time.sleep(0.05)
+            stop.set()
+            t.join(3)
+            sock.close()
+        finally:
+            s.stop()
+    m = p99(lat) if lat else float("inf")
+    report(results, "p6_tail_delivery_p99", m, "ms", None, "<=100ms", ok=m <= 100,
+           extra={"samples": len(lat), "p50": statistics.median(lat) if lat else None})
+
+
+# ------------------------------------------------------------------------------------------------------------
+
+def report(results, name, value, unit, ratio, target, baseline=None, ok=None, extra=None):
+    r = f" ratio={ratio:.3f}" if ratio is not None else ""
+    b = f" baseline={baseline:.2f}" if baseline is not None else ""
+    print(f"{name} {value:.2f} {unit}{r} target={target}{b}", flush=True)
+    results[name] = {"value": value, "unit": unit, "ratio": ratio, "target": target, "baseline": baseline}
+    if ok is not None:
+        results[name]["ok"] = ok
+    if extra:
+        results[name].update(extra)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("which", nargs="*", default=["p4", "p5", "p6", "p7"])
+    ap.add_argument("--lines", type=int, default=200000)
+    ap.add_argument("--million", type=int, default=1000000)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--samples", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    results = {}
+    for w in args.which:
+        {"p4": p4, "p5": p5, "p6": p6, "p7": p7}[w](args, results)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "log-viewer.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
