@@ -68,6 +68,22 @@ Poco::Net::Context::Ptr clientContext(bool verify)
 
 } // namespace
 
+std::string SmtpChannel::envelopeAddress(const std::string& from)
+{
+    std::string addr = from;
+    std::size_t open = from.rfind('<');
+    std::size_t close = from.rfind('>');
+    if (open != std::string::npos && close != std::string::npos && close > open)
+        addr = from.substr(open + 1, close - open - 1);
+    std::string out;
+    for (char c : addr)
+    {
+        if (static_cast<unsigned char>(c) > 0x20 && c != 0x7F && c != '<' && c != '>')
+            out += c;
+    }
+    return out;
+}
+
 SmtpChannel::SmtpChannel(Settings settings) : _s(std::move(settings)) {}
 
 DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
@@ -128,7 +144,7 @@ DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
             enc.close();
             expect(ds, "AUTH PLAIN " + os.str(), 2, "AUTH");
         }
-        expect(ds, "MAIL FROM:<" + _s.from + ">", 2, "MAIL FROM");
+        expect(ds, "MAIL FROM:<" + envelopeAddress(_s.from) + ">", 2, "MAIL FROM");
         std::vector<std::string> accepted;
         std::string lastRejection;
         int lastCode = 0;

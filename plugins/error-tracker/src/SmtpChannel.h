@@ -30,6 +30,9 @@ public:
     std::string name() const override { return "smtp"; }
     DeliveryResult deliver(const AlertMessage& message) override;
 
+    /// The envelope address of a sender (`Ops <ops@x.com>` → `ops@x.com`), without blanks or controls.
+    static std::string envelopeAddress(const std::string& from);
+
 private:
     Settings _s;
 };

@@ -2,6 +2,7 @@
 #include "AlertThrottle.h"
 #include "Monlight/Json.h"
 #include "PostmarkChannel.h"
+#include "SmtpChannel.h"
 #include "SmtpMessage.h"
 #include "WebhookChannel.h"
 #include <Poco/Base64Decoder.h>
@@ -60,6 +61,7 @@ class AlertTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEncodedSubject);
     CPPUNIT_TEST(testPostmarkBody);
     CPPUNIT_TEST(testWebhookStatusMapping);
+    CPPUNIT_TEST(testEnvelopeAddress);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -242,6 +244,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("HTTP 404"), nf.detail);
         CPPUNIT_ASSERT(WebhookChannel::fromStatus(503).transient);
         CPPUNIT_ASSERT(WebhookChannel::fromStatus(429).transient);
+    }
+
+    void testEnvelopeAddress()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("ops@x.com"), SmtpChannel::envelopeAddress("Ops Team <ops@x.com>"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ops@x.com"), SmtpChannel::envelopeAddress(" ops@x.com\r\n"));
     }
 };
 
