@@ -1,5 +1,5 @@
 """Helpers for black-box tests: start the real monlight-host binary and speak HTTP to it."""
-import http.client
+import http.client as httpclient
 import json
 import os
 import secrets
@@ -48,7 +48,7 @@ class Response:
 def http(method, url, body=None, headers=None, timeout=10):
     """One request on a new connection. body: dict/list (JSON), str or bytes."""
     u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    conn = httpclient.HTTPConnection(u.hostname, u.port, timeout=timeout)
     hdrs = dict(headers or {})
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
