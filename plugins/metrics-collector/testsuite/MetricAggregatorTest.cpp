@@ -49,6 +49,7 @@ class MetricAggregatorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDroppedLabelsShareRollupSeries);
     CPPUNIT_TEST(testRetentionDeletesByTime);
     CPPUNIT_TEST(testChunkedDeleteStopsWhenStopping);
+    CPPUNIT_TEST(testPointsSinceCountsRollupsAndRaw);
     CPPUNIT_TEST(testIngestorDropsPointsOutsideWindow);
     CPPUNIT_TEST(testQueryMergesRollupsAndRaw);
     CPPUNIT_TEST_SUITE_END();
@@ -231,6 +232,19 @@ public:
         // New points after the purge create fresh series (the id cache was invalidated).
         _store->insert({point("lat", "histogram", 1, _now - 1000)});
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.queryInt("SELECT COUNT(*) FROM series"));
+    }
+
+    void testPointsSinceCountsRollupsAndRaw()
+    {
+        std::int64_t m = _now;
+        _store->insert({point("a", "counter", 1, m + 1000), point("a", "counter", 1, m + 2000),
+                        point("a", "counter", 1, m + MINUTE_MS + 1000)});
+        _now = m + MINUTE_MS + MetricAggregator::GRACE_MS; // folds the first minute only
+        aggregator().runPass();
+        _store->insert({point("a", "counter", 1, m + MINUTE_MS + 2000)});
+        auto& c = _store->reader();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), _store->pointsSince(c, m - HOUR_MS));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), _store->pointsSince(c, m + MINUTE_MS));
     }
 
     void testChunkedDeleteStopsWhenStopping()
