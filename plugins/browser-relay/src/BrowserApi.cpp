@@ -35,12 +35,6 @@ Poco::JSON::Object::Ptr objectOrNull(const std::string& body)
     return nullptr;
 }
 
-void answerOptions(Response& res)
-{
-    res.setHeader("Allow", "POST, OPTIONS");
-    res.send(204, "text/plain", "");
-}
-
 } // namespace
 
 BrowserApi::BrowserApi(const RelaySettings& settings, SourceMapCache& maps, ForwardTarget& errors,
@@ -52,7 +46,7 @@ BrowserApi::BrowserApi(const RelaySettings& settings, SourceMapCache& maps, Forw
 void BrowserApi::addRoutes(Router& router)
 {
     Route errors;
-    errors.methods = {"POST", "OPTIONS"};
+    errors.methods = {"POST"}; // OPTIONS is answered by the host (§0.3 step 4)
     errors.pattern = "/api/browser/errors";
     errors.auth = AuthPolicy::Dsn;
     errors.queryKey = true;
@@ -60,7 +54,7 @@ void BrowserApi::addRoutes(Router& router)
     router.add(std::move(errors));
 
     Route metrics;
-    metrics.methods = {"POST", "OPTIONS"};
+    metrics.methods = {"POST"};
     metrics.pattern = "/api/browser/metrics";
     metrics.auth = AuthPolicy::Dsn;
     metrics.queryKey = true;
@@ -85,7 +79,6 @@ std::string BrowserApi::errorPayload(const std::string& body, const std::string&
 
 void BrowserApi::postError(Request& req, Response& res)
 {
-    if (req.method() == "OPTIONS") return answerOptions(res);
     const std::string& project = projectOf(req);
     const std::string payload = errorPayload(req.body(), project);
     const IngestReply reply = _errors.forward(payload, req.requestId());
@@ -101,7 +94,6 @@ void BrowserApi::postError(Request& req, Response& res)
 
 void BrowserApi::postMetrics(Request& req, Response& res)
 {
-    if (req.method() == "OPTIONS") return answerOptions(res);
     BrowserMetricsPayload::Options options;
     options.project = projectOf(req);
     options.normalizePageIds = _settings.normalizePageIds;
