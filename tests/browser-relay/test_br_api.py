@@ -1,6 +1,7 @@
 """Browser relay black-box tests: admin API, browser API, CORS, forwarding, limits (SPEC §5)."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -414,3 +415,37 @@ def test_forwarding_config_errors(host_factory):
                      config={"browser-relay.dsn_keys": "shop:short"})
     r = run_host(["--config", str(h.config_path), "--check-config"])
     assert r.returncode == 78 and "browser-relay.dsn_keys" in r.stderr
+
+
+def test_usage_times_flushed_at_shutdown(host_factory):
+    h = host_factory(plugins=["error-tracker", "metrics-collector", "browser-relay"], config=relay_config())
+    upload(h)
+    assert admin(h, "GET", "/api/dsn-keys").json()["keys"][0]["last_used_at"] is None
+    assert browser(h, "POST", "/api/browser/errors", error_body(stack=STACK, release="1.0.0")).status == 201
+    assert h.stop() == 0
+    h.start()
+    key = admin(h, "GET", "/api/dsn-keys").json()["keys"][0]
+    assert key["last_used_at"] is not None and key["last_used_at"] >= key["created_at"]
+    assert admin(h, "GET", "/api/source-maps").json()["source_maps"][0]["last_used_at"] is not None
+
+
+def test_admin_limit_is_per_admin_key(host_factory):
+    h = host_factory(plugins=["error-tracker", "metrics-collector", "browser-relay"],
+                     config=relay_config(admin_rate_limit=2))
+    assert [admin(h, "GET", "/api/dsn-keys").status for _ in range(3)] == [200, 200, 429]
+    assert browser(h, "POST", "/api/browser/errors", error_body()).status == 201
+
+
+def test_real_esbuild_map_end_to_end(host):
+    fixtures = Path(__file__).resolve().parents[2] / "plugins" / "browser-relay" / "testsuite" / "fixtures" / "esbuild"
+    js = (fixtures / "app.min.js").read_text()
+    line = js.splitlines()[0]
+    col = line.index("throw new TypeError") + 1
+    r = upload(host, "/static/app.min.js", content=(fixtures / "app.min.js.map").read_text(), release="2.0.0")
+    assert r.status == 201
+    stack = f"TypeError: too expensive: 150\n    at l (https://shop.example.com/static/app.min.js?v=2:1:{col})"
+    r = browser(host, "POST", "/api/browser/errors", error_body(stack=stack, release="2.0.0"))
+    group = host.request("error-tracker", "GET", f"/api/errors/{r.json()['id']}").json()
+    assert group["traceback"] == "TypeError: too expensive: 150\n    at l (../app.ts:14:5)"
+    ctx = group["occurrences"][0]["extra"]["source_context"][0]
+    assert ctx["line"] == 14 and ctx["context"][2]["text"].strip().startswith("throw new TypeError")
