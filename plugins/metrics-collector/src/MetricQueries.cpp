@@ -189,8 +189,11 @@ void MetricQueries::collect(Sql::Connection& c, const Watermarks& w, std::int64_
     std::vector<Source> sources;
     if (res == HOUR_MS)
     {
-        sources.push_back({3600, from, std::min(w.hour, end)});
-        sources.push_back({60, std::max(w.hour, from), std::min(w.minute, end)});
+        // A start inside an hour (dashboard periods) takes that hour's head from minute rows.
+        std::int64_t firstFullHour = floorTo(from + HOUR_MS - 1, HOUR_MS);
+        sources.push_back({60, from, std::min({firstFullHour, w.minute, end})});
+        sources.push_back({3600, firstFullHour, std::min(w.hour, end)});
+        sources.push_back({60, std::max(w.hour, firstFullHour), std::min(w.minute, end)});
     }
     else
         sources.push_back({60, from, std::min(w.minute, end)});
@@ -405,7 +408,8 @@ std::string MetricQueries::dashboard(const QueryParams& q)
         invalid("period");
     auto project = q.get("project");
     std::int64_t res = *span <= 6 * HOUR_MS ? MINUTE_MS : HOUR_MS;
-    std::int64_t from = floorTo(now - *span, res);
+    // Totals cover the period to the minute; timeseries buckets are still floored to `res`.
+    std::int64_t from = floorTo(now - *span, MINUTE_MS);
     std::int64_t end = floorTo(now, res) + res;
 
     auto& c = _store.reader();

@@ -43,7 +43,8 @@ public:
     static std::string rating(const std::string& vital, double p75);
 
     /// Feeds every rollup row and raw point of [from, end) of the selected series into `onRow`/`onRaw`, with
-    /// bucket starts floored to `resolutionMs`: rollup rows below the watermarks, raw points after them.
+    /// bucket starts floored to `resolutionMs`: rollup rows below the watermarks, raw points after them. With
+    /// hour resolution and a `from` inside an hour, that first partial hour is read from minute rows.
     using RowFn = std::function<void(std::int64_t seriesId, std::int64_t bucket, const Aggregate& row)>;
     using PointFn =
         std::function<void(std::int64_t seriesId, std::int64_t bucket, std::int64_t id, std::int64_t ts, double v)>;

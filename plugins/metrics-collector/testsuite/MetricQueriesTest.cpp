@@ -46,6 +46,7 @@ class MetricQueriesTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTypeOfMostRecentSeriesIsUsed);
     CPPUNIT_TEST(testNamesLabelsProjects);
     CPPUNIT_TEST(testDashboardWebVitals);
+    CPPUNIT_TEST(testDashboardPeriodStartsInsideAnHour);
     CPPUNIT_TEST(testIngestServiceRepliesLikeHttp);
     CPPUNIT_TEST(testConfigCrossKeyRules);
     CPPUNIT_TEST_SUITE_END();
@@ -224,6 +225,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(100, pages->getObject(1)->getValue<int>("samples"));
         CPPUNIT_ASSERT(pages->getObject(1)->isNull("cls"));
         CPPUNIT_ASSERT(parse(_queries->dashboard(QueryParams("period=1h&project=none")))->isNull("web_vitals"));
+    }
+
+    void testDashboardPeriodStartsInsideAnHour()
+    {
+        std::vector<MetricPoint> points;
+        for (int m = 0; m < 60; ++m)
+        {
+            MetricPoint p;
+            p.name = "ticks";
+            p.type = "counter";
+            p.value = 1;
+            p.ts = HOUR0 + m * MINUTE_MS + 1000;
+            points.push_back(p);
+        }
+        _store->insert(points);
+        MetricAggregator aggregator(*_store, MetricAggregator::Retention{}, [this] { return _now; });
+        _now = HOUR0 + 2 * HOUR_MS + MINUTE_MS;
+        aggregator.runPass();
+        _now = HOUR0 + 7 * HOUR_MS + 30 * MINUTE_MS; // a 7 h period starts at 10:30
+        aggregator.runPass();
+        auto dashboard = parse(_queries->dashboard(QueryParams("period=7h")));
+        CPPUNIT_ASSERT_EQUAL(30, dashboard->getObject("summary")->getValue<int>("total_datapoints"));
+        // §4.6 floors the start to the bucket: the whole 10:00 hour is in range.
+        auto hourly = parse(_queries->metrics(QueryParams("name=ticks&period=7h&resolution=hour")));
+        CPPUNIT_ASSERT_EQUAL(60, hourly->getArray("data")->getObject(0)->getValue<int>("count"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-25T10:00:00Z"),
+                             hourly->getArray("data")->getObject(0)->getValue<std::string>("bucket"));
     }
 
     void testIngestServiceRepliesLikeHttp()
