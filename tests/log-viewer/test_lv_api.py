@@ -231,3 +231,19 @@ def test_ring_buffer_keeps_newest(host_factory, docker):
     assert messages(h, search="n0") == [] and messages(h, search=f"n{first - 1}") == []
     health = h.request("log-viewer", "GET", "/health", key=False).json()
     assert health["logs_indexed"] == len(msgs)
+
+
+def test_relative_log_sources_is_a_config_error(tmp_path):
+    from monlight_test import plugin_dir, run_host
+    cfg = tmp_path / "monlight.properties"
+    cfg.write_text("host.plugins = log-viewer\n"
+                   f"host.plugin_path = {plugin_dir()}\n"
+                   f"host.data_dir = {tmp_path / 'data'}\n"
+                   "log-viewer.listen = 127.0.0.1:0\n"
+                   "log-viewer.api_key = 0123456789abcdef0123\n"
+                   "log-viewer.log_sources = relative/containers\n"
+                   "log-viewer.poll_interval = 0\n")
+    r = run_host(["--config", str(cfg), "--check-config"])
+    assert r.returncode == 78, r.stderr
+    assert "monlight-host: config error: log-viewer.log_sources: " in r.stderr
+    assert "monlight-host: config error: log-viewer.poll_interval: " in r.stderr

@@ -364,7 +364,7 @@ bool LogTailer::readToEof(Container& c)
             break;
         any = true;
         c.splitter.append(buf, static_cast<std::size_t>(n));
-        processLines(c, Time::nowMs());
+        processLines(c, _cycleMs > 0 ? _cycleMs : Time::nowMs());
         if (_stop.load())
             break;
     }
@@ -629,6 +629,9 @@ void LogTailer::run()
             int rc = ::poll(fds, static_cast<nfds_t>(nfds), timeout);
             if (_stop.load())
                 break;
+            // Lines read in this cycle count as arrived when the change was seen, so the coalescing delay is
+            // part of their multiline flush window rather than added to it.
+            _cycleMs = Time::nowMs();
             if (rc > 0 && _inotify >= 0 && (fds[0].revents & POLLIN))
             {
                 // Coalesce bursts of events (§3.7: 10 ms).

@@ -125,6 +125,7 @@ private:
     std::map<int, std::string> _watchIds;   // wd → container id
     std::map<std::string, int> _watchByIds; // container id → wd
 
+    std::int64_t _cycleMs = 0; // wall time at which the current read cycle's changes were seen
     std::int64_t _invalidWarnAt = 0;
     std::uint64_t _invalidSuppressed = 0;
 
