@@ -1,5 +1,5 @@
-// P2/P3 baseline: a trivial Poco HTTPServer that reads the body, parses it with Poco::JSON and answers a small
-// JSON object. Same server parameters as a monlight listener (8 threads, 128 queued, keep-alive).
+// P2/P3 baseline: a trivial Poco HTTPServer that reads the body, parses it with Poco::JSON and answers a
+// small JSON object. Same server parameters as a monlight listener (8 threads, 128 queued, keep-alive).
 // Usage: echo_baseline PORT
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -67,7 +67,8 @@ int main(int argc, char** argv)
     params->setMaxKeepAliveRequests(1000);
     params->setKeepAliveTimeout(Poco::Timespan(15, 0));
     params->setTimeout(Poco::Timespan(30, 0));
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(std::stoi(argv[1]))));
+    Poco::Net::ServerSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(std::stoi(argv[1]))));
     Poco::Net::HTTPServer server(new Factory, socket, params);
     server.start();
     int sig = 0;

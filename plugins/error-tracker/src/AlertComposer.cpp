@@ -56,12 +56,23 @@ std::string AlertComposer::escapeHtml(std::string_view s)
     {
         switch (c)
         {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -122,7 +133,8 @@ AlertMessage AlertComposer::compose(const AlertEvent& e, const std::string& base
     if (e.requestMethod && e.requestUrl)
         request = *e.requestMethod + " " + *e.requestUrl;
 
-    std::string headline = (isNew ? "New error in " : "Regression in ") + g.project + " (" + g.environment + ")";
+    std::string headline =
+        (isNew ? "New error in " : "Regression in ") + g.project + " (" + g.environment + ")";
     std::string& t = m.text;
     t = headline + "\n\n";
     t += "Error ID:  #" + std::to_string(g.id) + "\n";

@@ -19,8 +19,8 @@ std::vector<std::unique_ptr<AlertChannel>> channelsFrom(const ErrorTrackerConfig
 {
     std::vector<std::unique_ptr<AlertChannel>> out;
     if (c.postmarkEnabled())
-        out.push_back(std::make_unique<PostmarkChannel>(c.postmarkApiUrl, c.postmarkApiToken, c.postmarkFromEmail,
-                                                        c.alertEmails));
+        out.push_back(std::make_unique<PostmarkChannel>(c.postmarkApiUrl, c.postmarkApiToken,
+                                                        c.postmarkFromEmail, c.alertEmails));
     if (c.smtpEnabled())
     {
         SmtpChannel::Settings s;
@@ -50,8 +50,8 @@ AlertDispatcher::AlertDispatcher(const ErrorTrackerConfig& config, std::shared_p
 AlertDispatcher::AlertDispatcher(const ErrorTrackerConfig& config, std::shared_ptr<ErrorStore> store,
                                  ErrorMetrics& metrics, Poco::Logger& logger,
                                  std::vector<std::unique_ptr<AlertChannel>> channels)
-    : _config(config), _store(std::move(store)), _metrics(metrics), _logger(logger), _channels(std::move(channels)),
-      _throttle(config.alertMaxPerHour, config.alertGroupCooldownMinutes),
+    : _config(config), _store(std::move(store)), _metrics(metrics), _logger(logger),
+      _channels(std::move(channels)), _throttle(config.alertMaxPerHour, config.alertGroupCooldownMinutes),
       _dropped(metrics.dropped("alert_queue_full"))
 {
     for (const auto& ch : _channels)
@@ -126,7 +126,8 @@ void AlertDispatcher::enqueue(AlertEvent event)
         if (_queue.size() >= static_cast<std::size_t>(_config.alertQueueSize))
         {
             _dropped.inc();
-            warn("alert queue full: alert for error group #" + std::to_string(event.group.id) + " dropped");
+            warn("queue",
+                 "alert queue full: alert for error group #" + std::to_string(event.group.id) + " dropped");
             return;
         }
         _queue.push_back(std::move(event));
@@ -156,21 +157,22 @@ std::vector<AlertDispatcher::TestResult> AlertDispatcher::deliverTestNow()
     return results;
 }
 
-void AlertDispatcher::warn(const std::string& text)
+void AlertDispatcher::warn(const std::string& cause, const std::string& text)
 {
-    // One line per minute per process for repetitive alert warnings (§0.16), with the count of repeats.
+    // One line per minute per cause (§0.16), with the count of repeats suppressed since the previous line.
     std::lock_guard<std::mutex> lock(_warnMutex);
     std::int64_t now = Time::nowMs();
-    if (now - _lastWarnMs < 60000)
+    WarnState& st = _warnings[cause];
+    if (st.lastMs != 0 && now - st.lastMs < 60000)
     {
-        ++_warnsSuppressed;
+        ++st.suppressed;
         return;
     }
     std::string line = text;
-    if (_warnsSuppressed > 0)
-        line += " (" + std::to_string(_warnsSuppressed) + " similar warnings suppressed)";
-    _warnsSuppressed = 0;
-    _lastWarnMs = now;
+    if (st.suppressed > 0)
+        line += " (" + std::to_string(st.suppressed) + " similar warnings suppressed)";
+    st.suppressed = 0;
+    st.lastMs = now;
     _logger.warning(line);
 }
 
@@ -247,7 +249,7 @@ void AlertDispatcher::process(AlertEvent& ev)
             }
             catch (const std::exception& e)
             {
-                warn(std::string("cannot record alert time: ") + e.what());
+                warn("record", std::string("cannot record alert time: ") + e.what());
             }
         }
         std::int64_t suppressed = _throttle.takeSuppressed(ev.group.project);
@@ -271,15 +273,16 @@ void AlertDispatcher::attempt(std::size_t channel, const AlertMessage& message, 
     }
     if (r.transient && static_cast<std::size_t>(attemptsMade) < _retryDelays.size())
     {
-        warn("alert delivery via " + ch.name() + " failed (" + r.detail + "), retrying in " +
-             std::to_string(_retryDelays[static_cast<std::size_t>(attemptsMade)] / 1000) + " s");
+        warn("delivery:" + ch.name(),
+             "alert delivery via " + ch.name() + " failed (" + r.detail + "), retrying in " +
+                 std::to_string(_retryDelays[static_cast<std::size_t>(attemptsMade)] / 1000) + " s");
         std::lock_guard<std::mutex> lock(_mutex);
         _retries.push_back(Retry{channel, message, attemptsMade + 1,
                                  Time::nowMs() + _retryDelays[static_cast<std::size_t>(attemptsMade)]});
         return;
     }
     alertCounter(ch.name(), "failed").inc();
-    warn("alert delivery via " + ch.name() + " failed: " + r.detail);
+    warn("delivery:" + ch.name(), "alert delivery via " + ch.name() + " failed: " + r.detail);
 }
 
 } // namespace ErrorTracker

@@ -3,9 +3,9 @@
 #include "AlertChannel.h"
 #include "AlertEvent.h"
 #include "AlertThrottle.h"
+#include "ErrorMetrics.h"
 #include "ErrorStore.h"
 #include "ErrorTrackerConfig.h"
-#include "ErrorMetrics.h"
 #include <Poco/Logger.h>
 #include <atomic>
 #include <condition_variable>
@@ -34,11 +34,12 @@ public:
     };
 
     /// `store` may be null (cooldown then only uses memory). Channels are built from `config`.
-    AlertDispatcher(const ErrorTrackerConfig& config, std::shared_ptr<ErrorStore> store, ErrorMetrics& metrics,
-                    Poco::Logger& logger);
+    AlertDispatcher(const ErrorTrackerConfig& config, std::shared_ptr<ErrorStore> store,
+                    ErrorMetrics& metrics, Poco::Logger& logger);
     /// For tests: explicit channels.
-    AlertDispatcher(const ErrorTrackerConfig& config, std::shared_ptr<ErrorStore> store, ErrorMetrics& metrics,
-                    Poco::Logger& logger, std::vector<std::unique_ptr<AlertChannel>> channels);
+    AlertDispatcher(const ErrorTrackerConfig& config, std::shared_ptr<ErrorStore> store,
+                    ErrorMetrics& metrics, Poco::Logger& logger,
+                    std::vector<std::unique_ptr<AlertChannel>> channels);
     ~AlertDispatcher();
 
     void start();
@@ -72,7 +73,8 @@ private:
     void process(AlertEvent& event);
     void attempt(std::size_t channel, const AlertMessage& message, int attemptsMade);
     Counter& alertCounter(const std::string& channel, const std::string& result);
-    void warn(const std::string& text);
+    /// Logs a warning, at most one line per minute per `cause`, with the count of suppressed repeats.
+    void warn(const std::string& cause, const std::string& text);
 
     ErrorTrackerConfig _config;
     std::shared_ptr<ErrorStore> _store;
@@ -93,8 +95,12 @@ private:
     std::atomic<bool> _alive{false};
     std::thread _thread;
     std::mutex _warnMutex;
-    std::int64_t _lastWarnMs = 0;
-    std::int64_t _warnsSuppressed = 0;
+    struct WarnState
+    {
+        std::int64_t lastMs = 0;
+        std::int64_t suppressed = 0;
+    };
+    std::map<std::string, WarnState> _warnings;
 };
 
 } // namespace ErrorTracker

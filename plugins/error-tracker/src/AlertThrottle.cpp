@@ -10,7 +10,8 @@ AlertThrottle::AlertThrottle(int maxPerHour, int cooldownMinutes)
 {
 }
 
-bool AlertThrottle::admit(const std::string& project, std::optional<std::int64_t> lastAlertAt, std::int64_t nowMs)
+bool AlertThrottle::admit(const std::string& project, std::optional<std::int64_t> lastAlertAt,
+                          std::int64_t nowMs)
 {
     if (_cooldownMs > 0 && lastAlertAt && nowMs - *lastAlertAt < _cooldownMs)
     {

@@ -41,8 +41,8 @@ void DeliveryCanceller::cancel()
 {
     std::lock_guard<std::mutex> lock(_mutex);
     _cancelled = true;
-    // A raw shutdown(2) wakes a thread blocked in poll/recv on the descriptor, for plain and TLS sockets alike,
-    // without closing the descriptor under its feet.
+    // A raw shutdown(2) wakes a thread blocked in poll/recv on the descriptor, for plain and TLS sockets
+    // alike, without closing the descriptor under its feet.
     for (auto& [id, socket] : _sockets)
         ::shutdown(socket.impl()->sockfd(), SHUT_RDWR);
 }

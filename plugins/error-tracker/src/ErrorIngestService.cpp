@@ -12,9 +12,8 @@ namespace ErrorTracker
 ErrorIngestService::ErrorIngestService(std::shared_ptr<ErrorStore> store, std::string defaultEnvironment,
                                        int maxOccurrences, ErrorMetrics& metrics, AlertSink alerts)
     : _store(std::move(store)), _defaultEnvironment(std::move(defaultEnvironment)),
-      _maxOccurrences(maxOccurrences),
-      _created(metrics.ingested("created")), _incremented(metrics.ingested("incremented")),
-      _reopened(metrics.ingested("reopened")),
+      _maxOccurrences(maxOccurrences), _created(metrics.ingested("created")),
+      _incremented(metrics.ingested("incremented")), _reopened(metrics.ingested("reopened")),
       _alerts(std::move(alerts))
 {
 }
@@ -47,7 +46,8 @@ IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
 IngestReply ErrorIngestService::process(std::string_view jsonBody)
 {
     ErrorReport report = ErrorReport::parse(jsonBody, _defaultEnvironment);
-    std::string fp = Fingerprint::compute(report.project, report.exceptionType, report.traceback, report.message);
+    std::string fp =
+        Fingerprint::compute(report.project, report.exceptionType, report.traceback, report.message);
     IngestResult result = _store->ingest(report, fp, _maxOccurrences);
 
     const char* status = "created";

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "AlertEvent.h"
-#include "ErrorStore.h"
 #include "ErrorMetrics.h"
+#include "ErrorStore.h"
 #include "Monlight/Services.h"
 #include <functional>
 #include <memory>

@@ -20,15 +20,16 @@ Counter& ErrorMetrics::ingested(const std::string& status)
 {
     if (!_registry)
         return local("ingested/" + status);
-    return _registry->counter("error-tracker", "monlight_errors_ingested_total", "Error reports stored, by result.",
-                              {{"status", status}});
+    return _registry->counter("error-tracker", "monlight_errors_ingested_total",
+                              "Error reports stored, by result.", {{"status", status}});
 }
 
 Counter& ErrorMetrics::alerts(const std::string& channel, const std::string& result)
 {
     if (!_registry)
         return local("alerts/" + channel + "/" + result);
-    return _registry->counter("error-tracker", "monlight_alerts_total", "Alert deliveries by channel and result.",
+    return _registry->counter("error-tracker", "monlight_alerts_total",
+                              "Alert deliveries by channel and result.",
                               {{"channel", channel}, {"result", result}});
 }
 

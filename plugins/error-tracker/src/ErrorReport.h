@@ -9,7 +9,8 @@ namespace Monlight
 namespace ErrorTracker
 {
 
-/// One validated error report (the body of `POST /api/errors`, SPEC §2.2), with the stored truncations applied.
+/// One validated error report (the body of `POST /api/errors`, SPEC §2.2), with the stored truncations
+/// applied.
 class ErrorReport
 {
 public:

@@ -52,8 +52,10 @@ ErrorRoutes::ErrorRoutes(std::shared_ptr<ErrorStore> store, std::shared_ptr<Erro
 void ErrorRoutes::install(Router& router)
 {
     using namespace std::placeholders;
-    router.add({"POST"}, "/api/errors", AuthPolicy::ApiKey, [this](Request& q, Response& r) { postError(q, r); });
-    router.add({"GET"}, "/api/errors", AuthPolicy::ApiKey, [this](Request& q, Response& r) { listErrors(q, r); });
+    router.add({"POST"}, "/api/errors", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { postError(q, r); });
+    router.add({"GET"}, "/api/errors", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { listErrors(q, r); });
     router.add({"GET"}, "/api/errors/{id}", AuthPolicy::ApiKey,
                [this](Request& q, Response& r) { getError(q, r); });
     router.add({"POST"}, "/api/errors/{id}/resolve", AuthPolicy::ApiKey,
@@ -64,7 +66,8 @@ void ErrorRoutes::install(Router& router)
                [this](Request& q, Response& r) { listProjects(q, r); });
     router.add({"GET"}, "/api/environments", AuthPolicy::ApiKey,
                [this](Request& q, Response& r) { listEnvironments(q, r); });
-    router.add({"POST"}, "/api/test-alert", AuthPolicy::ApiKey, [this](Request& q, Response& r) { testAlert(q, r); });
+    router.add({"POST"}, "/api/test-alert", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { testAlert(q, r); });
 }
 
 std::optional<std::int64_t> ErrorRoutes::parseId(const std::string& s)
@@ -239,7 +242,11 @@ void ErrorRoutes::testAlert(Request& req, Response& res)
         Json::Writer w;
         w.beginObject().field("status", "completed").key("results").beginArray();
         for (const auto& r : results)
-            w.beginObject().field("channel", r.channel).field("ok", r.ok).field("detail", r.detail).endObject();
+            w.beginObject()
+                .field("channel", r.channel)
+                .field("ok", r.ok)
+                .field("detail", r.detail)
+                .endObject();
         w.endArray().endObject();
         res.json(200, w.str());
         return;

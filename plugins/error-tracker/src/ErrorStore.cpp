@@ -14,8 +14,9 @@ const std::map<std::string, std::string_view>& embeddedFiles();
 namespace
 {
 
-const char* const GROUP_COLUMNS = "id, fingerprint, project, environment, exception_type, message, traceback, "
-                                  "source, count, first_seen, last_seen, resolved, resolved_at";
+const char* const GROUP_COLUMNS =
+    "id, fingerprint, project, environment, exception_type, message, traceback, "
+    "source, count, first_seen, last_seen, resolved, resolved_at";
 
 ErrorGroup readGroup(Sql::Statement& st)
 {
@@ -112,7 +113,8 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
             {
                 find.reset();
                 Sql::Statement& ins = c.cached(
-                    "INSERT INTO errors (fingerprint, project, environment, exception_type, message, traceback, "
+                    "INSERT INTO errors (fingerprint, project, environment, exception_type, message, "
+                    "traceback, "
                     "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
                 ins.bind(1, fingerprint)
                     .bind(2, r.project)
@@ -172,9 +174,10 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 result.group.count = count;
             }
 
-            Sql::Statement& occ = c.cached(
-                "INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, request_headers, "
-                "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
+            Sql::Statement& occ =
+                c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
+                         "request_headers, "
+                         "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
             occ.bind(1, id)
                 .bind(2, now)
                 .bind(3, r.requestUrl)
@@ -215,10 +218,11 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
         cnt.reset();
     }
     std::string order = f.sort == "count" ? "count" : (f.sort == "first_seen" ? "first_seen" : "last_seen");
-    Sql::Statement& st = c.cached("SELECT id, fingerprint, project, environment, exception_type, "
-                                  "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
-                                  "resolved_at FROM errors" +
-                                  where + " ORDER BY " + order + " DESC, id DESC LIMIT ? OFFSET ?");
+    Sql::Statement& st =
+        c.cached("SELECT id, fingerprint, project, environment, exception_type, "
+                 "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
+                 "resolved_at FROM errors" +
+                 where + " ORDER BY " + order + " DESC, id DESC LIMIT ? OFFSET ?");
     int i = bindFilter(st, f);
     st.bind(i, f.limit).bind(i + 1, f.offset);
     while (st.step())
@@ -242,9 +246,10 @@ std::optional<ErrorGroup> ErrorStore::find(std::int64_t id)
 std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
-    Sql::Statement& st = c.cached("SELECT id, timestamp, request_url, request_method, request_headers, user_id, "
-                                  "session_id, extra, traceback FROM error_occurrences WHERE error_id = ? "
-                                  "ORDER BY id DESC");
+    Sql::Statement& st =
+        c.cached("SELECT id, timestamp, request_url, request_method, request_headers, user_id, "
+                 "session_id, extra, traceback FROM error_occurrences WHERE error_id = ? "
+                 "ORDER BY id DESC");
     st.bind(1, id);
     std::vector<ErrorOccurrence> out;
     while (st.step())
@@ -270,8 +275,8 @@ bool ErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
         {
-            Sql::Statement& up =
-                tx.db().cached("UPDATE errors SET resolved = 1, resolved_at = ? WHERE id = ? AND resolved = 0");
+            Sql::Statement& up = tx.db().cached(
+                "UPDATE errors SET resolved = 1, resolved_at = ? WHERE id = ? AND resolved = 0");
             up.bind(1, nowMs).bind(2, id);
             if (up.run() > 0)
                 return true;
@@ -288,7 +293,8 @@ bool ErrorStore::unresolve(std::int64_t id)
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
         {
-            Sql::Statement& up = tx.db().cached("UPDATE errors SET resolved = 0, resolved_at = NULL WHERE id = ?");
+            Sql::Statement& up =
+                tx.db().cached("UPDATE errors SET resolved = 0, resolved_at = NULL WHERE id = ?");
             up.bind(1, id);
             return up.run() > 0;
         });
@@ -327,9 +333,9 @@ std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
         int n = _db->writeResult<int>(
             [&](WriteTx& tx)
             {
-                Sql::Statement& del = tx.db().cached(
-                    "DELETE FROM errors WHERE id IN (SELECT id FROM errors WHERE resolved = 1 AND resolved_at < ? "
-                    "LIMIT ?)");
+                Sql::Statement& del = tx.db().cached("DELETE FROM errors WHERE id IN (SELECT id FROM errors "
+                                                     "WHERE resolved = 1 AND resolved_at < ? "
+                                                     "LIMIT ?)");
                 del.bind(1, cutoffMs).bind(2, static_cast<std::int64_t>(batch));
                 return del.run();
             });

@@ -21,7 +21,7 @@ struct ErrorGroup
     std::string project;
     std::string environment;
     std::string exceptionType;
-    std::string message; ///< cut to 1000 chars in list results
+    std::string message;   ///< cut to 1000 chars in list results
     std::string traceback; ///< empty in list results
     std::string source;
     std::int64_t count = 0;
@@ -63,9 +63,9 @@ struct ErrorFilter
 {
     std::optional<std::string> project;
     std::optional<std::string> environment;
-    std::optional<bool> resolved; ///< nothing = both
+    std::optional<bool> resolved;   ///< nothing = both
     std::optional<std::string> fts; ///< FTS5 MATCH expression
-    bool matchNothing = false;     ///< a search without any token
+    bool matchNothing = false;      ///< a search without any token
     std::optional<std::string> source;
     std::optional<std::string> sessionId;
     std::optional<std::int64_t> since;
@@ -105,7 +105,8 @@ public:
     std::vector<std::string> projects();
     std::vector<std::string> environments(const std::optional<std::string>& project);
 
-    /// Deletes resolved groups resolved before `cutoffMs`, at most `batch` per transaction. Returns the count.
+    /// Deletes resolved groups resolved before `cutoffMs`, at most `batch` per transaction. Returns the
+    /// count.
     std::int64_t deleteResolvedBefore(std::int64_t cutoffMs, int batch = 1000);
 
     /// `last_alert_at` of a group (nothing when never alerted or unknown).

@@ -1,10 +1,10 @@
 #include "ErrorTrackerConfig.h"
 
-#include <Poco/String.h>
-#include <algorithm>
-#include <Poco/URI.h>
-#include <Poco/Exception.h>
 #include "Monlight/Json.h"
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <algorithm>
 
 namespace Monlight
 {
@@ -31,10 +31,12 @@ std::vector<ConfigKey> ErrorTrackerConfig::schema()
     keys.push_back(ConfigKey::string("postmark_api_token", "", "Enables the Postmark email channel.")
                        .env("POSTMARK_API_TOKEN")
                        .isSecret());
-    keys.push_back(ConfigKey::string("postmark_from_email", "", "Sender for Postmark; required with the token.")
-                       .env("POSTMARK_FROM_EMAIL"));
-    keys.push_back(ConfigKey::string("postmark_api_url", "https://api.postmarkapp.com", "Postmark API base URL.")
-                       .env("POSTMARK_API_URL"));
+    keys.push_back(
+        ConfigKey::string("postmark_from_email", "", "Sender for Postmark; required with the token.")
+            .env("POSTMARK_FROM_EMAIL"));
+    keys.push_back(
+        ConfigKey::string("postmark_api_url", "https://api.postmarkapp.com", "Postmark API base URL.")
+            .env("POSTMARK_API_URL"));
     keys.push_back(ConfigKey::string("smtp_host", "", "Enables the SMTP email channel.").env("SMTP_HOST"));
     keys.push_back(ConfigKey::integer("smtp_port", 25, 1, 65535, "SMTP port.").env("SMTP_PORT"));
     keys.push_back(ConfigKey::string("smtp_username", "", "SMTP AUTH PLAIN user.").env("SMTP_USERNAME"));
@@ -48,10 +50,12 @@ std::vector<ConfigKey> ErrorTrackerConfig::schema()
                                      "auto: implicit TLS on 465, else STARTTLS when advertised.")
                        .env("SMTP_TLS"));
     keys.push_back(ConfigKey::boolean("smtp_tls_verify", true, "Verify the SMTP server certificate."));
-    keys.push_back(ConfigKey::string("alert_webhook_url", "", "Enables the JSON webhook channel (Slack/Discord).")
-                       .env("ALERT_WEBHOOK_URL"));
+    keys.push_back(
+        ConfigKey::string("alert_webhook_url", "", "Enables the JSON webhook channel (Slack/Discord).")
+            .env("ALERT_WEBHOOK_URL"));
     keys.push_back(ConfigKey::list("alert_on", "new,regression", "Events that alert: new, regression."));
-    keys.push_back(ConfigKey::list("alert_environments", "", "Only groups of these environments alert; empty = all."));
+    keys.push_back(
+        ConfigKey::list("alert_environments", "", "Only groups of these environments alert; empty = all."));
     keys.push_back(ConfigKey::integer("alert_max_per_hour", 30, 0, 1000000,
                                       "Alerts per project per rolling hour; 0 = unlimited."));
     keys.push_back(ConfigKey::integer("alert_group_cooldown_minutes", 60, 0, 1000000,
@@ -91,7 +95,8 @@ void ErrorTrackerConfig::validate(const PluginConfig& config,
     }
     std::string env = get("default_environment");
     if (config.has("default_environment") && (env.empty() || Json::codePoints(env) > 50))
-        problems.emplace_back("default_environment", "invalid value \"" + env + "\": expected 1-50 characters");
+        problems.emplace_back("default_environment",
+                              "invalid value \"" + env + "\": expected 1-50 characters");
     if (config.has("alert_on"))
     {
         for (const auto& v : config.getList("alert_on"))

@@ -19,7 +19,8 @@ struct ErrorTrackerConfig
     /// Reads validated values.
     static ErrorTrackerConfig fromConfig(const PluginConfig& config);
     /// Cross-key rules of §1.6: appends `key: reason` errors; `warnings` get non-fatal remarks.
-    static void validate(const PluginConfig& config, std::vector<std::pair<std::string, std::string>>& problems,
+    static void validate(const PluginConfig& config,
+                         std::vector<std::pair<std::string, std::string>>& problems,
                          std::vector<std::string>* warnings = nullptr);
     /// A plausible `local@domain` address (no blanks, no control characters, one `@`, a dot-free local part
     /// allowed, a non-empty domain).

@@ -58,8 +58,8 @@ public:
         _metrics = std::make_unique<ErrorMetrics>(&ctx.metrics());
         _alerts = std::make_shared<AlertDispatcher>(_config, _store, *_metrics, ctx.logger());
         std::weak_ptr<AlertDispatcher> alerts = _alerts;
-        _ingest = std::make_shared<ErrorIngestService>(_store, _config.defaultEnvironment, _config.maxOccurrences,
-                                                       *_metrics,
+        _ingest = std::make_shared<ErrorIngestService>(_store, _config.defaultEnvironment,
+                                                       _config.maxOccurrences, *_metrics,
                                                        [alerts](AlertEvent ev)
                                                        {
                                                            if (auto a = alerts.lock())
@@ -87,10 +87,7 @@ public:
         }
     }
 
-    void start() override
-    {
-        _alerts->start();
-    }
+    void start() override { _alerts->start(); }
 
     void shutdown() override
     {

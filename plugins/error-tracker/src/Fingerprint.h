@@ -13,8 +13,8 @@ class Fingerprint
 {
 public:
     /// Lowercase hex MD5 of `project:exception_type:LOC` (32 characters).
-    static std::string compute(std::string_view project, std::string_view exceptionType, std::string_view traceback,
-                               std::string_view message);
+    static std::string compute(std::string_view project, std::string_view exceptionType,
+                               std::string_view traceback, std::string_view message);
 
     /// The LOC part: Python location, else JavaScript location, else the normalized traceback (or message).
     static std::string location(std::string_view traceback, std::string_view message);
@@ -22,7 +22,8 @@ public:
     /// The deepest `File "<path>", line <n>` of a Python traceback as `path:n`; empty when there is none.
     static std::string pythonLocation(std::string_view traceback);
 
-    /// The first parsable Chrome (`at ...`) or Firefox/Safari (`fn@...`) frame as `file:line`; empty when none.
+    /// The first parsable Chrome (`at ...`) or Firefox/Safari (`fn@...`) frame as `file:line`; empty when
+    /// none.
     static std::string javaScriptLocation(std::string_view traceback);
 
     /// Replaces UUIDs (8-4-4-4-12 hex) with `{uuid}`, then every run of ASCII digits with `0`.

@@ -28,8 +28,8 @@ HttpJsonClient::Reply HttpJsonClient::post(const std::string& url, const std::st
     if (canceller && canceller->cancelled())
         throw Poco::Net::NetException("cancelled at shutdown");
 
-    // Connect ourselves (bounded connect timeout) and hand the socket to the session, so that the canceller can
-    // interrupt the exchange.
+    // Connect ourselves (bounded connect timeout) and hand the socket to the session, so that the canceller
+    // can interrupt the exchange.
     Poco::Net::StreamSocket plain;
     plain.connect(Poco::Net::SocketAddress(uri.getHost(), uri.getPort()), Poco::Timespan(10, 0));
     DeliveryCanceller::Guard guard(canceller, plain);
@@ -40,7 +40,8 @@ HttpJsonClient::Reply HttpJsonClient::post(const std::string& url, const std::st
     {
         Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
                                                              Poco::Net::Context::VERIFY_RELAXED, 9, true);
-        Poco::Net::SecureStreamSocket secure = Poco::Net::SecureStreamSocket::attach(plain, uri.getHost(), ctx);
+        Poco::Net::SecureStreamSocket secure =
+            Poco::Net::SecureStreamSocket::attach(plain, uri.getHost(), ctx);
         session = std::make_unique<Poco::Net::HTTPSClientSession>(secure);
     }
     else

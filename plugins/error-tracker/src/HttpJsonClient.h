@@ -20,9 +20,9 @@ public:
         std::string body;
     };
 
-    /// POSTs `body` to the absolute http/https `url` (connect timeout 10 s, socket timeout 30 s). The connected
-    /// socket is registered with `canceller` (may be null). Throws Poco::Exception on connection, TLS, timeout
-    /// or cancellation errors.
+    /// POSTs `body` to the absolute http/https `url` (connect timeout 10 s, socket timeout 30 s). The
+    /// connected socket is registered with `canceller` (may be null). Throws Poco::Exception on connection,
+    /// TLS, timeout or cancellation errors.
     static Reply post(const std::string& url, const std::string& body,
                       const std::vector<std::pair<std::string, std::string>>& headers,
                       DeliveryCanceller* canceller = nullptr);

@@ -61,9 +61,9 @@ bool advertises(const std::string& ehloReply, const std::string& keyword)
 
 Poco::Net::Context::Ptr clientContext(bool verify)
 {
-    return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                  verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9,
-                                  true);
+    return new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+        verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9, true);
 }
 
 } // namespace
@@ -122,7 +122,8 @@ DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
         if (code / 100 != 2)
             throw SmtpFailure{code, "EHLO: " + std::to_string(code) + " " + firstLine(reply)};
 
-        bool wantStartTls = !implicit && (_s.tls == "starttls" || (_s.tls == "auto" && advertises(reply, "STARTTLS")));
+        bool wantStartTls =
+            !implicit && (_s.tls == "starttls" || (_s.tls == "auto" && advertises(reply, "STARTTLS")));
         if (_s.tls == "starttls" && !advertises(reply, "STARTTLS"))
             throw SmtpFailure{554, "STARTTLS not offered by server"};
         if (wantStartTls)

@@ -91,8 +91,8 @@ std::string SmtpMessage::dotStuff(std::string_view text)
     return out;
 }
 
-std::string SmtpMessage::build(const AlertMessage& m, const std::string& from, const std::vector<std::string>& to,
-                               std::int64_t dateEpochMs)
+std::string SmtpMessage::build(const AlertMessage& m, const std::string& from,
+                               const std::vector<std::string>& to, std::int64_t dateEpochMs)
 {
     // One address per folded line keeps the header far below the 998-byte line limit for many recipients.
     std::string toList;
@@ -108,7 +108,8 @@ std::string SmtpMessage::build(const AlertMessage& m, const std::string& from, c
 
     std::string msg;
     msg += "Date: " + Poco::DateTimeFormatter::format(ts, "%w, %d %b %Y %H:%M:%S +0000") + "\r\n";
-    msg += "Message-ID: <" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString() + "@monlight>\r\n";
+    msg += "Message-ID: <" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString() +
+           "@monlight>\r\n";
     msg += "From: " + AlertComposer::stripControls(from) + "\r\n";
     msg += "To: " + toList + "\r\n";
     msg += "Subject: " + encodeHeader(AlertComposer::stripControls(m.subject)) + "\r\n";

@@ -74,7 +74,8 @@ public:
         e.kind = AlertEvent::Kind::Regression;
         CPPUNIT_ASSERT(AlertComposer::subject(e).find("] Regression: ValueError") != std::string::npos);
         e.group.message = std::string(100, 'm');
-        CPPUNIT_ASSERT_EQUAL(std::string("[myapp/prod] Regression: ValueError: ") + std::string(80, 'm') + " (#7)",
+        CPPUNIT_ASSERT_EQUAL(std::string("[myapp/prod] Regression: ValueError: ") + std::string(80, 'm') +
+                                 " (#7)",
                              AlertComposer::subject(e));
     }
 
@@ -90,10 +91,11 @@ public:
         AlertMessage m = AlertComposer::compose(sampleEvent(), "https://et.example.com");
         CPPUNIT_ASSERT_EQUAL(std::string("https://et.example.com/errors/7"), m.link);
         CPPUNIT_ASSERT(m.text.rfind("New error in myapp (prod)\n\nError ID:  #7\nCount:     3\n", 0) == 0);
-        CPPUNIT_ASSERT(m.text.find("First seen: 2025-11-25T10:00:00.000Z\nLast seen:  2025-11-25T10:00:00.123Z\n"
-                                   "Link:      https://et.example.com/errors/7\n\nException: ValueError\n"
-                                   "Message:   bad <input>\nRequest:   POST /api/x\n\nTraceback:\nTraceback\n") !=
-                       std::string::npos);
+        CPPUNIT_ASSERT(
+            m.text.find("First seen: 2025-11-25T10:00:00.000Z\nLast seen:  2025-11-25T10:00:00.123Z\n"
+                        "Link:      https://et.example.com/errors/7\n\nException: ValueError\n"
+                        "Message:   bad <input>\nRequest:   POST /api/x\n\nTraceback:\nTraceback\n") !=
+            std::string::npos);
         AlertEvent noReq = sampleEvent(AlertEvent::Kind::Regression);
         noReq.requestUrl.reset();
         AlertMessage r = AlertComposer::compose(noReq, "http://x");
@@ -108,7 +110,8 @@ public:
         AlertMessage m = AlertComposer::compose(e, "http://x");
         CPPUNIT_ASSERT(m.text.find(std::string(12288, 'x') + "\n[traceback truncated]") != std::string::npos);
         CPPUNIT_ASSERT(m.text.find(std::string(12289, 'x')) == std::string::npos);
-        CPPUNIT_ASSERT(AlertComposer::compose(sampleEvent(), "http://x").text.find("truncated") == std::string::npos);
+        CPPUNIT_ASSERT(AlertComposer::compose(sampleEvent(), "http://x").text.find("truncated") ==
+                       std::string::npos);
     }
 
     void testHtmlEscaped()
@@ -117,7 +120,8 @@ public:
         e.group.message = "<script>alert('x')&\"</script>";
         AlertMessage m = AlertComposer::compose(e, "http://x");
         CPPUNIT_ASSERT(m.html.find("<script>") == std::string::npos);
-        CPPUNIT_ASSERT(m.html.find("&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;") != std::string::npos);
+        CPPUNIT_ASSERT(m.html.find("&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;") !=
+                       std::string::npos);
         CPPUNIT_ASSERT(m.html.find("<pre>") != std::string::npos);
         CPPUNIT_ASSERT(m.html.find("href=\"http://x/errors/7\"") != std::string::npos);
     }
@@ -127,12 +131,13 @@ public:
         AlertMessage m = AlertComposer::compose(sampleEvent(), "http://x");
         std::string subject = AlertComposer::subject(sampleEvent());
         std::string summary = subject + "\\nhttp://x/errors/7";
-        CPPUNIT_ASSERT_EQUAL(std::string("{\"text\":\"") + summary + "\",\"content\":\"" + summary +
-                                 "\",\"event\":\"new\",\"project\":\"myapp\",\"environment\":\"prod\",\"id\":7,"
-                                 "\"exception_type\":\"ValueError\",\"message\":\"bad <input>\",\"count\":3,"
-                                 "\"first_seen\":\"2025-11-25T10:00:00.000Z\",\"last_seen\":"
-                                 "\"2025-11-25T10:00:00.123Z\",\"url\":\"http://x/errors/7\"}",
-                             m.webhookJson);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("{\"text\":\"") + summary + "\",\"content\":\"" + summary +
+                "\",\"event\":\"new\",\"project\":\"myapp\",\"environment\":\"prod\",\"id\":7,"
+                "\"exception_type\":\"ValueError\",\"message\":\"bad <input>\",\"count\":3,"
+                "\"first_seen\":\"2025-11-25T10:00:00.000Z\",\"last_seen\":"
+                "\"2025-11-25T10:00:00.123Z\",\"url\":\"http://x/errors/7\"}",
+            m.webhookJson);
     }
 
     void testTestAlertContent()
@@ -141,12 +146,14 @@ public:
         e.kind = AlertEvent::Kind::Test;
         AlertMessage m = AlertComposer::compose(e, "http://et:5010");
         CPPUNIT_ASSERT_EQUAL(std::string("[monlight] Test alert"), m.subject);
-        CPPUNIT_ASSERT_EQUAL(std::string("This is a test alert from Monlight.\n\nLink:      http://et:5010\n"), m.text);
         CPPUNIT_ASSERT_EQUAL(
-            std::string("{\"text\":\"[monlight] Test alert\\nhttp://et:5010\",\"content\":\"[monlight] Test "
-                        "alert\\nhttp://et:5010\",\"event\":\"test\",\"project\":null,\"environment\":null,\"id\":"
-                        "null,\"exception_type\":null,\"message\":\"This is a test alert from Monlight.\","
-                        "\"count\":null,\"first_seen\":null,\"last_seen\":null,\"url\":\"http://et:5010\"}"),
+            std::string("This is a test alert from Monlight.\n\nLink:      http://et:5010\n"), m.text);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(
+                "{\"text\":\"[monlight] Test alert\\nhttp://et:5010\",\"content\":\"[monlight] Test "
+                "alert\\nhttp://et:5010\",\"event\":\"test\",\"project\":null,\"environment\":null,\"id\":"
+                "null,\"exception_type\":null,\"message\":\"This is a test alert from Monlight.\","
+                "\"count\":null,\"first_seen\":null,\"last_seen\":null,\"url\":\"http://et:5010\"}"),
             m.webhookJson);
     }
 
@@ -184,9 +191,10 @@ public:
         AlertMessage m = AlertComposer::compose(sampleEvent(), "http://x");
         std::string data = SmtpMessage::build(m, "alerts@x.com", {"a@x.com", "b@y.com"}, 1764064800000);
         CPPUNIT_ASSERT(data.rfind("Date: Tue, 25 Nov 2025 10:00:00 +0000\r\nMessage-ID: <", 0) == 0);
-        CPPUNIT_ASSERT(data.find("@monlight>\r\nFrom: alerts@x.com\r\nTo: a@x.com,\r\n b@y.com\r\nSubject: [myapp/prod] "
-                                 "New: ValueError: bad <input> (#7)\r\nMIME-Version: 1.0\r\n"
-                                 "Content-Type: multipart/alternative; boundary=\"") != std::string::npos);
+        CPPUNIT_ASSERT(
+            data.find("@monlight>\r\nFrom: alerts@x.com\r\nTo: a@x.com,\r\n b@y.com\r\nSubject: [myapp/prod] "
+                      "New: ValueError: bad <input> (#7)\r\nMIME-Version: 1.0\r\n"
+                      "Content-Type: multipart/alternative; boundary=\"") != std::string::npos);
         CPPUNIT_ASSERT(data.size() > 5 && data.compare(data.size() - 5, 5, "\r\n.\r\n") == 0);
         // Every line ends with CRLF and none is longer than 998 chars; base64 lines are at most 76 chars.
         std::size_t pos = 0;
@@ -231,9 +239,10 @@ public:
         m.subject = "S";
         m.text = "T";
         m.html = "<b>H</b>";
-        CPPUNIT_ASSERT_EQUAL(std::string("{\"From\":\"from@x.com\",\"To\":\"a@x.com, b@y.com\",\"Subject\":\"S\","
-                                         "\"TextBody\":\"T\",\"HtmlBody\":\"<b>H</b>\",\"MessageStream\":\"outbound\"}"),
-                             pm.body(m, {"a@x.com", "b@y.com"}));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("{\"From\":\"from@x.com\",\"To\":\"a@x.com, b@y.com\",\"Subject\":\"S\","
+                        "\"TextBody\":\"T\",\"HtmlBody\":\"<b>H</b>\",\"MessageStream\":\"outbound\"}"),
+            pm.body(m, {"a@x.com", "b@y.com"}));
     }
 
     void testWebhookStatusMapping()

@@ -1,12 +1,12 @@
-#include "AlertDispatcher.h"
 #include "ErrorIngestService.h"
+#include "AlertDispatcher.h"
 
 #include "Monlight/HttpError.h"
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/TemporaryFile.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <chrono>
+#include <cppunit/extensions/HelperMacros.h>
 #include <thread>
 
 using namespace Monlight;
@@ -49,7 +49,8 @@ private:
     bool _transient;
 };
 
-const std::string BODY = R"({"project":"myapp","exception_type":"ValueError","message":"bad","traceback":"Traceback (most recent call last):\n  File \"/app/app/main.py\", line 10, in handler\n    validate(x)\n  File \"/app/app/utils/validation.py\", line 56, in validate\n    raise ValueError(\"bad\")\nValueError: bad"})";
+const std::string BODY =
+    R"({"project":"myapp","exception_type":"ValueError","message":"bad","traceback":"Traceback (most recent call last):\n  File \"/app/app/main.py\", line 10, in handler\n    validate(x)\n  File \"/app/app/utils/validation.py\", line 56, in validate\n    raise ValueError(\"bad\")\nValueError: bad"})";
 
 bool waitFor(const std::function<bool()>& cond)
 {
@@ -112,8 +113,8 @@ public:
         _alerts->start();
         auto alerts = _alerts;
         _service = std::make_unique<ErrorIngestService>(_store, cfg.defaultEnvironment, cfg.maxOccurrences,
-                                                        *_metrics,
-                                                        [alerts](AlertEvent ev) { alerts->enqueue(std::move(ev)); });
+                                                        *_metrics, [alerts](AlertEvent ev)
+                                                        { alerts->enqueue(std::move(ev)); });
         return raw;
     }
 
@@ -129,21 +130,24 @@ public:
         IngestReply a = _service->ingest(BODY);
         CPPUNIT_ASSERT_EQUAL(201, a.status);
         CPPUNIT_ASSERT_EQUAL(
-            std::string("{\"status\":\"created\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
-                        "\"count\":1}"),
+            std::string(
+                "{\"status\":\"created\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
+                "\"count\":1}"),
             a.body);
         IngestReply b = _service->ingest(BODY);
         CPPUNIT_ASSERT_EQUAL(200, b.status);
         CPPUNIT_ASSERT_EQUAL(
-            std::string("{\"status\":\"incremented\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
-                        "\"count\":2}"),
+            std::string(
+                "{\"status\":\"incremented\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
+                "\"count\":2}"),
             b.body);
         _store->resolve(1, 5);
         IngestReply c = _service->ingest(BODY);
         CPPUNIT_ASSERT_EQUAL(201, c.status);
         CPPUNIT_ASSERT_EQUAL(
-            std::string("{\"status\":\"reopened\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
-                        "\"count\":3}"),
+            std::string(
+                "{\"status\":\"reopened\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
+                "\"count\":3}"),
             c.body);
     }
 
@@ -243,7 +247,8 @@ public:
         makeService(cfg);
         _alerts->stop(); // worker gone: the queue only fills
         auto alerts2 = std::make_shared<AlertDispatcher>(cfg, _store, *_metrics, Poco::Logger::get("test"),
-                                                         [] {
+                                                         []
+                                                         {
                                                              std::vector<std::unique_ptr<AlertChannel>> v;
                                                              v.push_back(std::make_unique<FakeChannel>(0));
                                                              return v;

@@ -56,8 +56,9 @@ public:
     void testRequiredFieldsInOrder()
     {
         CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: project"), rejection("{}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: project"),
-                             rejection(R"({"project":null,"exception_type":"E","message":"m","traceback":"t"})"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Missing required field: project"),
+            rejection(R"({"project":null,"exception_type":"E","message":"m","traceback":"t"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: exception_type"),
                              rejection(R"({"project":"","message":"m"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: message"),
@@ -68,17 +69,20 @@ public:
 
     void testWrongTypeCountsAsMissing()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: project"),
-                             rejection(R"({"project":5,"exception_type":"E","message":"m","traceback":"t"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Missing required field: traceback"),
-                             rejection(R"({"project":"p","exception_type":"E","message":"m","traceback":[]})"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Missing required field: project"),
+            rejection(R"({"project":5,"exception_type":"E","message":"m","traceback":"t"})"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Missing required field: traceback"),
+            rejection(R"({"project":"p","exception_type":"E","message":"m","traceback":[]})"));
     }
 
     void testLengthRules()
     {
         std::string p100(100, 'p'), p101(101, 'p');
-        CPPUNIT_ASSERT_EQUAL(std::string("Field 'project' must be 1-100 characters"),
-                             rejection(R"({"project":"","exception_type":"","message":"m","traceback":"t"})"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Field 'project' must be 1-100 characters"),
+            rejection(R"({"project":"","exception_type":"","message":"m","traceback":"t"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("Field 'project' must be 1-100 characters"),
                              rejection("{\"project\":\"" + p101 +
                                        "\",\"exception_type\":\"E\",\"message\":\"m\",\"traceback\":\"t\"}"));
@@ -92,8 +96,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(""), rejection("{\"project\":\"" + umlauts +
                                                         "\",\"exception_type\":\"E\",\"message\":\"m\","
                                                         "\"traceback\":\"t\"}"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Field 'exception_type' must be 1-200 characters"),
-                             rejection(R"({"project":"p","exception_type":"","message":"m","traceback":"t"})"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Field 'exception_type' must be 1-200 characters"),
+            rejection(R"({"project":"p","exception_type":"","message":"m","traceback":"t"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("Field 'exception_type' must be 1-200 characters"),
                              rejection("{\"project\":\"p\",\"exception_type\":\"" + std::string(201, 'E') +
                                        "\",\"message\":\"m\",\"traceback\":\"t\"}"));
@@ -106,8 +111,9 @@ public:
                              ErrorReport::parse(MINIMAL + ",\"environment\":\"\"}", "prod").environment);
         CPPUNIT_ASSERT_EQUAL(std::string("prod"),
                              ErrorReport::parse(MINIMAL + ",\"environment\":7}", "prod").environment);
-        CPPUNIT_ASSERT_EQUAL(std::string("staging"),
-                             ErrorReport::parse(MINIMAL + ",\"environment\":\"staging\"}", "prod").environment);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("staging"),
+            ErrorReport::parse(MINIMAL + ",\"environment\":\"staging\"}", "prod").environment);
         CPPUNIT_ASSERT_EQUAL(std::string("Field 'environment' must be 1-50 characters"),
                              rejection(MINIMAL + ",\"environment\":\"" + std::string(51, 'e') + "\"}"));
     }
@@ -126,31 +132,37 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("s1"), *r.sessionId);
         CPPUNIT_ASSERT(r.extra->find("\"k\":\"v\"") != std::string::npos);
 
-        ErrorReport b = ErrorReport::parse(MINIMAL + ",\"request_method\":\"BROWSER\",\"extra\":\"text\"}", "prod");
+        ErrorReport b =
+            ErrorReport::parse(MINIMAL + ",\"request_method\":\"BROWSER\",\"extra\":\"text\"}", "prod");
         CPPUNIT_ASSERT(b.fromBrowser());
         CPPUNIT_ASSERT_EQUAL(std::string("\"text\""), *b.extra);
         CPPUNIT_ASSERT(!b.sessionId);
         CPPUNIT_ASSERT(!b.requestHeaders);
 
-        ErrorReport c = ErrorReport::parse(MINIMAL + ",\"extra\":{\"session_id\":5},\"request_headers\":null}", "p");
+        ErrorReport c =
+            ErrorReport::parse(MINIMAL + ",\"extra\":{\"session_id\":5},\"request_headers\":null}", "p");
         CPPUNIT_ASSERT(!c.sessionId);
         CPPUNIT_ASSERT(!c.requestHeaders);
     }
 
     void testUserIdNumberAndWrongTypes()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("42"), *ErrorReport::parse(MINIMAL + ",\"user_id\":42}", "p").userId);
-        CPPUNIT_ASSERT_EQUAL(std::string("u1"), *ErrorReport::parse(MINIMAL + ",\"user_id\":\"u1\"}", "p").userId);
+        CPPUNIT_ASSERT_EQUAL(std::string("42"),
+                             *ErrorReport::parse(MINIMAL + ",\"user_id\":42}", "p").userId);
+        CPPUNIT_ASSERT_EQUAL(std::string("u1"),
+                             *ErrorReport::parse(MINIMAL + ",\"user_id\":\"u1\"}", "p").userId);
         CPPUNIT_ASSERT(!ErrorReport::parse(MINIMAL + ",\"user_id\":true}", "p").userId);
         CPPUNIT_ASSERT(!ErrorReport::parse(MINIMAL + ",\"user_id\":{}}", "p").userId);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(200),
-                             ErrorReport::parse(MINIMAL + ",\"user_id\":\"" + std::string(300, 'x') + "\"}", "p")
-                                 .userId->size());
+        CPPUNIT_ASSERT_EQUAL(
+            std::size_t(200),
+            ErrorReport::parse(MINIMAL + ",\"user_id\":\"" + std::string(300, 'x') + "\"}", "p")
+                .userId->size());
     }
 
     void testEmptyMessageAndTracebackAccepted()
     {
-        ErrorReport r = ErrorReport::parse(R"({"project":"p","exception_type":"E","message":"","traceback":""})", "p");
+        ErrorReport r =
+            ErrorReport::parse(R"({"project":"p","exception_type":"E","message":"","traceback":""})", "p");
         CPPUNIT_ASSERT_EQUAL(std::string(""), r.message);
         CPPUNIT_ASSERT_EQUAL(std::string(""), r.traceback);
     }

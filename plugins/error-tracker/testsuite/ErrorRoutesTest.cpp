@@ -113,7 +113,8 @@ public:
 
         problems.clear();
         warnings.clear();
-        ErrorTrackerConfig::validate(PluginConfig("error-tracker", {{"smtp_host", "mail"}}), problems, &warnings);
+        ErrorTrackerConfig::validate(PluginConfig("error-tracker", {{"smtp_host", "mail"}}), problems,
+                                     &warnings);
         CPPUNIT_ASSERT(problems.empty());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
     }

@@ -66,7 +66,8 @@ public:
 
     IngestResult add(const ErrorReport& r, int max = 5)
     {
-        return _store->ingest(r, Fingerprint::compute(r.project, r.exceptionType, r.traceback, r.message), max);
+        return _store->ingest(r, Fingerprint::compute(r.project, r.exceptionType, r.traceback, r.message),
+                              max);
     }
 
     void testNewGroupThenIncrement()
@@ -265,10 +266,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), total);
     }
 
-    void testMigrationCreatesSchemaVersion1()
-    {
-        CPPUNIT_ASSERT_EQUAL(1, _db->schemaVersion());
-    }
+    void testMigrationCreatesSchemaVersion1() { CPPUNIT_ASSERT_EQUAL(1, _db->schemaVersion()); }
 
 private:
     std::unique_ptr<Poco::TemporaryFile> _dir;

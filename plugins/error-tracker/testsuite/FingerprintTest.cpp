@@ -29,10 +29,12 @@ class FingerprintTest : public CppUnit::TestFixture
 public:
     void testPythonDeepestFrameWins()
     {
-        std::string tb = "Traceback (most recent call last):\n  File \"/app/app/main.py\", line 10, in handler\n"
-                         "    validate(x)\n  File \"/app/app/utils/validation.py\", line 56, in validate\n"
-                         "    raise ValueError(\"bad\")\nValueError: bad";
-        CPPUNIT_ASSERT_EQUAL(std::string("/app/app/utils/validation.py:56"), Fingerprint::location(tb, "bad"));
+        std::string tb =
+            "Traceback (most recent call last):\n  File \"/app/app/main.py\", line 10, in handler\n"
+            "    validate(x)\n  File \"/app/app/utils/validation.py\", line 56, in validate\n"
+            "    raise ValueError(\"bad\")\nValueError: bad";
+        CPPUNIT_ASSERT_EQUAL(std::string("/app/app/utils/validation.py:56"),
+                             Fingerprint::location(tb, "bad"));
         CPPUNIT_ASSERT_EQUAL(std::string("a2aa039023e9e993384f51f3268f2861"),
                              Fingerprint::compute("myapp", "ValueError", tb, "bad"));
     }
@@ -42,7 +44,8 @@ public:
         std::string tb = "TypeError: Cannot read properties of undefined (reading 'x')\n"
                          "    at onClick (http://example.com/static/app.js:42:17)\n"
                          "    at HTMLButtonElement.dispatch (http://example.com/static/vendor.js:2:100)";
-        CPPUNIT_ASSERT_EQUAL(std::string("http://example.com/static/app.js:42"), Fingerprint::location(tb, "m"));
+        CPPUNIT_ASSERT_EQUAL(std::string("http://example.com/static/app.js:42"),
+                             Fingerprint::location(tb, "m"));
         CPPUNIT_ASSERT_EQUAL(std::string("3a94d024ac9a9e741e08de3a0c770e41"),
                              Fingerprint::compute("myapp", "TypeError", tb, "m"));
     }
@@ -64,14 +67,16 @@ public:
 
     void testNoFrameUsesWholeTraceback()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("TestError: boom"), Fingerprint::location("TestError: boom", "boom"));
+        CPPUNIT_ASSERT_EQUAL(std::string("TestError: boom"),
+                             Fingerprint::location("TestError: boom", "boom"));
         CPPUNIT_ASSERT_EQUAL(std::string("1659496248ae99ac4b6db1268a5afb7b"),
                              Fingerprint::compute("myapp", "TestError", "TestError: boom", "boom"));
     }
 
     void testEmptyTracebackNormalizesMessageDigits()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("Request 0 failed"), Fingerprint::location("", "Request 123 failed"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Request 0 failed"),
+                             Fingerprint::location("", "Request 123 failed"));
         CPPUNIT_ASSERT_EQUAL(std::string("a7409f81da5459361e11c342325bc6fd"),
                              Fingerprint::compute("myapp", "Error", "", "Request 123 failed"));
     }
@@ -79,15 +84,17 @@ public:
     void testEmptyTracebackNormalizesUuid()
     {
         std::string msg = "Job 550e8400-e29b-41d4-a716-446655440000 failed after 3 attempts";
-        CPPUNIT_ASSERT_EQUAL(std::string("Job {uuid} failed after 0 attempts"), Fingerprint::location("", msg));
+        CPPUNIT_ASSERT_EQUAL(std::string("Job {uuid} failed after 0 attempts"),
+                             Fingerprint::location("", msg));
         CPPUNIT_ASSERT_EQUAL(std::string("e498c3866358281f62e1627deb62c941"),
                              Fingerprint::compute("myapp", "Error", "", msg));
     }
 
     void testSmokeTestExample()
     {
-        std::string tb = "Traceback (most recent call last):\n  File \"/app/test.py\", line 42, in test_func\n"
-                         "    raise TestError(\"smoke\")\nTestError: smoke";
+        std::string tb =
+            "Traceback (most recent call last):\n  File \"/app/test.py\", line 42, in test_func\n"
+            "    raise TestError(\"smoke\")\nTestError: smoke";
         CPPUNIT_ASSERT_EQUAL(std::string("bfe948320647333075d782d84349909c"),
                              Fingerprint::compute("e2e-test", "TestError", tb, "smoke"));
     }
@@ -104,7 +111,8 @@ public:
     void testTimeInMessageIsNotAFrame()
     {
         CPPUNIT_ASSERT_EQUAL(std::string(), Fingerprint::javaScriptLocation("Error: failed at 10:45"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Error: failed at 0:0"), Fingerprint::location("Error: failed at 10:45", ""));
+        CPPUNIT_ASSERT_EQUAL(std::string("Error: failed at 0:0"),
+                             Fingerprint::location("Error: failed at 10:45", ""));
     }
 
     void testPythonWinsOverJavaScript()
@@ -115,7 +123,8 @@ public:
 
     void testMalformedPythonOccurrencesSkipped()
     {
-        std::string tb = "File \"/a.py\", line 3\nFile \"/b.py\", line x\nFile \"/c.py\",line 9\nFile \"/d.py";
+        std::string tb =
+            "File \"/a.py\", line 3\nFile \"/b.py\", line x\nFile \"/c.py\",line 9\nFile \"/d.py";
         CPPUNIT_ASSERT_EQUAL(std::string("/a.py:3"), Fingerprint::pythonLocation(tb));
         CPPUNIT_ASSERT_EQUAL(std::string(), Fingerprint::pythonLocation("File \"/x.py\", line "));
     }

@@ -16,7 +16,8 @@ class SearchQueryTest : public CppUnit::TestFixture
 public:
     void testTermsBecomePhrases()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("\"database\" \"timeout\""), *SearchQuery::toFts("  database\ttimeout "));
+        CPPUNIT_ASSERT_EQUAL(std::string("\"database\" \"timeout\""),
+                             *SearchQuery::toFts("  database\ttimeout "));
         CPPUNIT_ASSERT_EQUAL(std::string("\"a\" \"AND\" \"b\""), *SearchQuery::toFts("a AND b"));
         CPPUNIT_ASSERT_EQUAL(std::string("\"NOT\" \"x\""), *SearchQuery::toFts("NOT x"));
     }
