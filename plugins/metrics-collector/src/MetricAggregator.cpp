@@ -47,10 +47,15 @@ void MetricAggregator::runRetention()
     Watermarks w = _store.watermarks(_store.reader());
     std::int64_t rawCutoff = std::min(w.minute, floorTo(now - _retention.rawHours * HOUR_MS, MINUTE_MS));
     std::int64_t hourlyCutoff = now - _retention.hourlyDays * 24 * HOUR_MS;
+    // Each step may stop early at shutdown; the later ones rely on the earlier ones having completed.
     _store.deleteRawBefore(rawCutoff);
+    if (stopping())
+        return;
     _store.deleteRollupsBefore(60, std::min(w.hour, now - _retention.minuteHours * HOUR_MS));
     _store.deleteRollupsBefore(3600, hourlyCutoff);
     _store.deleteDirtyMinutesBefore(rawCutoff);
+    if (stopping())
+        return;
     _store.deleteStaleSeries(hourlyCutoff, rawCutoff);
 }
 
