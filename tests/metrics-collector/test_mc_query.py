@@ -132,3 +132,20 @@ def test_dashboard_with_web_vitals(mc):
     assert list(v["timeseries"][0].keys()) == ["bucket", "lcp", "inp", "cls", "fcp", "ttfb", "count"]
     assert [(p["page"], p["samples"]) for p in v["by_page"]] == [("/checkout", 60), ("/", 20)]
     assert get(mc, "/api/dashboard?project=other").json()["web_vitals"] is None
+
+
+def test_resolution_auto_since_until_and_names(mc):
+    post(mc, [point("cpu", 0.5, typ="gauge", labels={"host": "a"}), point("cpu", 0.7, typ="gauge", labels={"host": "b"})])
+    assert get(mc, "/api/metrics?name=cpu&period=24h").json()["resolution"] == "minute"
+    two_days = get(mc, "/api/metrics?name=cpu&period=2d").json()
+    assert two_days["resolution"] == "hour" and two_days["from"].endswith(":00:00Z")
+    (bucket,) = two_days["data"]
+    assert bucket["count"] == 2 and bucket["min"] == 0.5 and bucket["max"] == 0.7 and bucket["partial"] is True
+    since = get(mc, "/api/metrics?name=cpu&since=10m&resolution=minute").json()
+    assert since["period"] is None and sum(d["count"] for d in since["data"]) == 2
+    past = get(mc, "/api/metrics?name=cpu&since=2020-01-01&until=2020-01-02").json()
+    assert past["data"] == [] and past["from"] == "2020-01-01T00:00:00Z" and past["to"] == "2020-01-02T00:00:00Z"
+    names = get(mc, "/api/metrics/names").json()["metrics"]
+    assert [(n["name"], n["type"], n["series"]) for n in names] == [("cpu", "gauge", 2)]
+    assert names[0]["last_seen"].endswith("Z") and len(names[0]["last_seen"]) == 24
+    assert get(mc, "/api/metrics/names?project=nope").json() == {"metrics": []}
