@@ -6,8 +6,8 @@
 #include <Monlight/Json.h>
 #include <Monlight/Time.h>
 #include <Poco/Exception.h>
-#include <sys/random.h>
 #include <cerrno>
+#include <sys/random.h>
 
 namespace Monlight
 {
@@ -28,7 +28,8 @@ void timeOrNull(Json::Writer& w, const char* key, const std::optional<std::int64
 std::string requireString(const Poco::JSON::Object& obj, const char* key)
 {
     const auto v = Json::getString(obj, key);
-    if (!v) throw HttpError(400, std::string("Missing required field: ") + key);
+    if (!v)
+        throw HttpError(400, std::string("Missing required field: ") + key);
     return *v;
 }
 
@@ -36,7 +37,8 @@ void requireLength(const std::string& value, const char* field, std::size_t max)
 {
     const std::size_t n = Json::codePoints(value);
     if (n < 1 || n > max)
-        throw HttpError(400, std::string("Field '") + field + "' must be 1-" + std::to_string(max) + " characters");
+        throw HttpError(400, std::string("Field '") + field + "' must be 1-" + std::to_string(max) +
+                                 " characters");
 }
 
 } // namespace
@@ -49,13 +51,16 @@ AdminApi::AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& 
 void AdminApi::addRoutes(Router& router, std::size_t sourceMapCap)
 {
     using namespace std::placeholders;
-    router.add({"POST"}, "/api/dsn-keys", AuthPolicy::AdminKey, std::bind(&AdminApi::createDsnKey, this, _1, _2));
-    router.add({"GET"}, "/api/dsn-keys", AuthPolicy::AdminKey, std::bind(&AdminApi::listDsnKeys, this, _1, _2));
+    router.add({"POST"}, "/api/dsn-keys", AuthPolicy::AdminKey,
+               std::bind(&AdminApi::createDsnKey, this, _1, _2));
+    router.add({"GET"}, "/api/dsn-keys", AuthPolicy::AdminKey,
+               std::bind(&AdminApi::listDsnKeys, this, _1, _2));
     router.add({"DELETE"}, "/api/dsn-keys/{id}", AuthPolicy::AdminKey,
                std::bind(&AdminApi::deactivateDsnKey, this, _1, _2));
-    router.add({"POST"}, "/api/source-maps", AuthPolicy::AdminKey, std::bind(&AdminApi::uploadSourceMap, this, _1, _2),
-               sourceMapCap);
-    router.add({"GET"}, "/api/source-maps", AuthPolicy::AdminKey, std::bind(&AdminApi::listSourceMaps, this, _1, _2));
+    router.add({"POST"}, "/api/source-maps", AuthPolicy::AdminKey,
+               std::bind(&AdminApi::uploadSourceMap, this, _1, _2), sourceMapCap);
+    router.add({"GET"}, "/api/source-maps", AuthPolicy::AdminKey,
+               std::bind(&AdminApi::listSourceMaps, this, _1, _2));
     router.add({"DELETE"}, "/api/source-maps/{id}", AuthPolicy::AdminKey,
                std::bind(&AdminApi::deleteSourceMap, this, _1, _2));
 }
@@ -69,7 +74,8 @@ std::string AdminApi::generateKey()
         const ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
         if (n < 0)
         {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw Poco::SystemException("getrandom failed");
         }
         got += static_cast<std::size_t>(n);
@@ -86,14 +92,17 @@ std::string AdminApi::generateKey()
 
 std::int64_t AdminApi::parseId(const std::string& segment)
 {
-    if (segment.empty() || segment.size() > 18) throw HttpError(400, "Invalid ID");
+    if (segment.empty() || segment.size() > 18)
+        throw HttpError(400, "Invalid ID");
     std::int64_t v = 0;
     for (char c : segment)
     {
-        if (c < '0' || c > '9') throw HttpError(400, "Invalid ID");
+        if (c < '0' || c > '9')
+            throw HttpError(400, "Invalid ID");
         v = v * 10 + (c - '0');
     }
-    if (v < 1) throw HttpError(400, "Invalid ID");
+    if (v < 1)
+        throw HttpError(400, "Invalid ID");
     return v;
 }
 
@@ -112,7 +121,8 @@ void AdminApi::createDsnKey(Request& req, Response& res)
         }
         catch (const Sql::SqlError&)
         {
-            if (attempt == 2) throw; // 128 random bits do not collide; a repeated failure is a real error
+            if (attempt == 2)
+                throw; // 128 random bits do not collide; a repeated failure is a real error
         }
     }
     _keys.put(rec);
@@ -161,7 +171,8 @@ void AdminApi::deactivateDsnKey(Request& req, Response& res)
 {
     const std::int64_t id = parseId(req.pathParam("id"));
     const auto rec = _store.deactivateDsnKey(id);
-    if (!rec) throw HttpError(404, "DSN key not found");
+    if (!rec)
+        throw HttpError(404, "DSN key not found");
     _keys.put(*rec);
     Json::Writer w;
     w.beginObject().field("status", "deactivated").field("id", id).endObject();
@@ -177,7 +188,8 @@ void AdminApi::uploadSourceMap(Request& req, Response& res)
     const Poco::Dynamic::Var content = obj->get("map_content");
     const bool isString = !content.isEmpty() && content.isString();
     const bool isObject = !content.isEmpty() && content.type() == typeid(Poco::JSON::Object::Ptr);
-    if (!isString && !isObject) throw HttpError(400, "Missing required field: map_content");
+    if (!isString && !isObject)
+        throw HttpError(400, "Missing required field: map_content");
     requireLength(project, "project", 100);
     requireLength(release, "release", 100);
     requireLength(fileUrl, "file_url", 500);
@@ -242,7 +254,8 @@ void AdminApi::deleteSourceMap(Request& req, Response& res)
 {
     const std::int64_t id = parseId(req.pathParam("id"));
     const auto rec = _store.deleteSourceMap(id);
-    if (!rec) throw HttpError(404, "Source map not found");
+    if (!rec)
+        throw HttpError(404, "Source map not found");
     _maps.remove(id);
     Json::Writer w;
     w.beginObject().field("status", "deleted").field("id", id).endObject();

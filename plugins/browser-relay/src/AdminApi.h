@@ -10,13 +10,15 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-/// The admin routes (§5.2, §5.3): DSN keys and source maps. Keeps the in-memory caches in step with the store.
+/// The admin routes (§5.2, §5.3): DSN keys and source maps. Keeps the in-memory caches in step with the
+/// store.
 class AdminApi
 {
 public:
     AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps);
 
-    /// Declares the six admin routes (AuthPolicy::AdminKey); the upload route gets `sourceMapCap` as body cap.
+    /// Declares the six admin routes (AuthPolicy::AdminKey); the upload route gets `sourceMapCap` as body
+    /// cap.
     void addRoutes(Router& router, std::size_t sourceMapCap);
 
     void createDsnKey(Request& req, Response& res);

@@ -17,7 +17,8 @@ namespace
 const std::string& projectOf(Request& req)
 {
     const auto& dsn = req.dsn();
-    if (!dsn) throw HttpError(401, "Invalid DSN key");
+    if (!dsn)
+        throw HttpError(401, "Invalid DSN key");
     return dsn->project;
 }
 
@@ -27,7 +28,8 @@ Poco::JSON::Object::Ptr objectOrNull(const std::string& body)
     try
     {
         const Poco::Dynamic::Var v = Json::parse(body);
-        if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
+        if (v.type() == typeid(Poco::JSON::Object::Ptr))
+            return v.extract<Poco::JSON::Object::Ptr>();
     }
     catch (const Poco::Exception&)
     {
@@ -69,9 +71,8 @@ std::string BrowserApi::errorPayload(const std::string& body, const std::string&
     {
         const std::string& release = *error.release();
         const std::int64_t now = Time::nowMs();
-        const auto rewrite = StackRewriter::rewrite(error.stack(), [&](const std::string& file) {
-            return _maps.find(project, release, file, now);
-        });
+        const auto rewrite = StackRewriter::rewrite(error.stack(), [&](const std::string& file)
+                                                    { return _maps.find(project, release, file, now); });
         return error.build(project, &rewrite);
     }
     return error.build(project, nullptr);
@@ -84,7 +85,8 @@ void BrowserApi::postError(Request& req, Response& res)
     const IngestReply reply = _errors.forward(payload, req.requestId());
     if (_errors.mode() == ForwardTarget::Mode::InProcess)
     {
-        for (const auto& [name, value] : reply.headers) res.setHeader(name, value);
+        for (const auto& [name, value] : reply.headers)
+            res.setHeader(name, value);
         res.json(reply.status, reply.body);
         return;
     }
@@ -110,8 +112,10 @@ void BrowserApi::postMetrics(Request& req, Response& res)
     std::int64_t count = static_cast<std::int64_t>(items), dropped = 0;
     if (const auto obj = objectOrNull(reply.body))
     {
-        if (const auto c = Json::getNumber(*obj, "count")) count = static_cast<std::int64_t>(*c);
-        if (const auto d = Json::getNumber(*obj, "dropped")) dropped = static_cast<std::int64_t>(*d);
+        if (const auto c = Json::getNumber(*obj, "count"))
+            count = static_cast<std::int64_t>(*c);
+        if (const auto d = Json::getNumber(*obj, "dropped"))
+            dropped = static_cast<std::int64_t>(*d);
     }
     Json::Writer w;
     w.beginObject().field("status", "accepted").field("count", count).field("dropped", dropped).endObject();

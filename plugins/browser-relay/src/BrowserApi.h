@@ -14,7 +14,8 @@ namespace BrowserRelay
 class BrowserApi
 {
 public:
-    BrowserApi(const RelaySettings& settings, SourceMapCache& maps, ForwardTarget& errors, ForwardTarget& metrics);
+    BrowserApi(const RelaySettings& settings, SourceMapCache& maps, ForwardTarget& errors,
+               ForwardTarget& metrics);
 
     /// Declares `/api/browser/errors` and `/api/browser/metrics` (AuthPolicy::Dsn, `?key=` accepted).
     void addRoutes(Router& router);

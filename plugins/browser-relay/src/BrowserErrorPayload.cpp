@@ -23,23 +23,28 @@ BrowserErrorPayload BrowserErrorPayload::parse(const std::string& body, const st
     const auto obj = Json::parseObject(body);
     BrowserErrorPayload p;
     const auto type = Json::getString(*obj, "type");
-    if (!type) throw HttpError(400, "Missing required field: type");
+    if (!type)
+        throw HttpError(400, "Missing required field: type");
     const auto message = Json::getString(*obj, "message");
-    if (!message) throw HttpError(400, "Missing required field: message");
+    if (!message)
+        throw HttpError(400, "Missing required field: message");
     const auto stack = Json::getString(*obj, "stack");
-    if (!stack) throw HttpError(400, "Missing required field: stack");
+    if (!stack)
+        throw HttpError(400, "Missing required field: stack");
 
     if (Json::has(*obj, "release"))
     {
         const auto release = Json::getString(*obj, "release");
         const std::size_t n = release ? Json::codePoints(*release) : 0;
-        if (n < 1 || n > 100) throw HttpError(400, "Field 'release' must be 1-100 characters");
+        if (n < 1 || n > 100)
+            throw HttpError(400, "Field 'release' must be 1-100 characters");
         p._release = release;
     }
     const auto environment = Json::getString(*obj, "environment");
     if (environment && !environment->empty())
     {
-        if (Json::codePoints(*environment) > 50) throw HttpError(400, "Field 'environment' must be 1-50 characters");
+        if (Json::codePoints(*environment) > 50)
+            throw HttpError(400, "Field 'environment' must be 1-50 characters");
         p._environment = *environment;
     }
     else
@@ -50,15 +55,19 @@ BrowserErrorPayload BrowserErrorPayload::parse(const std::string& body, const st
     p._type = type->empty() ? std::string("Error") : Json::truncateChars(*type, 200);
     p._message = *message;
     p._stack = *stack;
-    if (const auto url = Json::getString(*obj, "url")) p._url = Json::truncateChars(*url, 2048);
-    if (const auto ua = Json::getString(*obj, "user_agent")) p._userAgent = Json::truncateChars(*ua, 512);
+    if (const auto url = Json::getString(*obj, "url"))
+        p._url = Json::truncateChars(*url, 2048);
+    if (const auto ua = Json::getString(*obj, "user_agent"))
+        p._userAgent = Json::truncateChars(*ua, 512);
     if (const auto sid = Json::getString(*obj, "session_id"))
     {
         const std::size_t n = Json::codePoints(*sid);
-        if (n >= 1 && n <= 128) p._sessionId = sid;
+        if (n >= 1 && n <= 128)
+            p._sessionId = sid;
     }
     const Poco::Dynamic::Var ts = obj->get("timestamp");
-    if (!ts.isEmpty() && (ts.isString() || isNumber(ts))) p._timestampJson = Json::stringify(ts);
+    if (!ts.isEmpty() && (ts.isString() || isNumber(ts)))
+        p._timestampJson = Json::stringify(ts);
     if (const auto context = Json::getObject(*obj, "context"))
     {
         p._contextJson = Json::stringify(Poco::Dynamic::Var(context));
@@ -74,8 +83,10 @@ BrowserErrorPayload BrowserErrorPayload::parse(const std::string& body, const st
 std::string BrowserErrorPayload::build(const std::string& project, const StackRewriter::Result* rewrite) const
 {
     std::string out = render(project, rewrite, true, true);
-    if (out.size() > MAX_PAYLOAD) out = render(project, rewrite, false, true);
-    if (out.size() > MAX_PAYLOAD) out = render(project, rewrite, false, false);
+    if (out.size() > MAX_PAYLOAD)
+        out = render(project, rewrite, false, true);
+    if (out.size() > MAX_PAYLOAD)
+        out = render(project, rewrite, false, false);
     return out;
 }
 
@@ -91,22 +102,31 @@ std::string BrowserErrorPayload::render(const std::string& project, const StackR
         .field("message", _message)
         .field("traceback", changed ? rewrite->stack : _stack)
         .field("request_method", "BROWSER");
-    if (_url) w.field("request_url", *_url);
-    if (_userId) w.field("user_id", *_userId);
+    if (_url)
+        w.field("request_url", *_url);
+    if (_userId)
+        w.field("user_id", *_userId);
     w.key("extra").beginObject();
-    if (_userAgent) w.field("user_agent", *_userAgent);
-    if (_sessionId) w.field("session_id", *_sessionId);
-    if (_release) w.field("release", *_release);
-    if (_timestampJson) w.key("timestamp").raw(*_timestampJson);
-    if (_contextJson) w.key("context").raw(*_contextJson);
-    if (changed && withOriginal) w.field("original_stack", _stack);
+    if (_userAgent)
+        w.field("user_agent", *_userAgent);
+    if (_sessionId)
+        w.field("session_id", *_sessionId);
+    if (_release)
+        w.field("release", *_release);
+    if (_timestampJson)
+        w.key("timestamp").raw(*_timestampJson);
+    if (_contextJson)
+        w.key("context").raw(*_contextJson);
+    if (changed && withOriginal)
+        w.field("original_stack", _stack);
     if (rewrite && withContext)
     {
         bool open = false;
         std::size_t entries = 0;
         for (const auto& frame : rewrite->frames)
         {
-            if (!frame.content || entries == 5) continue;
+            if (!frame.content || entries == 5)
+                continue;
             if (!open)
             {
                 w.key("source_context").beginArray();
@@ -123,7 +143,8 @@ std::string BrowserErrorPayload::render(const std::string& project, const StackR
                 w.beginObject().field("line", n).field("text", Json::truncateChars(text, 200)).endObject();
             w.endArray().endObject();
         }
-        if (open) w.endArray();
+        if (open)
+            w.endArray();
     }
     w.endObject().endObject();
     return w.take();

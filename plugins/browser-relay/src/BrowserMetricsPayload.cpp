@@ -28,11 +28,13 @@ bool hasControlCharacters(const std::string& s)
     for (std::size_t i = 0; i < s.size(); ++i)
     {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7F) return true;
+        if (c < 0x20 || c == 0x7F)
+            return true;
         if (c == 0xC2 && i + 1 < s.size())
         {
             const auto next = static_cast<unsigned char>(s[i + 1]);
-            if (next >= 0x80 && next <= 0x9F) return true;
+            if (next >= 0x80 && next <= 0x9F)
+                return true;
         }
     }
     return false;
@@ -41,8 +43,10 @@ bool hasControlCharacters(const std::string& s)
 /// A label value as text (§4.3): strings as is, numbers shortest round-trip, booleans true/false.
 std::string labelText(const Poco::Dynamic::Var& v)
 {
-    if (v.isString()) return v.convert<std::string>();
-    if (v.isBoolean()) return v.convert<bool>() ? "true" : "false";
+    if (v.isString())
+        return v.convert<std::string>();
+    if (v.isBoolean())
+        return v.convert<bool>() ? "true" : "false";
     std::string out;
     Json::appendDouble(out, v.convert<double>());
     return out;
@@ -86,57 +90,74 @@ std::string BrowserMetricsPayload::build(const std::string& body, const Options&
     else if (root.type() == typeid(Poco::JSON::Object::Ptr))
     {
         const auto obj = root.extract<Poco::JSON::Object::Ptr>();
-        if (!Json::has(*obj, "metrics")) throw HttpError(400, "Missing required field: metrics");
+        if (!Json::has(*obj, "metrics"))
+            throw HttpError(400, "Missing required field: metrics");
         metrics = Json::getArray(*obj, "metrics");
-        if (!metrics) throw HttpError(400, "Field 'metrics' must be an array");
+        if (!metrics)
+            throw HttpError(400, "Field 'metrics' must be an array");
         url = Json::getString(*obj, "url");
         if (const auto sid = Json::getString(*obj, "session_id"))
         {
             const std::size_t n = Json::codePoints(*sid);
-            if (n >= 1 && n <= 128) sessionId = sid;
+            if (n >= 1 && n <= 128)
+                sessionId = sid;
         }
     }
     else
     {
         throw HttpError(400, "Request body must be a JSON array or an object with a 'metrics' array");
     }
-    if (metrics->size() == 0) throw HttpError(400, "Metrics array must not be empty");
+    if (metrics->size() == 0)
+        throw HttpError(400, "Metrics array must not be empty");
     if (metrics->size() > options.maxItems)
-        throw HttpError(400, "Metrics batch exceeds maximum of " + std::to_string(options.maxItems) + " items");
+        throw HttpError(400,
+                        "Metrics batch exceeds maximum of " + std::to_string(options.maxItems) + " items");
 
-    const std::optional<std::string> page = url ? std::optional<std::string>(PageLabel::path(*url)) : std::nullopt;
+    const std::optional<std::string> page =
+        url ? std::optional<std::string>(PageLabel::path(*url)) : std::nullopt;
 
     Json::Writer w;
     w.beginArray();
     for (std::size_t i = 0; i < metrics->size(); ++i)
     {
         const Poco::Dynamic::Var itemVar = metrics->get(static_cast<unsigned>(i));
-        if (itemVar.type() != typeid(Poco::JSON::Object::Ptr)) itemError("Each metric must be a JSON object", i);
+        if (itemVar.type() != typeid(Poco::JSON::Object::Ptr))
+            itemError("Each metric must be a JSON object", i);
         const auto item = itemVar.extract<Poco::JSON::Object::Ptr>();
 
         const auto name = Json::getString(*item, "name");
-        if (!name) itemError("Missing required field: name", i);
+        if (!name)
+            itemError("Missing required field: name", i);
         const std::size_t nameChars = Json::codePoints(*name);
-        if (nameChars < 1 || nameChars > 200) itemError("Field 'name' must be 1-200 characters", i);
-        if (hasControlCharacters(*name)) itemError("Field 'name' must not contain control characters", i);
+        if (nameChars < 1 || nameChars > 200)
+            itemError("Field 'name' must be 1-200 characters", i);
+        if (hasControlCharacters(*name))
+            itemError("Field 'name' must not contain control characters", i);
         const auto type = Json::getString(*item, "type");
-        if (!type) itemError("Missing required field: type", i);
+        if (!type)
+            itemError("Missing required field: type", i);
         if (*type != "counter" && *type != "histogram" && *type != "gauge")
             itemError("Field 'type' must be 'counter', 'histogram', or 'gauge'", i);
         const Poco::Dynamic::Var value = item->get("value");
-        if (value.isEmpty()) itemError("Missing required field: value", i);
-        if (!isNumber(value)) itemError("Field 'value' must be a finite number", i);
+        if (value.isEmpty())
+            itemError("Missing required field: value", i);
+        if (!isNumber(value))
+            itemError("Field 'value' must be a finite number", i);
 
         std::vector<Label> labels;
         const Poco::Dynamic::Var labelsVar = item->get("labels");
         if (!labelsVar.isEmpty())
         {
-            if (labelsVar.type() != typeid(Poco::JSON::Object::Ptr)) itemError("Field 'labels' must be an object", i);
+            if (labelsVar.type() != typeid(Poco::JSON::Object::Ptr))
+                itemError("Field 'labels' must be an object", i);
             const auto obj = labelsVar.extract<Poco::JSON::Object::Ptr>();
-            for (const auto& kv : *obj) labels.push_back(Label{kv.first, kv.second});
+            for (const auto& kv : *obj)
+                labels.push_back(Label{kv.first, kv.second});
         }
-        if (page) setLabel(labels, "page", *page);
-        if (sessionId) setLabel(labels, "session_id", *sessionId);
+        if (page)
+            setLabel(labels, "page", *page);
+        if (sessionId)
+            setLabel(labels, "session_id", *sessionId);
         setLabel(labels, "source", "browser");
         setLabel(labels, "project", options.project);
 
@@ -145,10 +166,12 @@ std::string BrowserMetricsPayload::build(const std::string& body, const Options&
         for (auto& l : labels)
         {
             const std::size_t keyChars = Json::codePoints(l.key);
-            if (keyChars < 1 || keyChars > 100) itemError("Label key must be 1-100 characters", i);
+            if (keyChars < 1 || keyChars > 100)
+                itemError("Label key must be 1-100 characters", i);
             if (l.value.isEmpty() || !(l.value.isString() || l.value.isBoolean() || isNumber(l.value)))
                 itemError("Label value must be a string, number or boolean", i);
-            if (l.key == "page" && options.normalizePageIds) l.value = PageLabel::normalize(labelText(l.value));
+            if (l.key == "page" && options.normalizePageIds)
+                l.value = PageLabel::normalize(labelText(l.value));
             if (l.value.isString() && Json::codePoints(l.value.extract<std::string>()) > 1000)
                 itemError("Label value exceeds 1000 characters", i);
         }
@@ -159,9 +182,11 @@ std::string BrowserMetricsPayload::build(const std::string& body, const Options&
 
         w.beginObject().field("name", *name).field("type", *type).key("value").raw(Json::stringify(value));
         w.key("labels").beginObject();
-        for (const auto& l : labels) w.key(l.key).raw(Json::stringify(l.value));
+        for (const auto& l : labels)
+            w.key(l.key).raw(Json::stringify(l.value));
         w.endObject();
-        if (!timestamp.isEmpty()) w.key("timestamp").raw(Json::stringify(timestamp));
+        if (!timestamp.isEmpty())
+            w.key("timestamp").raw(Json::stringify(timestamp));
         w.field("project", options.project).endObject();
     }
     w.endArray();

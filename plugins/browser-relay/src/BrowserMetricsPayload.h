@@ -14,10 +14,10 @@ class BrowserMetricsPayload
 public:
     struct Options
     {
-        std::string project;          ///< the DSN key's project
+        std::string project; ///< the DSN key's project
         bool normalizePageIds = true;
-        std::size_t maxItems = 1000;  ///< the collector's default `max_batch_items`
-        std::size_t maxLabels = 32;   ///< the collector's default `max_labels`
+        std::size_t maxItems = 1000; ///< the collector's default `max_batch_items`
+        std::size_t maxLabels = 32;  ///< the collector's default `max_labels`
     };
 
     /// Validates `body` and returns the bare JSON array forwarded to the collector; `items` receives the item

@@ -1,4 +1,5 @@
-// The browser relay plugin (§5): lifecycle only. Logic lives in AdminApi, BrowserApi, the caches and the store.
+// The browser relay plugin (§5): lifecycle only. Logic lives in AdminApi, BrowserApi, the caches and the
+// store.
 #include "AdminApi.h"
 #include "BrowserApi.h"
 #include "BrowserRelayStore.h"
@@ -28,7 +29,8 @@ public:
         PluginInfo i;
         i.name = "browser-relay";
         i.version = MONLIGHT_VERSION;
-        i.description = "Browser relay: DSN keys, CORS, source maps, forwarding to the error tracker and metrics collector";
+        i.description = "Browser relay: DSN keys, CORS, source maps, forwarding to the error tracker and "
+                        "metrics collector";
         i.dependencies = {"common"};
         i.service = true;
         i.defaults.listen = "0.0.0.0:5013";
@@ -56,23 +58,27 @@ public:
         _db = ctx.openDatabase({std::string(files.at("sql/001_initial.sql"))});
         _store = std::make_unique<BrowserRelayStore>(_db);
 
-        // DSN keys: seed, then load everything into memory; the host asks the resolver on every browser request.
+        // DSN keys: seed, then load everything into memory; the host asks the resolver on every browser
+        // request.
         std::vector<DsnSeedList::Entry> seeds;
         std::string error;
         if (!DsnSeedList::parse(_settings.dsnKeys, seeds, error))
             throw StartupError(78, "config error", "browser-relay.dsn_keys", error);
         for (const auto& s : seeds)
             if (_store->seedDsnKey(s.project, s.key, Time::nowMs()))
-                ctx.logger().information("seeded DSN key " + s.key.substr(0, 6) + "… for project " + s.project);
+                ctx.logger().information("seeded DSN key " + s.key.substr(0, 6) + "… for project " +
+                                         s.project);
         _dsnKeys.load(_store->dsnKeys());
 
         auto* store = _store.get();
         _maps = std::make_unique<SourceMapCache>(_settings.sourceMapCacheMb * 1024 * 1024,
-                                                 [store](std::int64_t id) { return store->sourceMapContent(id); });
+                                                 [store](std::int64_t id)
+                                                 { return store->sourceMapContent(id); });
         _maps->loadIndex(_store->sourceMaps());
 
         const auto auth = ctx.services().get<AuthService>("auth");
-        if (!auth) throw StartupError(70, "plugin error", "browser-relay", "service auth (common) is not available");
+        if (!auth)
+            throw StartupError(70, "plugin error", "browser-relay", "service auth (common) is not available");
         auto* keys = &_dsnKeys;
         auth->setDsnResolver([keys](const std::string& key) { return keys->resolve(key, Time::nowMs()); });
 
@@ -86,7 +92,8 @@ public:
         router.setRateLimit(Limiter::Dsn, _settings.dsnRateLimit);
         router.setRateLimit(Limiter::Admin, _settings.adminRateLimit);
         const auto cors = ctx.services().get<CorsService>("cors");
-        if (!cors) throw StartupError(70, "plugin error", "browser-relay", "service cors (common) is not available");
+        if (!cors)
+            throw StartupError(70, "plugin error", "browser-relay", "service cors (common) is not available");
         try
         {
             router.enableCors("/api/browser/", cors->makePolicy(_settings.corsOrigins));
@@ -152,31 +159,36 @@ private:
             }
             catch (const Poco::Exception& e)
             {
-                const std::string key = name == "error-tracker" ? "error_tracker_url" : "metrics_collector_url";
+                const std::string key =
+                    name == "error-tracker" ? "error_tracker_url" : "metrics_collector_url";
                 throw StartupError(78, "config error", "browser-relay." + key, e.displayText());
             }
         }
-        return std::make_unique<ForwardTarget>(name, service,
-                                               inProcess ? ForwardTarget::Mode::InProcess : ForwardTarget::Mode::Http,
-                                               std::move(upstream), std::move(ok), _ctx->services(), _ctx->metrics(),
-                                               _ctx->logger());
+        return std::make_unique<ForwardTarget>(
+            name, service, inProcess ? ForwardTarget::Mode::InProcess : ForwardTarget::Mode::Http,
+            std::move(upstream), std::move(ok), _ctx->services(), _ctx->metrics(), _ctx->logger());
     }
 
     void flushUsage()
     {
-        if (!_store) return;
+        if (!_store)
+            return;
         _store->touch(_dsnKeys.takePendingUses(), _maps->takePendingUses());
     }
 
     void applyRetention()
     {
-        if (_settings.retentionDays <= 0 || !_store) return;
-        const std::int64_t cutoff = Time::nowMs() - static_cast<std::int64_t>(_settings.retentionDays) * 86400000LL;
+        if (_settings.retentionDays <= 0 || !_store)
+            return;
+        const std::int64_t cutoff =
+            Time::nowMs() - static_cast<std::int64_t>(_settings.retentionDays) * 86400000LL;
         flushUsage(); // so recent uses count before deciding
         const auto deleted = _store->deleteSourceMapsUnusedSince(cutoff);
-        for (const auto& m : deleted) _maps->remove(m.id);
+        for (const auto& m : deleted)
+            _maps->remove(m.id);
         if (!deleted.empty())
-            _ctx->logger().information("source-map retention deleted " + std::to_string(deleted.size()) + " maps");
+            _ctx->logger().information("source-map retention deleted " + std::to_string(deleted.size()) +
+                                       " maps");
     }
 
     PluginContext* _ctx = nullptr;

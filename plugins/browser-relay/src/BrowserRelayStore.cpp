@@ -11,9 +11,7 @@ const char* DSN_COLUMNS = "id, public_key, project, active, created_at, last_use
 const char* MAP_COLUMNS = "id, project, release, file_url, size, uploaded_at, last_used_at";
 } // namespace
 
-BrowserRelayStore::BrowserRelayStore(std::shared_ptr<Database> db) : _db(std::move(db))
-{
-}
+BrowserRelayStore::BrowserRelayStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
 
 DsnKeyRecord BrowserRelayStore::readDsnKey(Sql::Statement& st)
 {
@@ -43,16 +41,18 @@ SourceMapRecord BrowserRelayStore::readSourceMap(Sql::Statement& st)
 std::vector<DsnKeyRecord> BrowserRelayStore::dsnKeys(const std::optional<std::string>& project,
                                                      const std::optional<bool>& active)
 {
-    auto& st = _db->reader().cached(std::string("SELECT ") + DSN_COLUMNS +
-                                    " FROM dsn_keys WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR active = ?2)"
-                                    " ORDER BY id");
+    auto& st = _db->reader().cached(
+        std::string("SELECT ") + DSN_COLUMNS +
+        " FROM dsn_keys WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR active = ?2)"
+        " ORDER BY id");
     st.bind(1, project);
     if (active)
         st.bind(2, static_cast<std::int64_t>(*active ? 1 : 0));
     else
         st.bind(2, nullptr);
     std::vector<DsnKeyRecord> out;
-    while (st.step()) out.push_back(readDsnKey(st));
+    while (st.step())
+        out.push_back(readDsnKey(st));
     st.reset();
     return out;
 }
@@ -64,89 +64,106 @@ DsnKeyRecord BrowserRelayStore::createDsnKey(const std::string& project, const s
     r.publicKey = publicKey;
     r.project = project;
     r.createdAt = nowMs;
-    _db->write([&](WriteTx& tx) {
-        auto& st = tx.db().cached("INSERT INTO dsn_keys (public_key, project, active, created_at) VALUES (?, ?, 1, ?)");
-        st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run();
-        r.id = tx.db().lastInsertId();
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            auto& st = tx.db().cached(
+                "INSERT INTO dsn_keys (public_key, project, active, created_at) VALUES (?, ?, 1, ?)");
+            st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run();
+            r.id = tx.db().lastInsertId();
+        });
     return r;
 }
 
-bool BrowserRelayStore::seedDsnKey(const std::string& project, const std::string& publicKey, std::int64_t nowMs)
+bool BrowserRelayStore::seedDsnKey(const std::string& project, const std::string& publicKey,
+                                   std::int64_t nowMs)
 {
     bool inserted = false;
-    _db->write([&](WriteTx& tx) {
-        auto& st = tx.db().cached(
-            "INSERT OR IGNORE INTO dsn_keys (public_key, project, active, created_at) VALUES (?, ?, 1, ?)");
-        inserted = st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run() > 0;
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            auto& st = tx.db().cached("INSERT OR IGNORE INTO dsn_keys (public_key, project, active, "
+                                      "created_at) VALUES (?, ?, 1, ?)");
+            inserted = st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run() > 0;
+        });
     return inserted;
 }
 
 std::optional<DsnKeyRecord> BrowserRelayStore::deactivateDsnKey(std::int64_t id)
 {
     std::optional<DsnKeyRecord> result;
-    _db->write([&](WriteTx& tx) {
-        tx.db().cached("UPDATE dsn_keys SET active = 0 WHERE id = ?").bind(1, id).run();
-        auto& st = tx.db().cached(std::string("SELECT ") + DSN_COLUMNS + " FROM dsn_keys WHERE id = ?");
-        st.bind(1, id);
-        if (st.step()) result = readDsnKey(st);
-        st.reset();
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            tx.db().cached("UPDATE dsn_keys SET active = 0 WHERE id = ?").bind(1, id).run();
+            auto& st = tx.db().cached(std::string("SELECT ") + DSN_COLUMNS + " FROM dsn_keys WHERE id = ?");
+            st.bind(1, id);
+            if (st.step())
+                result = readDsnKey(st);
+            st.reset();
+        });
     return result;
 }
 
-BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& project, const std::string& release,
-                                                          const std::string& fileKey, const std::string& content,
-                                                          std::int64_t nowMs)
+BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& project,
+                                                          const std::string& release,
+                                                          const std::string& fileKey,
+                                                          const std::string& content, std::int64_t nowMs)
 {
     Upload up;
-    _db->write([&](WriteTx& tx) {
-        auto& find = tx.db().cached("SELECT id FROM source_maps WHERE project = ? AND release = ? AND file_url = ?");
-        find.bind(1, project).bind(2, release).bind(3, fileKey);
-        std::optional<std::int64_t> existing;
-        if (find.step()) existing = find.getInt(0);
-        find.reset();
-        if (existing)
+    _db->write(
+        [&](WriteTx& tx)
         {
-            tx.db()
-                .cached("UPDATE source_maps SET map_content = ?, size = ?, uploaded_at = ? WHERE id = ?")
-                .bind(1, content)
-                .bind(2, static_cast<std::int64_t>(content.size()))
-                .bind(3, nowMs)
-                .bind(4, *existing)
-                .run();
-            up.id = *existing;
-            up.replaced = true;
-        }
-        else
-        {
-            tx.db()
-                .cached("INSERT INTO source_maps (project, release, file_url, map_content, size, uploaded_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(1, project)
-                .bind(2, release)
-                .bind(3, fileKey)
-                .bind(4, content)
-                .bind(5, static_cast<std::int64_t>(content.size()))
-                .bind(6, nowMs)
-                .run();
-            up.id = tx.db().lastInsertId();
-            up.replaced = false;
-        }
-    });
+            auto& find = tx.db().cached(
+                "SELECT id FROM source_maps WHERE project = ? AND release = ? AND file_url = ?");
+            find.bind(1, project).bind(2, release).bind(3, fileKey);
+            std::optional<std::int64_t> existing;
+            if (find.step())
+                existing = find.getInt(0);
+            find.reset();
+            if (existing)
+            {
+                tx.db()
+                    .cached("UPDATE source_maps SET map_content = ?, size = ?, uploaded_at = ? WHERE id = ?")
+                    .bind(1, content)
+                    .bind(2, static_cast<std::int64_t>(content.size()))
+                    .bind(3, nowMs)
+                    .bind(4, *existing)
+                    .run();
+                up.id = *existing;
+                up.replaced = true;
+            }
+            else
+            {
+                tx.db()
+                    .cached("INSERT INTO source_maps (project, release, file_url, map_content, size, "
+                            "uploaded_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind(1, project)
+                    .bind(2, release)
+                    .bind(3, fileKey)
+                    .bind(4, content)
+                    .bind(5, static_cast<std::int64_t>(content.size()))
+                    .bind(6, nowMs)
+                    .run();
+                up.id = tx.db().lastInsertId();
+                up.replaced = false;
+            }
+        });
     return up;
 }
 
 std::vector<SourceMapRecord> BrowserRelayStore::sourceMaps(const std::optional<std::string>& project,
                                                            const std::optional<std::string>& release)
 {
-    auto& st = _db->reader().cached(std::string("SELECT ") + MAP_COLUMNS +
-                                    " FROM source_maps WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR release = ?2)"
-                                    " ORDER BY id");
+    auto& st = _db->reader().cached(
+        std::string("SELECT ") + MAP_COLUMNS +
+        " FROM source_maps WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR release = ?2)"
+        " ORDER BY id");
     st.bind(1, project).bind(2, release);
     std::vector<SourceMapRecord> out;
-    while (st.step()) out.push_back(readSourceMap(st));
+    while (st.step())
+        out.push_back(readSourceMap(st));
     st.reset();
     return out;
 }
@@ -156,7 +173,8 @@ std::optional<std::string> BrowserRelayStore::sourceMapContent(std::int64_t id)
     auto& st = _db->reader().cached("SELECT map_content FROM source_maps WHERE id = ?");
     st.bind(1, id);
     std::optional<std::string> out;
-    if (st.step()) out = st.getText(0);
+    if (st.step())
+        out = st.getText(0);
     st.reset();
     return out;
 }
@@ -164,48 +182,63 @@ std::optional<std::string> BrowserRelayStore::sourceMapContent(std::int64_t id)
 std::optional<SourceMapRecord> BrowserRelayStore::deleteSourceMap(std::int64_t id)
 {
     std::optional<SourceMapRecord> result;
-    _db->write([&](WriteTx& tx) {
-        auto& st = tx.db().cached(std::string("SELECT ") + MAP_COLUMNS + " FROM source_maps WHERE id = ?");
-        st.bind(1, id);
-        if (st.step()) result = readSourceMap(st);
-        st.reset();
-        if (result) tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, id).run();
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            auto& st =
+                tx.db().cached(std::string("SELECT ") + MAP_COLUMNS + " FROM source_maps WHERE id = ?");
+            st.bind(1, id);
+            if (st.step())
+                result = readSourceMap(st);
+            st.reset();
+            if (result)
+                tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, id).run();
+        });
     return result;
 }
 
 std::vector<SourceMapRecord> BrowserRelayStore::deleteSourceMapsUnusedSince(std::int64_t cutoffMs)
 {
     std::vector<SourceMapRecord> deleted;
-    _db->write([&](WriteTx& tx) {
-        auto& st = tx.db().cached(std::string("SELECT ") + MAP_COLUMNS +
-                                  " FROM source_maps WHERE max(uploaded_at, coalesce(last_used_at, 0)) < ?");
-        st.bind(1, cutoffMs);
-        while (st.step()) deleted.push_back(readSourceMap(st));
-        st.reset();
-        for (const auto& r : deleted) tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, r.id).run();
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            auto& st =
+                tx.db().cached(std::string("SELECT ") + MAP_COLUMNS +
+                               " FROM source_maps WHERE max(uploaded_at, coalesce(last_used_at, 0)) < ?");
+            st.bind(1, cutoffMs);
+            while (st.step())
+                deleted.push_back(readSourceMap(st));
+            st.reset();
+            for (const auto& r : deleted)
+                tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, r.id).run();
+        });
     return deleted;
 }
 
 void BrowserRelayStore::touch(const std::vector<std::pair<std::int64_t, std::int64_t>>& dsnKeys,
                               const std::vector<std::pair<std::int64_t, std::int64_t>>& sourceMaps)
 {
-    if (dsnKeys.empty() && sourceMaps.empty()) return;
-    _db->write([&](WriteTx& tx) {
-        for (const auto& [id, ms] : dsnKeys)
-            tx.db()
-                .cached("UPDATE dsn_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
-                .bind(1, ms)
-                .bind(2, id)
-                .run();
-        for (const auto& [id, ms] : sourceMaps)
-            tx.db()
-                .cached("UPDATE source_maps SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
-                .bind(1, ms)
-                .bind(2, id)
-                .run();
-    });
+    if (dsnKeys.empty() && sourceMaps.empty())
+        return;
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            for (const auto& [id, ms] : dsnKeys)
+                tx.db()
+                    .cached(
+                        "UPDATE dsn_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
+                    .bind(1, ms)
+                    .bind(2, id)
+                    .run();
+            for (const auto& [id, ms] : sourceMaps)
+                tx.db()
+                    .cached("UPDATE source_maps SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE "
+                            "id = ?")
+                    .bind(1, ms)
+                    .bind(2, id)
+                    .run();
+        });
 }
 
 } // namespace BrowserRelay

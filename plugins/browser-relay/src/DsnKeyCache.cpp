@@ -9,7 +9,8 @@ void DsnKeyCache::load(const std::vector<DsnKeyRecord>& keys)
 {
     std::unique_lock<std::shared_mutex> lock(_mutex);
     _keys.clear();
-    for (const auto& k : keys) _keys[k.publicKey] = Entry{k.id, k.project, k.active, k.lastUsedAt.value_or(0)};
+    for (const auto& k : keys)
+        _keys[k.publicKey] = Entry{k.id, k.project, k.active, k.lastUsedAt.value_or(0)};
 }
 
 void DsnKeyCache::put(const DsnKeyRecord& key)
@@ -28,7 +29,8 @@ std::optional<DsnIdentity> DsnKeyCache::resolve(const std::string& key, std::int
     {
         std::shared_lock<std::shared_mutex> lock(_mutex);
         const auto it = _keys.find(key);
-        if (it == _keys.end() || !it->second.active) return std::nullopt;
+        if (it == _keys.end() || !it->second.active)
+            return std::nullopt;
         id.id = it->second.id;
         id.project = it->second.project;
         note = nowMs - it->second.lastNotedMs >= 60000;
@@ -38,7 +40,8 @@ std::optional<DsnIdentity> DsnKeyCache::resolve(const std::string& key, std::int
         {
             std::unique_lock<std::shared_mutex> lock(_mutex);
             const auto it = _keys.find(key);
-            if (it != _keys.end()) it->second.lastNotedMs = nowMs;
+            if (it != _keys.end())
+                it->second.lastNotedMs = nowMs;
         }
         std::lock_guard<std::mutex> lock(_pendingMutex);
         _pending[id.id] = nowMs;

@@ -11,7 +11,8 @@ namespace
 std::string trim(const std::string& s)
 {
     const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return std::string();
+    if (b == std::string::npos)
+        return std::string();
     const auto e = s.find_last_not_of(" \t\r\n");
     return s.substr(b, e - b + 1);
 }
@@ -20,7 +21,8 @@ std::size_t codePoints(const std::string& s)
 {
     std::size_t n = 0;
     for (unsigned char c : s)
-        if ((c & 0xC0) != 0x80) ++n;
+        if ((c & 0xC0) != 0x80)
+            ++n;
     return n;
 }
 
@@ -28,11 +30,14 @@ std::size_t codePoints(const std::string& s)
 
 bool DsnSeedList::isValidKey(const std::string& key)
 {
-    if (key.size() < 8 || key.size() > 64) return false;
+    if (key.size() < 8 || key.size() > 64)
+        return false;
     for (char c : key)
     {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-        if (!ok) return false;
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '_' || c == '-';
+        if (!ok)
+            return false;
     }
     return true;
 }
@@ -43,7 +48,8 @@ bool DsnSeedList::parse(const std::string& value, std::vector<Entry>& entries, s
     for (;;)
     {
         const auto comma = value.find(',', start);
-        const std::string item = trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        const std::string item =
+            trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (!item.empty())
         {
             const auto colon = item.find(':');
@@ -56,7 +62,8 @@ bool DsnSeedList::parse(const std::string& value, std::vector<Entry>& entries, s
             const std::size_t projectChars = codePoints(e.project);
             if (projectChars < 1 || projectChars > 100)
             {
-                error = "malformed entry for project \"" + e.project.substr(0, 100) + "\": project must be 1-100 characters";
+                error = "malformed entry for project \"" + e.project.substr(0, 100) +
+                        "\": project must be 1-100 characters";
                 return false;
             }
             if (!isValidKey(e.key))
@@ -67,7 +74,8 @@ bool DsnSeedList::parse(const std::string& value, std::vector<Entry>& entries, s
             }
             entries.push_back(std::move(e));
         }
-        if (comma == std::string::npos) break;
+        if (comma == std::string::npos)
+            break;
         start = comma + 1;
     }
     return true;

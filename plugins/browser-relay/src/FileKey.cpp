@@ -17,11 +17,14 @@ std::string FileKey::of(std::string_view url)
     else
     {
         key = std::string(url);
-        if (key.empty() || key[0] != '/') key.insert(key.begin(), '/');
+        if (key.empty() || key[0] != '/')
+            key.insert(key.begin(), '/');
     }
     const auto cut = key.find_first_of("?#");
-    if (cut != std::string::npos) key.erase(cut);
-    if (key.empty()) key = "/";
+    if (cut != std::string::npos)
+        key.erase(cut);
+    if (key.empty())
+        key = "/";
     return key;
 }
 

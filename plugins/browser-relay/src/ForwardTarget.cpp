@@ -9,9 +9,9 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-ForwardTarget::ForwardTarget(std::string name, std::string service, Mode mode, std::unique_ptr<HttpUpstream> upstream,
-                             std::set<int> okStatuses, ServiceRegistry& services, MetricsRegistry& metrics,
-                             Poco::Logger& logger)
+ForwardTarget::ForwardTarget(std::string name, std::string service, Mode mode,
+                             std::unique_ptr<HttpUpstream> upstream, std::set<int> okStatuses,
+                             ServiceRegistry& services, MetricsRegistry& metrics, Poco::Logger& logger)
     : _name(std::move(name)), _service(std::move(service)), _mode(mode), _upstream(std::move(upstream)),
       _ok(std::move(okStatuses)), _services(services), _logger(logger)
 {
@@ -45,7 +45,8 @@ void ForwardTarget::fail(const std::string& why)
     if (log)
     {
         std::string line = "forward to " + _name + " (" + modeName() + ") failed: " + why;
-        if (suppressed) line += " (" + std::to_string(suppressed) + " similar failures suppressed)";
+        if (suppressed)
+            line += " (" + std::to_string(suppressed) + " similar failures suppressed)";
         _logger.warning(line);
     }
     throw HttpError(502, "Upstream error");
@@ -58,7 +59,8 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
     {
         // Looked up per request: the target may be initialized after the relay, and never unloaded.
         const auto service = _services.get<JsonIngestService>(_service);
-        if (!service) fail("service " + _service + " is not registered");
+        if (!service)
+            fail("service " + _service + " is not registered");
         try
         {
             reply = service->ingest(json);
@@ -80,7 +82,8 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
         {
             fail(e.what());
         }
-        if (reply.status >= 500 || reply.status < 100) fail("status " + std::to_string(reply.status));
+        if (reply.status >= 500 || reply.status < 100)
+            fail("status " + std::to_string(reply.status));
         _okCount->inc();
         return reply;
     }
@@ -99,7 +102,8 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
     {
         fail(e.what());
     }
-    if (!_ok.count(reply.status)) fail("status " + std::to_string(reply.status));
+    if (!_ok.count(reply.status))
+        fail("status " + std::to_string(reply.status));
     _okCount->inc();
     return reply;
 }

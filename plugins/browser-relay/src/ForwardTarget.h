@@ -26,10 +26,11 @@ public:
         Http
     };
 
-    /// `name` is the target plugin (`error-tracker`), `service` its ingest service name, `okStatuses` the HTTP
-    /// statuses that count as success. For Mode::Http `upstream` must be set.
+    /// `name` is the target plugin (`error-tracker`), `service` its ingest service name, `okStatuses` the
+    /// HTTP statuses that count as success. For Mode::Http `upstream` must be set.
     ForwardTarget(std::string name, std::string service, Mode mode, std::unique_ptr<HttpUpstream> upstream,
-                  std::set<int> okStatuses, ServiceRegistry& services, MetricsRegistry& metrics, Poco::Logger& logger);
+                  std::set<int> okStatuses, ServiceRegistry& services, MetricsRegistry& metrics,
+                  Poco::Logger& logger);
 
     /// Forwards `json`. Returns the target's answer; throws HttpError 502 `Upstream error` on any failure
     /// (service missing, exception, 5xx in-process, any non-success HTTP status, timeout, connection error).

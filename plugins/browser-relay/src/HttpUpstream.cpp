@@ -25,23 +25,26 @@ long nowUs()
 Poco::Timespan remaining(long deadlineUs)
 {
     const long left = deadlineUs - nowUs();
-    if (left <= 0) throw Poco::TimeoutException("upstream timeout");
+    if (left <= 0)
+        throw Poco::TimeoutException("upstream timeout");
     return Poco::Timespan(left);
 }
 
 } // namespace
 
-HttpUpstream::HttpUpstream(const std::string& baseUrl, const std::string& path, std::string apiKey, int timeoutMs,
-                           std::size_t poolSize)
+HttpUpstream::HttpUpstream(const std::string& baseUrl, const std::string& path, std::string apiKey,
+                           int timeoutMs, std::size_t poolSize)
     : _apiKey(std::move(apiKey)), _timeoutMs(timeoutMs), _poolSize(std::max<std::size_t>(1, poolSize))
 {
     std::string base = baseUrl;
-    while (!base.empty() && base.back() == '/') base.pop_back();
+    while (!base.empty() && base.back() == '/')
+        base.pop_back();
     _uri = Poco::URI(base);
     if (_uri.getScheme() != "http" || _uri.getHost().empty())
         throw Poco::InvalidArgumentException("only http:// upstream URLs are supported", baseUrl);
     _target = _uri.getPath() + path;
-    if (!_uri.getRawQuery().empty()) _target += "?" + _uri.getRawQuery();
+    if (!_uri.getRawQuery().empty())
+        _target += "?" + _uri.getRawQuery();
 }
 
 HttpUpstream::~HttpUpstream() = default;
@@ -74,7 +77,8 @@ HttpUpstream::Session HttpUpstream::acquire(bool& reused, long deadlineUs)
             return s;
         }
         const long left = deadlineUs - nowUs();
-        if (left <= 0) throw Poco::TimeoutException("no upstream connection available");
+        if (left <= 0)
+            throw Poco::TimeoutException("no upstream connection available");
         _available.wait_for(lock, std::chrono::microseconds(left));
     }
 }
@@ -96,18 +100,22 @@ HttpUpstream::Reply HttpUpstream::exchange(Poco::Net::HTTPClientSession& session
 {
     const Poco::Timespan left = remaining(deadlineUs);
     session.setTimeout(std::min(left, Poco::Timespan(2000 * 1000)), left, left);
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, _target, Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, _target,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
     request.setKeepAlive(true);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     request.set("X-API-Key", _apiKey);
-    if (!requestId.empty()) request.set("X-Request-Id", requestId);
+    if (!requestId.empty())
+        request.set("X-Request-Id", requestId);
     std::ostream& out = session.sendRequest(request);
     out.write(body.data(), static_cast<std::streamsize>(body.size()));
     out.flush();
-    if (!out.good()) throw Poco::Net::ConnectionResetException("upstream send failed");
+    if (!out.good())
+        throw Poco::Net::ConnectionResetException("upstream send failed");
 
-    if (session.connected()) session.socket().setReceiveTimeout(remaining(deadlineUs));
+    if (session.connected())
+        session.socket().setReceiveTimeout(remaining(deadlineUs));
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
     answerStarted = true;
@@ -141,7 +149,8 @@ HttpUpstream::Reply HttpUpstream::post(const std::string& body, const std::strin
         {
             release(std::move(session), false);
             // A keep-alive connection the upstream closed while idle: retry once on a fresh connection.
-            if (reused && !answerStarted && attempt == 0) continue;
+            if (reused && !answerStarted && attempt == 0)
+                continue;
             throw;
         }
     }

@@ -24,8 +24,8 @@ public:
         std::string body;
     };
 
-    /// `baseUrl` is `http://host:port[/prefix]` (a trailing `/` is removed), `path` is appended (`/api/errors`).
-    /// Throws Poco::InvalidArgumentException for a URL that is not http.
+    /// `baseUrl` is `http://host:port[/prefix]` (a trailing `/` is removed), `path` is appended
+    /// (`/api/errors`). Throws Poco::InvalidArgumentException for a URL that is not http.
     HttpUpstream(const std::string& baseUrl, const std::string& path, std::string apiKey, int timeoutMs,
                  std::size_t poolSize);
     ~HttpUpstream();
@@ -43,8 +43,8 @@ private:
     using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
     Session acquire(bool& reused, long deadlineUs);
     void release(Session session, bool reusable);
-    Reply exchange(Poco::Net::HTTPClientSession& session, const std::string& body, const std::string& requestId,
-                   long deadlineUs, bool& answerStarted);
+    Reply exchange(Poco::Net::HTTPClientSession& session, const std::string& body,
+                   const std::string& requestId, long deadlineUs, bool& answerStarted);
 
     Poco::URI _uri;
     std::string _target; ///< path (with prefix and query) of the request

@@ -17,16 +17,19 @@ bool isHex(char c)
 
 bool allDigits(std::string_view s)
 {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     for (char c : s)
-        if (c < '0' || c > '9') return false;
+        if (c < '0' || c > '9')
+            return false;
     return true;
 }
 
 bool allHex(std::string_view s)
 {
     for (char c : s)
-        if (!isHex(c)) return false;
+        if (!isHex(c))
+            return false;
     return true;
 }
 
@@ -38,11 +41,13 @@ bool isUuid(std::string_view s)
     {
         if (g > 0)
         {
-            if (pos >= s.size() || s[pos] != '-') return false;
+            if (pos >= s.size() || s[pos] != '-')
+                return false;
             ++pos;
         }
         const auto len = static_cast<std::size_t>(groups[g]);
-        if (pos + len > s.size() || !allHex(s.substr(pos, len))) return false;
+        if (pos + len > s.size() || !allHex(s.substr(pos, len)))
+            return false;
         pos += len;
     }
     return pos == s.size();
@@ -61,7 +66,8 @@ std::string cutChars(const std::string& s, std::size_t max)
     {
         if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80)
         {
-            if (chars == max) return s.substr(0, i);
+            if (chars == max)
+                return s.substr(0, i);
             ++chars;
         }
     }
@@ -80,7 +86,8 @@ std::string PageLabel::path(std::string_view url)
         rest = slash == std::string_view::npos ? std::string_view() : url.substr(slash);
     }
     const auto cut = rest.find_first_of("?#");
-    if (cut != std::string_view::npos) rest = rest.substr(0, cut);
+    if (cut != std::string_view::npos)
+        rest = rest.substr(0, cut);
     return rest.empty() ? std::string("/") : std::string(rest);
 }
 
@@ -92,12 +99,14 @@ std::string PageLabel::normalize(std::string_view path)
     for (;;)
     {
         const auto slash = path.find('/', start);
-        const std::string_view segment = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        const std::string_view segment =
+            path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
         if (isId(segment))
             out += "{id}";
         else
             out.append(segment.data(), segment.size());
-        if (slash == std::string_view::npos) break;
+        if (slash == std::string_view::npos)
+            break;
         out += '/';
         start = slash + 1;
     }

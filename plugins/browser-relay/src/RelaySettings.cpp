@@ -3,8 +3,8 @@
 #include "DsnSeedList.h"
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
-#include <limits>
 #include <algorithm>
+#include <limits>
 
 namespace Monlight
 {
@@ -14,13 +14,15 @@ namespace BrowserRelay
 std::vector<ConfigKey> RelaySettings::schema()
 {
     return {
-        ConfigKey::string("admin_api_key", "", "Admin key(s) for the DSN key and source map API, comma-separated")
+        ConfigKey::string("admin_api_key", "",
+                          "Admin key(s) for the DSN key and source map API, comma-separated")
             .isRequired()
             .isSecret()
             .env("ADMIN_API_KEY"),
         ConfigKey::choice("forward_mode", "auto", {"auto", "in-process", "http"},
                           "auto = in-process for each target plugin loaded in this host, HTTP otherwise"),
-        ConfigKey::string("error_tracker_url", "", "Error tracker base URL for HTTP forwarding").env("ERROR_TRACKER_URL"),
+        ConfigKey::string("error_tracker_url", "", "Error tracker base URL for HTTP forwarding")
+            .env("ERROR_TRACKER_URL"),
         ConfigKey::string("error_tracker_api_key", "", "Error tracker API key for HTTP forwarding")
             .isSecret()
             .env("ERROR_TRACKER_API_KEY"),
@@ -76,8 +78,10 @@ RelaySettings RelaySettings::from(const PluginConfig& c)
 bool RelaySettings::inProcess(const std::string& forwardMode, const std::string& target,
                               const std::vector<std::string>& loadedPlugins)
 {
-    if (forwardMode == "http") return false;
-    if (forwardMode == "in-process") return true;
+    if (forwardMode == "http")
+        return false;
+    if (forwardMode == "in-process")
+        return true;
     return std::find(loadedPlugins.begin(), loadedPlugins.end(), target) != loadedPlugins.end();
 }
 
@@ -94,13 +98,16 @@ void RelaySettings::validate(const PluginConfig& c, const std::vector<std::strin
         const std::string& env = c.getString("default_environment");
         std::size_t chars = 0;
         for (unsigned char ch : env)
-            if ((ch & 0xC0) != 0x80) ++chars;
+            if ((ch & 0xC0) != 0x80)
+                ++chars;
         if (chars < 1 || chars > 50)
-            problems.emplace_back("default_environment", "invalid value \"" + env + "\": expected 1-50 characters");
+            problems.emplace_back("default_environment",
+                                  "invalid value \"" + env + "\": expected 1-50 characters");
     }
 
     std::string mode = c.has("forward_mode") ? c.getString("forward_mode") : "auto";
-    std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::transform(mode.begin(), mode.end(), mode.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     struct Target
     {
         const char* plugin;
@@ -110,7 +117,8 @@ void RelaySettings::validate(const PluginConfig& c, const std::vector<std::strin
     for (const Target t : {Target{"error-tracker", "error_tracker_url", "error_tracker_api_key"},
                            Target{"metrics-collector", "metrics_collector_url", "metrics_collector_api_key"}})
     {
-        const bool loaded = std::find(loadedPlugins.begin(), loadedPlugins.end(), t.plugin) != loadedPlugins.end();
+        const bool loaded =
+            std::find(loadedPlugins.begin(), loadedPlugins.end(), t.plugin) != loadedPlugins.end();
         if (mode == "in-process")
         {
             if (!loaded)
@@ -118,7 +126,8 @@ void RelaySettings::validate(const PluginConfig& c, const std::vector<std::strin
                                                           ", which is not loaded in this host");
             continue;
         }
-        if (inProcess(mode, t.plugin, loadedPlugins)) continue;
+        if (inProcess(mode, t.plugin, loadedPlugins))
+            continue;
         const std::string because = loaded ? std::string("forward_mode is http")
                                            : std::string(t.plugin) + " is not loaded in this host";
         const std::string url = c.has(t.urlKey) ? c.getString(t.urlKey) : std::string();
@@ -138,9 +147,11 @@ void RelaySettings::validate(const PluginConfig& c, const std::vector<std::strin
             catch (const Poco::Exception&)
             {
             }
-            if (!ok) problems.emplace_back(t.urlKey, "invalid value \"" + url + "\": expected an http:// URL");
+            if (!ok)
+                problems.emplace_back(t.urlKey, "invalid value \"" + url + "\": expected an http:// URL");
         }
-        if (key.empty()) problems.emplace_back(t.apiKey, "required key is not set (needed because " + because + ")");
+        if (key.empty())
+            problems.emplace_back(t.apiKey, "required key is not set (needed because " + because + ")");
     }
 }
 

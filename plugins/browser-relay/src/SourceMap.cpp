@@ -29,9 +29,11 @@ bool isNumber(const Poco::Dynamic::Var& v)
 /// A JSON number that is a whole value in int range.
 bool asInt(const Poco::Dynamic::Var& v, int& out)
 {
-    if (!isNumber(v)) return false;
+    if (!isNumber(v))
+        return false;
     const double d = v.convert<double>();
-    if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > std::numeric_limits<int>::max()) return false;
+    if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > std::numeric_limits<int>::max())
+        return false;
     out = static_cast<int>(d);
     return true;
 }
@@ -39,7 +41,8 @@ bool asInt(const Poco::Dynamic::Var& v, int& out)
 void requireVersion3(const Poco::JSON::Object& map)
 {
     const Poco::Dynamic::Var v = map.get("version");
-    if (!isNumber(v) || v.convert<double>() != 3.0) invalid("version is not 3");
+    if (!isNumber(v) || v.convert<double>() != 3.0)
+        invalid("version is not 3");
 }
 
 } // namespace
@@ -56,41 +59,50 @@ std::shared_ptr<const SourceMap> SourceMap::parse(std::string_view json)
     {
         invalid("not JSON: " + e.message());
     }
-    if (root.type() != typeid(Poco::JSON::Object::Ptr)) invalid("not a JSON object");
+    if (root.type() != typeid(Poco::JSON::Object::Ptr))
+        invalid("not a JSON object");
     const auto obj = root.extract<Poco::JSON::Object::Ptr>();
-    if (obj.isNull()) invalid("not a JSON object");
+    if (obj.isNull())
+        invalid("not a JSON object");
     return fromObject(*obj);
 }
 
 std::shared_ptr<const SourceMap> SourceMap::fromObject(const Poco::JSON::Object& map)
 {
     requireVersion3(map);
-    if (map.has("sections")) return parseIndex(map);
+    if (map.has("sections"))
+        return parseIndex(map);
     return parseRegular(map);
 }
 
 std::shared_ptr<SourceMap> SourceMap::parseIndex(const Poco::JSON::Object& map)
 {
     const auto sections = map.getArray("sections");
-    if (sections.isNull()) invalid("sections is not an array");
+    if (sections.isNull())
+        invalid("sections is not an array");
     auto result = std::make_shared<SourceMap>();
     int prevLine = -1, prevColumn = -1;
     for (std::size_t i = 0; i < sections->size(); ++i)
     {
         const auto section = sections->getObject(static_cast<unsigned>(i));
-        if (section.isNull()) invalid("section is not an object");
-        if (section->has("url")) invalid("sections with url are not supported");
+        if (section.isNull())
+            invalid("section is not an object");
+        if (section->has("url"))
+            invalid("sections with url are not supported");
         const auto offset = section->getObject("offset");
         const auto sub = section->getObject("map");
-        if (offset.isNull() || sub.isNull()) invalid("section without offset or map");
+        if (offset.isNull() || sub.isNull())
+            invalid("section without offset or map");
         int line = 0, column = 0;
         if (!asInt(offset->get("line"), line) || !asInt(offset->get("column"), column))
             invalid("section offset is not a pair of integers");
-        if (line < prevLine || (line == prevLine && column < prevColumn)) invalid("sections not in ascending order");
+        if (line < prevLine || (line == prevLine && column < prevColumn))
+            invalid("sections not in ascending order");
         prevLine = line;
         prevColumn = column;
         requireVersion3(*sub);
-        if (sub->has("sections")) invalid("nested index map");
+        if (sub->has("sections"))
+            invalid("nested index map");
         auto parsed = parseRegular(*sub);
         result->_bytes += parsed->_bytes;
         result->_sections.push_back(Section{line, column, std::move(parsed)});
@@ -102,14 +114,17 @@ std::shared_ptr<SourceMap> SourceMap::parseIndex(const Poco::JSON::Object& map)
 std::shared_ptr<SourceMap> SourceMap::parseRegular(const Poco::JSON::Object& map)
 {
     const auto sources = map.getArray("sources");
-    if (sources.isNull()) invalid("sources is not an array");
+    if (sources.isNull())
+        invalid("sources is not an array");
     const Poco::Dynamic::Var mappingsVar = map.get("mappings");
-    if (mappingsVar.isEmpty() || !mappingsVar.isString()) invalid("mappings is not a string");
+    if (mappingsVar.isEmpty() || !mappingsVar.isString())
+        invalid("mappings is not a string");
 
     auto result = std::make_shared<SourceMap>();
     std::string root;
     const Poco::Dynamic::Var rootVar = map.get("sourceRoot");
-    if (!rootVar.isEmpty() && rootVar.isString()) root = rootVar.convert<std::string>();
+    if (!rootVar.isEmpty() && rootVar.isString())
+        root = rootVar.convert<std::string>();
 
     result->_sources.reserve(sources->size());
     for (std::size_t i = 0; i < sources->size(); ++i)
@@ -172,11 +187,13 @@ void SourceMap::decodeMappings(const std::string& mappings)
     std::size_t pos = 0;
     const std::size_t n = mappings.size();
 
-    auto finishLine = [&]() {
+    auto finishLine = [&]()
+    {
         if (!lineSorted)
         {
             std::stable_sort(_segments.begin() + _lineStart.back(), _segments.end(),
-                             [](const Segment& a, const Segment& b) { return a.generatedColumn < b.generatedColumn; });
+                             [](const Segment& a, const Segment& b)
+                             { return a.generatedColumn < b.generatedColumn; });
         }
         _lineStart.push_back(static_cast<std::uint32_t>(_segments.size()));
         generatedColumn = 0;
@@ -201,13 +218,17 @@ void SourceMap::decodeMappings(const std::string& mappings)
         int count = 0;
         while (pos < n && mappings[pos] != ',' && mappings[pos] != ';')
         {
-            if (count == 5) invalid("segment with more than 5 fields");
-            if (!Base64Vlq::decode(mappings, pos, fields[count])) invalid("bad VLQ in mappings");
+            if (count == 5)
+                invalid("segment with more than 5 fields");
+            if (!Base64Vlq::decode(mappings, pos, fields[count]))
+                invalid("bad VLQ in mappings");
             ++count;
         }
-        if (count != 1 && count != 4 && count != 5) invalid("segment with 2 or 3 fields");
+        if (count != 1 && count != 4 && count != 5)
+            invalid("segment with 2 or 3 fields");
         generatedColumn += fields[0];
-        if (generatedColumn < 0 || generatedColumn > int32Max) invalid("negative generated column");
+        if (generatedColumn < 0 || generatedColumn > int32Max)
+            invalid("negative generated column");
         Segment seg{static_cast<std::int32_t>(generatedColumn), -1, 0, 0, -1};
         if (count >= 4)
         {
@@ -217,19 +238,23 @@ void SourceMap::decodeMappings(const std::string& mappings)
             if (source < 0 || originalLine < 0 || originalColumn < 0 || originalLine > int32Max ||
                 originalColumn > int32Max)
                 invalid("negative value in mappings");
-            if (source >= sourceCount) invalid("source index out of range");
+            if (source >= sourceCount)
+                invalid("source index out of range");
             seg.source = static_cast<std::int32_t>(source);
             seg.originalLine = static_cast<std::int32_t>(originalLine);
             seg.originalColumn = static_cast<std::int32_t>(originalColumn);
             if (count == 5)
             {
                 name += fields[4];
-                if (name < 0) invalid("negative name index");
-                if (name < nameCount) seg.name = static_cast<std::int32_t>(name);
+                if (name < 0)
+                    invalid("negative name index");
+                if (name < nameCount)
+                    seg.name = static_cast<std::int32_t>(name);
             }
         }
         const std::size_t lineBegin = _lineStart.back();
-        if (_segments.size() > lineBegin && _segments.back().generatedColumn > seg.generatedColumn) lineSorted = false;
+        if (_segments.size() > lineBegin && _segments.back().generatedColumn > seg.generatedColumn)
+            lineSorted = false;
         _segments.push_back(seg);
     }
     finishLine();
@@ -238,13 +263,15 @@ void SourceMap::decodeMappings(const std::string& mappings)
 std::size_t SourceMap::segmentCount() const
 {
     std::size_t total = _segments.size();
-    for (const auto& s : _sections) total += s.map->segmentCount();
+    for (const auto& s : _sections)
+        total += s.map->segmentCount();
     return total;
 }
 
 std::optional<MappedPosition> SourceMap::lookup(int line, int column) const
 {
-    if (line < 1 || column < 1) return std::nullopt;
+    if (line < 1 || column < 1)
+        return std::nullopt;
     return lookupZeroBased(static_cast<std::int64_t>(line) - 1, static_cast<std::int64_t>(column) - 1);
 }
 
@@ -260,26 +287,31 @@ std::optional<MappedPosition> SourceMap::lookupZeroBased(std::int64_t line, std:
             else
                 break;
         }
-        if (!chosen) return std::nullopt;
+        if (!chosen)
+            return std::nullopt;
         const std::int64_t l = line - chosen->line;
         const std::int64_t c = (line == chosen->line) ? column - chosen->column : column;
         return chosen->map->lookupZeroBased(l, c);
     }
 
-    if (line < 0 || static_cast<std::size_t>(line) + 1 >= _lineStart.size()) return std::nullopt;
+    if (line < 0 || static_cast<std::size_t>(line) + 1 >= _lineStart.size())
+        return std::nullopt;
     const auto begin = _segments.begin() + _lineStart[static_cast<std::size_t>(line)];
     const auto end = _segments.begin() + _lineStart[static_cast<std::size_t>(line) + 1];
     // First segment with a column greater than C; the one before it is the nearest earlier segment.
     auto it = std::upper_bound(begin, end, column,
                                [](std::int64_t col, const Segment& s) { return col < s.generatedColumn; });
-    if (it == begin) return std::nullopt;
+    if (it == begin)
+        return std::nullopt;
     const Segment& seg = *(it - 1);
-    if (seg.source < 0) return std::nullopt;
+    if (seg.source < 0)
+        return std::nullopt;
     MappedPosition pos;
     pos.source = _sources[static_cast<std::size_t>(seg.source)];
     pos.line = seg.originalLine + 1;
     pos.column = seg.originalColumn + 1;
-    if (seg.name >= 0) pos.name = _names[static_cast<std::size_t>(seg.name)];
+    if (seg.name >= 0)
+        pos.name = _names[static_cast<std::size_t>(seg.name)];
     pos.content = _contents[static_cast<std::size_t>(seg.source)];
     return pos;
 }

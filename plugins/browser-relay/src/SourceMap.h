@@ -17,11 +17,11 @@ namespace BrowserRelay
 /// Where a generated position came from (1-based line and column).
 struct MappedPosition
 {
-    std::string source;                           ///< after `sourceRoot`
+    std::string source; ///< after `sourceRoot`
     int line = 0;
     int column = 0;
-    std::optional<std::string> name;              ///< when the segment has a name in range
-    std::shared_ptr<const std::string> content;   ///< the `sourcesContent` entry when it is a string
+    std::optional<std::string> name;            ///< when the segment has a name in range
+    std::shared_ptr<const std::string> content; ///< the `sourcesContent` entry when it is a string
 };
 
 /// A parsed source map v3 (§5.9): a regular map, or an index map made of `sections` of regular maps.
@@ -51,7 +51,7 @@ private:
         std::int32_t source; ///< -1 for a 1-field (unmapped) segment
         std::int32_t originalLine;
         std::int32_t originalColumn;
-        std::int32_t name;   ///< -1 when none or out of range
+        std::int32_t name; ///< -1 when none or out of range
     };
     struct Section
     {
@@ -69,7 +69,8 @@ private:
     std::vector<std::string> _names;
     std::vector<std::shared_ptr<const std::string>> _contents;
     std::vector<Segment> _segments;
-    std::vector<std::uint32_t> _lineStart; ///< index of the first segment of each line; one extra entry at the end
+    std::vector<std::uint32_t>
+        _lineStart; ///< index of the first segment of each line; one extra entry at the end
     std::vector<Section> _sections;
     std::size_t _bytes = 0;
 };

@@ -8,7 +8,8 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-SourceMapCache::SourceMapCache(std::size_t budgetBytes, Loader loader) : _budget(budgetBytes), _loader(std::move(loader))
+SourceMapCache::SourceMapCache(std::size_t budgetBytes, Loader loader)
+    : _budget(budgetBytes), _loader(std::move(loader))
 {
 }
 
@@ -33,7 +34,8 @@ void SourceMapCache::loadIndex(const std::vector<SourceMapRecord>& maps)
     for (const auto& m : maps)
     {
         const std::string group = groupKey(m.project, m.release);
-        _byId[m.id] = IndexEntry{m.id, m.fileUrl, FileKey::lastSegment(m.fileUrl), group, m.lastUsedAt.value_or(0)};
+        _byId[m.id] =
+            IndexEntry{m.id, m.fileUrl, FileKey::lastSegment(m.fileUrl), group, m.lastUsedAt.value_or(0)};
         _byGroup[group].push_back(m.id);
     }
 }
@@ -45,7 +47,8 @@ void SourceMapCache::put(std::int64_t id, const std::string& project, const std:
     ++_generation;
     dropParsed(id);
     _broken.erase(id);
-    if (_byId.count(id)) return; // replaced in place: same key, same id
+    if (_byId.count(id))
+        return; // replaced in place: same key, same id
     const std::string group = groupKey(project, release);
     _byId[id] = IndexEntry{id, fileKey, FileKey::lastSegment(fileKey), group, 0};
     _byGroup[group].push_back(id);
@@ -59,7 +62,8 @@ void SourceMapCache::remove(std::int64_t id)
     _broken.erase(id);
     _pending.erase(id);
     const auto it = _byId.find(id);
-    if (it == _byId.end()) return;
+    if (it == _byId.end())
+        return;
     auto& ids = _byGroup[it->second.group];
     for (auto i = ids.begin(); i != ids.end(); ++i)
     {
@@ -69,24 +73,28 @@ void SourceMapCache::remove(std::int64_t id)
             break;
         }
     }
-    if (ids.empty()) _byGroup.erase(it->second.group);
+    if (ids.empty())
+        _byGroup.erase(it->second.group);
     _byId.erase(it);
 }
 
 std::optional<std::int64_t> SourceMapCache::select(const std::string& group, const std::string& file) const
 {
     const auto g = _byGroup.find(group);
-    if (g == _byGroup.end()) return std::nullopt;
+    if (g == _byGroup.end())
+        return std::nullopt;
     const std::string key = FileKey::of(file);
     for (const auto id : g->second)
-        if (_byId.at(id).fileKey == key) return id;
+        if (_byId.at(id).fileKey == key)
+            return id;
     const std::string last = FileKey::lastSegment(key);
     std::optional<std::int64_t> only;
     for (const auto id : g->second)
     {
         if (_byId.at(id).lastSegment == last)
         {
-            if (only) return std::nullopt; // ambiguous
+            if (only)
+                return std::nullopt; // ambiguous
             only = id;
         }
     }
@@ -101,7 +109,8 @@ std::shared_ptr<const SourceMap> SourceMapCache::find(const std::string& project
     {
         std::lock_guard<std::mutex> lock(_mutex);
         const auto selected = select(groupKey(project, release), file);
-        if (!selected || _broken.count(*selected)) return nullptr;
+        if (!selected || _broken.count(*selected))
+            return nullptr;
         id = *selected;
         auto& entry = _byId.at(id);
         if (nowMs - entry.lastNotedMs >= 3600000)
@@ -120,7 +129,8 @@ std::shared_ptr<const SourceMap> SourceMapCache::find(const std::string& project
 
     // Parse outside the lock: a large map takes milliseconds and other requests must not wait for it.
     const auto content = _loader(id);
-    if (!content) return nullptr;
+    if (!content)
+        return nullptr;
     std::shared_ptr<const SourceMap> map;
     try
     {
@@ -129,19 +139,23 @@ std::shared_ptr<const SourceMap> SourceMapCache::find(const std::string& project
     catch (const Poco::Exception&)
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        if (generation == _generation) _broken.insert(id);
+        if (generation == _generation)
+            _broken.insert(id);
         return nullptr;
     }
     std::lock_guard<std::mutex> lock(_mutex);
-    if (generation == _generation && !_parsed.count(id)) insertParsed(id, map);
+    if (generation == _generation && !_parsed.count(id))
+        insertParsed(id, map);
     return map;
 }
 
 void SourceMapCache::insertParsed(std::int64_t id, std::shared_ptr<const SourceMap> map)
 {
     const std::size_t bytes = map->estimatedBytes();
-    if (bytes > _budget) return;
-    while (_bytes + bytes > _budget && !_lru.empty()) dropParsed(_lru.back());
+    if (bytes > _budget)
+        return;
+    while (_bytes + bytes > _budget && !_lru.empty())
+        dropParsed(_lru.back());
     _lru.push_front(id);
     _parsed[id] = Parsed{std::move(map), bytes, _lru.begin()};
     _bytes += bytes;
@@ -150,7 +164,8 @@ void SourceMapCache::insertParsed(std::int64_t id, std::shared_ptr<const SourceM
 void SourceMapCache::dropParsed(std::int64_t id)
 {
     const auto it = _parsed.find(id);
-    if (it == _parsed.end()) return;
+    if (it == _parsed.end())
+        return;
     _bytes -= it->second.bytes;
     _lru.erase(it->second.lru);
     _parsed.erase(it);

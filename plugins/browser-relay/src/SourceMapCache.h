@@ -18,8 +18,8 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-/// Which maps exist (an in-memory index of (project, release, fileKey) → id, so a miss costs no database read)
-/// and the parsed maps themselves in an LRU bounded by estimated bytes (§5.9). Thread-safe.
+/// Which maps exist (an in-memory index of (project, release, fileKey) → id, so a miss costs no database
+/// read) and the parsed maps themselves in an LRU bounded by estimated bytes (§5.9). Thread-safe.
 class SourceMapCache
 {
 public:
@@ -31,7 +31,8 @@ public:
     /// Replaces the index with `maps` (at start).
     void loadIndex(const std::vector<SourceMapRecord>& maps);
     /// A map was uploaded or replaced: indexes it and drops its parsed entry.
-    void put(std::int64_t id, const std::string& project, const std::string& release, const std::string& fileKey);
+    void put(std::int64_t id, const std::string& project, const std::string& release,
+             const std::string& fileKey);
     /// A map was deleted.
     void remove(std::int64_t id);
 
@@ -78,7 +79,7 @@ private:
     std::size_t _bytes = 0;
     std::set<std::int64_t> _broken; ///< stored content that does not parse (until replaced)
     std::unordered_map<std::int64_t, std::int64_t> _pending;
-    std::uint64_t _generation = 0;  ///< bumped on every change, so a parse racing an upload is not cached
+    std::uint64_t _generation = 0; ///< bumped on every change, so a parse racing an upload is not cached
 };
 
 } // namespace BrowserRelay

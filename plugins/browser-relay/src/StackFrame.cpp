@@ -17,14 +17,17 @@ bool isBlank(char c)
 
 bool parseNumber(std::string_view digits, int& out)
 {
-    if (digits.empty() || digits.size() > 9) return false;
+    if (digits.empty() || digits.size() > 9)
+        return false;
     int v = 0;
     for (char c : digits)
     {
-        if (c < '0' || c > '9') return false;
+        if (c < '0' || c > '9')
+            return false;
         v = v * 10 + (c - '0');
     }
-    if (v < 1) return false;
+    if (v < 1)
+        return false;
     out = v;
     return true;
 }
@@ -33,11 +36,15 @@ bool parseNumber(std::string_view digits, int& out)
 bool parseLocation(std::string_view location, std::string& file, int& line, int& column)
 {
     const auto lastColon = location.rfind(':');
-    if (lastColon == std::string_view::npos || lastColon == 0) return false;
+    if (lastColon == std::string_view::npos || lastColon == 0)
+        return false;
     const auto prevColon = location.rfind(':', lastColon - 1);
-    if (prevColon == std::string_view::npos || prevColon == 0) return false;
-    if (!parseNumber(location.substr(lastColon + 1), column)) return false;
-    if (!parseNumber(location.substr(prevColon + 1, lastColon - prevColon - 1), line)) return false;
+    if (prevColon == std::string_view::npos || prevColon == 0)
+        return false;
+    if (!parseNumber(location.substr(lastColon + 1), column))
+        return false;
+    if (!parseNumber(location.substr(prevColon + 1, lastColon - prevColon - 1), line))
+        return false;
     file = std::string(location.substr(0, prevColon));
     return !file.empty();
 }
@@ -45,8 +52,10 @@ bool parseLocation(std::string_view location, std::string& file, int& line, int&
 std::string_view trimBlanks(std::string_view s)
 {
     std::size_t b = 0, e = s.size();
-    while (b < e && isBlank(s[b])) ++b;
-    while (e > b && isBlank(s[e - 1])) --e;
+    while (b < e && isBlank(s[b]))
+        ++b;
+    while (e > b && isBlank(s[e - 1]))
+        --e;
     return s.substr(b, e - b);
 }
 
@@ -55,7 +64,8 @@ std::string_view trimBlanks(std::string_view s)
 std::optional<StackFrame> StackFrame::parse(std::string_view raw)
 {
     std::size_t indentEnd = 0;
-    while (indentEnd < raw.size() && isBlank(raw[indentEnd])) ++indentEnd;
+    while (indentEnd < raw.size() && isBlank(raw[indentEnd]))
+        ++indentEnd;
     const std::string_view t = trimBlanks(raw);
 
     StackFrame frame;
@@ -79,12 +89,14 @@ std::optional<StackFrame> StackFrame::parse(std::string_view raw)
     else
     {
         const auto at = t.find('@');
-        if (at == std::string_view::npos) return std::nullopt;
+        if (at == std::string_view::npos)
+            return std::nullopt;
         frame.style = Style::Firefox;
         frame.function = std::string(t.substr(0, at));
         location = t.substr(at + 1);
     }
-    if (!parseLocation(location, frame.file, frame.line, frame.column)) return std::nullopt;
+    if (!parseLocation(location, frame.file, frame.line, frame.column))
+        return std::nullopt;
     return frame;
 }
 
@@ -101,8 +113,10 @@ std::string StackFrame::format(const std::optional<std::string>& mappedName, con
             name = "async " + name;
     }
     const std::string where = source + ":" + std::to_string(sourceLine) + ":" + std::to_string(sourceColumn);
-    if (style == Style::Firefox) return indent + name + "@" + where;
-    if (name.empty()) return indent + "at " + where;
+    if (style == Style::Firefox)
+        return indent + name + "@" + where;
+    if (name.empty())
+        return indent + "at " + where;
     return indent + "at " + name + " (" + where + ")";
 }
 

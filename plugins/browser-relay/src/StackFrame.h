@@ -22,16 +22,17 @@ struct StackFrame
     std::string indent;   ///< leading spaces/tabs of the original line
     std::string function; ///< may be empty
     std::string file;
-    int line = 0;         ///< 1-based
-    int column = 0;       ///< 1-based
+    int line = 0;   ///< 1-based
+    int column = 0; ///< 1-based
 
-    /// Parses one stack line (without its `\n`). Nothing when it is not a frame or its location is not mappable.
+    /// Parses one stack line (without its `\n`). Nothing when it is not a frame or its location is not
+    /// mappable.
     static std::optional<StackFrame> parse(std::string_view line);
 
     /// The rewritten line (§5.10) for a mapped position; `mappedName` replaces the function when non-empty
     /// (keeping a `new `/`async ` prefix).
-    std::string format(const std::optional<std::string>& mappedName, const std::string& source, int sourceLine,
-                       int sourceColumn) const;
+    std::string format(const std::optional<std::string>& mappedName, const std::string& source,
+                       int sourceLine, int sourceColumn) const;
 };
 
 } // namespace BrowserRelay

@@ -19,13 +19,15 @@ StackRewriter::Result StackRewriter::rewrite(const std::string& stack, const Map
     {
         const auto nl = stack.find('\n', start);
         std::string_view line(stack.data() + start, (nl == std::string::npos ? stack.size() : nl) - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
 
         bool rewritten = false;
         if (auto frame = StackFrame::parse(line))
         {
             auto found = maps.find(frame->file);
-            if (found == maps.end()) found = maps.emplace(frame->file, resolve(frame->file)).first;
+            if (found == maps.end())
+                found = maps.emplace(frame->file, resolve(frame->file)).first;
             if (found->second)
             {
                 if (auto pos = found->second->lookup(frame->line, frame->column))
@@ -36,8 +38,10 @@ StackRewriter::Result StackRewriter::rewrite(const std::string& stack, const Map
                 }
             }
         }
-        if (!rewritten) out.append(line.data(), line.size());
-        if (nl == std::string::npos) break;
+        if (!rewritten)
+            out.append(line.data(), line.size());
+        if (nl == std::string::npos)
+            break;
         out += '\n';
         start = nl + 1;
         ++index;
@@ -66,10 +70,12 @@ std::vector<std::pair<int, std::string>> StackRewriter::contextLines(const std::
         if (current >= first)
         {
             std::string text = content.substr(start, (nl == std::string::npos ? content.size() : nl) - start);
-            if (!text.empty() && text.back() == '\r') text.pop_back();
+            if (!text.empty() && text.back() == '\r')
+                text.pop_back();
             lines.emplace_back(current, std::move(text));
         }
-        if (nl == std::string::npos) break;
+        if (nl == std::string::npos)
+            break;
         start = nl + 1;
         ++current;
     }

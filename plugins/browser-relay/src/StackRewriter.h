@@ -29,7 +29,7 @@ public:
 
     struct Result
     {
-        std::string stack;   ///< the rewritten stack (the input unchanged when no frame was mapped)
+        std::string stack; ///< the rewritten stack (the input unchanged when no frame was mapped)
         bool changed = false;
         std::vector<MappedFrame> frames;
     };

@@ -44,7 +44,8 @@ class BrowserRelayStoreTest : public CppUnit::TestFixture
     void close()
     {
         _store.reset();
-        if (_db) _db->close();
+        if (_db)
+            _db->close();
         _db.reset();
     }
 
@@ -81,7 +82,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _store->dsnKeys(std::nullopt, true).size());
         CPPUNIT_ASSERT_EQUAL(a.id, _store->dsnKeys(std::nullopt, false).at(0).id);
         _store->touch({{b.id, 5000}}, {});
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), _store->dsnKeys(std::string("blog")).at(0).lastUsedAt.value());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5000),
+                             _store->dsnKeys(std::string("blog")).at(0).lastUsedAt.value());
     }
 
     void testSeedingKeepsExistingKey()

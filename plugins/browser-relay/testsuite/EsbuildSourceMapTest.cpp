@@ -43,13 +43,19 @@ std::string shellQuote(const std::string& s)
 /// Path of a usable esbuild, installing it with npm into testsuite/node_modules on first use; empty if none.
 std::string findEsbuild()
 {
-    static std::string found = [] {
-        if (const char* env = std::getenv("MONLIGHT_ESBUILD"); env && *env) return std::string(env);
+    static std::string found = []
+    {
+        if (const char* env = std::getenv("MONLIGHT_ESBUILD"); env && *env)
+            return std::string(env);
         const std::string local = Poco::Path::current() + "testsuite/node_modules/.bin/esbuild";
-        if (Poco::File(local).exists()) return local;
-        if (std::system("command -v npm >/dev/null 2>&1") != 0) return std::string();
-        const std::string cmd = "cd testsuite && timeout 180 npm install --no-audit --no-fund --silent >/dev/null 2>&1";
-        if (std::system(cmd.c_str()) == 0 && Poco::File(local).exists()) return local;
+        if (Poco::File(local).exists())
+            return local;
+        if (std::system("command -v npm >/dev/null 2>&1") != 0)
+            return std::string();
+        const std::string cmd =
+            "cd testsuite && timeout 180 npm install --no-audit --no-fund --silent >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) == 0 && Poco::File(local).exists())
+            return local;
         return std::string();
     }();
     return found;
@@ -86,7 +92,8 @@ Bundle bundle(const std::string& name, const std::string& flags)
     static bool noted = false;
     if (!noted)
     {
-        std::cerr << "note: esbuild not available; using the esbuild 0.20.2 maps in testsuite/fixtures/esbuild\n";
+        std::cerr
+            << "note: esbuild not available; using the esbuild 0.20.2 maps in testsuite/fixtures/esbuild\n";
         noted = true;
     }
     b.js = readFile("testsuite/fixtures/esbuild/" + name);
@@ -177,30 +184,42 @@ public:
         std::pair<int, int> decl;
         const std::string fn = minifiedFunctionBefore(b.js, "throw new TypeError", decl);
         const std::string url = "https://shop.example.com/static/app.min.js?v=3";
-        auto loc = [&](std::pair<int, int> p) { return url + ":" + std::to_string(p.first) + ":" + std::to_string(p.second); };
-        const std::string stack = "TypeError: too expensive: 150\n"
-                                  "    at " + fn + " (" + loc(thr) + ")\n"
-                                  "    at " + loc(decl) + "\n"
-                                  "    at HTMLButtonElement.<anonymous> (https://cdn.example.com/vendor.js:1:10)\n" +
-                                  fn + "@" + loc(thr) + "\n"
-                                  "@" + loc(decl);
-        auto resolver = [&](const std::string& file) -> std::shared_ptr<const SourceMap> {
-            return FileKey::of(file) == "/static/app.min.js" ? map : nullptr;
-        };
+        auto loc = [&](std::pair<int, int> p)
+        { return url + ":" + std::to_string(p.first) + ":" + std::to_string(p.second); };
+        const std::string stack =
+            "TypeError: too expensive: 150\n"
+            "    at " +
+            fn + " (" + loc(thr) +
+            ")\n"
+            "    at " +
+            loc(decl) +
+            "\n"
+            "    at HTMLButtonElement.<anonymous> (https://cdn.example.com/vendor.js:1:10)\n" +
+            fn + "@" + loc(thr) +
+            "\n"
+            "@" +
+            loc(decl);
+        auto resolver = [&](const std::string& file) -> std::shared_ptr<const SourceMap>
+        { return FileKey::of(file) == "/static/app.min.js" ? map : nullptr; };
         const auto r = StackRewriter::rewrite(stack, resolver);
-        const std::string expected = "TypeError: too expensive: 150\n"
-                                     "    at " + fn + " (../app.ts:14:5)\n"
-                                     "    at handleClick (../app.ts:11:17)\n"
-                                     "    at HTMLButtonElement.<anonymous> (https://cdn.example.com/vendor.js:1:10)\n" +
-                                     fn + "@../app.ts:14:5\n"
-                                     "handleClick@../app.ts:11:17";
+        const std::string expected =
+            "TypeError: too expensive: 150\n"
+            "    at " +
+            fn +
+            " (../app.ts:14:5)\n"
+            "    at handleClick (../app.ts:11:17)\n"
+            "    at HTMLButtonElement.<anonymous> (https://cdn.example.com/vendor.js:1:10)\n" +
+            fn +
+            "@../app.ts:14:5\n"
+            "handleClick@../app.ts:11:17";
         CPPUNIT_ASSERT_EQUAL(expected, r.stack);
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), r.frames.size());
         CPPUNIT_ASSERT(r.frames[0].content);
         const auto ctx = StackRewriter::contextLines(*r.frames[0].content, r.frames[0].line);
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), ctx.size());
         CPPUNIT_ASSERT_EQUAL(12, ctx[0].first);
-        CPPUNIT_ASSERT_EQUAL(std::string("    throw new TypeError(\"too expensive: \" + value);"), ctx[2].second);
+        CPPUNIT_ASSERT_EQUAL(std::string("    throw new TypeError(\"too expensive: \" + value);"),
+                             ctx[2].second);
     }
 
     void testSourceRootAndSourcesContent()
@@ -222,8 +241,9 @@ public:
     {
         const Bundle b = bundle("app.min.js", "--minify --global-name=App");
         // as if a 3-line banner and a 10-column prefix were concatenated in front of the bundle
-        const std::string index = R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"map":{"version":3,"sources":["banner.txt"],"mappings":"AAAA;AACA;AACA"}},{"offset":{"line":3,"column":10},"map":)" +
-                                  b.map + "}]}";
+        const std::string index =
+            R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"map":{"version":3,"sources":["banner.txt"],"mappings":"AAAA;AACA;AACA"}},{"offset":{"line":3,"column":10},"map":)" +
+            b.map + "}]}";
         const auto map = SourceMap::parse(index);
         const auto thr = positionOf(b.js, "throw new TypeError");
         const auto p = map->lookup(thr.first + 3, thr.second + 10);

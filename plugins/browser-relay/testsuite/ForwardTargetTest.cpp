@@ -11,8 +11,8 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Thread.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
+#include <cppunit/extensions/HelperMacros.h>
 #include <mutex>
 #include <set>
 
@@ -54,7 +54,8 @@ public:
             status = _s.status;
             answer = _s.answer;
         }
-        if (_s.delayMs > 0) Poco::Thread::sleep(_s.delayMs);
+        if (_s.delayMs > 0)
+            Poco::Thread::sleep(_s.delayMs);
         res.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
         res.setContentType("application/json");
         res.setContentLength(static_cast<std::streamsize>(answer.size()));
@@ -87,7 +88,8 @@ public:
     IngestReply ingest(const std::string& json) override
     {
         last = json;
-        if (throwIt) throw std::runtime_error("boom");
+        if (throwIt)
+            throw std::runtime_error("boom");
         return reply;
     }
 };
@@ -129,7 +131,8 @@ public:
 
     void tearDown() override
     {
-        if (_server) _server->stopAll(true);
+        if (_server)
+            _server->stopAll(true);
         _server.reset();
     }
 
@@ -151,7 +154,8 @@ public:
     {
         startServer();
         HttpUpstream up(base(), "/api/metrics", "k", 2000, 4);
-        for (int i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(201, up.post("[]", "").status);
+        for (int i = 0; i < 5; ++i)
+            CPPUNIT_ASSERT_EQUAL(201, up.post("[]", "").status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), _state->bodies.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _state->peers.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), up.connections());
@@ -159,7 +163,8 @@ public:
 
     void testRetryOnceWhenIdleConnectionWasClosed()
     {
-        startServer(Poco::Timespan(0, 200 * 1000)); // the server drops idle keep-alive connections after 200 ms
+        startServer(
+            Poco::Timespan(0, 200 * 1000)); // the server drops idle keep-alive connections after 200 ms
         HttpUpstream up(base(), "/api/errors", "k", 3000, 1);
         CPPUNIT_ASSERT_EQUAL(201, up.post("{}", "").status);
         Poco::Thread::sleep(600);
@@ -196,8 +201,8 @@ public:
         ServiceRegistry services;
         MetricsRegistry metrics;
         ForwardTarget target("error-tracker", "error-tracker.ingest", ForwardTarget::Mode::Http,
-                             std::make_unique<HttpUpstream>(base(), "/api/errors", "k", 2000, 2), {200, 201}, services,
-                             metrics, Poco::Logger::get("test"));
+                             std::make_unique<HttpUpstream>(base(), "/api/errors", "k", 2000, 2), {200, 201},
+                             services, metrics, Poco::Logger::get("test"));
         CPPUNIT_ASSERT_EQUAL(201, target.forward("{}", "r").status);
         _state->status = 429;
         try
@@ -211,16 +216,21 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("Upstream error"), e.detail());
         }
         const std::string text = metrics.render("browser-relay");
-        CPPUNIT_ASSERT(text.find(R"(monlight_relay_forward_total{target="error-tracker",mode="http",result="ok"} 1)") != std::string::npos);
-        CPPUNIT_ASSERT(text.find(R"(monlight_relay_forward_total{target="error-tracker",mode="http",result="error"} 1)") != std::string::npos);
+        CPPUNIT_ASSERT(
+            text.find(R"(monlight_relay_forward_total{target="error-tracker",mode="http",result="ok"} 1)") !=
+            std::string::npos);
+        CPPUNIT_ASSERT(
+            text.find(
+                R"(monlight_relay_forward_total{target="error-tracker",mode="http",result="error"} 1)") !=
+            std::string::npos);
     }
 
     void testInProcessTarget()
     {
         ServiceRegistry services;
         MetricsRegistry metrics;
-        ForwardTarget target("metrics-collector", "metrics-collector.ingest", ForwardTarget::Mode::InProcess, nullptr,
-                             {200, 201, 202}, services, metrics, Poco::Logger::get("test"));
+        ForwardTarget target("metrics-collector", "metrics-collector.ingest", ForwardTarget::Mode::InProcess,
+                             nullptr, {200, 201, 202}, services, metrics, Poco::Logger::get("test"));
         CPPUNIT_ASSERT_THROW(target.forward("[]", ""), HttpError); // not registered (yet)
         auto ingest = std::make_shared<FakeIngest>();
         services.add("metrics-collector.ingest", ingest);
@@ -241,7 +251,8 @@ public:
         {
             CPPUNIT_ASSERT_EQUAL(502, e.status());
         }
-        CPPUNIT_ASSERT(metrics.render("browser-relay").find(R"(mode="in-process",result="error"} 3)") != std::string::npos);
+        CPPUNIT_ASSERT(metrics.render("browser-relay").find(R"(mode="in-process",result="error"} 3)") !=
+                       std::string::npos);
     }
 };
 

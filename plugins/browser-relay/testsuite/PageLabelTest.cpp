@@ -1,5 +1,5 @@
-#include "DsnSeedList.h"
 #include "PageLabel.h"
+#include "DsnSeedList.h"
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace Monlight::BrowserRelay;
@@ -18,7 +18,8 @@ class PageLabelTest : public CppUnit::TestFixture
 public:
     void testPathOfUrl()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("/users/42"), PageLabel::path("https://shop.example.com/users/42?tab=1"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/users/42"),
+                             PageLabel::path("https://shop.example.com/users/42?tab=1"));
         CPPUNIT_ASSERT_EQUAL(std::string("/"), PageLabel::path("https://shop.example.com"));
         CPPUNIT_ASSERT_EQUAL(std::string("/"), PageLabel::path("https://shop.example.com?x#y"));
         CPPUNIT_ASSERT_EQUAL(std::string("/a%20b"), PageLabel::path("https://h/a%20b#frag"));
@@ -33,7 +34,8 @@ public:
             std::string("/users/{id}/orders/{id}"),
             PageLabel::normalize(PageLabel::path(
                 "https://shop.example.com/users/42/orders/550e8400-e29b-41d4-a716-446655440000?tab=1")));
-        CPPUNIT_ASSERT_EQUAL(std::string("/dashboard"), PageLabel::normalize(PageLabel::path("https://example.com/dashboard?tab=1")));
+        CPPUNIT_ASSERT_EQUAL(std::string("/dashboard"),
+                             PageLabel::normalize(PageLabel::path("https://example.com/dashboard?tab=1")));
         CPPUNIT_ASSERT_EQUAL(std::string("/blob/{id}"), PageLabel::normalize("/blob/0123456789abcdefABCDEF"));
     }
 
@@ -51,7 +53,8 @@ public:
         const std::string longPath = "/" + std::string(250, 'x');
         CPPUNIT_ASSERT_EQUAL(std::size_t(200), PageLabel::normalize(longPath).size());
         std::string utf8 = "/";
-        for (int i = 0; i < 250; ++i) utf8 += "\xC3\xA9";
+        for (int i = 0; i < 250; ++i)
+            utf8 += "\xC3\xA9";
         CPPUNIT_ASSERT_EQUAL(std::size_t(1 + 199 * 2), PageLabel::normalize(utf8).size());
     }
 

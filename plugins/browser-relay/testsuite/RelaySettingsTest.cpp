@@ -21,7 +21,8 @@ Problems validate(std::map<std::string, std::string> values, const std::vector<s
 bool hasProblem(const Problems& p, const std::string& key, const std::string& reasonPart)
 {
     for (const auto& [k, r] : p)
-        if (k == key && r.find(reasonPart) != std::string::npos) return true;
+        if (k == key && r.find(reasonPart) != std::string::npos)
+            return true;
     return false;
 }
 
@@ -53,10 +54,12 @@ public:
     {
         const auto p = validate({{"forward_mode", "auto"}}, RELAY_ONLY);
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), p.size());
-        CPPUNIT_ASSERT(hasProblem(p, "error_tracker_url",
-                                  "required key is not set (needed because error-tracker is not loaded in this host)"));
+        CPPUNIT_ASSERT(
+            hasProblem(p, "error_tracker_url",
+                       "required key is not set (needed because error-tracker is not loaded in this host)"));
         CPPUNIT_ASSERT(hasProblem(p, "error_tracker_api_key", "needed because error-tracker is not loaded"));
-        CPPUNIT_ASSERT(hasProblem(p, "metrics_collector_url", "needed because metrics-collector is not loaded"));
+        CPPUNIT_ASSERT(
+            hasProblem(p, "metrics_collector_url", "needed because metrics-collector is not loaded"));
         CPPUNIT_ASSERT(hasProblem(p, "metrics_collector_api_key", "required key is not set"));
         // only the missing target's keys are needed
         const auto q = validate({{"forward_mode", "auto"}}, {"common", "error-tracker", "browser-relay"});
@@ -92,19 +95,21 @@ public:
         CPPUNIT_ASSERT(validate({{"dsn_keys", "shop:abcdefgh12,blog:zyxwvuts"}}, ALL).empty());
         CPPUNIT_ASSERT(hasProblem(validate({{"dsn_keys", "shop:abc"}}, ALL), "dsn_keys", "key must be"));
         CPPUNIT_ASSERT(hasProblem(validate({{"dsn_keys", "nocolon"}}, ALL), "dsn_keys", "malformed"));
-        CPPUNIT_ASSERT(hasProblem(validate({{"default_environment", std::string(51, 'e')}}, ALL), "default_environment", "1-50"));
+        CPPUNIT_ASSERT(hasProblem(validate({{"default_environment", std::string(51, 'e')}}, ALL),
+                                  "default_environment", "1-50"));
     }
 
     void testSchemaDeclaresEverySection19Key()
     {
         const auto schema = RelaySettings::schema();
         std::set<std::string> names;
-        for (const auto& k : schema) names.insert(k.name);
-        for (const char* key : {"admin_api_key", "forward_mode", "error_tracker_url", "error_tracker_api_key",
-                                "metrics_collector_url", "metrics_collector_api_key", "forward_timeout_ms",
-                                "forward_pool_size", "cors_origins", "max_source_map_size", "dsn_rate_limit",
-                                "admin_rate_limit", "retention_days", "dsn_keys", "default_environment",
-                                "source_map_cache_mb", "normalize_page_ids"})
+        for (const auto& k : schema)
+            names.insert(k.name);
+        for (const char* key :
+             {"admin_api_key", "forward_mode", "error_tracker_url", "error_tracker_api_key",
+              "metrics_collector_url", "metrics_collector_api_key", "forward_timeout_ms", "forward_pool_size",
+              "cors_origins", "max_source_map_size", "dsn_rate_limit", "admin_rate_limit", "retention_days",
+              "dsn_keys", "default_environment", "source_map_cache_mb", "normalize_page_ids"})
             CPPUNIT_ASSERT_MESSAGE(key, names.count(key) == 1);
         CPPUNIT_ASSERT_EQUAL(std::size_t(17), schema.size());
         CPPUNIT_ASSERT(schema[0].required && schema[0].secret);

@@ -31,12 +31,15 @@ class SourceMapCacheTest : public CppUnit::TestFixture
 
     void makeCache(std::size_t budget)
     {
-        _cache = std::make_unique<SourceMapCache>(budget, [this](std::int64_t id) -> std::optional<std::string> {
-            ++_loads;
-            const auto it = _content.find(id);
-            if (it == _content.end()) return std::nullopt;
-            return it->second;
-        });
+        _cache = std::make_unique<SourceMapCache>(budget,
+                                                  [this](std::int64_t id) -> std::optional<std::string>
+                                                  {
+                                                      ++_loads;
+                                                      const auto it = _content.find(id);
+                                                      if (it == _content.end())
+                                                          return std::nullopt;
+                                                      return it->second;
+                                                  });
     }
 
     static SourceMapRecord record(std::int64_t id, const std::string& project, const std::string& release,
@@ -59,25 +62,32 @@ class SourceMapCacheTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _content = {{1, mapFor("one.ts")}, {2, mapFor("two.ts")}, {3, mapFor("three.ts")}, {4, mapFor("four.ts")}};
+        _content = {
+            {1, mapFor("one.ts")}, {2, mapFor("two.ts")}, {3, mapFor("three.ts")}, {4, mapFor("four.ts")}};
         _loads = 0;
         makeCache(1 << 20);
-        _cache->loadIndex({record(1, "shop", "1.0", "/static/app.min.js"), record(2, "shop", "1.0", "/other/app.min.js"),
-                           record(3, "shop", "1.0", "/static/vendor.js"), record(4, "blog", "1.0", "/static/app.min.js")});
+        _cache->loadIndex(
+            {record(1, "shop", "1.0", "/static/app.min.js"), record(2, "shop", "1.0", "/other/app.min.js"),
+             record(3, "shop", "1.0", "/static/vendor.js"), record(4, "blog", "1.0", "/static/app.min.js")});
     }
 
     void testExactFileKeyWins()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("one.ts"), sourceOf(_cache->find("shop", "1.0", "https://x/static/app.min.js?v=1", 0)));
-        CPPUNIT_ASSERT_EQUAL(std::string("two.ts"), sourceOf(_cache->find("shop", "1.0", "https://x/other/app.min.js", 0)));
-        CPPUNIT_ASSERT_EQUAL(std::string("four.ts"), sourceOf(_cache->find("blog", "1.0", "/static/app.min.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("one.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "https://x/static/app.min.js?v=1", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("two.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "https://x/other/app.min.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("four.ts"),
+                             sourceOf(_cache->find("blog", "1.0", "/static/app.min.js", 0)));
         CPPUNIT_ASSERT(!_cache->find("shop", "2.0", "/static/app.min.js", 0));
         CPPUNIT_ASSERT(!_cache->find("other", "1.0", "/static/app.min.js", 0));
     }
 
     void testUniqueBasenameFallback()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("three.ts"), sourceOf(_cache->find("shop", "1.0", "https://cdn.example.com/assets/v2/vendor.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("three.ts"),
+            sourceOf(_cache->find("shop", "1.0", "https://cdn.example.com/assets/v2/vendor.js", 0)));
         CPPUNIT_ASSERT(!_cache->find("shop", "1.0", "https://cdn.example.com/assets/missing.js", 0));
     }
 
@@ -94,20 +104,23 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _cache->cachedMaps());
         _content[1] = mapFor("one-v2.ts");
         _cache->put(1, "shop", "1.0", "/static/app.min.js");
-        CPPUNIT_ASSERT_EQUAL(std::string("one-v2.ts"), sourceOf(_cache->find("shop", "1.0", "/static/app.min.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("one-v2.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "/static/app.min.js", 0)));
         CPPUNIT_ASSERT_EQUAL(2, _loads);
         // a new upload makes a previously missing key resolvable at once
         _content[9] = mapFor("new.ts");
         CPPUNIT_ASSERT(!_cache->find("shop", "1.0", "/static/new.js", 0));
         _cache->put(9, "shop", "1.0", "/static/new.js");
-        CPPUNIT_ASSERT_EQUAL(std::string("new.ts"), sourceOf(_cache->find("shop", "1.0", "/static/new.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("new.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "/static/new.js", 0)));
     }
 
     void testLruEvictionWithinBudget()
     {
         const std::size_t one = SourceMap::parse(mapFor("one.ts"))->estimatedBytes();
         makeCache(2 * one + one / 2); // room for two maps
-        _cache->loadIndex({record(1, "shop", "1.0", "/a.js"), record(2, "shop", "1.0", "/b.js"), record(3, "shop", "1.0", "/c.js")});
+        _cache->loadIndex({record(1, "shop", "1.0", "/a.js"), record(2, "shop", "1.0", "/b.js"),
+                           record(3, "shop", "1.0", "/c.js")});
         _cache->find("shop", "1.0", "/a.js", 0);
         _cache->find("shop", "1.0", "/b.js", 0);
         _cache->find("shop", "1.0", "/a.js", 0); // a is now most recent
@@ -130,7 +143,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), _cache->indexedMaps());
         // with map 2 removed, the app.min.js basename becomes unique again
         _cache->remove(2);
-        CPPUNIT_ASSERT_EQUAL(std::string("one.ts"), sourceOf(_cache->find("shop", "1.0", "https://cdn/x/app.min.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("one.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "https://cdn/x/app.min.js", 0)));
     }
 
     void testBrokenContentIsNotRetriedUntilReplaced()
@@ -141,7 +155,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, _loads);
         _content[3] = mapFor("fixed.ts");
         _cache->put(3, "shop", "1.0", "/static/vendor.js");
-        CPPUNIT_ASSERT_EQUAL(std::string("fixed.ts"), sourceOf(_cache->find("shop", "1.0", "/static/vendor.js", 0)));
+        CPPUNIT_ASSERT_EQUAL(std::string("fixed.ts"),
+                             sourceOf(_cache->find("shop", "1.0", "/static/vendor.js", 0)));
     }
 
     void testUsesNotedOncePerHour()

@@ -132,8 +132,9 @@ public:
 
     void testNameOutOfRangeIsIgnored()
     {
-        auto map = SourceMap::parse(R"({"version":3,"sources":["a.js"],"names":["n"],"mappings":"AAAAE,CAAAF"})");
-        CPPUNIT_ASSERT(!map->lookup(1, 1)->name); // name index 2, out of range
+        auto map =
+            SourceMap::parse(R"({"version":3,"sources":["a.js"],"names":["n"],"mappings":"AAAAE,CAAAF"})");
+        CPPUNIT_ASSERT(!map->lookup(1, 1)->name);                                // name index 2, out of range
         CPPUNIT_ASSERT_EQUAL(std::string("n"), map->lookup(1, 2)->name.value()); // 2 - 2 = 0
     }
 
@@ -146,12 +147,12 @@ public:
         assertInvalid(R"({"version":"3","sources":[],"mappings":""})");
         assertInvalid(R"({"version":3,"sources":"a","mappings":""})");
         assertInvalid(R"({"version":3,"sources":[],"mappings":5})");
-        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AA"})");   // 2 fields
-        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AAA"})");  // 3 fields
+        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AA"})");     // 2 fields
+        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AAA"})");    // 3 fields
         assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AAAAAA"})"); // 6 fields
-        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"ACAA"})"); // source index 1 ≥ 1
-        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"ADAA"})"); // negative source
-        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"D"})");    // negative column
+        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"ACAA"})");   // source index 1 ≥ 1
+        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"ADAA"})");   // negative source
+        assertInvalid(R"({"version":3,"sources":["a"],"mappings":"D"})");      // negative column
         assertInvalid(R"({"version":3,"sources":["a"],"mappings":"AAAA!"})");
         assertInvalid(R"({"version":3,"sources":["a"],"mappings":"g"})");
         // valid edge cases
@@ -161,10 +162,11 @@ public:
 
     void testIndexMapSections()
     {
-        const std::string json = std::string(R"({"version":3,"sections":[)") +
-                                 R"({"offset":{"line":0,"column":0},"map":{"version":3,"sources":["one.ts"],"mappings":"AAAA"}},)" +
-                                 R"({"offset":{"line":0,"column":100},"map":{"version":3,"sources":["two.ts"],"names":["f"],"mappings":"AAAA;EACEA"}},)" +
-                                 R"({"offset":{"line":5,"column":0},"map":)" + SPEC_MAP + "}]}";
+        const std::string json =
+            std::string(R"({"version":3,"sections":[)") +
+            R"({"offset":{"line":0,"column":0},"map":{"version":3,"sources":["one.ts"],"mappings":"AAAA"}},)" +
+            R"({"offset":{"line":0,"column":100},"map":{"version":3,"sources":["two.ts"],"names":["f"],"mappings":"AAAA;EACEA"}},)" +
+            R"({"offset":{"line":5,"column":0},"map":)" + SPEC_MAP + "}]}";
         auto map = SourceMap::parse(json);
         CPPUNIT_ASSERT(map->isIndexMap());
         auto p = map->lookup(1, 50);
@@ -178,7 +180,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(3, p->column);
         CPPUNIT_ASSERT_EQUAL(std::string("f"), p->name.value());
         CPPUNIT_ASSERT(!map->lookup(2, 2)); // before the first segment of that line
-        p = map->lookup(7, 5); // section 3 line 1 → spec map line 2 col 4
+        p = map->lookup(7, 5);              // section 3 line 1 → spec map line 2 col 4
         CPPUNIT_ASSERT_EQUAL(std::string("src/app.ts"), p->source);
         CPPUNIT_ASSERT_EQUAL(std::string("handleClick"), p->name.value());
     }
@@ -192,14 +194,17 @@ public:
         assertInvalid(R"({"version":3,"sections":[{"offset":{"line":"0","column":0},"map":)" + ok + "}]}");
         assertInvalid(R"({"version":3,"sections":[{"offset":{"line":1,"column":0},"map":)" + ok +
                       R"(},{"offset":{"line":0,"column":5},"map":)" + ok + "}]}");
-        assertInvalid(R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"url":"x.map","map":)" + ok + "}]}");
-        assertInvalid(R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"map":{"version":3,"sources":["a"],"mappings":"AA"}}]})");
+        assertInvalid(R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"url":"x.map","map":)" +
+                      ok + "}]}");
+        assertInvalid(
+            R"({"version":3,"sections":[{"offset":{"line":0,"column":0},"map":{"version":3,"sources":["a"],"mappings":"AA"}}]})");
     }
 
     void testEstimatedBytesGrowsWithSegments()
     {
         auto small = SourceMap::parse(R"({"version":3,"sources":["a"],"mappings":"AAAA"})");
-        auto big = SourceMap::parse(R"({"version":3,"sources":["a"],"mappings":"AAAA,CAAC,CAAC,CAAC;AACA,CAAC,CAAC"})");
+        auto big = SourceMap::parse(
+            R"({"version":3,"sources":["a"],"mappings":"AAAA,CAAC,CAAC,CAAC;AACA,CAAC,CAAC"})");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), small->segmentCount());
         CPPUNIT_ASSERT_EQUAL(std::size_t(7), big->segmentCount());
         CPPUNIT_ASSERT_EQUAL(small->estimatedBytes() + 6 * 16 + 4, big->estimatedBytes());

@@ -1,7 +1,7 @@
+#include "StackRewriter.h"
 #include "FileKey.h"
 #include "SourceMap.h"
 #include "StackFrame.h"
-#include "StackRewriter.h"
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace Monlight::BrowserRelay;
@@ -25,9 +25,8 @@ class StackRewriterTest : public CppUnit::TestFixture
     StackRewriter::MapResolver specResolver()
     {
         auto map = _spec;
-        return [map](const std::string& file) -> std::shared_ptr<const SourceMap> {
-            return FileKey::of(file) == "/static/app.min.js" ? map : nullptr;
-        };
+        return [map](const std::string& file) -> std::shared_ptr<const SourceMap>
+        { return FileKey::of(file) == "/static/app.min.js" ? map : nullptr; };
     }
 
 public:
@@ -39,7 +38,8 @@ public:
 
     void testFileKey()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("/static/app.min.js"), FileKey::of("https://shop.example.com/static/app.min.js?v=3"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/static/app.min.js"),
+                             FileKey::of("https://shop.example.com/static/app.min.js?v=3"));
         CPPUNIT_ASSERT_EQUAL(std::string("/app.min.js"), FileKey::of("app.min.js"));
         CPPUNIT_ASSERT_EQUAL(std::string("/a/b.js"), FileKey::of("/a/b.js#frag"));
         CPPUNIT_ASSERT_EQUAL(std::string("/"), FileKey::of("https://shop.example.com"));
@@ -94,11 +94,11 @@ public:
     void testUnmappableLines()
     {
         CPPUNIT_ASSERT(!StackFrame::parse("TypeError: x is undefined"));
-        CPPUNIT_ASSERT(!StackFrame::parse("    at a.js:12"));          // no column
+        CPPUNIT_ASSERT(!StackFrame::parse("    at a.js:12")); // no column
         CPPUNIT_ASSERT(!StackFrame::parse("    at native"));
-        CPPUNIT_ASSERT(!StackFrame::parse("fn@a.js:0:3"));             // line must be ≥ 1
+        CPPUNIT_ASSERT(!StackFrame::parse("fn@a.js:0:3")); // line must be ≥ 1
         CPPUNIT_ASSERT(!StackFrame::parse("fn@a.js:3:0"));
-        CPPUNIT_ASSERT(!StackFrame::parse("fn@:3:4"));                 // empty file
+        CPPUNIT_ASSERT(!StackFrame::parse("fn@:3:4")); // empty file
         CPPUNIT_ASSERT(!StackFrame::parse("fn@a.js:x:4"));
         CPPUNIT_ASSERT(!StackFrame::parse(""));
     }
@@ -112,13 +112,14 @@ public:
                                "n@https://shop.example.com/static/app.min.js:2:5\n"
                                "@https://shop.example.com/static/app.min.js:2:3\n"
                                "    at n (https://shop.example.com/static/app.min.js:3:1)";
-        const std::string expected = "TypeError: x is undefined\n"
-                                     "    at handleClick (src/app.ts:2:5)\n"
-                                     "    at src/app.ts:2:1\n"
-                                     "    at HTMLButtonElement.dispatch (https://cdn.other.com/vendor.js:1:100)\n"
-                                     "handleClick@src/app.ts:2:5\n"
-                                     "@src/app.ts:2:1\n"
-                                     "    at n (https://shop.example.com/static/app.min.js:3:1)";
+        const std::string expected =
+            "TypeError: x is undefined\n"
+            "    at handleClick (src/app.ts:2:5)\n"
+            "    at src/app.ts:2:1\n"
+            "    at HTMLButtonElement.dispatch (https://cdn.other.com/vendor.js:1:100)\n"
+            "handleClick@src/app.ts:2:5\n"
+            "@src/app.ts:2:1\n"
+            "    at n (https://shop.example.com/static/app.min.js:3:1)";
         auto r = StackRewriter::rewrite(in, specResolver());
         CPPUNIT_ASSERT_EQUAL(expected, r.stack);
         CPPUNIT_ASSERT(r.changed);
@@ -134,12 +135,14 @@ public:
 
     void testPrefixKeptWithMappedName()
     {
-        auto r = StackRewriter::rewrite("  at new n (https://a/static/app.min.js:2:5)\r\n  at async n (/static/app.min.js:2:6)\n"
-                                        "  at async n (/static/app.min.js:2:1)\nnew n@/static/app.min.js:2:5",
-                                        specResolver());
-        CPPUNIT_ASSERT_EQUAL(std::string("  at new handleClick (src/app.ts:2:5)\n  at async handleClick (src/app.ts:2:5)\n"
-                                         "  at async n (src/app.ts:2:1)\nnew handleClick@src/app.ts:2:5"),
-                             r.stack);
+        auto r = StackRewriter::rewrite(
+            "  at new n (https://a/static/app.min.js:2:5)\r\n  at async n (/static/app.min.js:2:6)\n"
+            "  at async n (/static/app.min.js:2:1)\nnew n@/static/app.min.js:2:5",
+            specResolver());
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("  at new handleClick (src/app.ts:2:5)\n  at async handleClick (src/app.ts:2:5)\n"
+                        "  at async n (src/app.ts:2:1)\nnew handleClick@src/app.ts:2:5"),
+            r.stack);
     }
 
     void testNothingMappedKeepsStackByteForByte()
@@ -155,8 +158,10 @@ public:
     {
         int calls = 0;
         auto map = _spec;
-        auto r = StackRewriter::rewrite("at a (/static/app.min.js:1:1)\nat b (/static/app.min.js:2:1)\nat c (/x.js:1:1)\nat d (/x.js:1:1)",
-                                        [&](const std::string& file) -> std::shared_ptr<const SourceMap> {
+        auto r = StackRewriter::rewrite("at a (/static/app.min.js:1:1)\nat b (/static/app.min.js:2:1)\nat c "
+                                        "(/x.js:1:1)\nat d (/x.js:1:1)",
+                                        [&](const std::string& file) -> std::shared_ptr<const SourceMap>
+                                        {
                                             ++calls;
                                             return file == "/static/app.min.js" ? map : nullptr;
                                         });
