@@ -1,5 +1,5 @@
 """POST /api/errors: statuses, bodies, validation, limits (SPEC §2.2, §2.3, §0.7, §0.8)."""
-import http.client
+import http.client as http_client
 import json
 import sqlite3
 
@@ -155,7 +155,7 @@ def test_body_over_cap_is_413(et):
 
 
 def test_chunked_body_over_cap_is_413(et):
-    conn = http.client.HTTPConnection("127.0.0.1", et.ports["error-tracker"], timeout=10)
+    conn = http_client.HTTPConnection("127.0.0.1", et.ports["error-tracker"], timeout=10)
     body = json.dumps(report(traceback="y" * 300000)).encode()
 
     def chunks():
@@ -174,7 +174,7 @@ def test_chunked_body_over_cap_is_413(et):
 
 
 def test_chunked_body_within_cap_accepted(et):
-    conn = http.client.HTTPConnection("127.0.0.1", et.ports["error-tracker"], timeout=10)
+    conn = http_client.HTTPConnection("127.0.0.1", et.ports["error-tracker"], timeout=10)
     body = json.dumps(report()).encode()
     try:
         conn.request("POST", "/api/errors", body=iter([body[:10], body[10:]]), encode_chunked=True,

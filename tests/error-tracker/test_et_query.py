@@ -173,3 +173,31 @@ def test_wrong_method_and_unknown_path(et):
 def test_test_alert_without_channels(et):
     r = et.request("error-tracker", "POST", "/api/test-alert")
     assert r.status == 503 and r.json() == {"detail": "No alert channel configured"}
+
+
+def test_head_returns_headers_only(et):
+    post(et)
+    r = et.request("error-tracker", "HEAD", "/api/errors")
+    assert r.status == 200 and r.body == b""
+    assert r.headers["content-type"].startswith("application/json")
+
+
+def test_rate_limit_per_key(host_factory):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "3"})
+    body = {"project": "p", "exception_type": "E", "message": "", "traceback": ""}
+    statuses = [h.request("error-tracker", "POST", "/api/errors", body).status for _ in range(4)]
+    assert statuses == [201, 200, 200, 429]
+    r = h.request("error-tracker", "GET", "/api/errors")
+    assert r.status == 429 and r.json()["detail"] == "Rate limit exceeded"
+
+
+def test_combined_listener_prefix(host_factory):
+    from monlight_test import http
+    h = host_factory(plugins=["error-tracker"], combined=True)
+    key = {"X-API-Key": h.key("error-tracker")}
+    body = {"project": "p", "exception_type": "E", "message": "", "traceback": ""}
+    r = http("POST", h.url() + "/error-tracker/api/errors", body, key)
+    assert r.status == 201
+    r = http("GET", h.url() + "/error-tracker/api/errors/1", headers=key)
+    assert r.status == 200 and r.json()["exception_type"] == "E"
+    assert http("GET", h.url("error-tracker") + "/api/errors/1", headers=key).json()["id"] == 1
