@@ -6,6 +6,7 @@
 #include "DsnKeyCache.h"
 #include "DsnSeedList.h"
 #include "ForwardTarget.h"
+#include "RelayJobs.h"
 #include "RelaySettings.h"
 #include "SourceMapCache.h"
 #include <Monlight/HttpError.h>
@@ -108,6 +109,7 @@ public:
         _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
         _browser->addRoutes(router);
 
+        _jobs = std::make_unique<RelayJobs>(*_store, _dsnKeys, *_maps, _settings.retentionDays);
         ctx.schedule("usage-flush", 60 * 1000, [this] { flushUsage(); });
         ctx.schedule("source-map-retention", 24L * 3600 * 1000, [this] { applyRetention(); }, 60 * 1000);
         ctx.logger().information(std::string("forwarding: error-tracker ") + _errors->modeName() +
@@ -123,6 +125,7 @@ public:
         catch (...)
         {
         }
+        _jobs.reset();
         _browser.reset();
         _admin.reset();
         _metrics.reset();
@@ -171,24 +174,17 @@ private:
 
     void flushUsage()
     {
-        if (!_store)
-            return;
-        _store->touch(_dsnKeys.takePendingUses(), _maps->takePendingUses());
+        if (_jobs)
+            _jobs->flushUsage();
     }
 
     void applyRetention()
     {
-        if (_settings.retentionDays <= 0 || !_store)
+        if (!_jobs)
             return;
-        const std::int64_t cutoff =
-            Time::nowMs() - static_cast<std::int64_t>(_settings.retentionDays) * 86400000LL;
-        flushUsage(); // so recent uses count before deciding
-        const auto deleted = _store->deleteSourceMapsUnusedSince(cutoff);
-        for (const auto& m : deleted)
-            _maps->remove(m.id);
-        if (!deleted.empty())
-            _ctx->logger().information("source-map retention deleted " + std::to_string(deleted.size()) +
-                                       " maps");
+        const std::size_t deleted = _jobs->applyRetention(Time::nowMs());
+        if (deleted)
+            _ctx->logger().information("source-map retention deleted " + std::to_string(deleted) + " maps");
     }
 
     PluginContext* _ctx = nullptr;
@@ -201,6 +197,7 @@ private:
     std::unique_ptr<ForwardTarget> _metrics;
     std::unique_ptr<AdminApi> _admin;
     std::unique_ptr<BrowserApi> _browser;
+    std::unique_ptr<RelayJobs> _jobs;
 };
 
 } // namespace BrowserRelay
