@@ -247,3 +247,18 @@ def test_relative_log_sources_is_a_config_error(tmp_path):
     assert r.returncode == 78, r.stderr
     assert "monlight-host: config error: log-viewer.log_sources: " in r.stderr
     assert "monlight-host: config error: log-viewer.poll_interval: " in r.stderr
+
+
+def test_over_long_line_is_split_not_dropped(host_factory, docker):
+    docker.add("c1", "web")
+    h = start(host_factory, docker, max_line_bytes=16384)
+    physical = docker.line("x" * 40000 + " end")
+    docker.write_raw("c1", physical + docker.line("next line"))
+    assert wait_count(h, 4)
+    time.sleep(0.3)
+    rows = logs(h, limit=10).json()["logs"][::-1]
+    assert [r["message"] for r in rows][-1] == "next line"
+    chunks = [r["message"] for r in rows[:-1]]
+    assert len(chunks) == 3 and all(len(c.encode()) <= 16384 for c in chunks)
+    assert "".join(chunks) == physical[:-1].decode()  # raw text of the physical line, nothing lost
+    assert all(r["stream"] == "stdout" for r in rows[:-1])
