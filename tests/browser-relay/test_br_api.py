@@ -449,3 +449,33 @@ def test_real_esbuild_map_end_to_end(host):
     assert group["traceback"] == "TypeError: too expensive: 150\n    at l (../app.ts:14:5)"
     ctx = group["occurrences"][0]["extra"]["source_context"][0]
     assert ctx["line"] == 14 and ctx["context"][2]["text"].strip().startswith("throw new TypeError")
+
+
+def test_parsed_map_cache_follows_replace_and_delete(host):
+    def traceback_of(etype):
+        r = browser(host, "POST", "/api/browser/errors", error_body(type=etype, stack=STACK, release="1.0.0"))
+        assert r.status == 201, r
+        return host.request("error-tracker", "GET", f"/api/errors/{r.json()['id']}").json()["traceback"]
+
+    m = upload(host).json()
+    assert traceback_of("First") == REWRITTEN  # parsed and cached
+    upload(host, content=dict(SPEC_MAP, sources=["src/v2.ts"]))
+    assert traceback_of("Second") == REWRITTEN.replace("src/app.ts", "src/v2.ts")
+    admin(host, "DELETE", f"/api/source-maps/{m['id']}")
+    assert traceback_of("Third") == STACK
+    # a map uploaded after a miss is used at once (the miss is not cached past the upload)
+    upload(host, "https://cdn.example.com/assets/app.min.js")
+    assert traceback_of("Fourth") == REWRITTEN  # unique last segment `app.min.js` matches
+
+
+def test_combined_listener_serves_the_relay(host_factory):
+    h = host_factory(plugins=["error-tracker", "metrics-collector", "browser-relay"], config=relay_config(),
+                     combined=True)
+    base = h.url() + "/browser-relay"
+    r = http("OPTIONS", base + "/api/browser/errors", headers={"Origin": "https://app.example.com"})
+    assert r.status == 204 and r.headers["access-control-allow-origin"] == "https://app.example.com"
+    r = http("POST", base + "/api/browser/errors", error_body(),
+             {"X-Monlight-Key": SEED_KEY, "Origin": "https://app.example.com"})
+    assert r.status == 201 and r.headers["access-control-allow-origin"] == "https://app.example.com"
+    r = http("GET", base + "/api/dsn-keys", headers={"X-API-Key": h.key("browser-relay")})
+    assert r.status == 200 and len(r.json()["keys"]) == 1
