@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <cstring>
 
 namespace Monlight
 {
@@ -43,7 +44,10 @@ void Listener::start()
     }
     catch (const Poco::Exception& e)
     {
-        std::string reason = e.message().empty() ? e.displayText() : e.message();
+        // Poco appends the address to the system message ("Address already in use: 127.0.0.1:5010"); the line
+        // already names the address (§0.2), so report the plain system reason when there is one.
+        std::string reason = e.code() > 0 ? std::string(std::strerror(e.code()))
+                             : e.message().empty() ? e.displayText() : e.message();
         throw StartupError(71, "listen error", _key + "=" + _address, reason);
     }
     auto params = new Poco::Net::HTTPServerParams;
