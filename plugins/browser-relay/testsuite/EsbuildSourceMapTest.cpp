@@ -1,6 +1,6 @@
 // Source maps produced by a real bundler (esbuild, from npm) at test time from fixtures/app.ts.
 // esbuild is looked up as $MONLIGHT_ESBUILD, testsuite/node_modules/.bin/esbuild (installed on first use with
-// `npm install` from testsuite/package.json). Without npm or network the maps that the same esbuild version
+// `npm ci` from testsuite/package-lock.json). Without npm or network the maps that the same esbuild version
 // produced from the same file (fixtures/esbuild/) are used instead, and a note is printed.
 #include "FileKey.h"
 #include "SourceMap.h"
@@ -53,7 +53,7 @@ std::string findEsbuild()
         if (std::system("command -v npm >/dev/null 2>&1") != 0)
             return std::string();
         const std::string cmd =
-            "cd testsuite && timeout 180 npm install --no-audit --no-fund --silent >/dev/null 2>&1";
+            "cd testsuite && timeout 180 npm ci --no-audit --no-fund --silent >/dev/null 2>&1";
         if (std::system(cmd.c_str()) == 0 && Poco::File(local).exists())
             return local;
         return std::string();
