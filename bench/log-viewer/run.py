@@ -2,6 +2,7 @@
 """Log-viewer benchmarks P4-P7 (PERFORMANCE.md), each against a baseline from the same invocation.
 
 Usage: MONLIGHT_BUILD_DIR=build python3 bench/log-viewer/run.py [p4 p5 p6 p7] [--lines N] [--runs 3]
+       (or `bash bench/run.sh log-viewer`; BENCH_QUICK=1 shrinks every input for a smoke run)
 Prints `name value unit ratio=... target=...` lines and writes bench/results/log-viewer.json.
 
 P4  log ingest lines/s: json-file lines appended to a container log -> rows + FTS5 committed (clock stops when
@@ -404,6 +405,8 @@ def main():
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    if os.environ.get("BENCH_QUICK") == "1":  # bench/run.sh --quick: a smoke run, not a measurement
+        args.lines, args.million, args.queries, args.samples, args.runs = 20000, 100000, 60, 60, 1
     results = {}
     for w in args.which:
         {"p4": p4, "p5": p5, "p6": p6, "p7": p7}[w](args, results)
