@@ -82,6 +82,7 @@ class Host:
         self._log_path = self.dir / "host.log"
         self._log_file = None
         self.env = dict(env or {})
+        self.binary = None  # another monlight-host executable (e.g. an installed one); None = host_binary()
         lines = [
             f"host.plugins = {', '.join(self.plugins)}",
             f"host.plugin_path = {plugin_path or plugin_dir()}",
@@ -119,7 +120,7 @@ class Host:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MONLIGHT_")}
         env.update(self.env)
         self._log_file = open(self._log_path, "ab")
-        self.proc = subprocess.Popen([str(host_binary()), "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([str(self.binary or host_binary()), "--config", str(self.config_path)],
                                      stdout=self._log_file, stderr=self._log_file, env=env)
         if wait:
             self.wait_healthy(timeout)

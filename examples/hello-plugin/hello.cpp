@@ -1,0 +1,53 @@
+// hello: the smallest useful Monlight plugin. It has its own listener (`hello.listen`), an API key
+// (`hello.api_key`, env MONLIGHT_HELLO_API_KEY or HELLO_API_KEY) and one route:
+//   GET /api/hello[?name=...]  (X-API-Key)  → {"hello":"<name>","greeting":"<hello.greeting>"}
+// `GET /health` and `GET /metrics` are provided by the host.
+#include "Monlight/Json.h"
+#include "Monlight/Plugin.h"
+
+namespace
+{
+
+class HelloPlugin : public Monlight::Plugin
+{
+public:
+    Monlight::PluginInfo info() const override
+    {
+        Monlight::PluginInfo i;
+        i.name = "hello";
+        i.version = "1.0.0";
+        i.description = "Example drop-in plugin: greets API clients";
+        i.service = true;
+        i.defaults.listen = ""; // reachable on the combined listener unless hello.listen is set
+        i.defaults.databasePath = "hello.db";
+        i.defaults.maxBodySize = 4096;
+        i.defaults.rateLimit = 60;
+        i.defaults.envPrefix = "HELLO";
+        i.config.push_back(Monlight::ConfigKey::string("api_key", "", "API key(s) of the hello plugin")
+                               .isRequired()
+                               .isSecret()
+                               .env("API_KEY"));
+        i.config.push_back(Monlight::ConfigKey::string("greeting", "Hello", "Greeting returned by /api/hello"));
+        return i;
+    }
+
+    void initialize(Monlight::PluginContext& ctx) override
+    {
+        std::string greeting = ctx.config().getString("greeting");
+        ctx.router().add({"GET"}, "/api/hello", Monlight::AuthPolicy::ApiKey,
+                         [greeting](Monlight::Request& req, Monlight::Response& resp) {
+                             std::string name = req.query().get("name").value_or("world");
+                             Monlight::Json::Writer w;
+                             w.beginObject().field("hello", name).field("greeting", greeting).endObject();
+                             resp.json(200, w.str());
+                         });
+        ctx.router().setRateLimit(Monlight::Limiter::Key, ctx.config().getInt("rate_limit"));
+        ctx.logger().information("hello plugin ready");
+    }
+
+    void shutdown() override {}
+};
+
+} // namespace
+
+MONLIGHT_PLUGIN(HelloPlugin)
