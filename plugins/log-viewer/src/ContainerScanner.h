@@ -22,8 +22,9 @@ struct ContainerInfo
 class ContainerScanner
 {
 public:
-    /// Every sub-directory with a readable, parsable config.v2.json and a `-json.log` file. Others are skipped
-    /// (they are retried at the next scan). Never throws; a missing `sources` directory yields nothing.
+    /// Every sub-directory with a readable, parsable config.v2.json and a `-json.log` file. Others are
+    /// skipped (they are retried at the next scan). Never throws; a missing `sources` directory yields
+    /// nothing.
     static std::vector<ContainerInfo> scan(const std::string& sources);
 
     /// The container name of `<dir>/config.v2.json` (at most 4 MiB read), or nothing.

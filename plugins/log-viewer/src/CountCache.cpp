@@ -14,7 +14,8 @@ std::optional<CountCache::Hit> CountCache::find(const std::string& key, std::uin
     return it->second.hit;
 }
 
-void CountCache::store(const std::string& key, std::uint64_t generation, std::int64_t upToId, std::int64_t count)
+void CountCache::store(const std::string& key, std::uint64_t generation, std::int64_t upToId,
+                       std::int64_t count)
 {
     std::lock_guard<std::mutex> lock(_mutex);
     if (generation != _generation.load())

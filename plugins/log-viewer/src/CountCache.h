@@ -12,9 +12,9 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// Remembers `total` of recent queries (§3.2) as (count of matches with id ≤ upToId), so a repeated search only
-/// counts the rows added since. Any delete (ring buffer, retention) bumps the generation and invalidates every
-/// entry. Thread-safe.
+/// Remembers `total` of recent queries (§3.2) as (count of matches with id ≤ upToId), so a repeated search
+/// only counts the rows added since. Any delete (ring buffer, retention) bumps the generation and invalidates
+/// every entry. Thread-safe.
 class CountCache
 {
 public:

@@ -71,7 +71,8 @@ void EntryAssembler::addRecord(DockerRecord record, std::int64_t start, std::int
     bool partial = LineDecoder::isPartial(record);
     if (!st.hasPartial && !partial)
     {
-        addLine(LineDecoder::cleanText(record.log, _opt.stripAnsi), record.isStderr, record.timeMs, start, nowMs);
+        addLine(LineDecoder::cleanText(record.log, _opt.stripAnsi), record.isStderr, record.timeMs, start,
+                nowMs);
         return;
     }
     if (!st.hasPartial)
@@ -233,7 +234,8 @@ std::int64_t EntryAssembler::safePosition() const
 
 bool EntryAssembler::hasPending() const
 {
-    return _streams[0].hasPending || _streams[1].hasPending || _streams[0].hasPartial || _streams[1].hasPartial;
+    return _streams[0].hasPending || _streams[1].hasPending || _streams[0].hasPartial ||
+           _streams[1].hasPartial;
 }
 
 std::int64_t EntryAssembler::nextFlushAt() const

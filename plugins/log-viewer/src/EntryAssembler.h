@@ -16,8 +16,8 @@ namespace LogViewer
 
 /// Turns the decoded lines of one container file into entries (§3.8 partial records, §3.9 multiline), keeps
 /// them in file order and knows the byte position that may be committed with them (§3.7 position semantics):
-/// entries are released only up to the first one that is still pending, so the committed prefix of the file is
-/// always contiguous and a restart at the cursor neither duplicates nor skips a line.
+/// entries are released only up to the first one that is still pending, so the committed prefix of the file
+/// is always contiguous and a restart at the cursor neither duplicates nor skips a line.
 class EntryAssembler
 {
 public:
@@ -86,7 +86,8 @@ private:
         std::string partial;
     };
 
-    void addLine(std::string text, bool isStderr, std::int64_t timeMs, std::int64_t start, std::int64_t nowMs);
+    void addLine(std::string text, bool isStderr, std::int64_t timeMs, std::int64_t start,
+                 std::int64_t nowMs);
     void completePending(StreamState& st);
     void completePartial(StreamState& st, std::int64_t nowMs);
 

@@ -100,10 +100,13 @@ std::optional<std::string> FilterParser::wordsToFts(const std::string& text)
             break;
         std::string_view word(text.data() + start, i - start);
         // unicode61 tokens are runs of letters and digits; ASCII punctuation alone yields no token.
-        bool hasToken = std::any_of(word.begin(), word.end(), [](char c) {
-            auto u = static_cast<unsigned char>(c);
-            return u >= 0x80 || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
-        });
+        bool hasToken = std::any_of(word.begin(), word.end(),
+                                    [](char c)
+                                    {
+                                        auto u = static_cast<unsigned char>(c);
+                                        return u >= 0x80 || (u >= '0' && u <= '9') ||
+                                               (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+                                    });
         if (!hasToken)
             continue;
         if (!out.empty())
@@ -166,7 +169,8 @@ LogFilter FilterParser::parseTail(const QueryParams& q)
 
 bool FilterParser::matches(const LogFilter& f, const LogEntry& e)
 {
-    if (!f.containers.empty() && std::find(f.containers.begin(), f.containers.end(), e.container) == f.containers.end())
+    if (!f.containers.empty() &&
+        std::find(f.containers.begin(), f.containers.end(), e.container) == f.containers.end())
         return false;
     if (!f.levels.empty() && std::find(f.levels.begin(), f.levels.end(), e.level) == f.levels.end())
         return false;

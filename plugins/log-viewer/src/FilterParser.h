@@ -16,8 +16,8 @@ namespace LogViewer
 class FilterParser
 {
 public:
-    /// `container`, `level`, `stream`, `search`/`q`, `search_mode`, `since`, `until`, `limit`, `offset` of §3.2.
-    /// Throws HttpError 400 `Invalid parameter: <name>`.
+    /// `container`, `level`, `stream`, `search`/`q`, `search_mode`, `since`, `until`, `limit`, `offset` of
+    /// §3.2. Throws HttpError 400 `Invalid parameter: <name>`.
     static LogFilter parseQuery(const QueryParams& q, std::int64_t nowMs);
 
     /// `container`, `level`, `stream`, `contains` of §3.5. Throws HttpError 400 `Invalid parameter: <name>`.

@@ -160,9 +160,9 @@ std::optional<Level> fromLevelWord(std::string_view line)
     {
         std::string_view word;
         Level level;
-    } words[] = {{"TRACE", Level::Debug},   {"DEBUG", Level::Debug},   {"INFO", Level::Info},
-                 {"NOTICE", Level::Info},   {"WARN", Level::Warning},  {"WARNING", Level::Warning},
-                 {"ERROR", Level::Error},   {"FATAL", Level::Critical}, {"CRITICAL", Level::Critical}};
+    } words[] = {{"TRACE", Level::Debug}, {"DEBUG", Level::Debug},    {"INFO", Level::Info},
+                 {"NOTICE", Level::Info}, {"WARN", Level::Warning},   {"WARNING", Level::Warning},
+                 {"ERROR", Level::Error}, {"FATAL", Level::Critical}, {"CRITICAL", Level::Critical}};
     std::size_t pos = 0;
     for (int token = 0; token < 6; ++token)
     {
@@ -197,11 +197,11 @@ std::optional<Level> LevelDetector::parse(std::string_view s)
     {
         const char* word;
         Level level;
-    } table[] = {{"trace", Level::Debug},     {"debug", Level::Debug},     {"dbg", Level::Debug},
-                 {"info", Level::Info},       {"information", Level::Info}, {"notice", Level::Info},
-                 {"warn", Level::Warning},    {"warning", Level::Warning}, {"err", Level::Error},
-                 {"error", Level::Error},     {"crit", Level::Critical},   {"critical", Level::Critical},
-                 {"fatal", Level::Critical},  {"panic", Level::Critical},  {"emerg", Level::Critical},
+    } table[] = {{"trace", Level::Debug},    {"debug", Level::Debug},      {"dbg", Level::Debug},
+                 {"info", Level::Info},      {"information", Level::Info}, {"notice", Level::Info},
+                 {"warn", Level::Warning},   {"warning", Level::Warning},  {"err", Level::Error},
+                 {"error", Level::Error},    {"crit", Level::Critical},    {"critical", Level::Critical},
+                 {"fatal", Level::Critical}, {"panic", Level::Critical},   {"emerg", Level::Critical},
                  {"alert", Level::Critical}};
     if (s.empty() || s.size() > 11)
         return std::nullopt;

@@ -67,11 +67,11 @@ std::size_t validSequence(const unsigned char* p, std::size_t avail)
             return 0;
         cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return len;
 }
-
 
 /// Outcome of the fast path: decoded, definitely not a json-file record, or "ask Poco".
 enum class Fast
@@ -290,7 +290,8 @@ std::optional<std::int64_t> LineDecoder::parseTime(std::string_view s)
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
         minute > 59 || second < 0 || second > 60)
         return std::nullopt;
-    if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+    if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+        s[16] != ':')
         return std::nullopt;
     std::size_t pos = 19;
     std::int64_t ms = 0;

@@ -22,12 +22,15 @@ struct DockerRecord
 class LineDecoder
 {
 public:
-    /// Parses one physical line (without its `\n`) as a JSON object with a string `log`. Returns nothing when the
-    /// line is not such an object (the caller counts it as `log_line_invalid`).
+    /// Parses one physical line (without its `\n`) as a JSON object with a string `log`. Returns nothing when
+    /// the line is not such an object (the caller counts it as `log_line_invalid`).
     static std::optional<DockerRecord> decode(std::string_view line, std::int64_t ingestMs);
 
     /// True when the record's `log` is a Docker partial (does not end with `\n`).
-    static bool isPartial(const DockerRecord& record) { return record.log.empty() || record.log.back() != '\n'; }
+    static bool isPartial(const DockerRecord& record)
+    {
+        return record.log.empty() || record.log.back() != '\n';
+    }
 
     /// The stored text of a line: one trailing `\n` then one `\r` removed, invalid UTF-8 → U+FFFD, and with
     /// `stripAnsi` ANSI escape sequences (CSI, OSC, two-byte ESC) removed.
@@ -39,8 +42,8 @@ public:
     /// Replaces invalid UTF-8 sequences with U+FFFD.
     static std::string sanitizeUtf8(std::string_view text);
 
-    /// Largest prefix length ≤ `max` of `text` that does not cut a UTF-8 sequence (at least 1 when max ≥ 1 and
-    /// the text starts with an invalid byte).
+    /// Largest prefix length ≤ `max` of `text` that does not cut a UTF-8 sequence (at least 1 when max ≥ 1
+    /// and the text starts with an invalid byte).
     static std::size_t utf8Cut(std::string_view text, std::size_t max);
 
     /// RFC 3339 with any number of fraction digits → epoch ms (truncated). Nothing when unparsable.

@@ -19,16 +19,16 @@ struct PhysicalLine
 };
 
 /// Cuts the bytes of one log file into complete lines, tracking byte-exact offsets. Bytes after the last `\n`
-/// stay buffered until their newline arrives. Lines longer than `maxLineBytes` are handed out as raw chunks of
-/// at most that size (cut at UTF-8 boundaries) so nothing is dropped and memory stays bounded.
+/// stay buffered until their newline arrives. Lines longer than `maxLineBytes` are handed out as raw chunks
+/// of at most that size (cut at UTF-8 boundaries) so nothing is dropped and memory stays bounded.
 class LineSplitter
 {
 public:
     /// `position` is the file offset of the next byte that will be appended.
     explicit LineSplitter(std::int64_t position = 0, std::size_t maxLineBytes = 262144);
 
-    /// Restarts at `position` with an empty buffer. `midLine`: the position is inside an over-long line (the byte
-    /// before it is not `\n`), so the bytes up to the next `\n` are its raw tail.
+    /// Restarts at `position` with an empty buffer. `midLine`: the position is inside an over-long line (the
+    /// byte before it is not `\n`), so the bytes up to the next `\n` are its raw tail.
     void reset(std::int64_t position, bool midLine = false);
 
     /// Discards everything up to and including the next `\n` (first sight of a file cut by `tail_buffer`).
@@ -49,10 +49,11 @@ public:
     std::size_t buffered() const { return _buf.size() - _off; }
     bool skipping() const { return _skipping; }
 
-    /// Where a file seen for the first time starts (§3.7 "No cursor"): S = max(0, size − tailBuffer). The caller
-    /// skips to the next line when S > 0 and the byte before S is not `\n` (see needsSkip()).
+    /// Where a file seen for the first time starts (§3.7 "No cursor"): S = max(0, size − tailBuffer). The
+    /// caller skips to the next line when S > 0 and the byte before S is not `\n` (see needsSkip()).
     static std::int64_t firstSightStart(std::int64_t size, std::int64_t tailBuffer);
-    /// True when reading from `start` must first skip the cut line: start > 0 and the byte before is not `\n`.
+    /// True when reading from `start` must first skip the cut line: start > 0 and the byte before is not
+    /// `\n`.
     static bool needsSkip(std::int64_t start, char byteBefore) { return start > 0 && byteBefore != '\n'; }
 
 private:

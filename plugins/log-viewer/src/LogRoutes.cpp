@@ -18,7 +18,8 @@ namespace
 
 std::optional<std::int64_t> decimalId(const std::string& s)
 {
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (s.empty() || s.size() > 18 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     return std::stoll(s);
 }
@@ -33,8 +34,8 @@ void writeTime(Json::Writer& w, const std::optional<std::int64_t>& t)
 
 } // namespace
 
-LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched,
-                     std::shared_ptr<CountCache> counts)
+LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub,
+                     std::function<std::vector<std::string>()> watched, std::shared_ptr<CountCache> counts)
     : _store(std::move(db), std::move(counts)), _hub(hub), _watched(std::move(watched))
 {
 }
@@ -44,8 +45,10 @@ void LogRoutes::registerRoutes(Router& router)
     router.add({"GET"}, "/api/logs", AuthPolicy::ApiKey, [this](Request& q, Response& r) { logs(q, r); });
     router.add({"GET"}, "/api/logs/containers", AuthPolicy::ApiKey,
                [this](Request& q, Response& r) { containers(q, r); });
-    router.add({"GET"}, "/api/containers", AuthPolicy::ApiKey, [this](Request& q, Response& r) { containers(q, r); });
-    router.add({"GET"}, "/api/logs/stats", AuthPolicy::ApiKey, [this](Request& q, Response& r) { stats(q, r); });
+    router.add({"GET"}, "/api/containers", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { containers(q, r); });
+    router.add({"GET"}, "/api/logs/stats", AuthPolicy::ApiKey,
+               [this](Request& q, Response& r) { stats(q, r); });
     router.add({"GET"}, "/api/stats", AuthPolicy::ApiKey, [this](Request& q, Response& r) { stats(q, r); });
     Route tailRoute;
     tailRoute.methods = {"GET"};
@@ -81,7 +84,9 @@ void LogRoutes::containers(Request&, Response& res)
     for (const auto& name : names)
     {
         auto it = stats.find(name);
-        w.beginObject().field("name", name).field("log_count", it == stats.end() ? std::int64_t(0) : it->second.count);
+        w.beginObject()
+            .field("name", name)
+            .field("log_count", it == stats.end() ? std::int64_t(0) : it->second.count);
         w.key("last_seen");
         writeTime(w, it == stats.end() ? std::nullopt : it->second.lastSeen);
         w.field("watched", watchedSet.count(name) > 0).endObject();

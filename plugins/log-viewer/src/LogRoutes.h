@@ -1,8 +1,8 @@
 #pragma once
 
 #include "LogStore.h"
-#include "SseHub.h"
 #include "Monlight/Http.h"
+#include "SseHub.h"
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,8 +13,8 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// The HTTP API of §3.1–§3.5. Handlers validate, ask the store, and write §0.9 JSON; the live tail detaches the
-/// connection and hands it to an SSE stream thread.
+/// The HTTP API of §3.1–§3.5. Handlers validate, ask the store, and write §0.9 JSON; the live tail detaches
+/// the connection and hands it to an SSE stream thread.
 class LogRoutes
 {
 public:

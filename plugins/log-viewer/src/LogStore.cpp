@@ -20,7 +20,8 @@ namespace
 
 using Bind = std::variant<std::int64_t, std::string>;
 
-const char* const SELECT_COLUMNS = "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message";
+const char* const SELECT_COLUMNS =
+    "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message";
 
 void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
 {
@@ -37,7 +38,8 @@ void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
 /// Appends the container/level/stream/contains/time conditions (without the FTS MATCH).
 void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
 {
-    auto add = [&where](const std::string& cond) {
+    auto add = [&where](const std::string& cond)
+    {
         where += where.empty() ? " WHERE " : " AND ";
         where += cond;
     };
@@ -87,7 +89,8 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
 std::string filterKey(const LogFilter& f)
 {
     std::string k;
-    auto add = [&k](const std::string& s) {
+    auto add = [&k](const std::string& s)
+    {
         k += std::to_string(s.size());
         k += ':';
         k += s;
@@ -158,8 +161,9 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     Sql::Connection& c = tx.db();
     if (!entries.empty())
     {
-        Sql::Statement& ins = c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
-                                       "message) VALUES(?, ?, ?, ?, ?, ?)");
+        Sql::Statement& ins =
+            c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
+                     "message) VALUES(?, ?, ?, ?, ?, ?)");
         for (auto& e : entries)
         {
             ins.reset();
@@ -177,7 +181,8 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     {
         Sql::Statement& up = c.cached(
             "INSERT INTO cursors(container_id, container_name, file_path, inode, position, updated_at) "
-            "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET container_name = excluded.container_name, "
+            "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET container_name = "
+            "excluded.container_name, "
             "file_path = excluded.file_path, inode = excluded.inode, position = excluded.position, "
             "updated_at = excluded.updated_at");
         for (const auto& cur : cursors)
@@ -226,7 +231,8 @@ std::int64_t LogStore::deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::
     return st.run();
 }
 
-std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs, const std::vector<std::string>& keep)
+std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs,
+                                          const std::vector<std::string>& keep)
 {
     std::vector<std::string> ids;
     {
@@ -297,7 +303,8 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
 
     QueryResult r;
     {
-        Sql::Statement& st = c.cached(std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
+        Sql::Statement& st =
+            c.cached(std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);
@@ -331,12 +338,13 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     std::string where;
     std::vector<Bind> binds;
     std::string sql;
-    bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since && !f.until &&
-                   (!f.contains || f.contains->empty());
+    bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since &&
+                   !f.until && (!f.contains || f.contains->empty());
     if (ftsOnly)
     {
         // The index alone knows the answer (external content kept in step by triggers): no row lookups.
-        sql = "SELECT count(*) FROM log_entries_fts WHERE log_entries_fts MATCH ? AND rowid > ? AND rowid <= ?";
+        sql =
+            "SELECT count(*) FROM log_entries_fts WHERE log_entries_fts MATCH ? AND rowid > ? AND rowid <= ?";
         binds.emplace_back(*f.match);
     }
     else
@@ -364,7 +372,8 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     return n;
 }
 
-std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::int64_t> afterId, std::int64_t limit)
+std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::int64_t> afterId,
+                                       std::int64_t limit)
 {
     std::vector<LogEntry> out;
     if (limit <= 0)
@@ -397,8 +406,8 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
 std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
 {
     std::map<std::string, ContainerStats> out;
-    Sql::Statement& st =
-        _db->reader().cached("SELECT container, count(*), max(timestamp) FROM log_entries GROUP BY container");
+    Sql::Statement& st = _db->reader().cached(
+        "SELECT container, count(*), max(timestamp) FROM log_entries GROUP BY container");
     while (st.step())
     {
         ContainerStats s;

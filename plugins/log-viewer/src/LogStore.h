@@ -70,7 +70,8 @@ public:
     /// Deletes at most `maxRows` rows with timestamp < `cutoffMs`; returns how many.
     static std::int64_t deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::int64_t maxRows);
     /// Deletes cursors not updated since `cutoffMs`, except for the given watched container ids.
-    static std::int64_t deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs, const std::vector<std::string>& keep);
+    static std::int64_t deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs,
+                                           const std::vector<std::string>& keep);
 
     // --- read side ---
     std::vector<Cursor> cursors();
@@ -79,9 +80,10 @@ public:
     /// §3.2: newest first, with `total`. Throws HttpError 400 `Invalid search query: <SQLite message>` for a
     /// MATCH expression SQLite rejects.
     QueryResult query(const LogFilter& filter);
-    /// Entries matching `filter` (its container/level/stream/contains parts) ascending by id: with `afterId`, the
-    /// newest `limit` of those with id > afterId; otherwise the newest `limit`.
-    std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId, std::int64_t limit);
+    /// Entries matching `filter` (its container/level/stream/contains parts) ascending by id: with `afterId`,
+    /// the newest `limit` of those with id > afterId; otherwise the newest `limit`.
+    std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId,
+                                 std::int64_t limit);
     std::map<std::string, ContainerStats> containerStats();
     Stats stats();
 

@@ -34,7 +34,8 @@ std::int64_t steadyMs()
 
 } // namespace
 
-LogTailer::LogTailer(Options options, Hooks hooks, std::vector<LogStore::Cursor> cursors, Poco::Logger& logger)
+LogTailer::LogTailer(Options options, Hooks hooks, std::vector<LogStore::Cursor> cursors,
+                     Poco::Logger& logger)
     : _opt(std::move(options)), _hooks(std::move(hooks)), _filter(_opt.containers), _logger(logger)
 {
     for (auto& c : cursors)
@@ -135,8 +136,8 @@ void LogTailer::watchDir(const std::string& id, const std::string& dir)
     if (_inotify < 0 || _watchByIds.count(id))
         return;
     int wd = ::inotify_add_watch(_inotify, dir.c_str(),
-                                 IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE |
-                                     IN_DELETE_SELF | IN_MOVE_SELF);
+                                 IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                     IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
     if (wd < 0)
         return;
     _watchIds[wd] = id;
@@ -238,7 +239,8 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
     std::int64_t pos = 0;
     bool skip = false;
 
-    auto byteBefore = [](int f, std::int64_t p) {
+    auto byteBefore = [](int f, std::int64_t p)
+    {
         char b = '\n';
         if (p > 0 && ::pread(f, &b, 1, p - 1) != 1)
             b = '\n';
@@ -260,7 +262,8 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
             struct stat ost;
             if (old >= 0 && ::fstat(old, &ost) == 0 && static_cast<std::int64_t>(ost.st_ino) == k.inode)
             {
-                // Finish the rotated file from the cursor; the rotation check then opens the current one at 0.
+                // Finish the rotated file from the cursor; the rotation check then opens the current one at
+                // 0.
                 ::close(fd);
                 c->fd = old;
                 c->inode = k.inode;
@@ -271,7 +274,8 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
             {
                 if (old >= 0)
                     ::close(old);
-                _logger.warning("log file of " + info.name + " rotated while stopped; some lines may be missing");
+                _logger.warning("log file of " + info.name +
+                                " rotated while stopped; some lines may be missing");
                 pos = 0;
             }
         }
@@ -318,7 +322,8 @@ void LogTailer::detach(const std::string& id)
 
 void LogTailer::takeReady(Container& c)
 {
-    while (c.assembler->takeReady(_batch.entries, _opt.maxBatch - std::min(_opt.maxBatch, _batch.entries.size())) > 0)
+    while (c.assembler->takeReady(_batch.entries,
+                                  _opt.maxBatch - std::min(_opt.maxBatch, _batch.entries.size())) > 0)
     {
         if (_batch.entries.size() >= _opt.maxBatch)
             pushBatch(false);

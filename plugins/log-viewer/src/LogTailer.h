@@ -30,9 +30,10 @@ struct IngestBatch
     std::vector<LogStore::Cursor> cursors;
 };
 
-/// The Docker log tailer (§3.6, §3.7, §3.13): discovers containers, follows their json-file logs with inotify and
-/// polling, decodes and assembles entries and hands them with byte-exact cursors to a commit function. Reading and
-/// committing run on two threads so decoding overlaps the database work; batches are committed in order.
+/// The Docker log tailer (§3.6, §3.7, §3.13): discovers containers, follows their json-file logs with inotify
+/// and polling, decodes and assembles entries and hands them with byte-exact cursors to a commit function.
+/// Reading and committing run on two threads so decoding overlaps the database work; batches are committed in
+/// order.
 class LogTailer
 {
 public:
@@ -65,7 +66,8 @@ public:
 
     /// Initial scan, then starts the reader and committer threads.
     void start();
-    /// Stops reading, stores pending multiline entries with their cursors, waits for the last commit. Idempotent.
+    /// Stops reading, stores pending multiline entries with their cursors, waits for the last commit.
+    /// Idempotent.
     void stop();
 
     /// Containers currently tailed.

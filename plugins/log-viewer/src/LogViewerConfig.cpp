@@ -14,7 +14,8 @@ std::vector<ConfigKey> LogViewerConfig::schema()
             .env("API_KEY"),
         ConfigKey::list("containers", "", "Container names or globs to tail; !pattern excludes; empty = all")
             .env("CONTAINERS"),
-        ConfigKey::string("log_sources", "/var/lib/docker/containers", "Docker containers directory (absolute)")
+        ConfigKey::string("log_sources", "/var/lib/docker/containers",
+                          "Docker containers directory (absolute)")
             .env("LOG_SOURCES"),
         ConfigKey::integer("max_entries", 100000, 0, std::numeric_limits<std::int64_t>::max(),
                            "Ring-buffer size; 0 = unlimited")
@@ -27,7 +28,8 @@ std::vector<ConfigKey> LogViewerConfig::schema()
         ConfigKey::integer("retention_days", 0, 0, std::numeric_limits<std::int64_t>::max(),
                            "Delete entries older than this; 0 = off"),
         ConfigKey::boolean("multiline", true, "Multiline reassembly"),
-        ConfigKey::integer("multiline_flush_ms", 50, 0, 10000, "Idle time after which a pending entry is stored"),
+        ConfigKey::integer("multiline_flush_ms", 50, 0, 10000,
+                           "Idle time after which a pending entry is stored"),
         ConfigKey::bytes("max_line_bytes", 262144, 16384, 16777216, "Longest json-file line parsed as JSON"),
         ConfigKey::bytes("max_entry_bytes", 1048576, 16384, 16777216, "Largest assembled entry"),
         ConfigKey::boolean("strip_ansi", true, "Remove ANSI escape sequences from messages"),

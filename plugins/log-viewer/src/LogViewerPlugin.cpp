@@ -5,10 +5,10 @@
 #include "LogTailer.h"
 #include "LogViewerConfig.h"
 #include "LogWriter.h"
-#include "SseHub.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Time.h"
+#include "SseHub.h"
 #include <memory>
 
 namespace Monlight
@@ -45,7 +45,8 @@ public:
         {
             const std::string& s = config.getString("log_sources");
             if (s.empty() || s[0] != '/')
-                problems.emplace_back("log_sources", "invalid value \"" + s + "\": expected an absolute path");
+                problems.emplace_back("log_sources",
+                                      "invalid value \"" + s + "\": expected an absolute path");
         }
     }
 
@@ -59,10 +60,12 @@ public:
         _linesTotal = &m.counter("log-viewer", "monlight_log_lines_total", "LV Docker lines consumed");
         _entriesTotal = &m.counter("log-viewer", "monlight_log_entries_total", "LV entries stored");
         _sseClients = &m.gauge("log-viewer", "monlight_sse_clients", "LV open SSE streams");
-        _invalidLines = &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
-                                   {{"plugin", "log-viewer"}, {"reason", "log_line_invalid"}});
-        _sseOverflow = &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
-                                  {{"plugin", "log-viewer"}, {"reason", "sse_overflow"}});
+        _invalidLines =
+            &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
+                       {{"plugin", "log-viewer"}, {"reason", "log_line_invalid"}});
+        _sseOverflow =
+            &m.counter("log-viewer", "monlight_dropped_items_total", "Items accepted but not stored",
+                       {{"plugin", "log-viewer"}, {"reason", "sse_overflow"}});
 
         SseHub::Options hubOptions;
         hubOptions.maxConnections = static_cast<std::size_t>(_config.sseMaxConnections);
@@ -79,21 +82,25 @@ public:
         _writer = std::make_unique<LogWriter>(_db, *_hub, _config.maxEntries, _entriesTotal, counts);
         _writer->load();
 
-        _routes = std::make_unique<LogRoutes>(_db, *_hub, [this] {
-            return _tailer ? _tailer->watchedNames() : std::vector<std::string>();
-        }, counts);
+        _routes = std::make_unique<LogRoutes>(
+            _db, *_hub, [this] { return _tailer ? _tailer->watchedNames() : std::vector<std::string>(); },
+            counts);
         _routes->registerRoutes(context.router());
 
         if (_config.retentionDays > 0)
         {
             std::int64_t days = _config.retentionDays;
-            context.schedule("log-retention", 3600 * 1000L,
-                             [this, days] { _writer->deleteOlderThan(Time::nowMs() - days * 86400000LL); }, 60000);
+            context.schedule(
+                "log-retention", 3600 * 1000L,
+                [this, days] { _writer->deleteOlderThan(Time::nowMs() - days * 86400000LL); }, 60000);
         }
-        context.schedule("cursor-cleanup", 86400 * 1000L, [this] {
-            _writer->cleanupCursors(Time::nowMs() - 7 * 86400000LL,
-                                    _tailer ? _tailer->watchedIds() : std::vector<std::string>());
-        });
+        context.schedule("cursor-cleanup", 86400 * 1000L,
+                         [this]
+                         {
+                             _writer->cleanupCursors(Time::nowMs() - 7 * 86400000LL,
+                                                     _tailer ? _tailer->watchedIds()
+                                                             : std::vector<std::string>());
+                         });
     }
 
     void start() override
@@ -119,7 +126,8 @@ public:
         hooks.invalidLine = [invalid] { invalid->inc(); };
 
         LogStore store(_db);
-        _tailer = std::make_unique<LogTailer>(std::move(o), std::move(hooks), store.cursors(), _context->logger());
+        _tailer =
+            std::make_unique<LogTailer>(std::move(o), std::move(hooks), store.cursors(), _context->logger());
         _tailer->start();
     }
 

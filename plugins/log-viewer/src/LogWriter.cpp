@@ -13,9 +13,10 @@ namespace
 constexpr std::int64_t DELETE_CHUNK = 10000;
 }
 
-LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal,
-                     std::shared_ptr<CountCache> counts)
-    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal), _counts(std::move(counts))
+LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries,
+                     Counter* entriesTotal, std::shared_ptr<CountCache> counts)
+    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal),
+      _counts(std::move(counts))
 {
 }
 
@@ -32,11 +33,13 @@ void LogWriter::commit(IngestBatch& batch)
     // Ids follow time order within a batch (§3.2): sort before inserting.
     std::stable_sort(batch.entries.begin(), batch.entries.end(),
                      [](const LogEntry& a, const LogEntry& b) { return a.timestampMs < b.timestampMs; });
-    _db->write([&](WriteTx& tx) {
-        LogStore::insert(tx, batch.entries, batch.cursors);
-        if (!batch.entries.empty())
-            tx.afterCommit([this, &batch] { _hub.publish(batch.entries); });
-    });
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            LogStore::insert(tx, batch.entries, batch.cursors);
+            if (!batch.entries.empty())
+                tx.afterCommit([this, &batch] { _hub.publish(batch.entries); });
+        });
     if (!batch.entries.empty())
     {
         _rows += static_cast<std::int64_t>(batch.entries.size());
@@ -62,10 +65,12 @@ void LogWriter::pruneIfNeeded()
     {
         std::int64_t n = std::min(DELETE_CHUNK, _rows.load() - _maxEntries);
         std::int64_t deleted = 0;
-        _db->write([&](WriteTx& tx) {
-            std::int64_t below = LogStore::idAfterOldest(tx, n);
-            deleted = below > 0 ? LogStore::deleteBelowId(tx, below) : 0;
-        });
+        _db->write(
+            [&](WriteTx& tx)
+            {
+                std::int64_t below = LogStore::idAfterOldest(tx, n);
+                deleted = below > 0 ? LogStore::deleteBelowId(tx, below) : 0;
+            });
         _rows -= deleted;
         if (_counts)
             _counts->invalidate();

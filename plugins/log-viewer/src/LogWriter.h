@@ -2,8 +2,8 @@
 
 #include "LogStore.h"
 #include "LogTailer.h"
-#include "SseHub.h"
 #include "Monlight/Metrics.h"
+#include "SseHub.h"
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -14,9 +14,9 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// The ingest side of the database writer (§3.11, §3.13): commits tailer batches (rows, FTS and cursors in one
-/// transaction), publishes them to the live tail after the commit, keeps the in-memory row count and prunes the
-/// ring buffer by id range. Also runs time retention and cursor cleanup through the same writer.
+/// The ingest side of the database writer (§3.11, §3.13): commits tailer batches (rows, FTS and cursors in
+/// one transaction), publishes them to the live tail after the commit, keeps the in-memory row count and
+/// prunes the ring buffer by id range. Also runs time retention and cursor cleanup through the same writer.
 class LogWriter
 {
 public:

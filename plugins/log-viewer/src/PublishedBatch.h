@@ -11,8 +11,9 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// Entries of one committed writer batch as the live tail sees them: the entries (ascending ids) and their SSE
-/// `log` frames serialized once, concatenated, so unfiltered streams send the whole block without copying.
+/// Entries of one committed writer batch as the live tail sees them: the entries (ascending ids) and their
+/// SSE `log` frames serialized once, concatenated, so unfiltered streams send the whole block without
+/// copying.
 struct PublishedBatch
 {
     std::vector<LogEntry> entries;

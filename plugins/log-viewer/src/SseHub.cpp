@@ -9,7 +9,8 @@ namespace Monlight
 namespace LogViewer
 {
 
-SseHub::SseHub(Options options, std::function<void(std::size_t)> onCountChange, std::function<void()> onOverflow)
+SseHub::SseHub(Options options, std::function<void(std::size_t)> onCountChange,
+               std::function<void()> onOverflow)
     : _opt(options), _onCountChange(std::move(onCountChange)), _onOverflow(std::move(onOverflow))
 {
 }
@@ -28,7 +29,8 @@ std::shared_ptr<SseStream> SseHub::open(LogFilter filter)
         std::lock_guard<std::mutex> lock(_mutex);
         if (_stopping || _streams.size() >= _opt.maxConnections)
             return nullptr;
-        stream = std::make_shared<SseStream>(std::move(filter), _opt.stream, [this](SseStream& s) { ended(s); });
+        stream =
+            std::make_shared<SseStream>(std::move(filter), _opt.stream, [this](SseStream& s) { ended(s); });
         _streams.push_back(stream);
         n = _streams.size();
         _active = n;
@@ -57,7 +59,8 @@ void SseHub::ended(SseStream& stream)
     std::size_t n;
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        auto it = std::find_if(_streams.begin(), _streams.end(), [&](const auto& p) { return p.get() == &stream; });
+        auto it =
+            std::find_if(_streams.begin(), _streams.end(), [&](const auto& p) { return p.get() == &stream; });
         if (it != _streams.end())
         {
             _done.push_back(*it);
@@ -123,9 +126,7 @@ void SseHub::stopping(long waitMs)
     for (auto& s : streams)
         s->close("shutdown");
     std::unique_lock<std::mutex> lock(_mutex);
-    _cv.wait_for(lock, std::chrono::milliseconds(waitMs), [this] {
-        return _streams.empty();
-    });
+    _cv.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return _streams.empty(); });
 }
 
 void SseHub::shutdown()

@@ -16,8 +16,9 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// The live-tail hub (§3.5): owns the open streams, enforces `sse_max_connections`, and fans committed entries
-/// out to them. publish() runs on the writer thread right after each commit and never touches a socket.
+/// The live-tail hub (§3.5): owns the open streams, enforces `sse_max_connections`, and fans committed
+/// entries out to them. publish() runs on the writer thread right after each commit and never touches a
+/// socket.
 class SseHub
 {
 public:
@@ -33,8 +34,8 @@ public:
     SseHub(const SseHub&) = delete;
     SseHub& operator=(const SseHub&) = delete;
 
-    /// Reserves a slot and subscribes a new stream to live entries (not started yet). Nothing when all slots are
-    /// taken or the hub is stopping.
+    /// Reserves a slot and subscribes a new stream to live entries (not started yet). Nothing when all slots
+    /// are taken or the hub is stopping.
     std::shared_ptr<SseStream> open(LogFilter filter);
     /// Gives back a slot obtained by open() whose stream was never started.
     void abandon(const std::shared_ptr<SseStream>& stream);

@@ -16,9 +16,9 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// One live-tail connection (§3.5) on its own thread, never on a listener worker. It receives committed batches
-/// from the hub, filters them, writes `log` frames, heartbeats, and ends with a `close` event (max duration,
-/// shutdown, overflow) or when the client goes away.
+/// One live-tail connection (§3.5) on its own thread, never on a listener worker. It receives committed
+/// batches from the hub, filters them, writes `log` frames, heartbeats, and ends with a `close` event (max
+/// duration, shutdown, overflow) or when the client goes away.
 class SseStream
 {
 public:
@@ -34,12 +34,12 @@ public:
     SseStream(const SseStream&) = delete;
     SseStream& operator=(const SseStream&) = delete;
 
-    /// Starts the stream thread: sends `initial` (response head, `retry:`, backlog frames) and then live events
-    /// with ids above `lastSentId`.
+    /// Starts the stream thread: sends `initial` (response head, `retry:`, backlog frames) and then live
+    /// events with ids above `lastSentId`.
     void start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId);
 
-    /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false when the
-    /// queue overflowed (the stream then closes with reason `overflow`).
+    /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false
+    /// when the queue overflowed (the stream then closes with reason `overflow`).
     bool push(const PublishedBatchPtr& batch);
 
     /// Asks the stream to send `event: close` with `reason` and end.

@@ -68,9 +68,10 @@ public:
         std::vector<LogEntry> out;
         a.takeReady(out);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), out.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("ERROR:app:request failed\nTraceback (most recent call last):\n  File "
-                                         "\"/app/x.py\", line 3, in f\n    raise ValueError(\"boom\")\nValueError: boom"),
-                             out[0].message);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("ERROR:app:request failed\nTraceback (most recent call last):\n  File "
+                        "\"/app/x.py\", line 3, in f\n    raise ValueError(\"boom\")\nValueError: boom"),
+            out[0].message);
         CPPUNIT_ASSERT(out[0].level == Level::Error);
         CPPUNIT_ASSERT_EQUAL(std::string("web"), out[0].container);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(50), a.safePosition()); // the uvicorn line is pending
@@ -116,7 +117,8 @@ public:
         std::vector<LogEntry> out;
         a.takeReady(out);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), out.size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(6), std::size_t(std::count(out[0].message.begin(), out[0].message.end(), '\n') + 1));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6),
+                             std::size_t(std::count(out[0].message.begin(), out[0].message.end(), '\n') + 1));
     }
 
     void testContinuationRules()
@@ -132,7 +134,8 @@ public:
         CPPUNIT_ASSERT(tb);
         CPPUNIT_ASSERT(EntryAssembler::isContinuation("ValueError: boom", tb));
         CPPUNIT_ASSERT(!tb);
-        CPPUNIT_ASSERT(EntryAssembler::isContinuation("The above exception was the direct cause of the following exception:", tb));
+        CPPUNIT_ASSERT(EntryAssembler::isContinuation(
+            "The above exception was the direct cause of the following exception:", tb));
         CPPUNIT_ASSERT(tb);
         tb = false;
         CPPUNIT_ASSERT(EntryAssembler::isContinuation("Caused by: x", tb));
@@ -178,8 +181,8 @@ public:
         EntryAssembler a("w", "i", opts());
         Feeder f{a};
         f.add("Traceback (most recent call last):\n", true); // 0
-        f.add("stdout 1\n");                                   // 10
-        f.add("stdout 2\n");                                   // 20: completes stdout 1
+        f.add("stdout 1\n");                                 // 10
+        f.add("stdout 2\n");                                 // 20: completes stdout 1
         std::vector<LogEntry> out;
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), a.takeReady(out));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), a.safePosition());

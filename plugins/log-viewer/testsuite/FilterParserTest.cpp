@@ -56,7 +56,8 @@ public:
 
     void testQueryParameters()
     {
-        QueryParams q("container=web,worker&level=%3E%3Dwarning&stream=stderr&q=boom&since=1970-01-02&until=5000&limit=900&offset=-3");
+        QueryParams q("container=web,worker&level=%3E%3Dwarning&stream=stderr&q=boom&since=1970-01-02&until="
+                      "5000&limit=900&offset=-3");
         LogFilter f = FilterParser::parseQuery(q, 1000000);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), f.containers.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), f.levels.size());
@@ -92,9 +93,11 @@ public:
         LogFilter f = FilterParser::parseTail(QueryParams("contains=TimeOut&level=error"));
         CPPUNIT_ASSERT_EQUAL(std::string("timeout"), *f.contains);
         std::string ok(200, 'x');
-        CPPUNIT_ASSERT_EQUAL(std::size_t(200), FilterParser::parseTail(QueryParams("contains=" + ok)).contains->size());
-        CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: contains"),
-                             detailOf([] { FilterParser::parseTail(QueryParams("contains=" + std::string(201, 'x'))); }));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(200),
+                             FilterParser::parseTail(QueryParams("contains=" + ok)).contains->size());
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("400 Invalid parameter: contains"),
+            detailOf([] { FilterParser::parseTail(QueryParams("contains=" + std::string(201, 'x'))); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: level"),
                              detailOf([] { FilterParser::parseTail(QueryParams("level=>=nope")); }));
     }
@@ -107,7 +110,8 @@ public:
         e.isStderr = true;
         e.message = "Request TIMEOUT after 5s";
         CPPUNIT_ASSERT(FilterParser::matches(FilterParser::parseTail(QueryParams("")), e));
-        CPPUNIT_ASSERT(FilterParser::matches(FilterParser::parseTail(QueryParams("contains=timeout&container=db,web")), e));
+        CPPUNIT_ASSERT(FilterParser::matches(
+            FilterParser::parseTail(QueryParams("contains=timeout&container=db,web")), e));
         CPPUNIT_ASSERT(!FilterParser::matches(FilterParser::parseTail(QueryParams("container=db")), e));
         CPPUNIT_ASSERT(!FilterParser::matches(FilterParser::parseTail(QueryParams("level=%3E%3Derror")), e));
         CPPUNIT_ASSERT(!FilterParser::matches(FilterParser::parseTail(QueryParams("stream=stdout")), e));

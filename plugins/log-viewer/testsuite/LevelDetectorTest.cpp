@@ -21,7 +21,10 @@ class LevelDetectorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testOnlyFirstLineIsExamined);
     CPPUNIT_TEST_SUITE_END();
 
-    static Level detect(const std::string& s, bool err = false) { return LevelDetector::detect(s, err, Level::Error); }
+    static Level detect(const std::string& s, bool err = false)
+    {
+        return LevelDetector::detect(s, err, Level::Error);
+    }
 
 public:
     void testParseLevelAcceptsEverySpelling()
@@ -49,7 +52,8 @@ public:
     {
         CPPUNIT_ASSERT(detect(R"({"msg":"x","level":"warn"})") == Level::Warning);
         CPPUNIT_ASSERT(detect(R"({"severity":"ERROR","lvl":"debug"})") == Level::Error);
-        CPPUNIT_ASSERT(detect(R"({"lvl":"debug","severity":"error"})") == Level::Error); // severity precedes lvl
+        CPPUNIT_ASSERT(detect(R"({"lvl":"debug","severity":"error"})") ==
+                       Level::Error); // severity precedes lvl
         CPPUNIT_ASSERT(detect(R"(  {"levelname":"CRITICAL"})") == Level::Critical);
         CPPUNIT_ASSERT(detect(R"({"log.level":"info"})", true) == Level::Info);
         CPPUNIT_ASSERT(detect(R"({"loglevel":"notice"})", true) == Level::Info);
@@ -90,14 +94,14 @@ public:
         CPPUNIT_ASSERT(detect("ERROR:root:boom") == Level::Error);
         CPPUNIT_ASSERT(detect("  WARNING: disk") == Level::Warning);
         CPPUNIT_ASSERT(detect("http://x info", true) == Level::Error); // colon at 4 but "http" is no level
-        CPPUNIT_ASSERT(detect("Er: x", true) == Level::Error);   // index 2: too short, stderr default
+        CPPUNIT_ASSERT(detect("Er: x", true) == Level::Error);         // index 2: too short, stderr default
     }
 
     void testLevelWordAfterTimestamp()
     {
         CPPUNIT_ASSERT(detect("2026-11-25 10:00:00,123 ERROR app: x") == Level::Error);
         CPPUNIT_ASSERT(detect("a b c d e WARN", true) == Level::Warning);
-        CPPUNIT_ASSERT(detect("a b c d e f WARN", true) == Level::Error); // 7th token: ignored
+        CPPUNIT_ASSERT(detect("a b c d e f WARN", true) == Level::Error);  // 7th token: ignored
         CPPUNIT_ASSERT(detect("an error happened", false) == Level::Info); // lowercase words do not count
     }
 
@@ -111,7 +115,8 @@ public:
     void testOnlyFirstLineIsExamined()
     {
         CPPUNIT_ASSERT(detect("starting\nERROR: later", false) == Level::Info);
-        CPPUNIT_ASSERT(detect("ERROR:app:failed\nTraceback (most recent call last):\nValueError: boom") == Level::Error);
+        CPPUNIT_ASSERT(detect("ERROR:app:failed\nTraceback (most recent call last):\nValueError: boom") ==
+                       Level::Error);
     }
 };
 

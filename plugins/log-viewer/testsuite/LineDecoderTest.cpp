@@ -25,7 +25,9 @@ class LineDecoderTest : public CppUnit::TestFixture
 public:
     void testDecodesEscapesIntoText()
     {
-        auto r = LineDecoder::decode(R"({"log":"say \"hi\"\tthere \u00e9 \\o/\n","stream":"stderr","time":"2026-11-25T10:00:00.123456789Z"})", 5);
+        auto r = LineDecoder::decode(
+            R"({"log":"say \"hi\"\tthere \u00e9 \\o/\n","stream":"stderr","time":"2026-11-25T10:00:00.123456789Z"})",
+            5);
         CPPUNIT_ASSERT(r);
         CPPUNIT_ASSERT_EQUAL(std::string("say \"hi\"\tthere \xC3\xA9 \\o/\n"), r->log);
         CPPUNIT_ASSERT(r->isStderr);
@@ -51,7 +53,8 @@ public:
     void testMissingOrBadTimeIsIngestTime()
     {
         CPPUNIT_ASSERT_EQUAL(std::int64_t(42), LineDecoder::decode(R"({"log":"x\n"})", 42)->timeMs);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(42), LineDecoder::decode(R"({"log":"x\n","time":"soon"})", 42)->timeMs);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(42),
+                             LineDecoder::decode(R"({"log":"x\n","time":"soon"})", 42)->timeMs);
     }
 
     void testRejectsNonObjectsAndMissingLog()
@@ -83,22 +86,32 @@ public:
 
     void testInvalidUtf8Replaced()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("a\xEF\xBF\xBD" "b"), LineDecoder::cleanText("a\xFF" "b\n", true));
-        CPPUNIT_ASSERT_EQUAL(std::string("\xEF\xBF\xBD"), LineDecoder::sanitizeUtf8("\xED\xA0\x80").substr(0, 3));
+        CPPUNIT_ASSERT_EQUAL(std::string("a\xEF\xBF\xBD"
+                                         "b"),
+                             LineDecoder::cleanText("a\xFF"
+                                                    "b\n",
+                                                    true));
+        CPPUNIT_ASSERT_EQUAL(std::string("\xEF\xBF\xBD"),
+                             LineDecoder::sanitizeUtf8("\xED\xA0\x80").substr(0, 3));
         CPPUNIT_ASSERT_EQUAL(std::string("\xE2\x82\xAC"), LineDecoder::sanitizeUtf8("\xE2\x82\xAC"));
     }
 
     void testAnsiSequencesStripped()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("red bold"), LineDecoder::cleanText("\x1b[31mred\x1b[0m \x1b[1;2mbold\n", true));
-        CPPUNIT_ASSERT_EQUAL(std::string("title done"), LineDecoder::cleanText("\x1b]0;x\x07title \x1b]8;;u\x1b\\done", true));
-        CPPUNIT_ASSERT_EQUAL(std::string("ab"), LineDecoder::cleanText("a\x1b" "Mb", true));
+        CPPUNIT_ASSERT_EQUAL(std::string("red bold"),
+                             LineDecoder::cleanText("\x1b[31mred\x1b[0m \x1b[1;2mbold\n", true));
+        CPPUNIT_ASSERT_EQUAL(std::string("title done"),
+                             LineDecoder::cleanText("\x1b]0;x\x07title \x1b]8;;u\x1b\\done", true));
+        CPPUNIT_ASSERT_EQUAL(std::string("ab"), LineDecoder::cleanText("a\x1b"
+                                                                       "Mb",
+                                                                       true));
         CPPUNIT_ASSERT_EQUAL(std::string("\x1b[31mred"), LineDecoder::cleanText("\x1b[31mred", false));
     }
 
     void testUtf8Cut()
     {
-        std::string s = "ab\xE2\x82\xAC" "c"; // a b € c
+        std::string s = "ab\xE2\x82\xAC"
+                        "c"; // a b € c
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(s, 3));
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(s, 4));
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), LineDecoder::utf8Cut(s, 5));
@@ -112,7 +125,8 @@ public:
         CPPUNIT_ASSERT(fast);
         CPPUNIT_ASSERT_EQUAL(std::string("AA/\xF0\x9F\x98\x80\b\f\r\n"), fast->log);
         CPPUNIT_ASSERT(fast->isStderr);
-        auto slow = LineDecoder::decode(R"({"log":"A\u0041\/\ud83d\ude00\b\f\r\n","attrs":{"tag":1},"stream":"stderr"})", 1);
+        auto slow = LineDecoder::decode(
+            R"({"log":"A\u0041\/\ud83d\ude00\b\f\r\n","attrs":{"tag":1},"stream":"stderr"})", 1);
         CPPUNIT_ASSERT(slow);
         CPPUNIT_ASSERT_EQUAL(fast->log, slow->log);
         CPPUNIT_ASSERT(slow->isStderr);

@@ -96,11 +96,14 @@ public:
     void testOverlongChunksCutAtUtf8Boundary()
     {
         LineSplitter s(0, 8);
-        std::string data = "abcdefg\xE2\x82\xAC" "zzzzzzzz\n";
+        std::string data = "abcdefg\xE2\x82\xAC"
+                           "zzzzzzzz\n";
         s.append(data.data(), data.size());
         auto v = drain(s);
         CPPUNIT_ASSERT_EQUAL(std::string("abcdefg"), v[0].text);
-        CPPUNIT_ASSERT_EQUAL(std::string("\xE2\x82\xAC" "zzzzz"), v[1].text);
+        CPPUNIT_ASSERT_EQUAL(std::string("\xE2\x82\xAC"
+                                         "zzzzz"),
+                             v[1].text);
     }
 
     void testResumeInsideOverlongLine()

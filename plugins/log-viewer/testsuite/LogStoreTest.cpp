@@ -14,7 +14,8 @@ using namespace Monlight::LogViewer;
 
 namespace
 {
-LogEntry entry(const std::string& container, Level level, const std::string& msg, std::int64_t ts, bool err = false)
+LogEntry entry(const std::string& container, Level level, const std::string& msg, std::int64_t ts,
+               bool err = false)
 {
     LogEntry e;
     e.container = container;
@@ -70,7 +71,8 @@ public:
 
     void testInsertAndQueryNewestFirst()
     {
-        add({entry("web", Level::Info, "first line", 1000), entry("web", Level::Error, "second \"quoted\"", 2000)});
+        add({entry("web", Level::Info, "first line", 1000),
+             entry("web", Level::Error, "second \"quoted\"", 2000)});
         LogStore store(_db);
         LogFilter f;
         auto r = store.query(f);
@@ -85,7 +87,8 @@ public:
         std::vector<LogEntry> v;
         for (int i = 0; i < 30; ++i)
             v.push_back(entry(i % 2 ? "web" : "db", i % 3 ? Level::Info : Level::Error,
-                              "request " + std::to_string(i) + (i % 5 ? " ok" : " timeout"), 1000 + i, i % 2));
+                              "request " + std::to_string(i) + (i % 5 ? " ok" : " timeout"), 1000 + i,
+                              i % 2));
         add(v);
         LogStore store(_db);
         LogFilter f;
@@ -193,7 +196,8 @@ public:
         {
             IngestBatch batch;
             for (int i = 0; i < 100; ++i)
-                batch.entries.push_back(entry("web", Level::Info, "n" + std::to_string(b * 100 + i), b * 100 + i));
+                batch.entries.push_back(
+                    entry("web", Level::Info, "n" + std::to_string(b * 100 + i), b * 100 + i));
             writer.commit(batch);
         }
         // 300 > 200 + max(100, 2): no prune yet (hysteresis)
@@ -236,7 +240,8 @@ public:
         SseHub hub(SseHub::Options(), nullptr, nullptr);
         LogWriter writer(_db, hub, 150, nullptr, counts);
         LogStore store(_db, counts);
-        auto batch = [&](int from, int n) {
+        auto batch = [&](int from, int n)
+        {
             IngestBatch b;
             for (int i = from; i < from + n; ++i)
                 b.entries.push_back(entry(i % 2 ? "web" : "db", Level::Info, i % 4 ? "odd" : "even tick", i));
@@ -251,7 +256,7 @@ public:
         g.containers = {"web"};
         g.limit = 1;
         CPPUNIT_ASSERT_EQUAL(std::int64_t(50), store.query(g).total);
-        batch(100, 100); // 200 > 150 + 100? no prune yet
+        batch(100, 100);                                              // 200 > 150 + 100? no prune yet
         CPPUNIT_ASSERT_EQUAL(std::int64_t(50), store.query(f).total); // cached part + the new rows
         CPPUNIT_ASSERT_EQUAL(std::int64_t(100), store.query(g).total);
         batch(200, 60); // 260 > 250: pruned to 150, every cached count invalidated

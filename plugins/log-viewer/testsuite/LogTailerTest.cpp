@@ -1,5 +1,5 @@
-#include "LogStore.h"
 #include "LogTailer.h"
+#include "LogStore.h"
 #include "LogWriter.h"
 #include "SseHub.h"
 
@@ -35,7 +35,8 @@ std::string jsonLine(const std::string& log, const std::string& stream = "stdout
         }
         escaped += c;
     }
-    return "{\"log\":\"" + escaped + "\",\"stream\":\"" + stream + "\",\"time\":\"2026-11-25T10:00:00.000000001Z\"}\n";
+    return "{\"log\":\"" + escaped + "\",\"stream\":\"" + stream +
+           "\",\"time\":\"2026-11-25T10:00:00.000000001Z\"}\n";
 }
 
 void appendFile(const std::string& path, const std::string& data)

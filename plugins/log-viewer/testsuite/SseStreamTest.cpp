@@ -1,6 +1,6 @@
+#include "SseStream.h"
 #include "EntryFormat.h"
 #include "SseHub.h"
-#include "SseStream.h"
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -89,8 +89,8 @@ public:
         auto s = hub.open(f);
         Pair p;
         s->start(p.server, "HEAD\r\n\r\nretry: 3000\n\n", 5);
-        auto mixed = entries(4, 3);                  // ids 4, 5 (already sent) and 6
-        auto other = entries(7, 1, "db");            // filtered out
+        auto mixed = entries(4, 3);       // ids 4, 5 (already sent) and 6
+        auto other = entries(7, 1, "db"); // filtered out
         auto more = entries(8, 1);
         mixed.insert(mixed.end(), other.begin(), other.end());
         hub.publish(mixed);
@@ -115,7 +115,8 @@ public:
         s->start(p.server, "", 0);
         std::string got = p.readUntil("max_duration");
         CPPUNIT_ASSERT(got.find("event: heartbeat\ndata: {}\n\n") != std::string::npos);
-        CPPUNIT_ASSERT(got.find("event: close\ndata: {\"reason\":\"max_duration\"}\n\n") != std::string::npos);
+        CPPUNIT_ASSERT(got.find("event: close\ndata: {\"reason\":\"max_duration\"}\n\n") !=
+                       std::string::npos);
         for (int i = 0; i < 100 && hub.size() > 0; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), hub.size()); // the slot is free again
@@ -171,10 +172,11 @@ public:
         e.container = "web";
         e.level = Level::Info;
         e.message = "GET / 200\nsecond";
-        CPPUNIT_ASSERT_EQUAL(std::string("id: 982\nevent: log\ndata: {\"id\":982,\"timestamp\":\"2026-11-25T10:00:00.123Z\","
-                                         "\"container\":\"web\",\"stream\":\"stdout\",\"level\":\"INFO\",\"message\":"
-                                         "\"GET / 200\\nsecond\"}\n\n"),
-                             EntryFormat::sseFrame(e));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("id: 982\nevent: log\ndata: {\"id\":982,\"timestamp\":\"2026-11-25T10:00:00.123Z\","
+                        "\"container\":\"web\",\"stream\":\"stdout\",\"level\":\"INFO\",\"message\":"
+                        "\"GET / 200\\nsecond\"}\n\n"),
+            EntryFormat::sseFrame(e));
     }
 };
 
