@@ -9,6 +9,12 @@ namespace Monlight
 namespace ErrorTracker
 {
 
+namespace
+{
+const std::size_t MAX_ALERT_TRACEBACK = 12 * 1024 + 4;
+const std::size_t MAX_ALERT_MESSAGE_CHARS = 4096;
+} // namespace
+
 ErrorIngestService::ErrorIngestService(std::shared_ptr<ErrorStore> store, std::string defaultEnvironment,
                                        int maxOccurrences, ErrorMetrics& metrics, AlertSink alerts)
     : _store(std::move(store)), _defaultEnvironment(std::move(defaultEnvironment)),
@@ -85,6 +91,11 @@ IngestReply ErrorIngestService::process(std::string_view jsonBody)
         ev.kind = result.status == IngestResult::Status::Created ? AlertEvent::Kind::New
                                                                  : AlertEvent::Kind::Regression;
         ev.group = std::move(result.group);
+        // Bound the memory a queued alert holds (the queue may hold alert_queue_size events): alerts show at
+        // most 12 KiB of traceback (a few bytes more tell the composer it was cut) and a bounded message.
+        if (ev.group.traceback.size() > MAX_ALERT_TRACEBACK)
+            ev.group.traceback.resize(MAX_ALERT_TRACEBACK);
+        ev.group.message = Json::truncateChars(ev.group.message, MAX_ALERT_MESSAGE_CHARS);
         ev.requestMethod = report.requestMethod;
         ev.requestUrl = report.requestUrl;
         _alerts(std::move(ev));

@@ -73,6 +73,7 @@ class ErrorIngestServiceTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPermanentFailureNotRetried);
     CPPUNIT_TEST(testThrottleSuppressesAndReports);
     CPPUNIT_TEST(testQueueFullDrops);
+    CPPUNIT_TEST(testHugeTracebackAlertTruncated);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -260,6 +261,19 @@ public:
         alerts2->enqueue(ev);
         alerts2->enqueue(ev);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), _metrics->dropped("alert_queue_full").value());
+    }
+
+    void testHugeTracebackAlertTruncated()
+    {
+        FakeChannel* ch = makeService(ErrorTrackerConfig());
+        std::string body = "{\"project\":\"p\",\"exception_type\":\"E\",\"message\":\"m\",\"traceback\":\"" +
+                           std::string(100000, 't') + "\"}";
+        CPPUNIT_ASSERT_EQUAL(201, _service->ingest(body).status);
+        CPPUNIT_ASSERT(waitFor([&] { return ch->snapshot().size() == 1; }));
+        CPPUNIT_ASSERT(ch->texts[0].find(std::string(12288, 't') + "\n[traceback truncated]") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(ch->texts[0].find(std::string(12289, 't')) == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(100000), _store->find(1)->traceback.size());
     }
 
 private:
