@@ -1,6 +1,10 @@
 #pragma once
 
+#include "ErrorFilter.h"
+#include "ErrorGroup.h"
+#include "ErrorOccurrence.h"
 #include "ErrorReport.h"
+#include "IngestResult.h"
 #include "Monlight/Database.h"
 #include <cstdint>
 #include <memory>
@@ -12,68 +16,6 @@ namespace Monlight
 {
 namespace ErrorTracker
 {
-
-/// One error group row (SPEC §2.10 `errors`).
-struct ErrorGroup
-{
-    std::int64_t id = 0;
-    std::string fingerprint;
-    std::string project;
-    std::string environment;
-    std::string exceptionType;
-    std::string message;   ///< cut to 1000 chars in list results
-    std::string traceback; ///< empty in list results
-    std::string source;
-    std::int64_t count = 0;
-    std::int64_t firstSeen = 0;
-    std::int64_t lastSeen = 0;
-    bool resolved = false;
-    std::optional<std::int64_t> resolvedAt;
-};
-
-/// One kept occurrence of a group.
-struct ErrorOccurrence
-{
-    std::int64_t id = 0;
-    std::int64_t timestamp = 0;
-    std::optional<std::string> requestUrl;
-    std::optional<std::string> requestMethod;
-    std::optional<std::string> requestHeaders; ///< JSON text
-    std::optional<std::string> userId;
-    std::optional<std::string> sessionId;
-    std::optional<std::string> extra; ///< JSON text
-    std::string traceback;
-};
-
-/// Outcome of storing one report.
-struct IngestResult
-{
-    enum class Status
-    {
-        Created,
-        Incremented,
-        Reopened
-    };
-    Status status = Status::Created;
-    ErrorGroup group; ///< full group (with traceback) for created/reopened; id, fingerprint, count otherwise
-};
-
-/// Filters of `GET /api/errors` (already validated).
-struct ErrorFilter
-{
-    std::optional<std::string> project;
-    std::optional<std::string> environment;
-    std::optional<bool> resolved;   ///< nothing = both
-    std::optional<std::string> fts; ///< FTS5 MATCH expression
-    bool matchNothing = false;      ///< a search without any token
-    std::optional<std::string> source;
-    std::optional<std::string> sessionId;
-    std::optional<std::int64_t> since;
-    std::optional<std::int64_t> until;
-    std::string sort = "last_seen"; ///< `last_seen`, `first_seen` or `count`
-    std::int64_t limit = 50;
-    std::int64_t offset = 0;
-};
 
 /// Every SQL statement of the error tracker. Writes go through the database's group-commit writer; reads use
 /// the calling thread's read connection.
