@@ -1,5 +1,6 @@
 """Live tail (SSE): events pushed after commit, heartbeats, the connection cap, resume and shutdown."""
 import json
+import re
 import time
 
 import pytest
@@ -106,6 +107,8 @@ def test_sixth_stream_gets_503_and_slot_is_freed(host_factory, docker):
         assert sixth.headers["retry-after"] == "5"
         assert json.loads(sixth.body_rest()) == {"detail": "Too many SSE connections"}
         sixth.close()
+        m = h.request("log-viewer", "GET", "/metrics").body.decode()
+        assert re.search(r"^monlight_sse_clients 5(\.0+)?$", m, re.M), m
         t0 = time.time()
         assert h.request("log-viewer", "GET", "/api/logs/stats").status == 200
         assert time.time() - t0 < 2

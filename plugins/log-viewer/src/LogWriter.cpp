@@ -33,23 +33,24 @@ void LogWriter::commit(IngestBatch& batch)
     // Ids follow time order within a batch (§3.2): sort before inserting.
     std::stable_sort(batch.entries.begin(), batch.entries.end(),
                      [](const LogEntry& a, const LogEntry& b) { return a.timestampMs < b.timestampMs; });
+    const std::size_t count = batch.entries.size();
+    std::int64_t newest = _newest.load();
+    for (const auto& e : batch.entries)
+        newest = std::max(newest, e.timestampMs);
     _db->write(
         [&](WriteTx& tx)
         {
             LogStore::insert(tx, batch.entries, batch.cursors);
-            if (!batch.entries.empty())
-                tx.afterCommit([this, &batch] { _hub.publish(batch.entries); });
+            if (count > 0)
+                tx.afterCommit([this, &batch] { _hub.publish(batch.entries); }); // may take the entries
         });
-    if (!batch.entries.empty())
+    if (count > 0)
     {
-        _rows += static_cast<std::int64_t>(batch.entries.size());
-        std::int64_t newest = _newest.load();
-        for (const auto& e : batch.entries)
-            newest = std::max(newest, e.timestampMs);
+        _rows += static_cast<std::int64_t>(count);
         _newest = newest;
         _lastIngest = Time::nowMs();
         if (_entriesTotal)
-            _entriesTotal->inc(batch.entries.size());
+            _entriesTotal->inc(count);
     }
     pruneIfNeeded();
 }

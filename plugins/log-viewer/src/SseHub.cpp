@@ -85,7 +85,7 @@ void SseHub::reap()
         s->join();
 }
 
-void SseHub::publish(const std::vector<LogEntry>& entries)
+void SseHub::publish(std::vector<LogEntry>& entries)
 {
     if (entries.empty() || _active.load() == 0)
         return;
@@ -97,10 +97,10 @@ void SseHub::publish(const std::vector<LogEntry>& entries)
     if (streams.empty())
         return;
     auto batch = std::make_shared<PublishedBatch>();
-    batch->entries = entries;
+    batch->entries = std::move(entries); // the writer is done with them
     std::sort(batch->entries.begin(), batch->entries.end(),
               [](const LogEntry& a, const LogEntry& b) { return a.id < b.id; });
-    batch->offsets.reserve(entries.size() + 1);
+    batch->offsets.reserve(batch->entries.size() + 1);
     for (const auto& e : batch->entries)
     {
         batch->offsets.push_back(batch->frames.size());

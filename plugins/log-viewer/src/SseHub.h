@@ -40,8 +40,8 @@ public:
     /// Gives back a slot obtained by open() whose stream was never started.
     void abandon(const std::shared_ptr<SseStream>& stream);
 
-    /// Publishes committed entries (ascending ids) to every stream.
-    void publish(const std::vector<LogEntry>& entries);
+    /// Publishes committed entries to every stream (takes them when a stream is open, else leaves them).
+    void publish(std::vector<LogEntry>& entries);
 
     /// SIGTERM: every stream sends `close` with reason `shutdown`; waits up to `waitMs` for them to end.
     void stopping(long waitMs = 2000);

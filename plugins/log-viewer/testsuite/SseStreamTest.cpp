@@ -130,8 +130,10 @@ public:
         std::atomic<int> overflows{0};
         SseHub hub(o, nullptr, [&] { ++overflows; });
         auto s = hub.open(LogFilter());
-        hub.publish(entries(1, 10)); // accepted: nothing was waiting before
-        hub.publish(entries(11, 1)); // 10 events still waiting → overflow
+        auto first = entries(1, 10);
+        auto second = entries(11, 1);
+        hub.publish(first);  // accepted: nothing was waiting before
+        hub.publish(second); // 10 events still waiting → overflow
         CPPUNIT_ASSERT_EQUAL(1, overflows.load());
         Pair p;
         s->start(p.server, "", 0);
