@@ -1,7 +1,7 @@
 """Command line (SPEC §0.2), configuration validation (§1.3), environment precedence (§1.2), plugin loading (§9.8)."""
 import re
 
-from monlight_test import SERVICE_PLUGINS, build_dir, free_port, host_binary, plugin_dir, run_host
+from monlight_test import SERVICE_PLUGINS, free_port, run_host
 
 P = "fixture-good"
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from monlight_test import ROOT, build_dir, free_port, http, run_host
+from monlight_test import ROOT, build_dir, free_port, http
 
 EXAMPLE = ROOT / "examples" / "hello-plugin"
 KEY = "hello-key-0123456789abcdef"

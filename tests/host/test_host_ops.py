@@ -250,3 +250,73 @@ def test_healthcheck_loads_no_plugin(fixture_host):
     cfg.write_text(text)
     r = run_host(["--config", str(cfg), "--healthcheck"])
     assert r.returncode == 0, r.stderr
+
+
+def test_limits_shared_between_own_and_combined_listener(fixture_host):
+    h = fixture_host(combined=True, config={"fixture-good.rate_limit": "3"})
+    key = h.key(P)
+    assert h.request(P, "GET", "/api/hello").status == 200
+    assert h.request(P, "GET", "/api/hello").status == 200
+    assert http("GET", h.url() + "/fixture-good/api/hello", headers={"X-API-Key": key}).status == 200
+    r = http("GET", h.url() + "/fixture-good/api/hello", headers={"X-API-Key": key})
+    assert r.status == 429 and r.json()["detail"] == "Rate limit exceeded"
+    assert h.request(P, "GET", "/api/hello").status == 429
+
+
+def test_metrics_and_health_never_rate_limited(fixture_host):
+    h = fixture_host(combined=True, config={"fixture-good.rate_limit": "1", "host.ip_rate_limit": "1",
+                                            "host.self_metrics": "public"})
+    for _ in range(4):
+        assert h.request(P, "GET", "/metrics", key=False).status == 200
+        assert h.request(P, "GET", "/health", key=False).status == 200
+        assert http("GET", h.url() + "/metrics").status == 200
+        assert http("GET", h.url() + "/health").status == 200
+    assert h.request(P, "GET", "/open", key=False).status == 200
+    assert h.request(P, "GET", "/open", key=False).status == 429
+
+
+def test_configured_body_cap(fixture_host):
+    h = fixture_host(config={"fixture-good.max_body_size": "1024"})
+    prefix, suffix = b'{"text":"', b'"}'
+    body = prefix + b"z" * (1024 - len(prefix) - len(suffix)) + suffix
+    assert h.request(P, "POST", "/api/items", body=body).status == 201
+    r = h.request(P, "POST", "/api/items", body=body + b" ")
+    assert r.status == 413 and r.body == b'{"detail":"Request body exceeds maximum size"}'
+
+
+def test_stalled_client_is_disconnected(fixture_host):
+    h = fixture_host(config={"host.request_timeout_seconds": "1"})
+    s = socket.create_connection(("127.0.0.1", h.ports[P]), timeout=10)
+    try:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        t0 = time.monotonic()
+        data = b""
+        while True:
+            try:
+                chunk = s.recv(4096)
+            except (ConnectionResetError, OSError):
+                break
+            if not chunk:
+                break
+            data += chunk
+        assert time.monotonic() - t0 < 9
+        assert b"200 OK" not in data
+    finally:
+        s.close()
+    assert h.request(P, "GET", "/health", key=False).status == 200
+
+
+def test_max_keep_alive_requests(fixture_host):
+    h = fixture_host(config={"host.max_keep_alive_requests": "2"})
+    s = socket.create_connection(("127.0.0.1", h.ports[P]), timeout=10)
+    try:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, _, closed = read_response(s)
+        assert status == 200 and not closed
+        s.settimeout(10)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers, _, closed = read_response(s)
+        assert status == 200
+        assert closed
+    finally:
+        s.close()
