@@ -58,12 +58,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(0.0, *Json::getNumber(*obj, "u"));
         CPPUNIT_ASSERT(!Json::getNumber(*obj, "s"));
         CPPUNIT_ASSERT(Json::parse(" [1] ").type() == typeid(Poco::JSON::Array::Ptr));
+        CPPUNIT_ASSERT_EQUAL(std::string("x"), Json::parse(" \"x\" ").convert<std::string>());
+        CPPUNIT_ASSERT_EQUAL(42, Json::parse("42").convert<int>());
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("42 43"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("\"a\",\"b\""));
     }
 
     void testEmptyAndNonObjectBodies()
     {
         CPPUNIT_ASSERT_EQUAL(std::string("Empty request body"), detailOf(""));
         CPPUNIT_ASSERT_EQUAL(std::string("Empty request body"), detailOf("  \n"));
+        try
+        {
+            Json::parseObject("\"just a string\"");
+            CPPUNIT_FAIL("expected 400");
+        }
+        catch (const HttpError& e)
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("Request body must be a JSON object"), e.detail());
+        }
         try
         {
             Json::parseObject("[1,2]");

@@ -289,7 +289,17 @@ Poco::Dynamic::Var parse(std::string_view text)
     {
         Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
         parser.setDepth(70);
-        result = parser.parse(std::string(text));
+        if (text[i] == '{' || text[i] == '[')
+            result = parser.parse(std::string(text));
+        else
+        {
+            // Poco 1.11 refuses a top-level scalar; parse it as the only element of an array instead, so that
+            // endpoints can answer their own "must be an object/array" message.
+            auto arr = parser.parse("[" + std::string(text) + "]").extract<Poco::JSON::Array::Ptr>();
+            if (arr->size() != 1)
+                throw invalidJson();
+            result = arr->get(0);
+        }
     }
     catch (...)
     {
