@@ -64,6 +64,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid JSON"), errorOf([] { errorPayload("{"); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Request body must be a JSON object"),
                              errorOf([] { errorPayload("[]"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("400 Request body must be a JSON object"),
+                             errorOf([] { errorPayload("\"text\""); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Missing required field: type"),
                              errorOf([] { errorPayload("{}"); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Missing required field: type"),
@@ -169,6 +171,9 @@ public:
     void testMetricsValidationMessages()
     {
         CPPUNIT_ASSERT_EQUAL(std::string("400 Empty request body"), errorOf([] { metrics(" "); }));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("400 Request body must be a JSON array or an object with a 'metrics' array"),
+            errorOf([] { metrics("3"); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Missing required field: metrics"),
                              errorOf([] { metrics(R"({"metrics":null})"); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Field 'metrics' must be an array"),
