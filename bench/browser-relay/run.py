@@ -95,6 +95,25 @@ def run_once(duration, map_text):
         return {"relay": res_relay, "error_tracker": res_et}
 
 
+def run_http(duration, map_text):
+    """The same relay load with the tracker in a second host process (forward_mode=http, pooled keep-alive)."""
+    with mb.BenchHost(["error-tracker", "metrics-collector"], {"error-tracker.rate_limit": "0"}) as up:
+        config = {"browser-relay.rate_limit": "0", "browser-relay.dsn_keys": f"shop:{DSN_KEY}",
+                  "browser-relay.error_tracker_url": up.url("error-tracker"),
+                  "browser-relay.error_tracker_api_key": up.key("error-tracker"),
+                  "browser-relay.metrics_collector_url": up.url("metrics-collector"),
+                  "browser-relay.metrics_collector_api_key": up.key("metrics-collector")}
+        with mb.BenchHost(["browser-relay"], config) as h:
+            relay = h.url("browser-relay")
+            post(relay + "/api/source-maps",
+                 json.dumps({"project": "shop", "release": "1.0.0", "file_url": "/static/app.min.js",
+                             "map_content": map_text}),
+                 {"X-API-Key": h.key("browser-relay"), "Content-Type": "application/json"})
+            res = mb.run_wrk(relay, HERE / "relay.lua", duration=duration, env={"BR_KEY": DSN_KEY})
+            res.pop("output", None)
+            return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
@@ -105,18 +124,22 @@ def main():
         args.duration, args.runs = 3, 1
     map_text = synthetic_map()
     runs = [run_once(args.duration, map_text) for _ in range(args.runs)]
+    http_run = run_http(args.duration, map_text)
     relay = mb.median(r["relay"]["rps"] for r in runs)
     direct = mb.median(r["error_tracker"]["rps"] for r in runs)
     rep = mb.Report("browser-relay")
     rep.figure("P11_relay_error_forward_rps", relay, "req/s", relay / direct, ">=0.5", ok=relay / direct >= 0.5,
                baseline=direct)
     rep.figure("P11_error_tracker_ingest_rps", direct, "req/s", None, "-")
+    rep.figure("P11_relay_http_forward_rps", http_run["rps"], "req/s", http_run["rps"] / direct, "-",
+               mode="http, tracker in a second host process on the same core")
     rep.figure("P11_relay_p99_peak", mb.median(r["relay"]["p99_ms"] for r in runs), "ms", None, "-")
     rep.figure("P11_source_map_bytes", len(map_text), "bytes", None, "~200KB")
     bad = sum(r["relay"]["non2xx"] for r in runs)
     if bad:
         print(f"warning: {bad} non-2xx relay answers", file=sys.stderr)
     rep.details["runs"] = runs
+    rep.details["http"] = http_run
     rep.write()
 
 
