@@ -55,6 +55,21 @@ std::string limiterLabel(Limiter l)
 Dispatcher::Dispatcher(HostRuntime& host, PluginRuntime* plugin)
     : _host(host), _plugin(plugin), _log(Poco::Logger::get(plugin ? plugin->pluginName() : "host"))
 {
+    // monlight_http_inflight_requests (§0.14): a plugin's own listener registers its gauge; the combined listener
+    // registers the plugins that have no listener of their own (each series exactly once).
+    auto registerGauge = [this](PluginRuntime* p) {
+        _host.metrics.gaugeFn(p->pluginName(), "monlight_http_inflight_requests", "Requests being handled",
+                              {{"plugin", p->pluginName()}}, [p] { return static_cast<double>(p->inflight.load()); });
+    };
+    if (_plugin)
+        registerGauge(_plugin);
+    else
+        for (const auto& name : _host.pluginOrder)
+        {
+            PluginRuntime* p = _host.plugin(name);
+            if (p && name != "common" && p->listen().empty())
+                registerGauge(p);
+        }
 }
 
 Poco::Net::HTTPRequestHandler* Dispatcher::createRequestHandler(const Poco::Net::HTTPServerRequest& request)
@@ -226,6 +241,12 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
 
 void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& resp, std::string& routeLabel)
 {
+    struct Inflight
+    {
+        std::atomic<int>& n;
+        explicit Inflight(std::atomic<int>& c) : n(c) { ++n; }
+        ~Inflight() { --n; }
+    } inflight(p.inflight);
     const std::string& method = req.method();
     const std::string& path = req.path();
     const std::string& name = p.pluginName();

@@ -78,6 +78,8 @@ public:
     void stopTimers();
     void closeDatabases();
     bool initialized = false;
+    /// Requests of this plugin being handled (own or combined listener): `monlight_http_inflight_requests`.
+    std::atomic<int> inflight{0};
 
 private:
     HostRuntime& _host;

@@ -172,3 +172,30 @@ def test_metrics_failed_key_counts_for_guard(fixture_host):
     assert h.request(P, "GET", "/metrics", key=False).status == 401
     r = h.request(P, "GET", "/metrics")
     assert r.status == 429 and r.json()["detail"] == "Too many failed authentication attempts"
+
+
+def test_metrics_inflight_gauge(fixture_host):
+    import threading
+    import time
+    h = fixture_host(config={"host.self_metrics": "public"})
+
+    def inflight():
+        text = h.request(P, "GET", "/metrics", key=False).body.decode()
+        m = re.search(r'^monlight_http_inflight_requests\{plugin="fixture-good"\} (\d+)$', text, re.M)
+        assert m, text
+        return int(m.group(1))
+
+    assert "# TYPE monlight_http_inflight_requests gauge" in h.request(P, "GET", "/metrics", key=False).body.decode()
+    assert inflight() == 1  # the scrape itself
+    t = threading.Thread(target=lambda: h.request(P, "GET", "/api/slow?ms=1500", timeout=15))
+    t.start()
+    time.sleep(0.5)
+    assert inflight() == 2
+    t.join(15)
+    assert inflight() == 1
+
+
+def test_metrics_inflight_gauge_combined_only_plugin(fixture_host):
+    h = fixture_host(combined=True, listen=False, config={"host.self_metrics": "public"})
+    text = http("GET", h.url() + "/metrics").body.decode()
+    assert len(re.findall(r'^monlight_http_inflight_requests\{plugin="fixture-good"\} \d+$', text, re.M)) == 1
