@@ -168,3 +168,27 @@ def test_shutdown_sends_close_event_to_open_streams(host_factory, docker):
     assert evs and evs[-1]["event"] == "close"
     assert json.loads(evs[-1]["data"]) == {"reason": "shutdown"}
     s.close()
+
+
+def test_head_and_backlog_limits(host_factory, docker):
+    docker.add("c1", "web")
+    h = start(host_factory, docker)
+    docker.write("c1", *[f"b{i}" for i in range(600)])
+    wait_for(lambda: len(messages(h)) == 500)  # messages() pages at 500
+    r = h.request("log-viewer", "HEAD", "/api/logs/tail")
+    assert r.status == 200 and r.body == b""
+    assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    s = open_tail(h, "?backlog=9999")
+    try:
+        evs = s.log_events(500, timeout=5)
+        assert len(evs) == 500  # clamped to 500, ascending, newest last
+        assert json.loads(evs[0]["data"])["message"] == "b100"
+        assert json.loads(evs[-1]["data"])["message"] == "b599"
+        assert s.log_events(1, timeout=0.5) == []  # nothing beyond the 500
+    finally:
+        s.close()
+    s = open_tail(h, "?backlog=-3&last_event_id=abc")
+    try:
+        assert s.status == 200 and s.log_events(1, timeout=1) == []
+    finally:
+        s.close()
