@@ -275,7 +275,10 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
             if (origin.empty())
             {
                 auto m = p.routes().find("OPTIONS", path);
-                resp.setHeader("Allow", m.pathKnown ? m.allow + ", OPTIONS" : "POST, OPTIONS");
+                std::string allow = m.pathKnown ? m.allow : "POST";
+                if (allow.find("OPTIONS") == std::string::npos)
+                    allow += ", OPTIONS";
+                resp.setHeader("Allow", allow);
             }
             else
                 for (const auto& h :

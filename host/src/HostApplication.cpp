@@ -2,6 +2,7 @@
 
 #include "HostSchema.h"
 #include "LogChannel.h"
+#include "WebUi.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Time.h"
 #include <Poco/AutoPtr.h>
@@ -701,6 +702,8 @@ int HostApplication::serve(Prepared& prepared)
                 }
                 rt.auth()->setKeys("host:metrics", prepared.host.getList("metrics_api_key"));
             }
+            if (lp.files && pr.config().has("ui_enabled") && pr.config().getBool("ui_enabled"))
+                WebUi::mount(pr, *lp.files);
             log.debug("initialized plugin " + lp.name);
         }
         rt.metrics.gaugeFn("", "monlight_build_info", "Build identity",

@@ -57,6 +57,10 @@ void Listener::start()
     params->setKeepAliveTimeout(Poco::Timespan(_host.settings.keepAliveTimeout, 0));
     params->setMaxKeepAliveRequests(_host.settings.maxKeepAliveRequests);
     params->setTimeout(Poco::Timespan(_host.settings.requestTimeout, 0));
+    // A dispatcher thread started for a connection that arrives just before stop() can miss stop()'s wake-up and
+    // then sleeps for the whole idle time in Poco's queue; joinAll() at shutdown waits for it. Poco's 10 s default
+    // would blow the 10 s shutdown bound (§0.17), so keep idle dispatcher threads short-lived.
+    params->setThreadIdleTime(Poco::Timespan(1, 0));
     params->setServerName("monlight");
     params->setSoftwareVersion("monlight-host/" MONLIGHT_VERSION);
     _pool = std::make_unique<Poco::ThreadPool>(1, _maxThreads, 60);

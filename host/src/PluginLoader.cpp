@@ -50,6 +50,8 @@ std::string PluginLoader::signatureOf(const std::string& path)
 LoadedPlugin PluginLoader::load(const std::string& name, const std::string& path)
 {
     std::string signature;
+    using FilesFn = const std::map<std::string, std::string_view>* (*)();
+    FilesFn filesFn = nullptr;
     try
     {
         // Opened first with plain dlopen: no plugin object is created before its signature is checked.
@@ -59,6 +61,8 @@ LoadedPlugin PluginLoader::load(const std::string& name, const std::string& path
                                "not a monlight plugin: " + path + " has no manifest (use MONLIGHT_PLUGIN)");
         auto fn = reinterpret_cast<const char* (*)()>(lib.getSymbol("monlightPluginSignature"));
         signature = fn();
+        if (lib.hasSymbol("monlightEmbeddedFiles"))
+            filesFn = reinterpret_cast<FilesFn>(lib.getSymbol("monlightEmbeddedFiles"));
     }
     catch (const StartupError&)
     {
@@ -75,6 +79,7 @@ LoadedPlugin PluginLoader::load(const std::string& name, const std::string& path
     LoadedPlugin lp;
     lp.name = name;
     lp.path = path;
+    lp.files = filesFn ? filesFn() : nullptr;
     try
     {
         _loader->loadLibrary(path);

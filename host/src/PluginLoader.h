@@ -3,6 +3,7 @@
 #include "Monlight/Plugin.h"
 #include <Poco/ClassLoader.h>
 #include <map>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct LoadedPlugin
     std::string path;
     Plugin* plugin = nullptr; ///< owned by the loader's ClassLoader
     PluginInfo info;
+    /// The plugin's embedded `sql/` and `web/` files (null when the library exports none).
+    const std::map<std::string, std::string_view>* files = nullptr;
 };
 
 /// Finds `<name>.so` on the plugin path, checks the build signature before creating anything, creates the

@@ -6,6 +6,12 @@ namespace Monlight
 {
 
 Service::~Service() = default;
+// Out-of-line destructors anchor each interface's type information in the SDK library, so that
+// dynamic_pointer_cast between plugins always agrees on one type.
+AuthService::~AuthService() = default;
+RateLimitService::~RateLimitService() = default;
+CorsService::~CorsService() = default;
+JsonIngestService::~JsonIngestService() = default;
 
 void ServiceRegistry::add(const std::string& name, std::shared_ptr<Service> service)
 {

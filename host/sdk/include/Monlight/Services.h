@@ -43,6 +43,7 @@ private:
 class MONLIGHT_API AuthService : public Service
 {
 public:
+    ~AuthService() override;
     /// Sets the keys of a realm (`error-tracker`, `browser-relay:admin`, ...). Keys are hashed once here.
     virtual void setKeys(const std::string& realm, const std::vector<std::string>& keys) = 0;
     /// Constant-time check of `presented` against every key of `realm` (SHA-256, all keys compared).
@@ -57,6 +58,7 @@ public:
 class MONLIGHT_API RateLimitService : public Service
 {
 public:
+    ~RateLimitService() override;
     struct Decision
     {
         bool allowed = true;
@@ -75,6 +77,7 @@ public:
 class MONLIGHT_API CorsService : public Service
 {
 public:
+    ~CorsService() override;
     /// Throws Poco::InvalidArgumentException naming a malformed origin pattern.
     virtual std::shared_ptr<CorsPolicy> makePolicy(const std::vector<std::string>& origins) const = 0;
 };
@@ -92,6 +95,7 @@ struct IngestReply
 class MONLIGHT_API JsonIngestService : public Service
 {
 public:
+    ~JsonIngestService() override;
     virtual IngestReply ingest(const std::string& jsonBody) = 0;
 };
 
