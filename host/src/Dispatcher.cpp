@@ -470,13 +470,27 @@ void Dispatcher::metrics(PluginRuntime* p, RequestImpl& req, ResponseImpl& resp)
 
 void Dispatcher::indexPage(ResponseImpl& resp)
 {
-    std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monlight</title></head><body>"
-                       "<h1>Monlight</h1><ul>";
+    std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monlight</title>"
+                       "<style>body{background:#111;color:#ddd;font-family:monospace}a{color:#8cf}"
+                       ".ok{color:#6c6}.error{color:#e66}</style></head><body class=\"index\">"
+                       "<h1>Monlight</h1><ul class=\"plugins\">";
     for (const auto& name : _host.pluginOrder)
     {
-        if (name == "common" || !_host.plugin(name))
+        PluginRuntime* p = _host.plugin(name);
+        if (name == "common" || !p)
             continue;
-        html += "<li><a href=\"" + name + "/\">" + name + "</a></li>";
+        std::string detail;
+        bool ok = p->databasesHealthy(detail);
+        try
+        {
+            ok = ok && p->plugin().health().ok;
+        }
+        catch (...)
+        {
+            ok = false;
+        }
+        html += "<li class=\"plugin\"><a href=\"" + name + "/\">" + name + "</a> <span class=\"health " +
+                (ok ? "ok\">ok" : "error\">error") + "</span></li>";
     }
     html += "</ul></body></html>";
     resp.setHeader("Content-Security-Policy",
