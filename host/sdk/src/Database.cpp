@@ -196,19 +196,20 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
         Sql::Transaction tx(c);
         for (auto& item : batch)
         {
-            c.exec("SAVEPOINT item");
+            // Prepared once: these run for every item of every batch.
+            c.cached("SAVEPOINT item").run();
             WriteTx wtx(c);
             try
             {
                 item->work(wtx);
-                c.exec("RELEASE item");
+                c.cached("RELEASE item").run();
                 item->after = std::move(wtx._after);
             }
             catch (...)
             {
                 item->error = std::current_exception();
-                c.exec("ROLLBACK TO item");
-                c.exec("RELEASE item");
+                c.cached("ROLLBACK TO item").run();
+                c.cached("RELEASE item").run();
             }
         }
         tx.commit();
