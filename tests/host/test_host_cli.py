@@ -1,7 +1,8 @@
 """Command line (SPEC §0.2), configuration validation (§1.3), environment precedence (§1.2), plugin loading (§9.8)."""
 import re
+import shutil
 
-from monlight_test import SERVICE_PLUGINS, free_port, run_host
+from monlight_test import SERVICE_PLUGINS, build_dir, free_port, plugin_dir, run_host
 
 P = "fixture-good"
 
@@ -331,3 +332,61 @@ def test_unique_bare_name_works_with_several_plugins(host_factory, tmp_path):
     r = check(h, env={"MAX_ENTRIES": "not-a-number"})
     assert r.returncode == 78
     assert [e.split(": ")[2] for e in config_errors(r.stderr)] == ["log-viewer.max_entries"], r.stderr
+
+
+def _plugin_dir_with(tmp_path, files):
+    d = tmp_path / "odd-plugins"
+    d.mkdir()
+    for name, source in files.items():
+        if isinstance(source, bytes):
+            (d / name).write_bytes(source)
+        else:
+            shutil.copy(build_dir() / source, d / name)
+    return d
+
+
+def _check_file(tmp_path, plugins, plugin_path, extra=""):
+    cfg = tmp_path / "odd.properties"
+    cfg.write_text(f"host.plugins = {plugins}\nhost.plugin_path = {plugin_path}:{plugin_dir()}\n"
+                   f"host.data_dir = {tmp_path / 'data'}\nhost.listen = 127.0.0.1:{free_port()}\n" + extra)
+    return run_host(["--config", str(cfg), "--check-config"])
+
+
+def test_unusable_plugin_libraries_70(tmp_path):
+    d = _plugin_dir_with(tmp_path, {
+        "fixture-other.so": "testsuite-plugins/fixture-good.so",   # declares another name
+        "notaplugin.so": "lib/monlight/libmonlight-sdk.so",        # a library without the manifest
+        "garbage.so": b"this is not an ELF file",
+    })
+    for name, reason in (("fixture-other", "fixture-good"), ("notaplugin", "manifest"), ("garbage", "cannot load")):
+        r = _check_file(tmp_path, name, d)
+        assert r.returncode == 70, (name, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.startswith(f"monlight-host: plugin error: {name}: ")]
+        assert len(lines) == 1 and reason in lines[0], (name, r.stderr)
+
+
+def test_invalid_plugin_names_78(tmp_path):
+    for names, fragment in (("Bad_Name", "Bad_Name"), ("host", '"host"'), ("x", '"x"')):
+        r = _check_file(tmp_path, names, tmp_path)
+        assert r.returncode == 78, r.stderr
+        errs = config_errors(r.stderr)
+        assert len(errs) == 1 and errs[0].startswith("monlight-host: config error: host.plugins: ") and \
+            fragment in errs[0], r.stderr
+
+
+def test_duplicate_listener_after_normalisation_78(fixture_host):
+    port = free_port()
+    for a, b in ((f":{port}", f"0.0.0.0:{port}"), (f"{port}", f"0.0.0.0:{port}")):
+        h = fixture_host(start=False, config={"host.listen": a, "fixture-good.listen": b})
+        r = check(h)
+        assert r.returncode == 78, r.stderr
+        errs = config_errors(r.stderr)
+        assert len(errs) == 1 and "duplicate listener" in errs[0]
+
+
+def test_no_listener_at_all_78(fixture_host):
+    h = fixture_host(start=False, listen=False)
+    r = check(h)
+    assert r.returncode == 78
+    errs = config_errors(r.stderr)
+    assert len(errs) == 1 and errs[0].startswith("monlight-host: config error: host.listen: "), r.stderr
