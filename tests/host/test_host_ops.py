@@ -320,3 +320,37 @@ def test_max_keep_alive_requests(fixture_host):
         assert closed
     finally:
         s.close()
+
+
+def test_connections_beyond_the_queue_are_closed_without_response(fixture_host):
+    h = fixture_host(config={"fixture-good.max_threads": "1", "fixture-good.max_queued": "1"})
+    results = {}
+
+    def slow(i):
+        try:
+            results[i] = h.request(P, "GET", "/api/slow?ms=2000", timeout=15).status
+        except OSError as e:
+            results[i] = type(e).__name__
+
+    threads = []
+    for i in range(4):
+        t = threading.Thread(target=slow, args=(i,))
+        t.start()
+        threads.append(t)
+        time.sleep(0.3)
+    for t in threads:
+        t.join(20)
+    assert results[0] == 200 and results[1] == 200  # the running one and the queued one
+    assert results[2] != 200 and results[3] != 200 and isinstance(results[2], str), results
+    assert h.request(P, "GET", "/health", key=False).status == 200
+
+
+def test_plugin_log_level_overrides_host_level(fixture_host):
+    h = fixture_host(config={"host.log_level": "warning", "fixture-good.log_level": "info"})
+    log = h.log()
+    assert "INFO  fixture-good: listening on" in log
+    assert "INFO  host:" not in log and "DEBUG" not in log
+    h2 = fixture_host(config={"host.log_level": "info", "fixture-good.log_level": "error"})
+    log = h2.log()
+    assert "fixture-good: listening on" not in log
+    assert "INFO  host: monlight-host" in log
