@@ -199,3 +199,24 @@ def test_metrics_inflight_gauge_combined_only_plugin(fixture_host):
     h = fixture_host(combined=True, listen=False, config={"host.self_metrics": "public"})
     text = http("GET", h.url() + "/metrics").body.decode()
     assert len(re.findall(r'^monlight_http_inflight_requests\{plugin="fixture-good"\} \d+$', text, re.M)) == 1
+
+
+def test_metrics_keys_per_listener_with_real_plugins(all_plugins):
+    h = all_plugins
+    for p in SERVICE_PLUGINS:
+        assert h.request(p, "GET", "/health", key=False).status == 200
+    r = h.request("browser-relay", "GET", "/metrics")  # the admin key
+    assert r.status == 200
+    r = h.request("browser-relay", "GET", "/metrics", headers={"X-API-Key": h.key("error-tracker")}, key=False)
+    assert r.status == 401
+    r = h.request("error-tracker", "GET", "/metrics")
+    assert r.status == 200
+    text = r.body.decode()
+    assert 'plugin="error-tracker"' in text
+    assert 'plugin="log-viewer"' not in text and 'plugin="browser-relay"' not in text
+    for p in SERVICE_PLUGINS:
+        r = http("GET", h.url() + "/metrics", headers={"Authorization": "Bearer " + h.key(p)})
+        assert r.status == 200, p
+    text = r.body.decode()
+    for p in SERVICE_PLUGINS:
+        assert f'monlight_http_requests_total{{plugin="{p}",route="/health",method="GET",status="200"}}' in text, p
