@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-  want+=(libcppunit-dev python3 curl)
+  want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -25,4 +25,8 @@ if [ "${1:-}" = "--test" ]; then
       $sudo apt-get install -y -qq python3-pytest >/dev/null
     }
   fi
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import websocket' >/dev/null 2>&1; then
+  # python3 is not Debian's (e.g. pyenv): install websocket-client for it (tests/ui)
+  python3 -m pip install --quiet websocket-client || python3 -m pip install --quiet --break-system-packages websocket-client
 fi

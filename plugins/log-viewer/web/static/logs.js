@@ -1,0 +1,340 @@
+/* Log viewer page (`/`): stats, search and filters, paging, live tail over Server-Sent Events. */
+'use strict';
+(function () {
+  const $ = ML.$;
+  const PAGE = 100;
+  const MAX_TAIL_ROWS = 500;
+  const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', refresh: '0', tail: '0' };
+  let state = ML.readState(DEFAULTS);
+  let offset = 0;
+  let shown = 0;
+  let total = 0;
+  let seq = 0;
+  let refresher = null;
+  const rowsById = new Map();
+  // live tail
+  let es = null;
+  let tailWanted = false;
+  let lastId = 0;
+  let reconnectTimer = null;
+  let reconnectUsed = false;
+  let newCount = 0;
+
+  function selectedContainers() {
+    return Array.prototype.filter.call($('.f-container').options, function (o) { return o.selected; })
+      .map(function (o) { return o.value; });
+  }
+
+  function formToState() {
+    state.search = $('.f-search').value.trim();
+    state.fts = $('.f-fts').checked ? '1' : '0';
+    state.container = selectedContainers().join(',');
+    state.level = $('.f-level').value;
+    state.stream = $('.f-stream').value;
+    state.since = $('.f-since').value.trim();
+  }
+
+  function stateToForm() {
+    $('.f-search').value = state.search;
+    $('.f-fts').checked = state.fts === '1';
+    const lv = $('.f-level');
+    if (state.level && !Array.prototype.some.call(lv.options, function (o) { return o.value === state.level; })) {
+      const o = document.createElement('option');
+      o.value = state.level;
+      o.textContent = state.level;
+      lv.appendChild(o);
+    }
+    lv.value = state.level;
+    $('.f-stream').value = state.stream;
+    $('.f-since').value = state.since;
+  }
+
+  function saveState() {
+    state.tail = tailWanted ? '1' : '0';
+    ML.writeState(state, DEFAULTS);
+  }
+
+  function levelBadge(level) {
+    const l = level || 'INFO';
+    return '<span class="badge lvl lvl-' + ML.esc(l) + '">' + ML.esc(l) + '</span>';
+  }
+
+  function firstLine(msg) {
+    const s = String(msg || '');
+    const i = s.indexOf('\n');
+    return i < 0 ? s : s.slice(0, i) + ' …';
+  }
+
+  function rowHtml(e, fresh) {
+    return '<div class="log-row' + (fresh ? ' fresh' : '') + '" data-id="' + e.id + '">' +
+      '<div class="log-line"><span class="t">' + ML.timeHtml(e.timestamp, true) + '</span>' +
+      '<span class="c" title="' + ML.esc(e.container) + '">' + ML.esc(e.container) + '</span>' +
+      levelBadge(e.level) + '<span class="m">' + ML.esc(firstLine(e.message)) + '</span></div></div>';
+  }
+
+  function renderDetail(row) {
+    const e = rowsById.get(Number(row.getAttribute('data-id')));
+    if (!e) return;
+    const d = document.createElement('div');
+    d.className = 'log-detail panel';
+    d.innerHTML = '<dl class="kv small"><dt>id</dt><dd>' + e.id + '</dd><dt>time</dt><dd>' + ML.esc(e.timestamp) +
+      ' <span class="muted">(' + ML.esc(ML.localTime(e.timestamp)) + ' local, ' + ML.esc(ML.ago(e.timestamp)) + ')</span></dd>' +
+      '<dt>container</dt><dd>' + ML.esc(e.container) + '</dd><dt>stream</dt><dd>' + ML.esc(e.stream) + '</dd>' +
+      '<dt>level</dt><dd>' + levelBadge(e.level) + '</dd></dl>' +
+      '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>';
+    d.querySelector('.log-message').textContent = e.message;
+    d.querySelector('.copy-btn').addEventListener('click', function (ev) {
+      ev.stopPropagation();
+      ML.copy(e.message, ev.currentTarget);
+    });
+    d.addEventListener('click', function (ev) { ev.stopPropagation(); });
+    row.appendChild(d);
+  }
+
+  function queryParams() {
+    return {
+      container: state.container, level: state.level, stream: state.stream,
+      search: state.search, search_mode: state.search ? (state.fts === '1' ? 'fts' : 'words') : '',
+      since: state.since
+    };
+  }
+
+  async function loadLogs(append) {
+    const my = ++seq;
+    saveState();
+    $('.search-error').classList.add('hidden');
+    if (state.since && !ML.isRange(state.since)) {
+      ML.banner('Time range must look like 30s, 5m, 1h or 7d', 'error');
+      return;
+    }
+    const q = queryParams();
+    q.limit = PAGE;
+    q.offset = append ? offset + PAGE : 0;
+    let data;
+    try {
+      data = await ML.api('api/logs' + ML.qs(q));
+    } catch (e) {
+      if (my !== seq) return;
+      if (e.status === 400 && /search/i.test(e.detail || '')) {
+        const se = $('.search-error');
+        se.textContent = e.detail;
+        se.classList.remove('hidden');
+      } else {
+        ML.showError(e);
+      }
+      return;
+    }
+    if (my !== seq) return;
+    ML.banner('');
+    offset = q.offset;
+    total = data.total || 0;
+    const list = $('.log-list');
+    const logs = data.logs || [];
+    if (!append) {
+      rowsById.clear();
+      shown = 0;
+      list.innerHTML = '';
+    }
+    logs.forEach(function (e) { rowsById.set(e.id, e); if (!append && e.id > lastId) lastId = e.id; });
+    list.insertAdjacentHTML('beforeend', logs.map(function (e) { return rowHtml(e, false); }).join(''));
+    shown += logs.length;
+    if (!shown) list.innerHTML = '<div class="empty">No log entries match.</div>';
+    $('.result-info').textContent = shown + ' of ' + total + ' matching entries';
+    $('.load-older').classList.toggle('hidden', offset + logs.length >= total);
+  }
+
+  async function loadStats() {
+    try {
+      const s = await ML.api('api/logs/stats');
+      $('.st-total').textContent = ML.num(s.total_logs);
+      $('.st-oldest').innerHTML = ML.timeHtml(s.oldest_log);
+      $('.st-newest').innerHTML = ML.timeHtml(s.newest_log);
+      const bl = s.by_level || {};
+      $('.st-levels').innerHTML = LEVELS.filter(function (l) { return bl[l]; }).map(function (l) {
+        return '<span class="badge lvl lvl-' + l + '" title="' + l + '">' + l.slice(0, 4) + ' ' + ML.num(bl[l]) + '</span>';
+      }).join('');
+    } catch (e) {
+      ML.showError(e);
+    }
+  }
+
+  async function loadContainers() {
+    try {
+      const c = await ML.api('api/logs/containers');
+      const want = state.container ? state.container.split(',') : [];
+      const names = (c.containers || []).map(function (x) { return x.name; });
+      const extra = want.filter(function (w) { return names.indexOf(w) < 0; }).map(function (w) {
+        return { name: w, log_count: 0, watched: false };
+      });
+      $('.f-container').innerHTML = (c.containers || []).concat(extra).map(function (x) {
+        return '<option value="' + ML.esc(x.name) + '"' + (want.indexOf(x.name) >= 0 ? ' selected' : '') +
+          (x.watched ? '' : ' class="unwatched" title="not currently watched"') + '>' +
+          ML.esc(x.name) + ' (' + ML.num(x.log_count) + ')</option>';
+      }).join('');
+    } catch (e) {
+      ML.showError(e);
+    }
+  }
+
+  function reloadAll() {
+    loadStats();
+    loadContainers();
+    loadLogs(false).then(function () { if (tailWanted) openTail(false); });
+  }
+
+  // ---- live tail ----
+  function tailStatus(text, stopped) {
+    $('.tail-status').textContent = text;
+    $('.tail-bar').classList.toggle('stopped', !!stopped);
+  }
+
+  function closeStream() {
+    if (es) {
+      es.close();
+      es = null;
+    }
+    if (reconnectTimer) {
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+    }
+  }
+
+  function onEntry(e) {
+    if (!e || typeof e.id !== 'number') return;
+    if (rowsById.has(e.id)) return;
+    if (e.id > lastId) lastId = e.id;
+    rowsById.set(e.id, e);
+    const list = $('.log-list');
+    const empty = list.querySelector('.empty');
+    if (empty) empty.remove();
+    list.insertAdjacentHTML('afterbegin', rowHtml(e, true));
+    shown++;
+    while (list.children.length > MAX_TAIL_ROWS) {
+      const last = list.lastElementChild;
+      rowsById.delete(Number(last.getAttribute('data-id')));
+      last.remove();
+      shown--;
+    }
+    if (window.scrollY > 80) {
+      newCount++;
+      const b = $('.new-count');
+      b.textContent = newCount + ' new';
+      b.classList.remove('hidden');
+    }
+  }
+
+  function scheduleReconnect(reason) {
+    closeStream();
+    if (!tailWanted) return;
+    if (reconnectUsed) {
+      tailStatus('Live tail stopped: ' + reason, true);
+      return;
+    }
+    reconnectUsed = true;
+    tailStatus('Live tail interrupted (' + reason + '), reconnecting in 3 s…', true);
+    reconnectTimer = setTimeout(function () { reconnectTimer = null; openTail(true); }, 3000);
+  }
+
+  async function openTail(resume) {
+    closeStream();
+    tailWanted = true;
+    saveState();
+    if (refresher) refresher.paused = true;
+    $('.tail-bar').classList.remove('hidden');
+    $('.tail-toggle').classList.add('active');
+    tailStatus('Live tail: connecting…');
+    try {
+      await ML.api('api/logs/stats'); // validates the key (401 → modal) before the stream opens
+    } catch (e) {
+      scheduleReconnect(e.message);
+      return;
+    }
+    if (!tailWanted) return;
+    const q = { container: state.container, level: state.level, stream: state.stream, api_key: ML.getKey() };
+    if (lastId > 0 && (resume || !state.search)) q.last_event_id = String(lastId);
+    const src = new EventSource(ML.root + 'api/logs/tail' + ML.qs(q));
+    es = src;
+    src.addEventListener('open', function () {
+      if (es !== src) return;
+      reconnectUsed = false;
+      tailStatus('Live tail: connected');
+    });
+    src.addEventListener('log', function (ev) {
+      if (es !== src) return;
+      let e;
+      try { e = JSON.parse(ev.data); } catch (err) { return; }
+      onEntry(e);
+    });
+    src.addEventListener('close', function (ev) {
+      if (es !== src) return;
+      let reason = 'closed';
+      try { reason = JSON.parse(ev.data).reason || reason; } catch (err) { /* keep default */ }
+      scheduleReconnect('server closed the stream: ' + reason);
+    });
+    src.addEventListener('error', function () {
+      if (es !== src) return;
+      scheduleReconnect('connection lost');
+    });
+  }
+
+  function stopTail() {
+    tailWanted = false;
+    closeStream();
+    saveState();
+    $('.tail-bar').classList.add('hidden');
+    $('.tail-toggle').classList.remove('active');
+    $('.new-count').classList.add('hidden');
+    newCount = 0;
+    if (refresher) refresher.paused = false;
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    ML.init({ plugin: 'log-viewer', reload: reloadAll });
+    stateToForm();
+    refresher = ML.autoRefresh($('.f-refresh'), state.refresh, function () { loadStats(); loadLogs(false); }, function (v) {
+      state.refresh = v;
+      saveState();
+    });
+    $('.filters').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      formToState();
+      lastId = 0;
+      loadStats();
+      loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
+    });
+    ['.f-container', '.f-level', '.f-stream', '.f-since', '.f-fts'].forEach(function (s) {
+      $(s).addEventListener('change', function () {
+        formToState();
+        lastId = 0;
+        loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
+      });
+    });
+    $('.load-older').addEventListener('click', function () { loadLogs(true); });
+    $('.log-list').addEventListener('click', function (ev) {
+      const row = ev.target.closest('.log-row');
+      if (!row) return;
+      const d = row.querySelector('.log-detail');
+      if (d) d.remove();
+      else renderDetail(row);
+    });
+    $('.tail-toggle').addEventListener('click', function () {
+      if (tailWanted) stopTail();
+      else { reconnectUsed = false; openTail(false); }
+    });
+    $('.tail-stop').addEventListener('click', stopTail);
+    $('.new-count').addEventListener('click', function () {
+      window.scrollTo(0, 0);
+      newCount = 0;
+      $('.new-count').classList.add('hidden');
+    });
+    window.addEventListener('scroll', function () {
+      if (window.scrollY < 20 && newCount) {
+        newCount = 0;
+        $('.new-count').classList.add('hidden');
+      }
+    });
+    tailWanted = state.tail === '1';
+    ML.ensureKey().then(reloadAll);
+  });
+})();

@@ -1,0 +1,135 @@
+"""Error tracker UI in a real headless Chromium: key modal, list, filters in the URL, detail, resolve, sign out."""
+import json
+
+from uihelpers import assert_clean, enter_key, get_html, stored_key
+
+
+def report(h, **fields):
+    body = {"project": "shop", "exception_type": "ValueError", "message": "bad value", "traceback": "Traceback: x"}
+    body.update(fields)
+    r = h.request("error-tracker", "POST", "/api/errors", body)
+    assert r.status in (200, 201), r
+    return r.json()
+
+
+def test_list_detail_resolve(host_factory, page):
+    h = host_factory(plugins=["error-tracker"])
+    a = report(h, exception_type="KeyError", message="missing <b>key</b> 'user'", traceback="Traceback KeyError",
+               request_url="/api/cart", request_method="POST", user_id="u42",
+               extra={"session_id": "sess-1", "release": "1.2.3"})
+    for _ in range(11):
+        report(h, exception_type="TimeoutError", message="upstream slow", traceback="Traceback T", environment="staging")
+    report(h, project="billing", exception_type="BrowserError", message="x is undefined", traceback="at f (a.js:1:1)",
+           request_method="BROWSER", extra={"original_stack": "at n (app.min.js:1:9)",
+                                            "source_context": [{"frame": 0, "source": "src/app.ts", "line": 2,
+                                                                "context": [{"line": 1, "text": "a"},
+                                                                            {"line": 2, "text": "boom()"}]}]})
+    base = h.url("error-tracker")
+    r = get_html(base + "/")
+    assert r.headers["content-type"].startswith("text/html")
+    assert "__ASSET_VERSION__" not in r.body.decode()
+
+    page.goto(base + "/")
+    enter_key(page, "wrong-key", valid=False)
+    # a wrong key answers 401 → the modal opens again with the detail
+    page.wait("!document.querySelector('.ml-modal').classList.contains('hidden')")
+    assert "Invalid API key" in page.text(".ml-modal-msg")
+    enter_key(page, h.key("error-tracker"))
+    assert stored_key(page, "error-tracker") == h.key("error-tracker")
+
+    page.wait("document.querySelectorAll('tr.error-row').length === 3")
+    types = page.eval("[...document.querySelectorAll('tr.error-row td.type')].map(e => e.textContent)")
+    assert sorted(types) == ["BrowserError", "KeyError", "TimeoutError"]
+    # HTML in messages is shown as text
+    assert page.eval("[...document.querySelectorAll('td.msg')].some(e => e.textContent.includes('<b>key</b>'))")
+    assert page.count("td.msg b") == 0
+    # counts above 10 are highlighted; sources are badges; the pager shows the range
+    assert page.eval("document.querySelector('tr.error-row .count.count-hi').textContent") == "11"
+    assert page.count(".badge.browser") == 1
+    assert page.text(".pager-info") == "1–3 of 3"
+    # projects from api/projects
+    page.wait("document.querySelectorAll('.f-project option').length === 3")
+
+    # filter by project: the state goes into the URL and the list follows
+    page.select(".f-project", "billing")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert "project=billing" in page.url()
+    # reloading keeps the filter (bookmarkable)
+    page.goto(page.url())
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert page.eval("document.querySelector('.f-project').value") == "billing"
+    page.goto(base + "/?search=missing&sort=count")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1 && "
+              "document.querySelector('tr.error-row td.type').textContent === 'KeyError'")
+    assert page.eval("document.querySelector('.f-sort').value") == "count"
+
+    # detail page
+    page.click("tr.error-row a.row-link")
+    page.wait("location.pathname === '/errors/%d'" % a["id"])
+    page.wait("document.querySelector('.d-type').textContent === 'KeyError'")
+    assert page.text(".d-message") == "missing <b>key</b> 'user'"
+    assert page.text(".d-status") == "Unresolved"
+    assert page.text(".d-traceback") == "Traceback KeyError"
+    assert page.count(".occ") == 1
+    occ = page.text(".occ")
+    assert "/api/cart" in occ and "u42" in occ and "1.2.3" in occ
+    assert page.eval("document.querySelector('a.session-link').getAttribute('href')") == "../?session_id=sess-1"
+    # the back link keeps the list's filters
+    assert page.eval("document.querySelector('.back-link').getAttribute('href')") == "../?search=missing&sort=count"
+
+    page.click(".d-resolve")
+    page.wait("document.querySelector('.d-status') && document.querySelector('.d-status').textContent === 'Resolved'")
+    assert h.request("error-tracker", "GET", f"/api/errors/{a['id']}").json()["resolved"] is True
+    assert page.visible(".d-reopen") and not page.visible(".d-resolve")
+    page.click(".d-reopen")
+    page.wait("document.querySelector('.d-status').textContent === 'Unresolved'")
+    assert h.request("error-tracker", "GET", f"/api/errors/{a['id']}").json()["resolved"] is False
+
+    # session link → list filtered by session with the banner
+    page.click("a.session-link")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert page.visible(".session-banner")
+    assert page.text(".session-id") == "sess-1"
+    assert_clean(page)
+
+
+def test_browser_error_detail_and_sign_out(host_factory, page):
+    h = host_factory(plugins=["error-tracker"])
+    b = report(h, exception_type="TypeError", message="x is undefined", traceback="TypeError\n    at f (src/app.ts:2:5)",
+               request_method="BROWSER", request_url="https://shop.example.com/",
+               extra={"original_stack": "TypeError\n    at n (https://shop.example.com/app.min.js:2:5)",
+                      "source_context": [{"frame": 1, "source": "src/app.ts", "line": 2,
+                                          "context": [{"line": 1, "text": "const a = 1;"},
+                                                      {"line": 2, "text": "handleClick(a);"},
+                                                      {"line": 3, "text": "}"}]}]})
+    base = h.url("error-tracker")
+    page.goto(f"{base}/errors/{b['id']}")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelector('.d-type').textContent === 'TypeError'")
+    assert "app.min.js:2:5" in page.text(".occ-min pre")
+    assert page.text(".src-line.hl") == "2handleClick(a);"
+    assert page.count(".src-line") == 3
+    assert "browser" in page.text(".d-badges")
+    # unknown id → not found message
+    page.goto(f"{base}/errors/99999")
+    page.wait("document.querySelector('.d-type').textContent === 'Error not found'")
+    # sign out removes the key and asks again
+    page.click(".ml-signout")
+    assert stored_key(page, "error-tracker") is None
+    page.wait("!document.querySelector('.ml-modal').classList.contains('hidden')")
+
+
+def test_narrow_viewport_turns_rows_into_cards(host_factory, page):
+    h = host_factory(plugins=["error-tracker"])
+    report(h, message="m" * 300)
+    page.set_viewport(360, 740)
+    page.goto(h.url("error-tracker") + "/")
+    page.eval(f"localStorage.setItem('monlight.error-tracker.api_key', {json.dumps(h.key('error-tracker'))})")
+    page.goto(h.url("error-tracker") + "/")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert page.eval("getComputedStyle(document.querySelector('.errors-table thead')).display") == "none"
+    assert page.eval("getComputedStyle(document.querySelector('tr.error-row')).display") == "block"
+    assert page.eval("document.documentElement.scrollWidth") <= 360
+    # message shown truncated to 120 chars (+ ellipsis)
+    assert len(page.text("td.msg")) == 121
+    assert_clean(page)

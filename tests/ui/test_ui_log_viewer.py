@@ -1,0 +1,121 @@
+"""Log viewer UI in a real headless Chromium: stats, entries, search, filters, expand, live tail."""
+import json
+import time
+from pathlib import Path
+
+from uihelpers import assert_clean, enter_key
+
+
+class Docker:
+    """A minimal /var/lib/docker/containers layout with json-file logs."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def add(self, cid, name):
+        d = self.root / cid
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "config.v2.json").write_text(json.dumps({"ID": cid, "Name": "/" + name, "State": {"Running": True}}))
+        (d / f"{cid}-json.log").touch()
+
+    def write(self, cid, *texts, stream="stdout"):
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".123456789Z"
+        with open(self.root / cid / f"{cid}-json.log", "ab") as f:
+            for t in texts:
+                f.write((json.dumps({"log": t + "\n", "stream": stream, "time": ts}) + "\n").encode())
+
+
+def start(host_factory, docker):
+    return host_factory(plugins=["log-viewer"], config={
+        "log-viewer.log_sources": str(docker.root),
+        "log-viewer.poll_interval": "1",
+        "log-viewer.rescan_interval": "1",
+        "log-viewer.multiline_flush_ms": "20",
+        "log-viewer.rate_limit": "0",
+    })
+
+
+def wait_logs(h, n, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = h.request("log-viewer", "GET", "/api/logs")
+        if r.status == 200 and r.json()["total"] >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} log entries ingested")
+
+
+def test_entries_search_filters_and_live_tail(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    docker.add("b1", "worker")
+    h = start(host_factory, docker)
+    docker.write("a1", "GET /index 200", "ERROR: payment <failed>")
+    docker.write("b1", "INFO job started", "WARNING disk almost full", stream="stderr")
+    wait_logs(h, 4)
+
+    page.goto(h.url("log-viewer") + "/")
+    enter_key(page, h.key("log-viewer"))
+    page.wait("document.querySelectorAll('.log-row').length === 4")
+    page.wait("document.querySelector('.st-total').textContent === '4'")
+    assert "ERRO 1" in page.text(".st-levels")
+    # containers as "name (count)"
+    page.wait("document.querySelectorAll('.f-container option').length === 2")
+    assert page.eval("[...document.querySelectorAll('.f-container option')].map(o => o.textContent)") == \
+        ["web (2)", "worker (2)"]
+    # newest first; HTML in messages stays text
+    assert page.text(".log-row .m") == "WARNING disk almost full" or page.text(".log-row .m") == "ERROR: payment <failed>"
+    assert page.count(".log-row .m b, .log-row .m failed") == 0
+
+    # word search (the default mode is words)
+    page.fill(".f-search", "payment")
+    page.submit(".filters")
+    page.wait("document.querySelectorAll('.log-row').length === 1")
+    assert page.text(".log-row .m") == "ERROR: payment <failed>"
+    assert "search=payment" in page.url()
+    # FTS syntax error shows the detail under the box
+    page.fill(".f-search", "payment AND")
+    page.click(".f-fts")
+    page.submit(".filters")
+    page.wait("!document.querySelector('.search-error').classList.contains('hidden')")
+    assert page.text(".search-error").startswith("Invalid search query: ")
+    page.click(".f-fts")
+    page.fill(".f-search", "")
+    # level filter "≥ WARNING"
+    page.select(".f-level", ">=WARNING")
+    page.wait("document.querySelectorAll('.log-row').length === 2")
+    assert "level=%3E%3DWARNING" in page.url()
+    # stream filter
+    page.select(".f-stream", "stderr")
+    page.wait("document.querySelectorAll('.log-row').length === 1")
+    assert page.text(".log-row .c") == "worker"
+
+    # expand a row: full message, id, stream, container, copy button
+    page.click(".log-row")
+    page.wait("document.querySelector('.log-detail .log-message')")
+    assert page.text(".log-detail .log-message") == "WARNING disk almost full"
+    assert "stderr" in page.text(".log-detail dl")
+    assert page.count(".log-detail .copy-btn") == 1
+
+    # live tail, only stderr of the filter: a new stdout line must not appear, a new stderr line must
+    page.select(".f-level", "")
+    page.wait("document.querySelectorAll('.log-row').length === 2")
+    page.click(".tail-toggle")
+    page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    assert "tail=1" in page.url()
+    docker.write("a1", "stdout line not in the filter")
+    docker.write("b1", "live line one", stream="stderr")
+    page.wait("document.querySelector('.log-row .m').textContent === 'live line one'")
+    docker.write("b1", "live line two\n  indented continuation", stream="stderr")
+    page.wait("document.querySelector('.log-row .m').textContent.startsWith('live line two')")
+    assert page.count(".log-row") == 4
+    assert not page.eval("[...document.querySelectorAll('.log-row .m')].some(e => e.textContent.includes('not in the filter'))")
+    # stop closes the stream
+    page.click(".tail-stop")
+    assert page.visible(".tail-bar") is False
+    docker.write("b1", "after stop", stream="stderr")
+    wait_logs(h, 8)
+    time.sleep(0.5)
+    assert page.text(".log-row .m").startswith("live line two")
+    assert_clean(page)
