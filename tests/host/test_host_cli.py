@@ -390,3 +390,16 @@ def test_no_listener_at_all_78(fixture_host):
     assert r.returncode == 78
     errs = config_errors(r.stderr)
     assert len(errs) == 1 and errs[0].startswith("monlight-host: config error: host.listen: "), r.stderr
+
+
+def test_key_syntax_rules(fixture_host):
+    h = fixture_host(start=False, config={"fixture-good.api_key": "has a space in it"})
+    r = check(h)
+    assert r.returncode == 78
+    errs = config_errors(r.stderr)
+    assert len(errs) == 1 and errs[0].startswith("monlight-host: config error: fixture-good.api_key: "), r.stderr
+    assert "has a space" not in r.stderr  # secrets are never echoed
+    h = fixture_host(start=False, config={"fixture-good.api_key": "shortkey"})
+    r = check(h)
+    assert r.returncode == 0, r.stderr
+    assert "warning" in r.stderr and "fixture-good.api_key" in r.stderr and "shortkey" not in r.stderr

@@ -354,3 +354,37 @@ def test_plugin_log_level_overrides_host_level(fixture_host):
     log = h2.log()
     assert "fixture-good: listening on" not in log
     assert "INFO  host: monlight-host" in log
+
+
+def test_get_and_head_bodies_over_the_cap_are_ignored(fixture_host):
+    h = fixture_host()
+    key = h.key(P)
+    for method in ("GET", "HEAD"):
+        data = (f"{method} /api/hello HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Length: 10000\r\n\r\n"
+                .encode() + b"x" * 10000)
+        status, headers, body, closed = raw_exchange(h.ports[P], data)
+        assert status == 200, method
+        assert body == (b'{"hello":"world","answer":42}' if method == "GET" else b"")
+        # The unread body is never parsed as a request: the connection is closed after the answer.
+        assert closed and headers["connection"].lower() == "close"
+
+
+def test_connection_closed_after_grace_while_handler_still_runs(fixture_host):
+    h = fixture_host(config={"host.shutdown_grace_seconds": "1"})
+    result = {}
+
+    def slow():
+        try:
+            result["r"] = h.request(P, "GET", "/api/slow?ms=5000", timeout=20)
+        except OSError as e:
+            result["r"] = e
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.3)
+    h.proc.send_signal(signal.SIGTERM)
+    t.join(20)
+    h.proc.wait(15)
+    assert h.proc.returncode == 0
+    # The client was disconnected at the end of the grace period, without a response.
+    assert isinstance(result["r"], OSError), result
