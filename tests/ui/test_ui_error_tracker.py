@@ -133,3 +133,56 @@ def test_narrow_viewport_turns_rows_into_cards(host_factory, page):
     # message shown truncated to 120 chars (+ ellipsis)
     assert len(page.text("td.msg")) == 121
     assert_clean(page)
+
+
+def test_paging_and_rate_limit_banner(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "0"})
+    for i in range(53):
+        report(h, exception_type=f"E{i:02d}", traceback=f"tb {i}")
+    page.goto(h.url("error-tracker") + "/")
+    page.eval(f"localStorage.setItem('monlight.error-tracker.api_key', {json.dumps(h.key('error-tracker'))})")
+    page.goto(h.url("error-tracker") + "/?sort=first_seen")
+    page.wait("document.querySelectorAll('tr.error-row').length === 50")
+    assert page.text(".pager-info") == "1–50 of 53"
+    assert page.eval("document.querySelector('.pager-prev').disabled")
+    # newest first
+    assert page.text("tr.error-row td.type") == "E52"
+    page.click(".pager-next")
+    page.wait("document.querySelectorAll('tr.error-row').length === 3")
+    assert page.text(".pager-info") == "51–53 of 53"
+    assert "offset=50" in page.url()
+    assert page.eval("document.querySelector('.pager-next').disabled")
+    assert page.text("tr.error-row td.type") == "E02"
+    page.click(".pager-prev")
+    page.wait("document.querySelectorAll('tr.error-row').length === 50")
+    assert "offset" not in page.url()
+    assert_clean(page)
+
+
+def test_rate_limited_banner(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "3"})
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    # projects + environments + errors use the 3 requests of the minute
+    page.wait("document.querySelector('.errors-body .empty')")
+    page.click(".f-apply")
+    page.wait("/^Rate limited, retrying in \\d+ s$/.test(document.querySelector('.ml-banner').textContent)")
+    assert page.eval("document.querySelector('.ml-banner').classList.contains('warn')")
+
+
+def test_ui_under_the_combined_listener(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], combined=True)
+    a = report(h)
+    page.goto(h.url() + "/error-tracker/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    page.click("tr.error-row a.row-link")
+    page.wait("location.pathname === '/error-tracker/errors/%d'" % a["id"])
+    page.wait("document.querySelector('.d-type').textContent === 'ValueError'")
+    page.click(".d-resolve")
+    page.wait("document.querySelector('.d-status').textContent === 'Resolved'")
+    assert h.request("error-tracker", "GET", f"/api/errors/{a['id']}").json()["resolved"] is True
+    assert page.eval("document.querySelector('.back-link').getAttribute('href')") == "../"
+    page.click(".back-link")
+    page.wait("location.pathname === '/error-tracker/'")
+    assert_clean(page)
