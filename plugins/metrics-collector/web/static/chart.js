@@ -1,6 +1,6 @@
 /* Minimal SVG line chart for the metrics UI (no dependencies).
  * MLChart.draw(container, { series: [{ name, color, points: [{ x: epochMs, y: number|null, partial: bool }] }],
- *                           yFormat: fn, height: px })
+ *                           yFormat: fn, height: px, xmin: epochMs, xmax: epochMs })
  * Segments that end in a partial bucket are drawn dashed. */
 'use strict';
 (function (global) {
@@ -64,6 +64,8 @@
       });
     });
     if (!isFinite(xmin)) { xmin = Date.now() - 3600e3; xmax = Date.now(); ymin = 0; ymax = 1; }
+    if (isFinite(opts.xmin) && opts.xmin < xmin) xmin = opts.xmin;
+    if (isFinite(opts.xmax) && opts.xmax > xmax) xmax = opts.xmax;
     if (xmin === xmax) { xmin -= 30e3; xmax += 30e3; }
     if (ymin > 0) ymin = 0;
     if (ymin === ymax) ymax = ymin + 1;

@@ -26,6 +26,12 @@
     return def.key === 'cls' ? String(Math.round(v * 1000) / 1000) : String(Math.round(v));
   }
 
+  function periodMs(p) {
+    const m = /^(\d+)([smhd])$/.exec(p || '24h');
+    if (!m) return 86400e3;
+    return Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2]];
+  }
+
   function save() { ML.writeState(state, DEFAULTS); }
 
   function periodOk() {
@@ -195,7 +201,8 @@
         if (type === 'gauge') series.push({ name: 'last', points: points(d, 'last') });
       }
     }
-    MLChart.draw(chart, { series: series, emptyText: 'No data for ' + state.name + ' in this range.' });
+    MLChart.draw(chart, { series: series, emptyText: 'No data for ' + state.name + ' in this range.',
+      xmin: Date.parse(r.from), xmax: Date.parse(r.to) });
     const cols = ['Bucket'].concat(grouped ? ['Group'] : [], ['Count', 'Avg', 'Min', 'Max'],
       type === 'gauge' ? ['Last'] : [], type === 'histogram' ? ['p50', 'p95', 'p99'] : []);
     head.innerHTML = '<tr>' + cols.map(function (c, i) { return '<th' + (i > (grouped ? 1 : 0) ? ' class="num"' : '') + '>' + c + '</th>'; }).join('') + '</tr>';
@@ -224,6 +231,8 @@
     const ts = wv.timeseries || [];
     MLChart.draw($('.vitals-chart'), {
       height: 200,
+      xmin: Date.now() - periodMs(state.period),
+      xmax: Date.now(),
       series: VITALS.filter(function (d) { return d.key !== 'cls'; }).map(function (def) {
         return { name: def.label + ' p75 (ms)', points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b[def.key], partial: false }; }) };
       }),
