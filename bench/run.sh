@@ -9,7 +9,8 @@
 #   --runs N, --duration S  passed to the baselines, and to a plugin script that accepts them
 #   --quick     smaller inputs and 1 run of 3 s: a smoke run of the harness, not a measurement
 #   --no-build  use build-release as it is
-#   --jobs N    build parallelism (default: number of CPUs; BENCH_JOBS in the environment also works)
+#   --jobs N    build parallelism (default: number of CPUs, 1 when the load average is above half of them;
+#               BENCH_JOBS in the environment also works)
 #   -- ARGS     extra arguments for the selected plugin scripts (e.g. `log-viewer -- p4 --lines 50000`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ for d in bench/*/; do
   if [ -f "$d/run.sh" ] || [ -f "$d/run.py" ]; then plugin_dirs+=("$name"); fi
 done
 
-runs="" duration="" quick=0 build=1 jobs="${BENCH_JOBS:-$(nproc)}"
+runs="" duration="" quick=0 build=1 jobs="${BENCH_JOBS:-}"
 selected=() passthrough=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -70,16 +71,27 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # ----------------------------------------------------------------------------------------------- build
+if [ -z "$jobs" ]; then
+  # A busy machine (load above half the CPUs) gets a single compile job.
+  if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then jobs=1; else jobs=$(nproc); fi
+fi
 if [ "$build" = 1 ]; then
   echo "bench: Release build in build-release (-j$jobs)" >&2
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMONLIGHT_BUILD_TESTS=OFF -DMONLIGHT_BUILD_BENCH=ON >/dev/null
-  cmake --build "$BUILD" -j"$jobs" >/dev/null
+  if ! cmake --build "$BUILD" -j"$jobs" >/dev/null; then
+    echo "bench: the Release build failed (see above); nothing was measured" >&2
+    exit 1
+  fi
 fi
 export MONLIGHT_BUILD_DIR="$BUILD"
 
 # ------------------------------------------------------------------------------------------------- run
 mkdir -p "$RESULTS/logs"
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load_start" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  echo "bench: load average $load_start on $(nproc) CPUs: other work is running, expect noisy figures" >&2
+fi
 # Each section's stdout goes to the terminal and to logs/<section>.out; latest.json is built from those lines.
 ran=()
 status=0
@@ -121,6 +133,6 @@ for s in "${selected[@]}"; do
   ran+=("$s")
 done
 
-python3 bench/lib/collect.py --started "$stamp" --build "$BUILD" --out "$RESULTS/latest.json" "${ran[@]}"
+python3 bench/lib/collect.py --started "$stamp" --load-start "$load_start" --build "$BUILD" --out "$RESULTS/latest.json" "${ran[@]}"
 echo "bench: wrote bench/results/latest.json" >&2
 exit $status

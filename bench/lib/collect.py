@@ -2,7 +2,7 @@
 """Builds bench/results/latest.json from the figure lines each section printed (bench/results/logs/<section>.out)
 and the details a section wrote itself (bench/results/<section>.json, when present). Called by bench/run.sh.
 
-Usage: collect.py --started ISO --build DIR --out FILE SECTION..."""
+Usage: collect.py --started ISO [--load-start L] --build DIR --out FILE SECTION..."""
 import argparse
 import json
 import os
@@ -25,6 +25,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--started", required=True)
     ap.add_argument("--build", required=True)
+    ap.add_argument("--load-start", type=float)
     ap.add_argument("--out", required=True)
     ap.add_argument("sections", nargs="*")
     args = ap.parse_args()
@@ -35,7 +36,8 @@ def main():
         "git_commit": commit,
         "git_dirty": dirty,
         "build_dir": args.build,
-        "machine": {"cpus": os.cpu_count(), "loadavg_at_end": list(os.getloadavg()), "kernel": platform.release()},
+        "machine": {"cpus": os.cpu_count(), "load1_at_start": args.load_start,
+                    "loadavg_at_end": list(os.getloadavg()), "kernel": platform.release()},
         "figures": [],
         "sections": {},
     }
