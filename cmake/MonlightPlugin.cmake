@@ -41,6 +41,7 @@ function(monlight_add_plugin name)
 endfunction()
 
 # Writes a C++ source holding every file under <dir>/sql and <dir>/web as a raw string literal.
+# With a fourth argument NOEXPORT the extern "C" accessor for the host is left out (used by the host itself).
 function(monlight_embed_files out ns dir)
   file(GLOB_RECURSE files RELATIVE ${dir} CONFIGURE_DEPENDS ${dir}/sql/* ${dir}/web/*)
   list(SORT files)
@@ -54,8 +55,10 @@ function(monlight_embed_files out ns dir)
   endforeach()
   string(APPEND body "    };\n    return files;\n}\n} // namespace ${ns}\n} // namespace Monlight\n")
   # Exported so the host can serve web/ without the plugin doing anything (the web UI of §6).
+  if(NOT "${ARGV3}" STREQUAL "NOEXPORT")
   string(APPEND body "extern \"C\" __attribute__((visibility(\"default\"))) const std::map<std::string, std::string_view>* monlightEmbeddedFiles();\n")
   string(APPEND body "extern \"C\" __attribute__((visibility(\"default\"))) const std::map<std::string, std::string_view>* monlightEmbeddedFiles()\n{\n    return &Monlight::${ns}::embeddedFiles();\n}\n")
+  endif()
   if(EXISTS ${out})
     file(READ ${out} old)
   endif()

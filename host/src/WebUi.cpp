@@ -11,6 +11,8 @@ namespace Monlight
 namespace Host
 {
 
+const std::map<std::string, std::string_view>& embeddedFiles();
+
 namespace
 {
 std::string hashOf(std::string_view data)
@@ -42,10 +44,13 @@ std::string WebUi::contentType(const std::string& name)
     return it == types.end() ? "application/octet-stream" : it->second;
 }
 
-void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string_view>& files)
+void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string_view>& pluginFiles)
 {
-    if (!files.count("web/index.html"))
+    if (!pluginFiles.count("web/index.html"))
         return;
+    std::map<std::string, std::string_view> files = pluginFiles;
+    for (const auto& [name, data] : embeddedFiles())
+        files.emplace(name, data); // the plugin's own file of the same name wins
     std::string all;
     for (const auto& [name, data] : files)
         if (name.compare(0, 4, "web/") == 0)

@@ -16,7 +16,8 @@ namespace Host
 class WebUi
 {
 public:
-    /// Adds the UI routes to `plugin`; does nothing when the files hold no `web/index.html`.
+    /// Adds the UI routes to `plugin`; does nothing when the files hold no `web/index.html`. The host's own
+    /// `host/web/static/*` files (shared UI code) are served too, unless the plugin has a file of the same name.
     static void mount(PluginRuntime& plugin, const std::map<std::string, std::string_view>& files);
     /// Content type for a file name by extension.
     static std::string contentType(const std::string& name);
