@@ -188,7 +188,12 @@ class Page:
         value = None
         wrapped = f"((v) => (v instanceof Node) ? true : v)(({expr}))"
         while time.time() < deadline:
-            value = self.eval(wrapped)
+            try:
+                value = self.eval(wrapped)
+            except CdpError as e:  # the page is navigating: its old context went away, ask the new one
+                if "navigated" not in str(e) and "context" not in str(e):
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(interval)
@@ -207,8 +212,13 @@ class Page:
                          f"return !!e && e.offsetParent !== null;}})()")
 
     def click(self, selector):
-        ok = self.eval(f"(function(){{const e=document.querySelector({json.dumps(selector)});"
-                       f"if(!e) return false; e.click(); return true;}})()")
+        try:
+            ok = self.eval(f"(function(){{const e=document.querySelector({json.dumps(selector)});"
+                           f"if(!e) return false; e.click(); return true;}})()")
+        except CdpError as e:  # the click navigated away before the evaluation answered
+            if "navigated" not in str(e):
+                raise
+            ok = True
         if not ok:
             raise AssertionError(f"no element to click: {selector}")
 
