@@ -50,6 +50,18 @@ def test_list_detail_resolve(host_factory, page):
     # projects from api/projects
     page.wait("document.querySelectorAll('.f-project option').length === 3")
 
+    # source and environment filters
+    page.select(".f-source", "browser")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1 && "
+              "document.querySelector('tr.error-row td.type').textContent === 'BrowserError'")
+    page.select(".f-source", "")
+    page.wait("document.querySelectorAll('.f-environment option').length === 3")
+    page.select(".f-environment", "staging")
+    page.wait("document.querySelectorAll('tr.error-row').length === 1 && "
+              "document.querySelector('tr.error-row td.type').textContent === 'TimeoutError'")
+    assert "environment=staging" in page.url()
+    page.select(".f-environment", "")
+    page.wait("document.querySelectorAll('tr.error-row').length === 3")
     # filter by project: the state goes into the URL and the list follows
     page.select(".f-project", "billing")
     page.wait("document.querySelectorAll('tr.error-row').length === 1")

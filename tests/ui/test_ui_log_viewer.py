@@ -139,8 +139,22 @@ def test_load_older_and_tail_reconnects_after_restart(host_factory, page, tmp_pa
 
     page.click(".tail-toggle")
     page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    docker.write("a1", "first live line")
+    page.wait("document.querySelector('.log-row .m').textContent === 'first live line'")
+    assert not page.visible(".new-count")
+    # scrolled away from the top: a counter of new entries appears; clicking it scrolls back up
+    page.eval("window.scrollTo(0, 1500)")
+    page.wait("window.scrollY > 100")
+    docker.write("a1", "while scrolled 1", "while scrolled 2")
+    page.wait("document.querySelector('.new-count').textContent === '2 new'")
+    assert page.visible(".new-count")
+    page.click(".new-count")
+    page.wait("window.scrollY === 0")
+    assert not page.visible(".new-count")
+    page.wait("document.querySelector('.log-row .m').textContent === 'while scrolled 2'")
     docker.write("a1", "before restart")
-    page.wait("document.querySelector('.log-row .m').textContent === 'before restart'")
+    page.wait("document.querySelectorAll('.log-row .m')[0].textContent === 'before restart' && "
+              "document.querySelectorAll('.log-row .m')[1].textContent === 'while scrolled 2'")
     # the server closes the stream on shutdown: the page shows why and reconnects once after 3 s,
     # resuming after the last id it saw, so the line written while the host was down is not lost
     assert h.stop() == 0
@@ -154,4 +168,4 @@ def test_load_older_and_tail_reconnects_after_restart(host_factory, page, tmp_pa
     docker.write("a1", "after restart")
     page.wait("document.querySelector('.log-row .m').textContent === 'after restart'")
     msgs = page.eval("[...document.querySelectorAll('.log-row .m')].slice(0, 4).map(e => e.textContent)")
-    assert msgs == ["after restart", "while down", "before restart", "line 129"]
+    assert msgs == ["after restart", "while down", "before restart", "while scrolled 2"]
