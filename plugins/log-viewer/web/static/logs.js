@@ -258,7 +258,7 @@
     src.addEventListener('open', function () {
       if (es !== src) return;
       reconnectUsed = false;
-      tailStatus('Live tail: connected');
+      tailStatus('Live tail: connected' + (state.search ? ' (the search applies to the list, not to live entries)' : ''));
     });
     src.addEventListener('log', function (ev) {
       if (es !== src) return;
