@@ -355,8 +355,16 @@ int HostApplication::prepare(Prepared& out, bool forHelp)
     }
     std::vector<std::string> dirs;
     std::string pathValue = out.host.has("plugin_path") ? out.host.getString("plugin_path") : MONLIGHT_DEFAULT_PLUGIN_PATH;
-    for (const auto& d : ConfigValue::splitList(pathValue, ':'))
+    for (auto d : ConfigValue::splitList(pathValue, ':'))
     {
+        // $ORIGIN: the executable's directory, so an installed tree finds its own plugins wherever it lives.
+        if (d.compare(0, 7, "$ORIGIN") == 0)
+        {
+            char exe[4096];
+            ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+            if (n > 0)
+                d = Poco::Path(std::string(exe, static_cast<std::size_t>(n))).parent().toString() + d.substr(7);
+        }
         Poco::Path p(d);
         dirs.push_back(p.isAbsolute() ? d : Poco::Path(Poco::Path(_configDir).makeDirectory(), d).toString());
     }

@@ -11,7 +11,8 @@ std::vector<ConfigKey> hostSchema()
     k.push_back(ConfigKey::list("plugins", "error-tracker,log-viewer,metrics-collector,browser-relay",
                                 "Plugins to load (common is implicit); order of the index page and first listener"));
     k.push_back(ConfigKey::string("plugin_path", MONLIGHT_DEFAULT_PLUGIN_PATH,
-                                  "Colon-separated directories searched for <name>.so (relative to the config file)"));
+                                  "Colon-separated directories searched for <name>.so (relative to the config file; "
+                                  "$ORIGIN = the directory of monlight-host)"));
     k.push_back(ConfigKey::string("data_dir", "/var/lib/monlight", "Database directory, created (0750) if missing"));
     k.push_back(ConfigKey::listen("listen", "", "Combined listener serving every plugin under /<plugin>/; empty = off"));
     k.push_back(ConfigKey::integer("max_threads", 16, 1, 256, "Combined listener worker threads"));
