@@ -473,11 +473,11 @@ int HostApplication::prepare(Prepared& out, bool forHelp)
     auto claim = [&](const std::string& key, const std::string& value) {
         if (value.empty())
             return;
+        ++listenerCount; // an invalid value is reported on its own key, not again as "no listener"
         std::string h;
         int port;
         if (!ConfigValue::parseListen(value, h, port))
             return;
-        ++listenerCount;
         std::string addr = h + ":" + std::to_string(port);
         auto it = byAddress.find(addr);
         if (it != byAddress.end() && port != 0)
