@@ -233,7 +233,11 @@ class BenchHost(monlight_test.Host):
         cmd = pinned([monlight_test.host_binary(), "--config", self.config_path], self.core)
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=self._log_file, env=env)
         if wait:
-            self.wait_healthy(timeout)
+            try:
+                self.wait_healthy(timeout)
+            except BaseException:
+                self.kill()  # a host that did not come up is not left running
+                raise
         return self
 
     def wait_healthy(self, timeout=30):
@@ -268,7 +272,11 @@ class BenchHost(monlight_test.Host):
 
     def __enter__(self):
         if self.proc is None:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                self.kill()  # __exit__ does not run when __enter__ raises: never leave a host behind
+                raise
         return self
 
     def __exit__(self, *exc):
