@@ -1,4 +1,7 @@
 #include "BenchDb.h"
+#include <unistd.h>
+#include <iostream>
+#include <cstdlib>
 
 #include <chrono>
 #include <cstdio>
@@ -105,4 +108,22 @@ void benchRemoveDatabase(const std::string& path)
 {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
         std::remove((path + suffix).c_str());
+}
+
+long long benchPositive(const char* tool, const char* name, const char* value)
+{
+    char* end = nullptr;
+    const long long v = std::strtoll(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || v < 1)
+    {
+        std::cerr << tool << ": " << name << " needs a positive integer, got " << value << "\n";
+        std::exit(64);
+    }
+    return v;
+}
+
+std::string benchTempDatabase(const char* tool)
+{
+    const char* tmp = std::getenv("TMPDIR");
+    return std::string(tmp && *tmp ? tmp : "/tmp") + "/" + tool + "-" + std::to_string(getpid()) + ".db";
 }

@@ -60,3 +60,9 @@ std::string benchReadFile(const std::string& path);
 
 /// Removes path and its -wal/-shm companions (errors ignored).
 void benchRemoveDatabase(const std::string& path);
+
+/// Parses a positive integer option value; prints "<tool>: <name> needs a positive integer" and exits 64 otherwise.
+long long benchPositive(const char* tool, const char* name, const char* value);
+
+/// A database path in $TMPDIR (or /tmp) unique to this process: <dir>/<tool>-<pid>.db.
+std::string benchTempDatabase(const char* tool);

@@ -86,18 +86,6 @@ std::vector<LogLine> makeLines(long long n)
     return lines;
 }
 
-long long count(const char* name, const char* value)
-{
-    char* end = nullptr;
-    const long long v = std::strtoll(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || v < 1)
-    {
-        std::cerr << "bench-fts-insert: " << name << " needs a positive integer, got " << value << "\n";
-        std::exit(64);
-    }
-    return v;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -122,9 +110,9 @@ int main(int argc, char** argv)
         }
         const char* v = argv[++i];
         if (a == "--lines")
-            n = count("--lines", v);
+            n = benchPositive("bench-fts-insert", "--lines", v);
         else if (a == "--batch")
-            batch = count("--batch", v);
+            batch = benchPositive("bench-fts-insert", "--batch", v);
         else if (a == "--db")
             path = v;
         else if (a == "--schema")
@@ -138,8 +126,7 @@ int main(int argc, char** argv)
     const bool temporary = path.empty();
     if (temporary)
     {
-        const char* tmp = std::getenv("TMPDIR");
-        path = std::string(tmp && *tmp ? tmp : "/tmp") + "/bench-fts-insert-" + std::to_string(getpid()) + ".db";
+        path = benchTempDatabase("bench-fts-insert");
     }
     benchRemoveDatabase(path);
 

@@ -39,18 +39,6 @@ CREATE INDEX idx_raw_ts ON metrics_raw(ts);
 CREATE INDEX idx_raw_rollup_ts ON metrics_raw(rollup_id, ts);
 )SQL";
 
-long long count(const char* name, const char* value)
-{
-    char* end = nullptr;
-    const long long v = std::strtoll(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || v < 1)
-    {
-        std::cerr << "bench-sqlite-insert: " << name << " needs a positive integer, got " << value << "\n";
-        std::exit(64);
-    }
-    return v;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -76,11 +64,11 @@ int main(int argc, char** argv)
         }
         const char* v = argv[++i];
         if (a == "--rows")
-            rows = count("--rows", v);
+            rows = benchPositive("bench-sqlite-insert", "--rows", v);
         else if (a == "--batch")
-            batch = count("--batch", v);
+            batch = benchPositive("bench-sqlite-insert", "--batch", v);
         else if (a == "--series")
-            series = count("--series", v);
+            series = benchPositive("bench-sqlite-insert", "--series", v);
         else if (a == "--db")
             path = v;
         else if (a == "--schema")
@@ -94,8 +82,7 @@ int main(int argc, char** argv)
     const bool temporary = path.empty();
     if (temporary)
     {
-        const char* tmp = std::getenv("TMPDIR");
-        path = std::string(tmp && *tmp ? tmp : "/tmp") + "/bench-sqlite-insert-" + std::to_string(getpid()) + ".db";
+        path = benchTempDatabase("bench-sqlite-insert");
     }
     benchRemoveDatabase(path);
 
