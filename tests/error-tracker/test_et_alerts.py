@@ -297,6 +297,41 @@ def test_smtp_tls_modes(host_factory, cert, server_mode, config_mode):
         fake.close()
 
 
+def maps_openssl(h):
+    with open(f"/proc/{h.proc.pid}/maps") as f:
+        return any("libssl" in line or "libcrypto" in line for line in f)
+
+
+def test_openssl_is_loaded_only_by_the_first_tls_delivery(host_factory, cert):
+    """TLS lives in monlight-tls.so (Monlight/Tls.h): an idle host, or one that only ingests, never maps OpenSSL."""
+    fake = FakeSmtp(tls="implicit", certfile=cert[0], keyfile=cert[1])
+    try:
+        h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake, "implicit", "false"))
+        assert h.request("error-tracker", "POST", "/api/errors", {"project": "p", "exception_type": "E",
+                                                                   "message": "m", "traceback": "t"}).status == 201
+        assert not maps_openssl(h)
+        assert "is missing" not in h.log()
+        r = h.request("error-tracker", "POST", "/api/test-alert?wait=true")
+        assert r.json()["results"] == [{"channel": "smtp", "ok": True, "detail": "sent"}]
+        assert maps_openssl(h)
+    finally:
+        fake.close()
+
+
+def test_missing_tls_module_is_reported_at_start_and_per_delivery(host_factory, cert, tmp_path):
+    fake = FakeSmtp(tls="implicit", certfile=cert[0], keyfile=cert[1])
+    try:
+        h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake, "implicit", "false"),
+                         env={"MONLIGHT_TLS_MODULE": str(tmp_path / "nowhere" / "monlight-tls.so")})
+        assert "TLS alert delivery will fail: " + str(tmp_path / "nowhere" / "monlight-tls.so") + " is missing" \
+            in h.log()
+        res = h.request("error-tracker", "POST", "/api/test-alert?wait=true").json()["results"]
+        assert res[0]["ok"] is False and "TLS support is not available" in res[0]["detail"]
+        assert fake.messages == []
+    finally:
+        fake.close()
+
+
 def test_smtp_certificate_verified_by_default(host_factory, cert):
     fake = FakeSmtp(tls="implicit", certfile=cert[0], keyfile=cert[1])
     try:

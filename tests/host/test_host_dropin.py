@@ -41,6 +41,7 @@ def test_installed_layout(installed):
     prefix, _ = installed
     assert os.access(prefix / "bin" / "monlight-host", os.X_OK)
     assert (prefix / "lib" / "monlight" / "libmonlight-sdk.so").exists()
+    assert (prefix / "lib" / "monlight" / "monlight-tls.so").exists()  # loaded by the SDK on first TLS use
     for p in ("common", "error-tracker", "log-viewer", "metrics-collector", "browser-relay"):
         assert (prefix / "lib" / "monlight" / "plugins" / f"{p}.so").exists(), p
     assert (prefix / "include" / "Monlight" / "Plugin.h").exists()

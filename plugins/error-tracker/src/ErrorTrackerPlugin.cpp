@@ -6,7 +6,8 @@
 #include "Monlight/HttpError.h"
 #include "Monlight/Plugin.h"
 #include "Monlight/Time.h"
-#include <Poco/Net/SSLManager.h>
+#include "Monlight/Tls.h"
+#include <Poco/File.h>
 #include <memory>
 
 namespace Monlight
@@ -44,14 +45,18 @@ public:
     void initialize(PluginContext& ctx) override
     {
         _ctx = &ctx;
-        Poco::Net::initializeSSL();
-        _sslInitialized = true;
         _config = ErrorTrackerConfig::fromConfig(ctx.config());
         std::vector<std::pair<std::string, std::string>> ignored;
         std::vector<std::string> warnings;
         ErrorTrackerConfig::validate(ctx.config(), ignored, &warnings);
         for (const auto& w : warnings)
             ctx.logger().warning(w);
+        // TLS is loaded on the first alert that needs it (Monlight/Tls.h); say now if it would not be found.
+        bool mayNeedTls = (_config.postmarkEnabled() && _config.postmarkApiUrl.rfind("https:", 0) == 0) ||
+                          (_config.smtpEnabled() && _config.smtpTls != "none") ||
+                          (_config.webhookEnabled() && _config.alertWebhookUrl.rfind("https:", 0) == 0);
+        if (mayNeedTls && !Poco::File(Tls::modulePath()).exists())
+            ctx.logger().warning("TLS alert delivery will fail: " + Tls::modulePath() + " is missing");
 
         _db = ctx.openDatabase(ErrorStore::migrations());
         _store = std::make_shared<ErrorStore>(_db);
@@ -110,9 +115,6 @@ public:
         if (_db)
             _db->close();
         _db.reset();
-        if (_sslInitialized)
-            Poco::Net::uninitializeSSL();
-        _sslInitialized = false;
     }
 
     Health health() override
@@ -136,7 +138,6 @@ private:
     std::shared_ptr<ErrorIngestService> _ingest;
     std::unique_ptr<ErrorRoutes> _routes;
     bool _serviceRegistered = false;
-    bool _sslInitialized = false;
 };
 
 } // namespace ErrorTracker

@@ -1,12 +1,10 @@
 #include "HttpJsonClient.h"
 
-#include <Poco/Net/Context.h>
+#include "Monlight/Tls.h"
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
@@ -35,17 +33,9 @@ HttpJsonClient::Reply HttpJsonClient::post(const std::string& url, const std::st
     DeliveryCanceller::Guard guard(canceller, plain);
     plain.setReceiveTimeout(Poco::Timespan(30, 0));
     plain.setSendTimeout(Poco::Timespan(30, 0));
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
-    if (https)
-    {
-        Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                                             Poco::Net::Context::VERIFY_RELAXED, 9, true);
-        Poco::Net::SecureStreamSocket secure =
-            Poco::Net::SecureStreamSocket::attach(plain, uri.getHost(), ctx);
-        session = std::make_unique<Poco::Net::HTTPSClientSession>(secure);
-    }
-    else
-        session = std::make_unique<Poco::Net::HTTPClientSession>(plain);
+    // TLS comes from the SDK's on-demand module (Monlight/Tls.h): OpenSSL is mapped only once it is needed.
+    std::unique_ptr<Poco::Net::HTTPClientSession> session = std::make_unique<Poco::Net::HTTPClientSession>(
+        https ? Tls::attachClient(plain, uri.getHost(), true) : plain);
     session->setTimeout(Poco::Timespan(10, 0), Poco::Timespan(30, 0), Poco::Timespan(30, 0));
     session->setKeepAlive(false);
 

@@ -1,13 +1,12 @@
 #include "SmtpChannel.h"
 
 #include "Monlight/Time.h"
+#include "Monlight/Tls.h"
 #include "SmtpMessage.h"
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/DNS.h>
 #include <Poco/Net/DialogSocket.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <sstream>
@@ -59,13 +58,6 @@ bool advertises(const std::string& ehloReply, const std::string& keyword)
     return false;
 }
 
-Poco::Net::Context::Ptr clientContext(bool verify)
-{
-    return new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-        verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9, true);
-}
-
 } // namespace
 
 std::string SmtpChannel::envelopeAddress(const std::string& from)
@@ -101,7 +93,7 @@ DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
         plain.setSendTimeout(Poco::Timespan(30, 0));
         Poco::Net::StreamSocket sock = plain;
         if (implicit)
-            sock = Poco::Net::SecureStreamSocket::attach(plain, _s.host, clientContext(_s.verify));
+            sock = Tls::attachClient(plain, _s.host, _s.verify);
         Poco::Net::DialogSocket ds(sock);
         ds.setReceiveTimeout(Poco::Timespan(30, 0));
         ds.setSendTimeout(Poco::Timespan(30, 0));
@@ -129,9 +121,7 @@ DeliveryResult SmtpChannel::deliver(const AlertMessage& message)
         if (wantStartTls)
         {
             expect(ds, "STARTTLS", 2, "STARTTLS");
-            Poco::Net::SecureStreamSocket secure =
-                Poco::Net::SecureStreamSocket::attach(ds, _s.host, clientContext(_s.verify));
-            ds = Poco::Net::DialogSocket(secure);
+            ds = Poco::Net::DialogSocket(Tls::attachClient(ds, _s.host, _s.verify));
             code = command(ds, "EHLO " + hostname, reply);
             if (code / 100 != 2)
                 throw SmtpFailure{code, "EHLO: " + std::to_string(code) + " " + firstLine(reply)};
