@@ -1,11 +1,13 @@
 """Browser relay black-box tests: admin API, browser API, CORS, forwarding, limits (SPEC §5)."""
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from monlight_test import free_port, http, run_host
+from tls_proxy import TlsProxy, self_signed
 
 SEED_KEY = "shopseedkey0001"
 ORIGINS = "https://app.example.com, https://*.example.com"
@@ -379,6 +381,53 @@ def test_http_forwarding_to_another_host(host_factory):
     text = relay.request("browser-relay", "GET", "/metrics").body.decode()
     assert 'monlight_relay_forward_total{target="error-tracker",mode="http",result="ok"} 2' in text
     assert 'monlight_relay_forward_total{target="metrics-collector",mode="http",result="ok"} 1' in text
+
+
+def test_https_forwarding_through_a_tls_proxy(host_factory, tmp_path):
+    """An https:// upstream (here a TLS-terminating proxy in front of another host, as nginx would be): the relay
+    speaks TLS through the SDK's on-demand module and keeps the connection alive across requests."""
+    upstream = host_factory(plugins=["error-tracker", "metrics-collector"])
+    cert, key = self_signed(tmp_path)
+    et = TlsProxy(upstream.ports["error-tracker"], cert, key)
+    mc = TlsProxy(upstream.ports["metrics-collector"], cert, key)
+    try:
+        relay = host_factory(plugins=["browser-relay"], config=relay_config(
+            error_tracker_url=et.url, error_tracker_api_key=upstream.key("error-tracker"),
+            metrics_collector_url=mc.url + "/", metrics_collector_api_key=upstream.key("metrics-collector"),
+            forward_tls_verify="false"))
+        for expected in [("created", 201), ("incremented", 200), ("incremented", 200)]:
+            r = browser(relay, "POST", "/api/browser/errors", error_body())
+            assert (r.json()["status"], r.status) == expected, r
+        assert upstream.request("error-tracker", "GET", f"/api/errors/{r.json()['id']}").json()["count"] == 3
+        assert (et.handshakes, et.connections) == (1, 1)  # one kept-alive TLS connection served all three
+        # the proxy closes the idle connection: the next forward opens a new TLS connection by itself
+        et.drop_connections()
+        time.sleep(0.2)
+        r = browser(relay, "POST", "/api/browser/errors", error_body())
+        assert (r.status, r.json()["count"]) == (200, 4)
+        assert et.handshakes == 2
+        r = browser(relay, "POST", "/api/browser/metrics", [{"name": "m1", "type": "gauge", "value": 3}])
+        assert (r.status, r.json()["count"]) == (202, 1)
+        assert mc.handshakes == 1
+    finally:
+        et.close()
+        mc.close()
+
+
+def test_https_upstream_certificate_is_verified_by_default(host_factory, tmp_path):
+    upstream = host_factory(plugins=["error-tracker"])
+    cert, key = self_signed(tmp_path)
+    proxy = TlsProxy(upstream.ports["error-tracker"], cert, key)
+    try:
+        relay = host_factory(plugins=["browser-relay"], config=relay_config(
+            error_tracker_url=proxy.url, error_tracker_api_key=upstream.key("error-tracker"),
+            metrics_collector_url=proxy.url, metrics_collector_api_key="k" * 16, forward_timeout_ms=2000))
+        r = browser(relay, "POST", "/api/browser/errors", error_body())
+        assert (r.status, r.json()) == (502, {"detail": "Upstream error"})
+        assert proxy.handshakes == 0 and proxy.failed_handshakes >= 1
+        assert upstream.request("error-tracker", "GET", "/api/errors").json()["total"] == 0
+    finally:
+        proxy.close()
 
 
 def test_upstream_down_gives_502(host_factory):

@@ -158,7 +158,7 @@ private:
             try
             {
                 upstream = std::make_unique<HttpUpstream>(url, path, apiKey, _settings.forwardTimeoutMs,
-                                                          _settings.forwardPoolSize);
+                                                          _settings.forwardPoolSize, _settings.forwardTlsVerify);
             }
             catch (const Poco::Exception& e)
             {

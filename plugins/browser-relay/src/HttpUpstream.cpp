@@ -1,5 +1,6 @@
 #include "HttpUpstream.h"
 
+#include "Monlight/Tls.h"
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -30,18 +31,43 @@ Poco::Timespan remaining(long deadlineUs)
     return Poco::Timespan(left);
 }
 
+/// A keep-alive session whose every (re)connection is a TLS client connection: HTTPSession connects the TCP
+/// socket (timeouts, buffer reset), then the socket is wrapped by the SDK's TLS module. HTTPClientSession calls
+/// connect() itself when it opens or re-opens the connection, so reuse and reconnection work as for http.
+class TlsSession : public Poco::Net::HTTPClientSession
+{
+public:
+    TlsSession(const std::string& host, Poco::UInt16 port, bool verify)
+        : Poco::Net::HTTPClientSession(host, port), _verify(verify)
+    {
+    }
+    bool secure() const override { return true; }
+
+protected:
+    void connect(const Poco::Net::SocketAddress& address) override
+    {
+        Poco::Net::HTTPClientSession::connect(address);
+        attachSocket(Tls::attachClient(socket(), getHost(), _verify));
+    }
+
+private:
+    bool _verify;
+};
+
 } // namespace
 
 HttpUpstream::HttpUpstream(const std::string& baseUrl, const std::string& path, std::string apiKey,
-                           int timeoutMs, std::size_t poolSize)
-    : _apiKey(std::move(apiKey)), _timeoutMs(timeoutMs), _poolSize(std::max<std::size_t>(1, poolSize))
+                           int timeoutMs, std::size_t poolSize, bool tlsVerify)
+    : _apiKey(std::move(apiKey)), _timeoutMs(timeoutMs), _tlsVerify(tlsVerify),
+      _poolSize(std::max<std::size_t>(1, poolSize))
 {
     std::string base = baseUrl;
     while (!base.empty() && base.back() == '/')
         base.pop_back();
     _uri = Poco::URI(base);
-    if (_uri.getScheme() != "http" || _uri.getHost().empty())
-        throw Poco::InvalidArgumentException("only http:// upstream URLs are supported", baseUrl);
+    _https = _uri.getScheme() == "https";
+    if ((_uri.getScheme() != "http" && !_https) || _uri.getHost().empty())
+        throw Poco::InvalidArgumentException("only http:// and https:// upstream URLs are supported", baseUrl);
     _target = _uri.getPath() + path;
     if (!_uri.getRawQuery().empty())
         _target += "?" + _uri.getRawQuery();
@@ -72,7 +98,8 @@ HttpUpstream::Session HttpUpstream::acquire(bool& reused, long deadlineUs)
             ++_open;
             lock.unlock();
             reused = false;
-            auto s = std::make_unique<Poco::Net::HTTPClientSession>(_uri.getHost(), _uri.getPort());
+            Session s = _https ? std::make_unique<TlsSession>(_uri.getHost(), _uri.getPort(), _tlsVerify)
+                               : std::make_unique<Poco::Net::HTTPClientSession>(_uri.getHost(), _uri.getPort());
             s->setKeepAlive(true);
             return s;
         }

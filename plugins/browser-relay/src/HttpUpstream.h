@@ -24,10 +24,12 @@ public:
         std::string body;
     };
 
-    /// `baseUrl` is `http://host:port[/prefix]` (a trailing `/` is removed), `path` is appended
-    /// (`/api/errors`). Throws Poco::InvalidArgumentException for a URL that is not http.
+    /// `baseUrl` is `http[s]://host:port[/prefix]` (a trailing `/` is removed), `path` is appended
+    /// (`/api/errors`). Throws Poco::InvalidArgumentException for a URL that is neither http nor https.
+    /// https:// connections go through the SDK's on-demand TLS module (Monlight/Tls.h); `tlsVerify` checks
+    /// the upstream's certificate against the system CAs and its host name.
     HttpUpstream(const std::string& baseUrl, const std::string& path, std::string apiKey, int timeoutMs,
-                 std::size_t poolSize);
+                 std::size_t poolSize, bool tlsVerify = true);
     ~HttpUpstream();
 
     /// Sends one request and reads the whole answer within the timeout. A send that fails on a reused
@@ -50,6 +52,8 @@ private:
     std::string _target; ///< path (with prefix and query) of the request
     std::string _apiKey;
     int _timeoutMs;
+    bool _https = false;
+    bool _tlsVerify = true;
     std::size_t _poolSize;
     mutable std::mutex _mutex;
     std::condition_variable _available;

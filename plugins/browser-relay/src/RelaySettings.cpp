@@ -33,6 +33,8 @@ std::vector<ConfigKey> RelaySettings::schema()
             .env("METRICS_COLLECTOR_API_KEY"),
         ConfigKey::integer("forward_timeout_ms", 5000, 100, 60000, "Whole HTTP forwarding exchange timeout"),
         ConfigKey::integer("forward_pool_size", 8, 1, 256, "Keep-alive connections per upstream"),
+        ConfigKey::boolean("forward_tls_verify", true,
+                           "Check an https:// upstream's certificate against the system CAs and its host name"),
         ConfigKey::list("cors_origins", "", "Allowed browser origins (exact, https://*.example.com, or *)")
             .env("CORS_ORIGINS"),
         ConfigKey::bytes("max_source_map_size", 5242880, 65536, 67108864, "Source map upload body cap"),
@@ -62,6 +64,7 @@ RelaySettings RelaySettings::from(const PluginConfig& c)
     s.metricsCollectorApiKey = c.getString("metrics_collector_api_key");
     s.forwardTimeoutMs = static_cast<int>(c.getInt("forward_timeout_ms"));
     s.forwardPoolSize = static_cast<std::size_t>(c.getInt("forward_pool_size"));
+    s.forwardTlsVerify = c.getBool("forward_tls_verify");
     s.corsOrigins = c.getList("cors_origins");
     s.maxSourceMapSize = static_cast<std::size_t>(c.getInt("max_source_map_size"));
     s.rateLimit = c.getInt("rate_limit");
@@ -142,13 +145,13 @@ void RelaySettings::validate(const PluginConfig& c, const std::vector<std::strin
             try
             {
                 Poco::URI uri(url);
-                ok = uri.getScheme() == "http" && !uri.getHost().empty();
+                ok = (uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty();
             }
             catch (const Poco::Exception&)
             {
             }
             if (!ok)
-                problems.emplace_back(t.urlKey, "invalid value \"" + url + "\": expected an http:// URL");
+                problems.emplace_back(t.urlKey, "invalid value \"" + url + "\": expected an http:// or https:// URL");
         }
         if (key.empty())
             problems.emplace_back(t.apiKey, "required key is not set (needed because " + because + ")");

@@ -22,6 +22,7 @@ struct RelaySettings
     std::string metricsCollectorApiKey;
     int forwardTimeoutMs = 5000;
     std::size_t forwardPoolSize = 8;
+    bool forwardTlsVerify = true; ///< https:// upstreams: verify the certificate
     std::vector<std::string> corsOrigins;
     std::size_t maxSourceMapSize = 5242880;
     std::int64_t rateLimit = 300;

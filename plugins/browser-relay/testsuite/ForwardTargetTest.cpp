@@ -192,7 +192,10 @@ public:
         }
         HttpUpstream up("http://127.0.0.1:" + std::to_string(port), "/api/errors", "k", 1000, 1);
         CPPUNIT_ASSERT_THROW(up.post("{}", ""), Poco::Exception);
-        CPPUNIT_ASSERT_THROW(HttpUpstream("https://x", "/a", "k", 100, 1), Poco::InvalidArgumentException);
+        CPPUNIT_ASSERT_THROW(HttpUpstream("ftp://x", "/a", "k", 100, 1), Poco::InvalidArgumentException);
+        CPPUNIT_ASSERT_THROW(HttpUpstream("https:///nohost", "/a", "k", 100, 1), Poco::InvalidArgumentException);
+        HttpUpstream secure("https://example.com/prefix/", "/api/errors", "k", 100, 1);
+        CPPUNIT_ASSERT_EQUAL(std::string("/prefix/api/errors"), secure.target());
     }
 
     void testHttpTargetMapsFailuresTo502()

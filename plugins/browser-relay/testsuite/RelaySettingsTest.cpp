@@ -67,10 +67,10 @@ public:
         const auto r = validate({{"forward_mode", "auto"},
                                  {"error_tracker_url", "ftp://x"},
                                  {"error_tracker_api_key", "k"},
-                                 {"metrics_collector_url", "http://127.0.0.1:5012/metrics-collector"},
+                                 {"metrics_collector_url", "https://metrics.example.com/metrics-collector"},
                                  {"metrics_collector_api_key", "k"}},
                                 RELAY_ONLY);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.size()); // https:// is accepted, ftp:// is not
         CPPUNIT_ASSERT(hasProblem(r, "error_tracker_url", "http://"));
     }
 
@@ -108,10 +108,10 @@ public:
         for (const char* key :
              {"admin_api_key", "forward_mode", "error_tracker_url", "error_tracker_api_key",
               "metrics_collector_url", "metrics_collector_api_key", "forward_timeout_ms", "forward_pool_size",
-              "cors_origins", "max_source_map_size", "dsn_rate_limit", "admin_rate_limit", "retention_days",
+              "forward_tls_verify", "cors_origins", "max_source_map_size", "dsn_rate_limit", "admin_rate_limit", "retention_days",
               "dsn_keys", "default_environment", "source_map_cache_mb", "normalize_page_ids"})
             CPPUNIT_ASSERT_MESSAGE(key, names.count(key) == 1);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(17), schema.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(18), schema.size());
         CPPUNIT_ASSERT(schema[0].required && schema[0].secret);
         CPPUNIT_ASSERT_EQUAL(std::string("ADMIN_API_KEY"), schema[0].envName);
     }
