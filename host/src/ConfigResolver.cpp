@@ -205,6 +205,7 @@ void ConfigResolver::checkUnknown(const std::map<std::string, std::vector<Config
     for (const auto& [section, keys] : schemas)
         for (const auto& k : keys)
             canonical.insert(canonicalEnv(section, k.name));
+    canonical.insert("MONLIGHT_TLS_MODULE"); // not a configuration key: read by the SDK (Monlight/Tls.h)
     for (const auto& [name, value] : _env)
         if (name.rfind("MONLIGHT_", 0) == 0 && !canonical.count(name))
             _warnings.push_back("env " + name + " ignored: unknown MONLIGHT_ variable");

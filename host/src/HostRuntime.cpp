@@ -112,6 +112,11 @@ std::shared_ptr<Database> PluginRuntime::openDatabase(const std::vector<std::str
                               auto d = weak.lock();
                               return d ? static_cast<double>(d->lastBatchSize()) : 0.0;
                           });
+    _host.metrics.gaugeFn(owner, "monlight_db_reader_connections",
+                          "Read connections open (bounded by the threads reading at once)", labels, [weak] {
+                              auto d = weak.lock();
+                              return d ? static_cast<double>(d->readerConnections()) : 0.0;
+                          });
     std::string path = opt.path;
     _host.metrics.gaugeFn(owner, "monlight_db_size_bytes", "Size of the database and its WAL",
                           {{"plugin", owner}, {"file", "db"}}, [path] { return static_cast<double>(fileSize(path)); });

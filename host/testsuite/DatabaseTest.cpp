@@ -20,6 +20,7 @@ class DatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testConcurrentWritesShareBatches);
     CPPUNIT_TEST(testFailingItemDoesNotFailOthers);
     CPPUNIT_TEST(testPragmas);
+    CPPUNIT_TEST(testReaderConnectionsOutliveNoThread);
     CPPUNIT_TEST(testUnopenableDirectoryIs73);
     CPPUNIT_TEST_SUITE_END();
 
@@ -154,6 +155,47 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), r.queryInt("PRAGMA busy_timeout"));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), r.queryInt("PRAGMA query_only"));
         CPPUNIT_ASSERT_THROW(r.exec("INSERT INTO a VALUES(1)"), Sql::SqlError);
+    }
+
+    void testReaderConnectionsOutliveNoThread()
+    {
+        // Worker pools reap idle threads and start new ones: 50 short-lived threads, 4 at a time, must not leave
+        // 50 connections behind; a connection given back by an ended thread is reused by the next one.
+        auto db = Database::open(options({"CREATE TABLE a(x)", "INSERT INTO a VALUES(7)"}));
+        std::atomic<int> sum{0};
+        for (int round = 0; round < 50 / 4 + 1; ++round)
+        {
+            std::vector<std::thread> threads;
+            for (int t = 0; t < 4; ++t)
+                threads.emplace_back([&] { sum += static_cast<int>(db->reader().queryInt("SELECT x FROM a")); });
+            for (auto& th : threads)
+                th.join();
+        }
+        CPPUNIT_ASSERT_EQUAL(7 * 4 * (50 / 4 + 1), sum.load());
+        CPPUNIT_ASSERT(db->readerConnections() <= 4);
+        // A thread that ends after the database closed gives nothing back and touches nothing.
+        std::atomic<bool> read{false}, closed{false}, refused{false};
+        std::thread late([&] {
+            db->reader().queryInt("SELECT 1");
+            read = true;
+            while (!closed)
+                std::this_thread::yield();
+            try
+            {
+                db->reader();
+            }
+            catch (const HttpError& e)
+            {
+                refused = e.status() == 503;
+            }
+        });
+        while (!read)
+            std::this_thread::yield();
+        db->close();
+        closed = true;
+        late.join();
+        CPPUNIT_ASSERT(refused);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), db->readerConnections());
     }
 
     void testUnopenableDirectoryIs73()

@@ -327,6 +327,7 @@ def test_missing_tls_module_is_reported_at_start_and_per_delivery(host_factory, 
             in h.log()
         res = h.request("error-tracker", "POST", "/api/test-alert?wait=true").json()["results"]
         assert res[0]["ok"] is False and "TLS support is not available" in res[0]["detail"]
+        assert "MONLIGHT_TLS_MODULE ignored" not in h.log()
         assert fake.messages == []
     finally:
         fake.close()

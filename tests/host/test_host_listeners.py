@@ -214,6 +214,10 @@ def test_metrics_keys_per_listener_with_real_plugins(all_plugins):
     text = r.body.decode()
     assert 'plugin="error-tracker"' in text
     assert 'plugin="log-viewer"' not in text and 'plugin="browser-relay"' not in text
+    # database families of §0.14 plus the read-connection gauge
+    for fam in ("monlight_write_queue_depth", "monlight_write_batches_total", "monlight_db_size_bytes",
+                "monlight_db_reader_connections"):
+        assert re.search(rf'^{fam}\{{plugin="error-tracker"[^}}]*\}} \d+', text, re.M), fam
     for p in SERVICE_PLUGINS:
         r = http("GET", h.url() + "/metrics", headers={"Authorization": "Bearer " + h.key(p)})
         assert r.status == 200, p

@@ -388,3 +388,4 @@ def test_connection_closed_after_grace_while_handler_still_runs(fixture_host):
     assert h.proc.returncode == 0
     # The client was disconnected at the end of the grace period, without a response.
     assert isinstance(result["r"], OSError), result
+

@@ -77,7 +77,10 @@ std::shared_ptr<Database> Database::open(const Options& options)
     return db;
 }
 
-Database::Database(const Options& options) : _opt(options), _id(nextDatabaseId++) {}
+Database::Database(const Options& options)
+    : _opt(options), _readerPool(std::make_shared<detail::ReaderPool>()), _id(nextDatabaseId++)
+{
+}
 
 Database::~Database()
 {
@@ -260,23 +263,83 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
     }
 }
 
+namespace detail
+{
+/// Every read connection of one database. Owned by the Database and by nothing else; threads hold raw pointers
+/// and a weak reference to the pool, so a thread that outlives the database never touches a closed connection.
+struct ReaderPool
+{
+    std::mutex mutex;
+    bool closed = false;
+    std::vector<std::unique_ptr<Sql::Connection>> all;
+    std::vector<Sql::Connection*> idle; ///< given back by threads that ended
+};
+} // namespace detail
+
+namespace
+{
+/// The calling thread's read connections, one per database; given back to their pools when the thread ends.
+struct ThreadReaders
+{
+    struct Slot
+    {
+        std::weak_ptr<detail::ReaderPool> pool;
+        Sql::Connection* conn;
+    };
+    std::unordered_map<std::uint64_t, Slot> slots;
+
+    ~ThreadReaders()
+    {
+        for (auto& [id, slot] : slots)
+        {
+            if (auto pool = slot.pool.lock())
+            {
+                std::lock_guard<std::mutex> lock(pool->mutex);
+                if (!pool->closed)
+                    pool->idle.push_back(slot.conn);
+            }
+        }
+    }
+};
+thread_local ThreadReaders threadReaders;
+} // namespace
+
 Sql::Connection& Database::reader()
 {
     if (!_writerAlive)
         throw HttpError(503, "Database unavailable");
-    thread_local std::unordered_map<std::uint64_t, Sql::Connection*> readers;
-    auto it = readers.find(_id);
-    if (it != readers.end())
-        return *it->second;
-    std::lock_guard<std::mutex> lock(_readersMutex);
-    if (!_writer)
-        throw HttpError(503, "Shutting down");
-    auto conn = std::make_unique<Sql::Connection>(_opt.path, false, false);
-    applyPragmas(*conn, true);
-    Sql::Connection* raw = conn.get();
-    _readers.push_back(std::move(conn));
-    readers[_id] = raw;
-    return *raw;
+    auto it = threadReaders.slots.find(_id);
+    if (it != threadReaders.slots.end())
+        return *it->second.conn;
+    Sql::Connection* conn = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(_readerPool->mutex);
+        if (_readerPool->closed)
+            throw HttpError(503, "Shutting down");
+        if (!_readerPool->idle.empty())
+        {
+            conn = _readerPool->idle.back();
+            _readerPool->idle.pop_back();
+        }
+    }
+    if (!conn)
+    {
+        auto fresh = std::make_unique<Sql::Connection>(_opt.path, false, false);
+        applyPragmas(*fresh, true);
+        std::lock_guard<std::mutex> lock(_readerPool->mutex);
+        if (_readerPool->closed)
+            throw HttpError(503, "Shutting down");
+        conn = fresh.get();
+        _readerPool->all.push_back(std::move(fresh));
+    }
+    threadReaders.slots[_id] = ThreadReaders::Slot{_readerPool, conn};
+    return *conn;
+}
+
+std::size_t Database::readerConnections() const
+{
+    std::lock_guard<std::mutex> lock(_readerPool->mutex);
+    return _readerPool->all.size();
 }
 
 bool Database::healthy()
@@ -304,8 +367,12 @@ void Database::close()
     _cv.notify_all();
     if (_thread.joinable())
         _thread.join();
-    std::lock_guard<std::mutex> lock(_readersMutex);
-    _readers.clear();
+    {
+        std::lock_guard<std::mutex> lock(_readerPool->mutex);
+        _readerPool->closed = true;
+        _readerPool->idle.clear();
+        _readerPool->all.clear();
+    }
     if (_writer)
     {
         try

@@ -16,6 +16,10 @@
 
 namespace Monlight
 {
+namespace detail
+{
+struct ReaderPool;
+}
 
 /// The write context handed to work running on the writer thread, inside the batch transaction.
 class MONLIGHT_API WriteTx
@@ -73,7 +77,12 @@ public:
     }
 
     /// A read connection owned by the calling thread (created lazily, `query_only=ON`). Never waits for the writer.
+    /// When the thread ends (worker pools reap idle threads), its connection goes back to this database's pool
+    /// and is handed to the next thread that reads, so connections never outnumber the threads reading at once.
     Sql::Connection& reader();
+
+    /// Read connections open (in use by a thread or idle in the pool).
+    std::size_t readerConnections() const;
 
     /// `SELECT 1` on a read connection and the writer thread alive.
     bool healthy();
@@ -107,8 +116,7 @@ private:
     std::atomic<bool> _writerAlive{false};
     std::thread _thread;
     std::atomic<std::uint64_t> _batches{0}, _items{0}, _lastBatch{0};
-    std::mutex _readersMutex;
-    std::vector<std::unique_ptr<Sql::Connection>> _readers; // owned here so close() can release them
+    std::shared_ptr<detail::ReaderPool> _readerPool; // shared with the threads holding its connections
     std::uint64_t _id;
 };
 
