@@ -10,9 +10,9 @@ fast as the log viewer drains them (P4's line shape). /proc/<pid>/status is samp
 highest RssAnon seen (heap, stacks, SQLite caches: what load can grow), target <= 80 MiB. VmHWM (the kernel's peak
 of all resident memory, libraries included) and what each stream achieved are printed for context."""
 import argparse
+import importlib.util
 import json
 import os
-import random
 import sys
 import tempfile
 import threading
@@ -22,32 +22,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import monlight_bench as mb  # noqa: E402
 
-LEVELS = ["INFO", "DEBUG", "WARNING", "ERROR", "INFO", "INFO"]
 
 
-def metric_batch(seed=1, n=1000):
-    rng = random.Random(seed)
-    pts = []
-    for i in range(n):
-        kind = i % 3
-        if kind == 0:
-            pts.append({"name": "http_request_duration_seconds", "type": "histogram",
-                        "value": round(rng.lognormvariate(-2, 1), 6),
-                        "labels": {"endpoint": f"/api/items/{i % 20}", "method": "GET", "status": 200}})
-        elif kind == 1:
-            pts.append({"name": "http_requests_total", "type": "counter", "value": 1,
-                        "labels": {"endpoint": f"/api/items/{i % 20}", "method": "POST"}})
-        else:
-            pts.append({"name": "queue_depth", "type": "gauge", "value": rng.randint(0, 500),
-                        "labels": {"queue": f"q{i % 5}"}})
-    return pts
+def load_script(name):
+    """A sibling benchmark script as a module (its main() does not run), to reuse its load shapes."""
+    path = mb.BENCH / name / "run.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name.replace('-', '_')}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def log_line(i):
-    msg = (f"2026-11-25 10:00:{i % 60:02d},{i % 1000:03d} {LEVELS[i % len(LEVELS)]} app.worker: request {i} "
-           f"user{i % 997} took {i % 250}ms status={200 + i % 3}")
-    return json.dumps({"log": msg + "\n", "stream": "stdout" if i % 5 else "stderr",
-                       "time": "2026-11-25T10:00:00.123456789Z"}) + "\n"
+# The same bodies as P1 (1000-point batches) and P4 (Docker json-file lines).
+metrics_bench = load_script("metrics-collector")
+logs_bench = load_script("log-viewer")
 
 
 class Sampler(threading.Thread):
@@ -88,7 +76,7 @@ class LogAppender(threading.Thread):
                 if self.written - self.indexed() > 50000:
                     self.stop.wait(0.05)
                     continue
-                f.write("".join(log_line(self.written + k) for k in range(2000)).encode())
+                f.write("".join(logs_bench.json_line(self.written + k) for k in range(2000)).encode())
                 f.flush()
                 self.written += 2000
 
@@ -111,7 +99,7 @@ def main():
         log = cdir / f"{cdir.name}-json.log"
         log.touch()
         body = tmp / "metrics.json"
-        body.write_text(json.dumps(metric_batch()))
+        body.write_text(json.dumps(metrics_bench.batch_points(1)))
         config = {"error-tracker.rate_limit": "0", "metrics-collector.rate_limit": "0",
                   "log-viewer.rate_limit": "0", "log-viewer.log_sources": str(containers)}
         plugins = ["error-tracker", "metrics-collector", "log-viewer"]
