@@ -130,6 +130,8 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
                                                      request.get("X-Real-IP", ""));
     RequestImpl req(request, path, query, ip, rid);
     ResponseImpl resp(response, req);
+    if (_crowded && _crowded())
+        resp.closeAfter();
     PluginRuntime* served = _plugin;
     std::string routeLabel = "other";
     try

@@ -4,6 +4,7 @@
 #include "HttpExchange.h"
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
@@ -21,6 +22,10 @@ public:
     Dispatcher(HostRuntime& host, PluginRuntime* plugin);
 
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+    /// `crowded()` is asked at the start of every request; when it says yes the response closes the connection
+    /// (see Listener::crowded()).
+    void setCrowded(std::function<bool()> crowded) { _crowded = std::move(crowded); }
 
     /// Runs the whole pipeline for one request.
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
@@ -46,6 +51,7 @@ private:
 
     HostRuntime& _host;
     PluginRuntime* _plugin;
+    std::function<bool()> _crowded;
     Poco::Logger& _log;
     std::mutex _metricsMutex;
     std::unordered_map<std::string, Counter*> _counters;

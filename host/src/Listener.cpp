@@ -64,7 +64,9 @@ void Listener::start()
     params->setServerName("monlight");
     params->setSoftwareVersion("monlight-host/" MONLIGHT_VERSION);
     _pool = std::make_unique<Poco::ThreadPool>(1, _maxThreads, 60);
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory(new Dispatcher(_host, _plugin));
+    auto* dispatcher = new Dispatcher(_host, _plugin);
+    dispatcher->setCrowded([this] { return crowded(); });
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory(dispatcher);
     _server = std::make_unique<Poco::Net::HTTPServer>(factory, *_pool, socket, params);
     _server->start();
     std::string owner = _plugin ? _plugin->pluginName() : "";
@@ -92,6 +94,11 @@ void Listener::abort()
 int Listener::queued() const
 {
     return _server ? _server->queuedConnections() : 0;
+}
+
+bool Listener::crowded() const
+{
+    return _server && (_server->queuedConnections() > 0 || _server->currentConnections() >= _maxThreads);
 }
 
 } // namespace Host

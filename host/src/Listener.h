@@ -30,6 +30,10 @@ public:
     const std::string& address() const { return _address; }
     const std::string& key() const { return _key; }
     int queued() const;
+    /// Every worker thread is taken (this request's included) or a connection is waiting for one. Poco 1.11 keeps
+    /// a worker on a keep-alive connection while the client is idle (up to keep_alive_timeout_seconds), so the
+    /// dispatcher then answers with `Connection: close`: idle keep-alive clients can never lock new ones out.
+    bool crowded() const;
     /// The bound port (useful with port 0).
     int port() const { return _port; }
 

@@ -1,8 +1,11 @@
 """Health on every listener, the combined listener (SPEC §0.1, §0.13) and /metrics (§0.14)."""
 import re
+import socket
+import time
 
 import pytest
 
+from hostnet import read_response
 from monlight_test import SERVICE_PLUGINS, http
 
 P = "fixture-good"
@@ -224,3 +227,30 @@ def test_metrics_keys_per_listener_with_real_plugins(all_plugins):
     text = r.body.decode()
     for p in SERVICE_PLUGINS:
         assert f'monlight_http_requests_total{{plugin="{p}",route="/health",method="GET",status="200"}}' in text, p
+
+
+def test_idle_keep_alive_clients_cannot_lock_out_new_ones(host_factory):
+    """A worker stays with a keep-alive connection while its client is idle (Poco 1.11). Once every worker is taken
+    the response closes the connection instead, so an idle client never holds the last worker."""
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.max_threads": "2"})
+    port = h.ports["error-tracker"]
+    req = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    first = socket.create_connection(("127.0.0.1", port), timeout=10)
+    second = None
+    try:
+        first.sendall(req)
+        status, headers, _, closed = read_response(first)
+        assert status == 200 and not closed and headers.get("connection", "").lower() == "keep-alive"
+        # the first client now idles on its connection, holding one of the two workers
+        second = socket.create_connection(("127.0.0.1", port), timeout=10)
+        second.sendall(req)
+        status, headers, _, closed = read_response(second)
+        assert status == 200 and closed and headers["connection"].lower() == "close"
+        started = time.time()
+        r = http("GET", h.url("error-tracker") + "/health")
+        assert r.status == 200
+        assert time.time() - started < 5  # not the 15 s keep-alive timeout of the idle client
+    finally:
+        first.close()
+        if second:
+            second.close()
