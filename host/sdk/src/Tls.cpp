@@ -61,17 +61,6 @@ std::string modulePath()
     return sdkDirectory() + "monlight-tls.so";
 }
 
-void load()
-{
-    resolve();
-}
-
-bool loaded()
-{
-    std::lock_guard<std::mutex> lock(mutex);
-    return attachFn != nullptr;
-}
-
 Poco::Net::StreamSocket attachClient(const Poco::Net::StreamSocket& plain, const std::string& host, bool verify)
 {
     AttachFn attach = resolve();

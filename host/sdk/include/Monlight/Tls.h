@@ -22,12 +22,6 @@ namespace Tls
 MONLIGHT_API Poco::Net::StreamSocket attachClient(const Poco::Net::StreamSocket& plain, const std::string& host,
                                                   bool verify);
 
-/// Loads the module now (idempotent). Throws Poco::Exception naming the path when it cannot be loaded.
-MONLIGHT_API void load();
-
-/// True once the module has been loaded in this process.
-MONLIGHT_API bool loaded();
-
 /// Where the module is looked for: `MONLIGHT_TLS_MODULE` from the environment when set, otherwise
 /// `monlight-tls.so` in the directory of libmonlight-sdk.so.
 MONLIGHT_API std::string modulePath();
