@@ -26,6 +26,14 @@ def plugin_dir():
     return build_dir() / "lib" / "monlight" / "plugins"
 
 
+def self_signed_cert(directory, cn="localhost"):
+    """A fresh self-signed certificate and key (openssl) in `directory`; returns (certfile, keyfile)."""
+    key, crt = Path(directory) / "self-signed-key.pem", Path(directory) / "self-signed-cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(crt), "-days", "1", "-subj", f"/CN={cn}"], check=True, capture_output=True)
+    return str(crt), str(key)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import monlight_bench as mb  # noqa: E402
 
 
-
 def load_script(name):
     """A sibling benchmark script as a module (its main() does not run), to reuse its load shapes."""
     path = mb.BENCH / name / "run.py"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from monlight_test import free_port, http, run_host
-from tls_proxy import TlsProxy, self_signed
+from monlight_test import free_port, http, run_host, self_signed_cert
+from tls_proxy import TlsProxy
 
 SEED_KEY = "shopseedkey0001"
 ORIGINS = "https://app.example.com, https://*.example.com"
@@ -387,7 +387,7 @@ def test_https_forwarding_through_a_tls_proxy(host_factory, tmp_path):
     """An https:// upstream (here a TLS-terminating proxy in front of another host, as nginx would be): the relay
     speaks TLS through the SDK's on-demand module and keeps the connection alive across requests."""
     upstream = host_factory(plugins=["error-tracker", "metrics-collector"])
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     et = TlsProxy(upstream.ports["error-tracker"], cert, key)
     mc = TlsProxy(upstream.ports["metrics-collector"], cert, key)
     try:
@@ -416,7 +416,7 @@ def test_https_forwarding_through_a_tls_proxy(host_factory, tmp_path):
 
 def test_https_upstream_certificate_is_verified_by_default(host_factory, tmp_path):
     upstream = host_factory(plugins=["error-tracker"])
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     proxy = TlsProxy(upstream.ports["error-tracker"], cert, key)
     try:
         relay = host_factory(plugins=["browser-relay"], config=relay_config(

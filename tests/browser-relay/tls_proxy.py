@@ -1,16 +1,9 @@
 """A TLS-terminating TCP proxy for tests: accepts TLS on a free port and pipes each connection's bytes to a plain
-upstream (host, port), the way nginx would sit in front of a tracker. Counts connections and handshakes."""
+upstream (host, port), the way nginx would sit in front of a tracker. Counts connections and handshakes.
+Certificates: monlight_test.self_signed_cert."""
 import socket
 import ssl
-import subprocess
 import threading
-
-
-def self_signed(tmp_path, cn="localhost"):
-    key, crt = tmp_path / "proxy-key.pem", tmp_path / "proxy-cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(crt), "-days", "1", "-subj", f"/CN={cn}"], check=True, capture_output=True)
-    return str(crt), str(key)
 
 
 class TlsProxy:

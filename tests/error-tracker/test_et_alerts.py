@@ -1,10 +1,10 @@
 """Alerts through local fakes: Postmark API, webhook, SMTP sink (SPEC §2.8, §2.9)."""
-import subprocess
 import time
 
 import pytest
 
 from et_fakes import FakeHttp, FakeSmtp
+from monlight_test import self_signed_cert
 
 
 @pytest.fixture
@@ -260,10 +260,7 @@ def test_shutdown_drops_pending_alerts_quickly(host_factory, fake_http):
 
 @pytest.fixture
 def cert(tmp_path):
-    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(crt), "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
-    return str(crt), str(key)
+    return self_signed_cert(tmp_path)
 
 
 def smtp_tls_config(fake, mode, verify):
@@ -323,7 +320,7 @@ def test_missing_tls_module_is_reported_at_start_and_per_delivery(host_factory, 
     try:
         h = host_factory(plugins=["error-tracker"], config=smtp_tls_config(fake, "implicit", "false"),
                          env={"MONLIGHT_TLS_MODULE": str(tmp_path / "nowhere" / "monlight-tls.so")})
-        assert "TLS alert delivery will fail: " + str(tmp_path / "nowhere" / "monlight-tls.so") + " is missing" \
+        assert "TLS alert delivery is unavailable: " + str(tmp_path / "nowhere" / "monlight-tls.so") + " is missing" \
             in h.log()
         res = h.request("error-tracker", "POST", "/api/test-alert?wait=true").json()["results"]
         assert res[0]["ok"] is False and "TLS support is not available" in res[0]["detail"]
