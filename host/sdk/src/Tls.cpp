@@ -22,7 +22,7 @@ std::string sdkDirectory()
 {
     Dl_info info{};
     if (dladdr(reinterpret_cast<void*>(&modulePath), &info) == 0 || info.dli_fname == nullptr)
-        return ".";
+        return "./";
     return Poco::Path(info.dli_fname).parent().toString();
 }
 

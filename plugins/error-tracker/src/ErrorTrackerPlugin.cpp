@@ -56,7 +56,7 @@ public:
                           (_config.smtpEnabled() && _config.smtpTls != "none") ||
                           (_config.webhookEnabled() && _config.alertWebhookUrl.rfind("https:", 0) == 0);
         if (mayNeedTls && !Poco::File(Tls::modulePath()).exists())
-            ctx.logger().warning("TLS alert delivery will fail: " + Tls::modulePath() + " is missing");
+            ctx.logger().warning("TLS alert delivery is unavailable: " + Tls::modulePath() + " is missing");
 
         _db = ctx.openDatabase(ErrorStore::migrations());
         _store = std::make_shared<ErrorStore>(_db);
