@@ -63,7 +63,7 @@ describe('init options (SPEC §8.1)', () => {
     client.captureError(new Error('x'));
     client.captureMessage('m');
     client.recordMetric('m', 'counter', 1);
-    window.dispatchEvent(new ErrorEvent('error', { error: new Error('boom'), message: 'boom' }));
+    window.dispatchEvent(new ErrorEvent('error', { message: 'boom' }));
     await expect(client.flush()).resolves.toBeUndefined();
     client.destroy();
     await tick();
