@@ -3,6 +3,7 @@ in headless Chromium (Debian's chromium driven by playwright-core from clients/j
 and one to a closed port, then hides. The error (deobfuscated with the uploaded source map of the page's own
 esbuild bundle), the Web Vitals and the fetch metrics must arrive in the error tracker and the metrics collector, and
 the beacon's response must be a 2xx in Chromium's network log."""
+import hashlib
 import json
 import os
 import shutil
@@ -100,6 +101,46 @@ def wait_for(what, fn, timeout=15):
         if time.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def test_sdk_bundle_served(host_factory):
+    """GET /sdk/monlight.min.js and its map: no key, per-IP limit, content types, caching keyed by the version."""
+    h = host_factory(plugins=["error-tracker", "metrics-collector", "browser-relay"], combined=True,
+                     config={"host.ip_rate_limit": "8"})
+    relay = h.url("browser-relay")
+    r = http("GET", relay + "/sdk/monlight.min.js")
+    assert r.status == 200, r
+    assert r.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "public, max-age=3600"
+    assert r.headers["access-control-allow-origin"] == "*"
+    version = hashlib.sha256(r.body).hexdigest()[:16]
+    assert r.headers["etag"] == f'"{version}"'
+    text = r.body.decode()
+    assert text.startswith("/* @monlight/browser ") and "var MonlightSDK=" in text
+    assert text.rstrip().endswith("//# sourceMappingURL=monlight.min.js.map")
+    assert "onINP" not in text and "web_vitals_" in text  # minified, web-vitals bundled
+
+    r = http("GET", relay + f"/sdk/monlight.min.js?v={version}")
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert http("GET", relay + "/sdk/monlight.min.js?v=0000000000000000").headers["cache-control"] == \
+        "public, max-age=3600"
+    assert http("GET", relay + "/sdk/monlight.min.js", headers={"If-None-Match": f'"{version}"'}).status == 304
+    head = http("HEAD", relay + "/sdk/monlight.min.js")
+    assert head.status == 200 and head.body == b""
+
+    m = http("GET", relay + "/sdk/monlight.min.js.map")
+    assert m.status == 200 and m.headers["content-type"] == "application/json; charset=utf-8"
+    smap = m.json()
+    assert smap["version"] == 3 and any(s.endswith("src/client.ts") for s in smap["sources"]), smap["sources"]
+
+    # the same bundle under the combined listener (the admin page's relative root)
+    c = http("GET", h.url() + "/browser-relay/sdk/monlight.min.js")
+    assert c.status == 200 and hashlib.sha256(c.body).hexdigest()[:16] == version
+    # policy NONE: counted against host.ip_rate_limit (8 per minute per client IP; 7 requests so far)
+    assert http("GET", relay + "/sdk/monlight.min.js").status == 200
+    limited = http("GET", relay + "/sdk/monlight.min.js.map")
+    assert limited.status == 429 and limited.json()["detail"] == "Rate limit exceeded", limited
 
 
 def test_script_tag_build_end_to_end(host_factory, tmp_path):
