@@ -224,7 +224,8 @@ def run_scenario(host_factory, page, source_map, closed_port):
     def names():
         r = h.request("metrics-collector", "GET", "/api/metrics/names?project=shop")
         have = {m["name"] for m in r.json()["metrics"]}
-        need = {"web_vitals_fcp", "web_vitals_ttfb", "web_vitals_lcp", "web_vitals_cls", "page_load_time",
+        need = {"web_vitals_fcp", "web_vitals_ttfb", "web_vitals_lcp", "web_vitals_cls", "web_vitals_inp",
+                "page_load_time",
                 "browser_http_requests_total", "browser_http_request_duration_ms"}
         return have if need <= have else None
 
@@ -244,7 +245,8 @@ def run_scenario(host_factory, page, source_map, closed_port):
     assert count("browser_http_requests_total", "status:500,method:GET") == 2
     assert count("browser_http_requests_total", f"status:0,host:127.0.0.1:{closed_port}") == 1
     assert count("browser_http_request_duration_ms", "status:500") == 2
-    for vital in ("web_vitals_fcp", "web_vitals_lcp", "web_vitals_ttfb", "web_vitals_cls"):
+    for vital in ("web_vitals_fcp", "web_vitals_lcp", "web_vitals_ttfb", "web_vitals_cls", "web_vitals_inp",
+                  "page_load_time"):
         assert count(vital, "page:/") == 1, vital
     # the SDK's own requests to the relay are not instrumented
     hosts = h.request("metrics-collector", "GET",
