@@ -37,7 +37,7 @@ function(monlight_js_sdk target)
     add_custom_command(OUTPUT ${out}
       COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DJS_DIR=${js} -DDIST=${CMAKE_CURRENT_BINARY_DIR}/sdk
               -DNODE=${MONLIGHT_NODE} -DNPM=${MONLIGHT_NPM} -DREQUIRED=${MONLIGHT_JS_SDK} -P ${script}
-      DEPENDS ${sources} ${js}/package.json ${js}/package-lock.json ${js}/scripts/build.mjs ${script}
+      DEPENDS ${sources} ${js}/package.json ${js}/package-lock.json ${js}/tsconfig.json ${js}/scripts/build.mjs ${script}
       COMMENT "Bundling the browser SDK (clients/js) for the relay"
       VERBATIM)
   endif()
