@@ -107,6 +107,17 @@ describe('init options (SPEC §8.1)', () => {
     expect(net.metricPosts().length).toBeGreaterThan(0);
   });
 
+  test('custom metrics (recordMetric) are not sampled', async () => {
+    const net = mockFetch();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    client = await fresh({ sampleRate: 0, maxBatchSize: 1 });
+    client.recordMetric('orders_total', 'counter', 1, { plan: 'pro' });
+    await tick();
+    expect(net.metricPosts().map((b) => b.metrics.map((m: any) => [m.name, m.labels]))).toEqual([
+      [['orders_total', { plan: 'pro', page: '/users/{id}/cart' }]],
+    ]);
+  });
+
   test('debug: transport failures and dropped events are warned about with [Monlight]', async () => {
     mockFetch(() => new TypeError('Failed to fetch'));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
