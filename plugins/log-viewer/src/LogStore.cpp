@@ -1,6 +1,7 @@
 #include "LogStore.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
 #include "Monlight/Sql.h"
 #include <algorithm>
 #include <map>
@@ -43,25 +44,27 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         where += where.empty() ? " WHERE " : " AND ";
         where += cond;
     };
+    // Lists are bound as one JSON array parameter: the statement text does not depend on their length, so the
+    // per-connection statement cache holds at most one text per combination of present conditions.
     if (!f.containers.empty())
     {
-        std::string c = "e.container IN (";
-        for (std::size_t i = 0; i < f.containers.size(); ++i)
-        {
-            c += i ? ",?" : "?";
-            binds.emplace_back(f.containers[i]);
-        }
-        add(c + ")");
+        Json::Writer w;
+        w.beginArray();
+        for (const auto& name : f.containers)
+            w.value(name);
+        w.endArray();
+        add("e.container IN (SELECT value FROM json_each(?))");
+        binds.emplace_back(w.take());
     }
     if (!f.levels.empty())
     {
-        std::string c = "e.level IN (";
-        for (std::size_t i = 0; i < f.levels.size(); ++i)
-        {
-            c += i ? ",?" : "?";
-            binds.emplace_back(std::string(LevelDetector::name(f.levels[i])));
-        }
-        add(c + ")");
+        Json::Writer w;
+        w.beginArray();
+        for (auto l : f.levels)
+            w.value(LevelDetector::name(l));
+        w.endArray();
+        add("e.level IN (SELECT value FROM json_each(?))");
+        binds.emplace_back(w.take());
     }
     if (f.isStderr)
     {
@@ -400,6 +403,65 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
         out.push_back(readEntry(st));
     st.reset();
     std::reverse(out.begin(), out.end());
+    return out;
+}
+
+namespace
+{
+/// The live-tail selection of `f` (no FTS, no time range) with "id > ?" appended.
+std::string liveWhere(const LogFilter& f, std::int64_t afterId, std::vector<Bind>& binds)
+{
+    LogFilter live = f;
+    live.match.reset();
+    live.since.reset();
+    live.until.reset();
+    std::string where;
+    appendConditions(live, where, binds);
+    where += where.empty() ? " WHERE " : " AND ";
+    where += "e.id > ?";
+    binds.emplace_back(afterId);
+    return where;
+}
+} // namespace
+
+std::int64_t LogStore::backlogStart(const LogFilter& f, std::optional<std::int64_t> afterId, std::int64_t limit)
+{
+    std::int64_t after = afterId.value_or(0);
+    if (limit <= 0)
+    {
+        Sql::Connection& c = _db->reader();
+        return std::max(after, c.queryInt("SELECT max(id) FROM log_entries", 0));
+    }
+    std::vector<Bind> binds;
+    std::string where = liveWhere(f, after, binds);
+    Sql::Statement& st =
+        _db->reader().cached("SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
+    bindAll(st, binds);
+    st.bind(static_cast<int>(binds.size()) + 1, limit - 1);
+    std::int64_t start = after;
+    if (st.step())
+        start = std::max(after, st.getInt(0) - 1);
+    st.reset();
+    return start;
+}
+
+std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, std::size_t maxBytes,
+                                     std::int64_t maxRows)
+{
+    std::vector<LogEntry> out;
+    std::vector<Bind> binds;
+    std::string where = liveWhere(f, afterId, binds);
+    Sql::Statement& st = _db->reader().cached(std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" +
+                                              where + " ORDER BY e.id LIMIT ?");
+    bindAll(st, binds);
+    st.bind(static_cast<int>(binds.size()) + 1, maxRows);
+    std::size_t bytes = 0;
+    while (bytes < maxBytes && st.step())
+    {
+        out.push_back(readEntry(st));
+        bytes += out.back().message.size() + 128;
+    }
+    st.reset();
     return out;
 }
 

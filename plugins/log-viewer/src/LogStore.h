@@ -84,6 +84,13 @@ public:
     /// the newest `limit` of those with id > afterId; otherwise the newest `limit`.
     std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId,
                                  std::int64_t limit);
+    /// The id after which a live-tail backlog starts (§3.5): the newest `limit` entries matching `filter`
+    /// (container/level/stream/contains parts) with id > `afterId` follow it.
+    std::int64_t backlogStart(const LogFilter& filter, std::optional<std::int64_t> afterId, std::int64_t limit);
+    /// One page of the live-tail backlog: entries matching `filter` with id > `afterId`, ascending, at most
+    /// `maxRows` of them and no more once their messages reach `maxBytes` (at least one entry).
+    std::vector<LogEntry> page(const LogFilter& filter, std::int64_t afterId, std::size_t maxBytes,
+                               std::int64_t maxRows);
     std::map<std::string, ContainerStats> containerStats();
     Stats stats();
 

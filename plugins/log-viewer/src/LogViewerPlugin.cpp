@@ -166,6 +166,11 @@ public:
             h.ok = false;
             h.detail = "log watcher not running";
         }
+        else if (auto why = _tailer->stalled(_config.stallSeconds * 1000))
+        {
+            h.ok = false;
+            h.detail = *why;
+        }
         Json::Writer w;
         w.beginObject()
             .field("logs_indexed", _writer ? _writer->rowCount() : std::int64_t(0))
