@@ -59,6 +59,18 @@ void LogRoutes::registerRoutes(Router& router)
     router.add(std::move(tailRoute));
 }
 
+void LogRoutes::registerIngest(Router& router, LogIngestor& ingestor, std::size_t bodyCap)
+{
+    Route r;
+    r.methods = {"POST"};
+    r.pattern = "/api/logs";
+    r.auth = AuthPolicy::ApiKey;
+    r.bodyCap = bodyCap;
+    LogIngestor* in = &ingestor;
+    r.handler = [in](Request& q, Response& s) { s.json(202, LogIngestor::replyJson(in->ingest(q.body()))); };
+    router.add(std::move(r));
+}
+
 void LogRoutes::logs(Request& req, Response& res)
 {
     LogFilter f = FilterParser::parseQuery(req.query(), Time::nowMs());

@@ -22,7 +22,7 @@ namespace
 using Bind = std::variant<std::int64_t, std::string>;
 
 const char* const SELECT_COLUMNS =
-    "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message";
+    "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message, e.trace_id, e.attributes";
 
 void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
 {
@@ -76,6 +76,13 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         add("instr(lower(e.message), ?) > 0");
         binds.emplace_back(*f.contains);
     }
+    if (f.traceId)
+    {
+        add("e.trace_id = ?");
+        binds.emplace_back(*f.traceId);
+    }
+    if (f.fromApi)
+        add(*f.fromApi ? "substr(e.container_id, 1, 4) = 'api:'" : "substr(e.container_id, 1, 4) <> 'api:'");
     if (f.since)
     {
         add("e.timestamp >= ?");
@@ -109,6 +116,9 @@ std::string filterKey(const LogFilter& f)
     k += f.since ? std::to_string(*f.since) : "-";
     k += '|';
     k += f.until ? std::to_string(*f.until) : "-";
+    k += '|';
+    add(f.traceId.value_or("\x01"));
+    k += f.fromApi ? (*f.fromApi ? 'A' : 'D') : '-';
     return k;
 }
 
@@ -122,6 +132,10 @@ LogEntry readEntry(const Sql::Statement& st)
     e.isStderr = st.getText(4) == "stderr";
     e.level = LevelDetector::parse(st.getText(5)).value_or(Level::Info);
     e.message = st.getText(6);
+    if (!st.isNull(7))
+        e.traceId = st.getText(7);
+    if (!st.isNull(8))
+        e.attributes = st.getText(8);
     return e;
 }
 
@@ -166,7 +180,7 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     {
         Sql::Statement& ins =
             c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
-                     "message) VALUES(?, ?, ?, ?, ?, ?)");
+                     "message, trace_id, attributes) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
         for (auto& e : entries)
         {
             ins.reset();
@@ -176,6 +190,14 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
                 .bind(4, e.isStderr ? "stderr" : "stdout")
                 .bind(5, LevelDetector::name(e.level))
                 .bind(6, e.message);
+            if (e.traceId.empty())
+                ins.bind(7, nullptr);
+            else
+                ins.bind(7, e.traceId);
+            if (e.attributes.empty())
+                ins.bind(8, nullptr);
+            else
+                ins.bind(8, e.attributes);
             ins.run();
             e.id = c.lastInsertId();
         }
@@ -342,7 +364,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     std::vector<Bind> binds;
     std::string sql;
     bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since &&
-                   !f.until && (!f.contains || f.contains->empty());
+                   !f.until && (!f.contains || f.contains->empty()) && !f.traceId && !f.fromApi;
     if (ftsOnly)
     {
         // The index alone knows the answer (external content kept in step by triggers): no row lookups.

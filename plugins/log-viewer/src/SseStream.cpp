@@ -35,7 +35,7 @@ SseStream::SseStream(LogFilter filter, Options options, std::function<void(SseSt
     : _filter(std::move(filter)), _opt(options), _onEnd(std::move(onEnd))
 {
     _unfiltered = _filter.containers.empty() && _filter.levels.empty() && !_filter.isStderr &&
-                  (!_filter.contains || _filter.contains->empty());
+                  (!_filter.contains || _filter.contains->empty()) && !_filter.traceId && !_filter.fromApi;
     _eventFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
