@@ -82,7 +82,10 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         binds.emplace_back(*f.traceId);
     }
     if (f.fromApi)
-        add(*f.fromApi ? "substr(e.container_id, 1, 4) = 'api:'" : "substr(e.container_id, 1, 4) <> 'api:'");
+    {
+        add("(substr(e.container_id, 1, 4) = 'api:') = ?");
+        binds.emplace_back(std::int64_t(*f.fromApi ? 1 : 0));
+    }
     if (f.since)
     {
         add("e.timestamp >= ?");
@@ -160,6 +163,32 @@ bool searchStep(Sql::Statement& st, sqlite3* db)
 LogStore::LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> counts)
     : _db(std::move(db)), _counts(std::move(counts))
 {
+}
+
+Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
+{
+    StatementLru* lru;
+    {
+        std::lock_guard<std::mutex> lock(_lruMutex);
+        lru = &_lru[&c]; // node-based map: the reference survives other insertions
+    }
+    auto it = lru->bySql.find(sql);
+    if (it != lru->bySql.end())
+    {
+        lru->order.splice(lru->order.begin(), lru->order, it->second);
+        Sql::Statement& st = *lru->order.front().second;
+        st.reset();
+        return st;
+    }
+    auto st = std::make_unique<Sql::Statement>(c.handle(), sql);
+    lru->order.emplace_front(sql, std::move(st));
+    lru->bySql[sql] = lru->order.begin();
+    while (lru->order.size() > FILTER_STATEMENTS_PER_CONNECTION)
+    {
+        lru->bySql.erase(lru->order.back().first);
+        lru->order.pop_back();
+    }
+    return *lru->order.front().second;
 }
 
 std::vector<std::string> LogStore::migrations()
@@ -329,7 +358,7 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
     QueryResult r;
     {
         Sql::Statement& st =
-            c.cached(std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
+            filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);
@@ -388,7 +417,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     }
     binds.emplace_back(aboveId);
     binds.emplace_back(upToId);
-    Sql::Statement& st = c.cached(sql);
+    Sql::Statement& st = filtered(c, sql);
     bindAll(st, binds);
     std::int64_t n = 0;
     if (searchStep(st, c.handle()))
@@ -417,8 +446,8 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
         where += "e.id > ?";
         binds.emplace_back(*afterId);
     }
-    Sql::Statement& st = c.cached(std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
-                                  " ORDER BY e.id DESC LIMIT ?");
+    Sql::Statement& st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
+                                         " ORDER BY e.id DESC LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit);
     while (st.step())
@@ -457,7 +486,7 @@ std::int64_t LogStore::backlogStart(const LogFilter& f, std::optional<std::int64
     std::vector<Bind> binds;
     std::string where = liveWhere(f, after, binds);
     Sql::Statement& st =
-        _db->reader().cached("SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
+        filtered(_db->reader(), "SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit - 1);
     std::int64_t start = after;
@@ -473,8 +502,8 @@ std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, s
     std::vector<LogEntry> out;
     std::vector<Bind> binds;
     std::string where = liveWhere(f, afterId, binds);
-    Sql::Statement& st = _db->reader().cached(std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" +
-                                              where + " ORDER BY e.id LIMIT ?");
+    Sql::Statement& st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
+                                                     " FROM log_entries e" + where + " ORDER BY e.id LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, maxRows);
     std::size_t bytes = 0;

@@ -5,7 +5,10 @@
 #include "LogFilter.h"
 #include "Monlight/Database.h"
 #include <cstdint>
+#include <list>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,8 +97,23 @@ public:
     std::map<std::string, ContainerStats> containerStats();
     Stats stats();
 
+    /// Statements of the filtered queries kept per read connection (at most this many each; least recently used
+    /// are finalized first).
+    static constexpr std::size_t FILTER_STATEMENTS_PER_CONNECTION = 32;
+
 private:
+    /// A prepared statement for `sql` on `c` from the bounded per-connection cache, reset and ready to bind.
+    /// Valid until the next call for the same connection.
+    Sql::Statement& filtered(Sql::Connection& c, const std::string& sql);
     std::int64_t countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId);
+
+    struct StatementLru
+    {
+        std::list<std::pair<std::string, std::unique_ptr<Sql::Statement>>> order; // most recent first
+        std::unordered_map<std::string, decltype(order)::iterator> bySql;
+    };
+    std::mutex _lruMutex; // guards the map; each connection's entry is used by the one thread holding it
+    std::unordered_map<Sql::Connection*, StatementLru> _lru;
 
     std::shared_ptr<Database> _db;
     std::shared_ptr<CountCache> _counts;
