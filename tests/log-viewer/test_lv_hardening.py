@@ -262,3 +262,23 @@ def test_restart_after_two_rotations_reads_the_middle_file(host_factory, docker)
     wait_for(lambda: count(h) >= 200, timeout=10)
     got = messages(h)
     assert len(got) == 200 and got[100] == "second 0" and got[-1] == "third 49", f"{len(got)} stored"
+
+
+def test_replaced_log_does_not_reread_older_rotated_files(host_factory, docker):
+    # Guard for the rotation fix: when the open file vanished without being rotated, rotated files older than
+    # it (already read) are not read again.
+    docker.add("c1", "web")
+    h = start(host_factory, docker)
+    docker.write("c1", *[f"a{i}" for i in range(10)])
+    assert wait_for(lambda: count(h) == 10)
+    docker.rotate("c1")
+    docker.write("c1", *[f"b{i}" for i in range(10)])
+    assert wait_for(lambda: count(h) == 20)
+    time.sleep(0.05)
+    p = str(docker.log_path("c1"))
+    with open(p + ".new", "wb") as f:
+        f.write(FakeDocker.line("c0"))
+    os.rename(p + ".new", p)  # replaces the open file: it is gone, .1 is older
+    assert wait_for(lambda: count(h) >= 21)
+    time.sleep(1.5)
+    assert messages(h) == [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["c0"]

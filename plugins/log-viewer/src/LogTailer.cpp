@@ -474,6 +474,7 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
     {
         int fd;
         std::int64_t inode;
+        struct timespec mtime;
     };
     std::vector<Rotated> files; // .1, .2, ... (newest first)
     const std::string base = c.info.id + "-json.log.";
@@ -489,7 +490,7 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
             warnPath(c.info.dir + "/" + base + std::to_string(n), why);
             continue;
         }
-        files.push_back({fd, static_cast<std::int64_t>(st.st_ino)});
+        files.push_back({fd, static_cast<std::int64_t>(st.st_ino), st.st_mtim});
     }
     std::size_t end = files.size(); // first index not to read: the finished file or an older one
     for (std::size_t i = 0; i < files.size(); ++i)
@@ -500,6 +501,16 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
             break;
         }
     }
+    // When the finished file is gone (rotated beyond the kept count, or overwritten by the rename), every rotated
+    // file is newer than it under Docker's scheme; as a guard, one last modified before it is not (re)read.
+    struct stat own;
+    bool finishedFound = end < files.size();
+    bool haveOwn = !finishedFound && ::fstat(c.fd, &own) == 0;
+    auto olderThanFinished = [&](const Rotated& r)
+    {
+        return haveOwn && (r.mtime.tv_sec < own.st_mtim.tv_sec ||
+                           (r.mtime.tv_sec == own.st_mtim.tv_sec && r.mtime.tv_nsec < own.st_mtim.tv_nsec));
+    };
     std::size_t begin = 0; // the new current file (and anything newer) when it was rotated meanwhile
     for (std::size_t i = 0; i < end; ++i)
     {
@@ -509,6 +520,8 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
     const int oldFd = c.fd;
     for (std::size_t i = end; i-- > begin && !_stop.load();)
     {
+        if (olderThanFinished(files[i]))
+            continue;
         c.fd = files[i].fd;
         c.inode = files[i].inode;
         c.splitter.reset(0);
