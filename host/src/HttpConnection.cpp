@@ -131,7 +131,10 @@ void HttpConnection::sendBadRequest(Poco::Net::HTTPServerSession& session, const
     response.setContentType("application/json");
     response.setKeepAlive(false);
     response.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    response.sendBuffer(body.data(), body.size());
+    // Not sendBuffer(): without an attached request Poco 1.11 sends only the header.
+    std::ostream& out = response.send();
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    out.flush();
     session.setKeepAlive(false);
 }
 
