@@ -93,7 +93,7 @@ void HeadWatchdog::open(Ticket& ticket, const Poco::Net::StreamSocket& socket, c
     e.state = State::Idle; // setState counts the transition into Head
     setState(e, State::Head);
     if (_aborted)
-        shutdownEntry(e);
+        shutdownEntry(e, CutReason::Abort);
     _entries.emplace(ticket._id, std::move(e));
 }
 
@@ -102,7 +102,7 @@ void HeadWatchdog::abortAll()
     std::lock_guard<std::mutex> lock(_mutex);
     _aborted = true;
     for (auto& kv : _entries)
-        shutdownEntry(kv.second);
+        shutdownEntry(kv.second, CutReason::Abort);
 }
 
 void HeadWatchdog::setState(Entry& e, State s)
@@ -148,11 +148,11 @@ void HeadWatchdog::release(Ticket& ticket)
     ticket._owner = nullptr;
 }
 
-bool HeadWatchdog::cut(const Ticket& ticket) const
+HeadWatchdog::CutReason HeadWatchdog::cutReason(const Ticket& ticket) const
 {
     std::lock_guard<std::mutex> lock(_mutex);
     auto it = _entries.find(ticket._id);
-    return it != _entries.end() && it->second.state == State::Cut;
+    return it == _entries.end() ? CutReason::None : it->second.cut;
 }
 
 int HeadWatchdog::pendingHeads() const
@@ -167,8 +167,11 @@ bool HeadWatchdog::starved() const
     return last >= 0 && steadyMs(std::chrono::steady_clock::now()) - last < kStarvedHoldMs;
 }
 
-void HeadWatchdog::shutdownEntry(Entry& e)
+void HeadWatchdog::shutdownEntry(Entry& e, CutReason why)
 {
+    if (e.state == State::Cut)
+        return;
+    e.cut = why;
     // Shutting down (not closing) the socket makes the worker's blocked recv() return at once; the worker then
     // ends the connection and closes it itself.
     if (e.fd >= 0)
@@ -198,7 +201,7 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
         }
         if ((e.state == State::Head || e.state == State::Idle) && now >= e.deadline)
         {
-            shutdownEntry(e);
+            shutdownEntry(e, CutReason::Deadline);
             _deadlineCuts++;
             continue;
         }
@@ -214,7 +217,7 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
         std::sort(list.begin(), list.end(), [](const Entry* a, const Entry* b) { return a->since < b->since; });
         for (std::size_t i = static_cast<std::size_t>(_options.perIpCap); i < list.size(); ++i)
         {
-            shutdownEntry(*list[i]);
+            shutdownEntry(*list[i], CutReason::IpCap);
             _capCuts++;
         }
     }

@@ -75,8 +75,16 @@ public:
     void awaitNext(Ticket& ticket);
     /// The connection no longer belongs to the worker (detached for SSE) or ends: forget it.
     void release(Ticket& ticket);
-    /// The watchdog shut this connection down (deadline, per-IP cap or abortAll()).
-    bool cut(const Ticket& ticket) const;
+    enum class CutReason
+    {
+        None,
+        Deadline, ///< the head was not complete within the head timeout
+        IpCap,    ///< its address held more pending heads than the per-IP cap
+        Abort     ///< abortAll()
+    };
+    /// Why the watchdog shut this connection down, None if it did not.
+    CutReason cutReason(const Ticket& ticket) const;
+    bool cut(const Ticket& ticket) const { return cutReason(ticket) != CutReason::None; }
     /// Shuts every registered connection down (and each one registered later): the listener is closing.
     void abortAll();
 
@@ -105,12 +113,13 @@ private:
         std::string ip;
         bool exempt = false;
         State state = State::Head;
+        CutReason cut = CutReason::None;
         std::chrono::steady_clock::time_point since;
         std::chrono::steady_clock::time_point deadline;
     };
 
     void run();
-    void shutdownEntry(Entry& e);
+    void shutdownEntry(Entry& e, CutReason why);
     void setState(Entry& e, State s);
 
     Options _options;

@@ -46,6 +46,21 @@ void HttpConnection::run()
     {
         _context.logger->error("connection from " + peer + " failed: " + e.what());
     }
+    switch (_context.watchdog->cutReason(ticket))
+    {
+    case HeadWatchdog::CutReason::Deadline:
+        _context.log->warning("head-deadline", "closed a connection from " + peer +
+                                                   ": request head not complete within " +
+                                                   std::to_string(_context.headTimeoutSeconds) + " s");
+        break;
+    case HeadWatchdog::CutReason::IpCap:
+        _context.log->warning("head-ip-cap", "closed a connection from " + peer +
+                                                 ": too many connections from this address waiting for request "
+                                                 "heads (host.max_pending_heads_per_ip)");
+        break;
+    case HeadWatchdog::CutReason::None:
+    case HeadWatchdog::CutReason::Abort: break;
+    }
 }
 
 void HttpConnection::serve(Poco::Net::HTTPServerSession& session, HeadWatchdog::Ticket& ticket)

@@ -23,6 +23,7 @@ struct HttpConnectionContext
     const TrustedProxies* proxies = nullptr;
     ThrottledLog* log = nullptr;
     Poco::Logger* logger = nullptr;
+    int headTimeoutSeconds = 10; ///< for log lines
 };
 
 /// One HTTP connection of a listener: the request loop of Poco's HTTPServerConnection (keep-alive, Expect; ended

@@ -93,6 +93,7 @@ void Listener::start()
     context.proxies = &_host.settings.proxies;
     context.log = _log.get();
     context.logger = &logger;
+    context.headTimeoutSeconds = _host.settings.requestHeadTimeout;
     _server = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(context), *_pool, socket, paramsPtr);
     // Set before the first request can ask for it.
     if (_plugin)

@@ -102,6 +102,9 @@ def test_slow_request_heads_are_cut_and_starvation_is_reported(fixture_host):
     assert metric(text, "monlight_http_listener_starved", listener=P) is not None
     assert metric(text, "monlight_http_pending_heads", listener=P) == 0
     assert metric(text, "monlight_http_busy_workers", listener="host") >= 1
+    # One warning for both cuts (§0.16: at most one line per minute and cause).
+    cut_lines = [line for line in h.log().splitlines() if "request head not complete within 2 s" in line]
+    assert len(cut_lines) == 1 and "WARN" in cut_lines[0], cut_lines
     # Starvation is reported for a short while only; then both health endpoints are ok again.
     time.sleep(2.2)
     assert http("GET", h.url() + "/health").status == 200
@@ -173,6 +176,8 @@ def test_one_address_cannot_hold_every_worker(fixture_host):
         text = h.request(P, "GET", "/metrics", key=False).body.decode()
         assert metric(text, "monlight_http_head_timeouts_total", listener=P, reason="ip_cap") == 2
         assert metric(text, "monlight_http_pending_heads", listener=P) == 1
+        cut_lines = [line for line in h.log().splitlines() if "max_pending_heads_per_ip" in line]
+        assert len(cut_lines) == 1, cut_lines
     finally:
         slow.stop()
 
