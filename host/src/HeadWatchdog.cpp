@@ -12,7 +12,8 @@ namespace Host
 
 namespace
 {
-/// A connection counts against the per-IP cap once it has waited this long for its head.
+/// A connection counts against the per-IP cap, and towards starvation, once it has waited this long for its head
+/// (a browser's connections opened at once, heads arriving within a round trip, never do).
 constexpr std::chrono::milliseconds kCapGrace{1000};
 /// How long starved() keeps reporting a starvation that has ended.
 constexpr std::int64_t kStarvedHoldMs = 2000;
@@ -185,6 +186,7 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
     int queued = _queued ? _queued() : 0;
     std::lock_guard<std::mutex> lock(_mutex);
     std::unordered_map<std::string, std::vector<Entry*>> perIp;
+    int stale = 0; // heads pending for longer than any ordinary client needs to send one
     for (auto& kv : _entries)
     {
         Entry& e = kv.second;
@@ -205,7 +207,10 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
             _deadlineCuts++;
             continue;
         }
-        if (e.state == State::Head && !e.exempt && _options.perIpCap > 0 && now - e.since >= kCapGrace)
+        if (e.state != State::Head || now - e.since < kCapGrace)
+            continue;
+        ++stale;
+        if (!e.exempt && _options.perIpCap > 0)
             perIp[e.ip].push_back(&e);
     }
     for (auto& kv : perIp)
@@ -219,6 +224,7 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
         {
             shutdownEntry(*list[i], CutReason::IpCap);
             _capCuts++;
+            --stale;
         }
     }
     bool stuck = false;
@@ -230,7 +236,7 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
     }
     else
         _queuedSince = {};
-    if (_pending >= _options.maxThreads || stuck)
+    if (stale >= _options.maxThreads || stuck)
         _lastStarvedMs = steadyMs(now);
 }
 

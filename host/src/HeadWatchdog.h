@@ -30,9 +30,9 @@ namespace Host
 /// newest are cut at once, so one address cannot hold every worker even for the deadline, while a browser opening
 /// several connections at once (heads arriving within a round trip) is never affected. Trusted proxies are exempt.
 ///
-/// The listener counts as starved while every worker waits for a head, or while every worker is busy and
-/// connections have been queued for longer than the head timeout; starved() stays true for two seconds after the
-/// last such moment so that a request served right after the starvation still sees it.
+/// The listener counts as starved while every worker has waited over one second for a head, or while every worker
+/// is busy and connections have been queued for longer than the head timeout; starved() stays true for two seconds
+/// after the last such moment so that a request served right after the starvation still sees it.
 class HeadWatchdog
 {
 public:

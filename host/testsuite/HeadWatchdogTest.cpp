@@ -189,10 +189,13 @@ public:
         Pair a = connect(), b = connect();
         HeadWatchdog::Ticket ta, tb;
         w.open(ta, a.server, "10.0.0.1", false);
-        w.check(Clock::now());
+        w.check(Clock::now() + milliseconds(1100));
         CPPUNIT_ASSERT(!w.starved());
         w.open(tb, b.server, "10.0.0.2", false);
-        w.check(Clock::now());
+        // Both workers wait for heads, but not yet for long: clients with a slow round trip look like this.
+        w.check(Clock::now() + milliseconds(500));
+        CPPUNIT_ASSERT(!w.starved());
+        w.check(Clock::now() + milliseconds(1100));
         CPPUNIT_ASSERT(w.starved());
         // Still reported just after the workers were freed (the request that was waiting sees it).
         w.headComplete(ta);
