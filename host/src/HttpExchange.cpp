@@ -84,7 +84,7 @@ void RequestImpl::readChunked()
     char buf[16384];
     while (decoder.status() == ChunkedDecoder::Status::NeedMore)
     {
-        std::streamsize want = static_cast<std::streamsize>(std::min<std::uint64_t>(decoder.minRemaining(), sizeof buf));
+        auto want = static_cast<std::streamsize>(std::min<std::uint64_t>(decoder.minRemaining(), sizeof buf));
         std::streamsize n = 0;
         if (impl)
         {

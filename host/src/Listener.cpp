@@ -94,7 +94,8 @@ void Listener::start()
     context.log = _log.get();
     context.logger = &logger;
     context.headTimeoutSeconds = _host.settings.requestHeadTimeout;
-    _server = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(context), *_pool, socket, paramsPtr);
+    _server =
+        std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(context), *_pool, socket, paramsPtr);
     // Set before the first request can ask for it.
     if (_plugin)
         _plugin->listenerStarved = [this] { return starved(); };
@@ -112,8 +113,8 @@ void Listener::start()
     _host.metrics.gaugeFn(owner, "monlight_http_pending_heads", "Workers waiting for a request head", labels,
                           [this] { return static_cast<double>(_watchdog->pendingHeads()); });
     _host.metrics.gaugeFn(owner, "monlight_http_listener_starved",
-                          "1 while every worker waits for a request head or connections queue beyond the head "
-                          "timeout",
+                          "1 while every worker has waited over 1 s for a request head, or connections have "
+                          "queued beyond the head timeout (held 2 s)",
                           labels, [this] { return _watchdog->starved() ? 1.0 : 0.0; });
     const char* cutHelp = "Connections shut down before their request head was complete";
     _host.metrics.counterFn(owner, "monlight_http_head_timeouts_total", cutHelp,
