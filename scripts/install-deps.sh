@@ -7,6 +7,9 @@ want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 op
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
 fi
+# Node.js and npm build the browser SDK (clients/js) that the relay embeds; machines of this kind come with a
+# recent Node. Without one, Debian's is installed (enough to build the bundle; the SDK's tests need Node >= 20.19).
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 missing=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -29,4 +32,13 @@ fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import websocket' >/dev/null 2>&1; then
   # python3 is not Debian's (e.g. pyenv): install websocket-client for it (tests/ui)
   python3 -m pip install --quiet websocket-client || python3 -m pip install --quiet --break-system-packages websocket-client
+fi
+if [ "${1:-}" = "--test" ]; then
+  # clients/js: vitest + jsdom (unit tests), esbuild, and playwright-core, which drives the Debian chromium above
+  # (it never downloads a browser). npm ci only when node_modules is missing or older than the lock file.
+  js="$(dirname "$0")/../clients/js"
+  if [ ! -f "$js/node_modules/.package-lock.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in clients/js"
+    (cd "$js" && npm ci --no-audit --no-fund --prefer-offline)
+  fi
 fi

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Every test: CppUnit suites (ctest) and the black-box pytest suites against the built binary.
+# Every test: CppUnit suites (ctest), the browser SDK's unit tests and the black-box pytest suites against the built
+# binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ctest --test-dir build --output-on-failure
+# Browser SDK (clients/js): unit tests (vitest + jsdom), build, size gates of SPEC §8.5. Its end-to-end test in
+# headless Chromium is tests/browser-relay/test_br_sdk_browser.py (pytest below).
+(cd clients/js && npm test && npm run build && npm run size)
 MONLIGHT_BUILD_DIR="$PWD/build" python3 -m pytest -q tests "$@"

@@ -356,7 +356,13 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
     if (!match.pathKnown)
         throw HttpError(404, "Not found");
     if (!match.route)
-        throw HttpError(405, "Method not allowed").header("Allow", match.allow);
+    {
+        // Step 4 answers OPTIONS on every CORS path, so its Allow says so.
+        std::string allow = match.allow;
+        if (p.corsFor(path) && allow.find("OPTIONS") == std::string::npos)
+            allow += ", OPTIONS";
+        throw HttpError(405, "Method not allowed").header("Allow", allow);
+    }
     const Route& route = *match.route;
     routeLabel = route.pattern;
     req.setParams(std::move(match.params));

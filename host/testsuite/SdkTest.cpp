@@ -13,6 +13,9 @@ class SdkTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testParseRejectsPerSpec);
     CPPUNIT_TEST(testParseAcceptsPerSpec);
     CPPUNIT_TEST(testEmptyAndNonObjectBodies);
+    CPPUNIT_TEST(testParseKeepsKeyOrderOfLargeObjects);
+    CPPUNIT_TEST(testParsedObjectsStayConsistentWhenEdited);
+    CPPUNIT_TEST(testIntegerLiteralsOutsideRangeAreInvalid);
     CPPUNIT_TEST(testWriterEscapingAndOrder);
     CPPUNIT_TEST(testDoubleFormatting);
     CPPUNIT_TEST(testTimestampFormats);
@@ -62,6 +65,57 @@ public:
         CPPUNIT_ASSERT_EQUAL(42, Json::parse("42").convert<int>());
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("42 43"));
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("\"a\",\"b\""));
+    }
+
+    void testParseKeepsKeyOrderOfLargeObjects()
+    {
+        // 20,000 keys in descending order: the first-insertion order must survive, duplicates keep their first
+        // place with the last value, and nested objects keep theirs.
+        std::string text = "{";
+        std::vector<std::string> expected;
+        for (int i = 20000; i > 0; --i)
+        {
+            std::string k = "k" + std::to_string(i);
+            text += "\"" + k + "\":" + std::to_string(i) + ",";
+            expected.push_back(k);
+        }
+        text += "\"k20000\":0,\"nested\":{\"z\":1,\"a\":{\"q\":[1,{\"y\":1,\"b\":2}]},\"z\":3}}";
+        expected.push_back("nested");
+        auto obj = Json::parseObject(text);
+        CPPUNIT_ASSERT(obj->getNames() == expected);
+        CPPUNIT_ASSERT_EQUAL(0.0, *Json::getNumber(*obj, "k20000"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"z\":3,\"a\":{\"q\":[1,{\"y\":1,\"b\":2}]}}"),
+                             Json::stringify(obj->get("nested")));
+    }
+
+    void testParsedObjectsStayConsistentWhenEdited()
+    {
+        // Callers may edit parsed objects (Poco's set/remove/copy must see the same key order as the parser).
+        auto obj = Json::parseObject("{\"b\":1,\"a\":2,\"c\":3}");
+        obj->set("a", 5);
+        obj->set("d", 6);
+        obj->remove("b");
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"a\":5,\"c\":3,\"d\":6}"), Json::stringify(obj));
+        Poco::JSON::Object copy(*obj);
+        CPPUNIT_ASSERT(copy.getNames() == (std::vector<std::string>{"a", "c", "d"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), Json::stringify(Json::parse("{}")));
+    }
+
+    void testIntegerLiteralsOutsideRangeAreInvalid()
+    {
+        // Poco 1.11 wraps 2^64 ... ~2^65 (2^64 read as 0); §0.8 allows Invalid JSON outside -2^63 ... 2^64-1.
+        for (const char* n : {"18446744073709551616", "18446744073709551617", "36893488147419103231",
+                              "99999999999999999999", "-9223372036854775809", "-18446744073709551616"})
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf(std::string("{\"a\":") + n + "}"));
+            CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf(std::string("[1,") + n + "]"));
+            CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf(n));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("[18446744073709551615,-9223372036854775808,1e+20,1e+20]"),
+                             Json::stringify(Json::parse("[18446744073709551615,-9223372036854775808,1e20,"
+                                                         "100000000000000000000.0]")));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"a\":\"18446744073709551616\"}"),
+                             Json::stringify(Json::parse("{\"a\":\"18446744073709551616\"}")));
     }
 
     void testEmptyAndNonObjectBodies()

@@ -72,7 +72,7 @@ def test_new_error_alerts_postmark_and_webhook(host_factory, fake_http):
     assert req["headers"]["content-type"] == "application/json"
     w = hooks[0]
     assert list(w.keys()) == ["text", "content", "event", "project", "environment", "id", "exception_type",
-                              "message", "count", "first_seen", "last_seen", "url"]
+                              "message", "count", "first_seen", "last_seen", "url", "allowed_mentions"]
     assert w["text"] == subject + "\nhttps://errors.example.com/errors/%d" % g["id"]
     assert w["content"] == w["text"] and w["event"] == "new" and w["id"] == g["id"]
     assert w["url"] == "https://errors.example.com/errors/%d" % g["id"]
@@ -131,7 +131,7 @@ def test_test_alert_dispatched_and_waited(host_factory, fake_http):
                         "content": "[monlight] Test alert\nhttps://errors.example.com", "event": "test",
                         "project": None, "environment": None, "id": None, "exception_type": None,
                         "message": "This is a test alert from Monlight.", "count": None, "first_seen": None,
-                        "last_seen": None, "url": "https://errors.example.com"}
+                        "last_seen": None, "url": "https://errors.example.com", "allowed_mentions": {"parse": []}}
     mail = fake_http.wait(1, "/email")[0]
     assert mail["Subject"] == "[monlight] Test alert"
     assert mail["TextBody"] == "This is a test alert from Monlight.\n\nLink:      https://errors.example.com\n"

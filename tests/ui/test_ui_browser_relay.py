@@ -33,8 +33,11 @@ def test_dsn_keys_and_source_maps(host_factory, page):
     key = page.text(".nk-key")
     assert len(key) == 32
     snippet = page.text(".nk-snippet")
+    version = h.request("browser-relay", "GET", "/sdk/monlight.min.js", key=False).headers["etag"].strip('"')
+    assert len(version) == 16
     assert snippet == (f'<script>window.MonlightConfig={{dsn:"{key}",endpoint:"{base}"}}</script>'
-                       '<script src="monlight.min.js"></script>')
+                       f'<script src="{base}/sdk/monlight.min.js?v={version}"></script>')
+    assert page.eval("document.querySelector('.nk-sdk-missing').classList.contains('hidden')")
     keys = h.request("browser-relay", "GET", "/api/dsn-keys").json()["keys"]
     assert [(k["project"], k["public_key"], k["active"]) for k in keys] == [("shop", key, True)]
     # validation errors are shown

@@ -1,11 +1,12 @@
 #include "Monlight/Json.h"
 
 #include "Monlight/HttpError.h"
-#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 namespace Monlight
 {
@@ -60,6 +61,35 @@ bool onlyWsFrom(std::string_view s, std::size_t i)
     return i == s.size();
 }
 
+bool isNumberChar(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+// An integer literal (no fraction, no exponent) must lie within -2^63 ... 2^64-1 (§0.8 allows refusing the rest).
+// Poco 1.11's overflow check lets 2^64 ... ~2^65 wrap around (2^64 read as 0), so the range is checked here.
+bool integerInRange(std::string_view token)
+{
+    if (token.find_first_of(".eE") != std::string_view::npos)
+        return true;
+    bool negative = !token.empty() && token[0] == '-';
+    if (negative)
+        token.remove_prefix(1);
+    while (token.size() > 1 && token[0] == '0')
+        token.remove_prefix(1);
+    const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+    return token.size() < limit.size() || (token.size() == limit.size() && token <= limit);
+}
+
+// Skips the number token starting at s[i] and checks its integer range; the grammar is left to Poco's parser.
+bool skipNumber(std::string_view s, std::size_t& i)
+{
+    std::size_t start = i;
+    while (i < s.size() && isNumberChar(s[i]))
+        ++i;
+    return integerInRange(s.substr(start, i - start));
+}
+
 bool scanStructure(std::string_view s)
 {
     std::size_t i = 0;
@@ -68,9 +98,10 @@ bool scanStructure(std::string_view s)
     if (i < s.size() && s[i] != '{' && s[i] != '[' && s[i] != '"')
     {
         // A literal or number at top level: it ends at the first whitespace.
+        std::size_t start = i;
         while (i < s.size() && !isWs(s[i]))
             ++i;
-        return onlyWsFrom(s, i);
+        return integerInRange(s.substr(start, i - start)) && onlyWsFrom(s, i);
     }
     int depth = 0;
     while (i < s.size())
@@ -128,10 +159,122 @@ bool scanStructure(std::string_view s)
             if (depth == 0)
                 return onlyWsFrom(s, i + 1);
         }
+        else if (c == '-' || (c >= '0' && c <= '9'))
+        {
+            if (!skipNumber(s, i))
+                return false;
+            continue;
+        }
         ++i;
     }
     return false;
 }
+
+// Poco 1.11's Object keeps insertion order by comparing each new key with every earlier one (Object::set), so
+// an object of n members costs O(n^2): 47,000 keys took 4.6 s of CPU. The builder below inserts into an
+// unordered Object (a std::map insert, O(log n)) and appends the key to the object's order list itself, then
+// switches the object to ordered mode: the result is the same ordered Object ParseHandler(true) would build
+// (getNames() and later set()/remove() keep working), in O(n log n). The order list and flag are private, so
+// they are reached through the explicit-instantiation rule ([temp.explicit]: access checking does not apply to
+// names in an explicit instantiation); a Poco release that renames them fails to compile rather than misbehave.
+template <typename Tag, typename Tag::type Member> struct PrivateMember
+{
+    friend typename Tag::type member(Tag) { return Member; }
+};
+struct ObjectKeys
+{
+    using type = std::deque<Poco::JSON::Object::ValueMap::const_iterator> Poco::JSON::Object::*;
+    friend type member(ObjectKeys);
+};
+struct ObjectValues
+{
+    using type = Poco::JSON::Object::ValueMap Poco::JSON::Object::*;
+    friend type member(ObjectValues);
+};
+struct ObjectOrdered
+{
+    using type = bool Poco::JSON::Object::*;
+    friend type member(ObjectOrdered);
+};
+template struct PrivateMember<ObjectKeys, &Poco::JSON::Object::_keys>;
+template struct PrivateMember<ObjectValues, &Poco::JSON::Object::_values>;
+template struct PrivateMember<ObjectOrdered, &Poco::JSON::Object::_preserveInsOrder>;
+
+class OrderedBuilder : public Poco::JSON::Handler
+{
+public:
+    void reset() override
+    {
+        _stack.clear();
+        _key.clear();
+        _result.empty();
+    }
+
+    void startObject() override
+    {
+        Poco::JSON::Object::Ptr obj = new Poco::JSON::Object();
+        add(obj);
+        _stack.push_back({obj.get(), nullptr});
+    }
+
+    void endObject() override
+    {
+        _stack.back().object->*member(ObjectOrdered()) = true;
+        _stack.pop_back();
+    }
+
+    void startArray() override
+    {
+        Poco::JSON::Array::Ptr arr = new Poco::JSON::Array();
+        add(arr);
+        _stack.push_back({nullptr, arr.get()});
+    }
+
+    void endArray() override { _stack.pop_back(); }
+
+    void key(const std::string& k) override { _key = k; }
+    void null() override { add(Poco::Dynamic::Var()); }
+    void value(int v) override { add(v); }
+    void value(unsigned v) override { add(v); }
+    void value(Poco::Int64 v) override { add(v); }
+    void value(Poco::UInt64 v) override { add(v); }
+    void value(const std::string& v) override { add(v); }
+    void value(double v) override { add(v); }
+    void value(bool v) override { add(v); }
+
+    Poco::Dynamic::Var asVar() const override { return _result; }
+
+private:
+    struct Frame
+    {
+        Poco::JSON::Object* object;
+        Poco::JSON::Array* array;
+    };
+
+    void add(const Poco::Dynamic::Var& v)
+    {
+        if (_stack.empty())
+        {
+            _result = v;
+            return;
+        }
+        Frame& top = _stack.back();
+        if (top.array)
+        {
+            top.array->add(v);
+            return;
+        }
+        Poco::JSON::Object& obj = *top.object;
+        std::size_t before = obj.size();
+        obj.set(_key, v); // unordered until endObject(): a map insert; a duplicate key keeps its first place
+        if (obj.size() != before)
+            (obj.*member(ObjectKeys())).push_back((obj.*member(ObjectValues())).find(_key));
+    }
+
+    std::vector<Frame> _stack; // open containers, owned by their parent or by _result
+    std::string _key;
+    Poco::Dynamic::Var _result;
+};
 
 bool allFinite(const Poco::Dynamic::Var& v)
 {
@@ -287,7 +430,7 @@ Poco::Dynamic::Var parse(std::string_view text)
     Poco::Dynamic::Var result;
     try
     {
-        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        Poco::JSON::Parser parser(new OrderedBuilder());
         parser.setDepth(70);
         if (text[i] == '{' || text[i] == '[')
             result = parser.parse(std::string(text));

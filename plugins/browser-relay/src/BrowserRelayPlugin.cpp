@@ -8,6 +8,7 @@
 #include "ForwardTarget.h"
 #include "RelayJobs.h"
 #include "RelaySettings.h"
+#include "SdkAssets.h"
 #include "SourceMapCache.h"
 #include <Monlight/HttpError.h>
 #include <Monlight/Plugin.h>
@@ -108,6 +109,10 @@ public:
         _admin->addRoutes(router, _settings.maxSourceMapSize);
         _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
         _browser->addRoutes(router);
+        SdkAssets::addRoutes(router, sdkBundle());
+        if (sdkBundle().js.empty())
+            ctx.logger().information("browser SDK not embedded (" + sdkBundle().missing +
+                                     "): /sdk/monlight.min.js answers 404");
 
         _jobs = std::make_unique<RelayJobs>(*_store, _dsnKeys, *_maps, _settings.retentionDays);
         ctx.schedule("usage-flush", 60 * 1000, [this] { flushUsage(); });

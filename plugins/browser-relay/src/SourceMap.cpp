@@ -308,8 +308,8 @@ std::optional<MappedPosition> SourceMap::lookupZeroBased(std::int64_t line, std:
         return std::nullopt;
     MappedPosition pos;
     pos.source = _sources[static_cast<std::size_t>(seg.source)];
-    pos.line = seg.originalLine + 1;
-    pos.column = seg.originalColumn + 1;
+    pos.line = static_cast<std::int64_t>(seg.originalLine) + 1;
+    pos.column = static_cast<std::int64_t>(seg.originalColumn) + 1;
     if (seg.name >= 0)
         pos.name = _names[static_cast<std::size_t>(seg.name)];
     pos.content = _contents[static_cast<std::size_t>(seg.source)];

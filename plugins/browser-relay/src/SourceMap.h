@@ -18,8 +18,9 @@ namespace BrowserRelay
 struct MappedPosition
 {
     std::string source; ///< after `sourceRoot`
-    int line = 0;
-    int column = 0;
+    /// 1-based original position: a 0-based value may be as large as 2^31-1 (§5.9), so +1 needs 64 bits.
+    std::int64_t line = 0;
+    std::int64_t column = 0;
     std::optional<std::string> name;            ///< when the segment has a name in range
     std::shared_ptr<const std::string> content; ///< the `sourcesContent` entry when it is a string
 };

@@ -101,7 +101,7 @@ std::optional<StackFrame> StackFrame::parse(std::string_view raw)
 }
 
 std::string StackFrame::format(const std::optional<std::string>& mappedName, const std::string& source,
-                               int sourceLine, int sourceColumn) const
+                               std::int64_t sourceLine, std::int64_t sourceColumn) const
 {
     std::string name = function;
     if (mappedName && !mappedName->empty())

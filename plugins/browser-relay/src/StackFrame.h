@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,7 @@ struct StackFrame
     /// The rewritten line (§5.10) for a mapped position; `mappedName` replaces the function when non-empty
     /// (keeping a `new `/`async ` prefix).
     std::string format(const std::optional<std::string>& mappedName, const std::string& source,
-                       int sourceLine, int sourceColumn) const;
+                       std::int64_t sourceLine, std::int64_t sourceColumn) const;
 };
 
 } // namespace BrowserRelay

@@ -58,11 +58,12 @@ StackRewriter::Result StackRewriter::rewrite(const std::string& stack, const Map
     return result;
 }
 
-std::vector<std::pair<int, std::string>> StackRewriter::contextLines(const std::string& content, int line)
+std::vector<std::pair<std::int64_t, std::string>> StackRewriter::contextLines(const std::string& content,
+                                                                             std::int64_t line)
 {
-    std::vector<std::pair<int, std::string>> lines;
-    const int first = line - 2, last = line + 2;
-    int current = 1;
+    std::vector<std::pair<std::int64_t, std::string>> lines;
+    const std::int64_t first = line - 2, last = line + 2;
+    std::int64_t current = 1;
     std::size_t start = 0;
     while (current <= last)
     {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "SourceMap.h"
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,7 +24,7 @@ public:
     {
         std::size_t lineIndex = 0; ///< index of the line in the stack split on `\n`
         std::string source;
-        int line = 0;
+        std::int64_t line = 0; ///< 1-based original line (up to 2^31)
         std::shared_ptr<const std::string> content; ///< `sourcesContent` of the source, may be null
     };
 
@@ -38,7 +39,8 @@ public:
     static Result rewrite(const std::string& stack, const MapResolver& resolve);
 
     /// Lines `line-2 … line+2` (1-based) of `content` split on `\n` (a trailing `\r` removed) that exist.
-    static std::vector<std::pair<int, std::string>> contextLines(const std::string& content, int line);
+    static std::vector<std::pair<std::int64_t, std::string>> contextLines(const std::string& content,
+                                                                          std::int64_t line);
 };
 
 } // namespace BrowserRelay

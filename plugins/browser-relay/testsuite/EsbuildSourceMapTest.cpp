@@ -154,12 +154,12 @@ public:
         const auto p = map->lookup(pos.first, pos.second);
         CPPUNIT_ASSERT(p);
         CPPUNIT_ASSERT_EQUAL(std::string("../app.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(14, p->line);
-        CPPUNIT_ASSERT_EQUAL(5, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(14), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), p->column);
         // a column inside the thrown expression maps to an earlier-or-equal segment on the same original line
         const auto inner = map->lookup(pos.first, pos.second + 6);
         CPPUNIT_ASSERT(inner);
-        CPPUNIT_ASSERT_EQUAL(14, inner->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(14), inner->line);
         CPPUNIT_ASSERT(inner->column >= 5);
     }
 
@@ -172,7 +172,7 @@ public:
         CPPUNIT_ASSERT(minified != "handleClick");
         const auto p = map->lookup(pos.first, pos.second);
         CPPUNIT_ASSERT(p);
-        CPPUNIT_ASSERT_EQUAL(11, p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(11), p->line);
         CPPUNIT_ASSERT_EQUAL(std::string("handleClick"), p->name.value_or("(none)"));
     }
 
@@ -217,7 +217,7 @@ public:
         CPPUNIT_ASSERT(r.frames[0].content);
         const auto ctx = StackRewriter::contextLines(*r.frames[0].content, r.frames[0].line);
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), ctx.size());
-        CPPUNIT_ASSERT_EQUAL(12, ctx[0].first);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(12), ctx[0].first);
         CPPUNIT_ASSERT_EQUAL(std::string("    throw new TypeError(\"too expensive: \" + value);"),
                              ctx[2].second);
     }
@@ -231,8 +231,8 @@ public:
         const auto p = map->lookup(thr.first, thr.second);
         CPPUNIT_ASSERT(p);
         CPPUNIT_ASSERT_EQUAL(std::string("https://example.com/src/../app.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(14, p->line);
-        CPPUNIT_ASSERT_EQUAL(5, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(14), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), p->column);
         CPPUNIT_ASSERT(p->content);
         CPPUNIT_ASSERT_EQUAL(readFile("testsuite/fixtures/app.ts"), *p->content);
     }
@@ -249,10 +249,10 @@ public:
         const auto p = map->lookup(thr.first + 3, thr.second + 10);
         CPPUNIT_ASSERT(p);
         CPPUNIT_ASSERT_EQUAL(std::string("../app.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(14, p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(14), p->line);
         const auto banner = map->lookup(2, 1);
         CPPUNIT_ASSERT_EQUAL(std::string("banner.txt"), banner->source);
-        CPPUNIT_ASSERT_EQUAL(2, banner->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), banner->line);
         const auto before = map->lookup(4, 5); // line 4 before column 11 still belongs to the banner section
         CPPUNIT_ASSERT(!before);
     }

@@ -25,6 +25,7 @@ class SourceMapTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testIndexMapSections);
     CPPUNIT_TEST(testInvalidIndexMaps);
     CPPUNIT_TEST(testEstimatedBytesGrowsWithSegments);
+    CPPUNIT_TEST(testLargestOriginalPositionDoesNotOverflow);
     CPPUNIT_TEST_SUITE_END();
 
     static void assertInvalid(const std::string& json)
@@ -39,17 +40,17 @@ public:
         auto p = map->lookup(1, 1);
         CPPUNIT_ASSERT(p);
         CPPUNIT_ASSERT_EQUAL(std::string("src/app.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(1, p->line);
-        CPPUNIT_ASSERT_EQUAL(1, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->column);
         CPPUNIT_ASSERT(!p->name);
         p = map->lookup(2, 5);
         CPPUNIT_ASSERT(p);
-        CPPUNIT_ASSERT_EQUAL(2, p->line);
-        CPPUNIT_ASSERT_EQUAL(5, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), p->column);
         CPPUNIT_ASSERT_EQUAL(std::string("handleClick"), p->name.value());
         p = map->lookup(2, 3);
         CPPUNIT_ASSERT(p);
-        CPPUNIT_ASSERT_EQUAL(1, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->column);
         CPPUNIT_ASSERT(!p->name);
         CPPUNIT_ASSERT(!map->lookup(3, 1));
         CPPUNIT_ASSERT(!map->lookup(0, 1));
@@ -63,13 +64,13 @@ public:
         CPPUNIT_ASSERT(!map->lookup(1, 4)); // column 3 (0-based) is before the first segment
         auto p = map->lookup(1, 5);
         CPPUNIT_ASSERT(p);
-        CPPUNIT_ASSERT_EQUAL(1, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->column);
         p = map->lookup(1, 10);
-        CPPUNIT_ASSERT_EQUAL(1, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->column);
         p = map->lookup(1, 11);
-        CPPUNIT_ASSERT_EQUAL(7, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), p->column);
         p = map->lookup(1, 5000);
-        CPPUNIT_ASSERT_EQUAL(7, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), p->column);
     }
 
     void testUnsortedSegmentsAreSorted()
@@ -78,9 +79,9 @@ public:
         auto map = SourceMap::parse(R"({"version":3,"sources":["a.js"],"mappings":"UAAA,RAAQ"})");
         auto p = map->lookup(1, 5);
         CPPUNIT_ASSERT(p);
-        CPPUNIT_ASSERT_EQUAL(9, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(9), p->column);
         p = map->lookup(1, 11);
-        CPPUNIT_ASSERT_EQUAL(1, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->column);
     }
 
     void testOneFieldSegmentIsUnmapped()
@@ -96,12 +97,12 @@ public:
         auto map = SourceMap::parse(R"({"version":3,"sources":["a.js","b.js"],"mappings":"ACEE;AACE"})");
         auto p = map->lookup(1, 1);
         CPPUNIT_ASSERT_EQUAL(std::string("b.js"), p->source);
-        CPPUNIT_ASSERT_EQUAL(3, p->line);
-        CPPUNIT_ASSERT_EQUAL(3, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), p->column);
         p = map->lookup(2, 1);
         CPPUNIT_ASSERT_EQUAL(std::string("b.js"), p->source);
-        CPPUNIT_ASSERT_EQUAL(4, p->line);
-        CPPUNIT_ASSERT_EQUAL(5, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), p->column);
     }
 
     void testSourceRoot()
@@ -173,11 +174,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("one.ts"), p->source);
         p = map->lookup(1, 101); // section 2, column 0
         CPPUNIT_ASSERT_EQUAL(std::string("two.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(1, p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), p->line);
         p = map->lookup(2, 3); // section 2, line 1, column 2 (column not shifted on later lines)
         CPPUNIT_ASSERT_EQUAL(std::string("two.ts"), p->source);
-        CPPUNIT_ASSERT_EQUAL(2, p->line);
-        CPPUNIT_ASSERT_EQUAL(3, p->column);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), p->column);
         CPPUNIT_ASSERT_EQUAL(std::string("f"), p->name.value());
         CPPUNIT_ASSERT(!map->lookup(2, 2)); // before the first segment of that line
         p = map->lookup(7, 5);              // section 3 line 1 → spec map line 2 col 4
@@ -208,6 +209,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), small->segmentCount());
         CPPUNIT_ASSERT_EQUAL(std::size_t(7), big->segmentCount());
         CPPUNIT_ASSERT_EQUAL(small->estimatedBytes() + 6 * 16 + 4, big->estimatedBytes());
+    }
+
+    void testLargestOriginalPositionDoesNotOverflow()
+    {
+        // Original line and column 2^31-1 (0-based) are valid VLQ values (§5.9); 1-based they are 2^31, which
+        // used to wrap to -2147483648.
+        auto map = SourceMap::parse(R"({"version":3,"sources":["a.ts"],"mappings":"AA+/////D+/////D"})");
+        auto p = map->lookup(1, 1);
+        CPPUNIT_ASSERT(p);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2147483648LL), p->line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2147483648LL), p->column);
     }
 };
 

@@ -18,6 +18,7 @@ class StackRewriterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testNothingMappedKeepsStackByteForByte);
     CPPUNIT_TEST(testResolverAskedOncePerFile);
     CPPUNIT_TEST(testContextLines);
+    CPPUNIT_TEST(testLargestOriginalLineIsShownExactly);
     CPPUNIT_TEST_SUITE_END();
 
     std::shared_ptr<const SourceMap> _spec;
@@ -129,7 +130,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), r.frames[2].lineIndex);
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), r.frames[3].lineIndex);
         CPPUNIT_ASSERT_EQUAL(std::string("src/app.ts"), r.frames[0].source);
-        CPPUNIT_ASSERT_EQUAL(2, r.frames[0].line);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), r.frames[0].line);
         CPPUNIT_ASSERT(r.frames[0].content);
     }
 
@@ -173,14 +174,26 @@ public:
     {
         auto lines = StackRewriter::contextLines("a\r\nb\nc\nd\ne\nf", 2);
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), lines.size());
-        CPPUNIT_ASSERT_EQUAL(1, lines[0].first);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), lines[0].first);
         CPPUNIT_ASSERT_EQUAL(std::string("a"), lines[0].second);
-        CPPUNIT_ASSERT_EQUAL(4, lines[3].first);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), lines[3].first);
         lines = StackRewriter::contextLines("a\nb\nc\nd\ne\nf", 6);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), lines.size());
-        CPPUNIT_ASSERT_EQUAL(4, lines[0].first);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), lines[0].first);
         CPPUNIT_ASSERT_EQUAL(std::string("f"), lines[2].second);
         CPPUNIT_ASSERT(StackRewriter::contextLines("a", 9).empty());
+    }
+
+    void testLargestOriginalLineIsShownExactly()
+    {
+        auto map = SourceMap::parse(R"({"version":3,"sources":["a.ts"],"sourcesContent":["x"],)"
+                                    R"("mappings":"AA+/////D+/////D"})");
+        auto r = StackRewriter::rewrite("Error: x\n    at f (https://x.com/a.js:1:1)",
+                                        [&](const std::string&) { return map; });
+        CPPUNIT_ASSERT_EQUAL(std::string("Error: x\n    at f (a.ts:2147483648:2147483648)"), r.stack);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.frames.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2147483648LL), r.frames[0].line);
+        CPPUNIT_ASSERT(StackRewriter::contextLines("x", r.frames[0].line).empty());
     }
 };
 

@@ -41,8 +41,11 @@ bool OriginAllowList::allows(const std::string& originRaw) const
 {
     if (originRaw.empty())
         return false;
-    if (_any)
-        return true;
+    return _any || listed(originRaw);
+}
+
+bool OriginAllowList::listed(const std::string& originRaw) const
+{
     std::string origin = Poco::toLower(originRaw);
     for (const auto& p : _patterns)
     {
@@ -66,20 +69,29 @@ bool OriginAllowList::allows(const std::string& originRaw) const
 
 std::vector<std::pair<std::string, std::string>> OriginAllowList::responseHeaders(const std::string& origin) const
 {
-    return {{"Access-Control-Allow-Origin", origin},
-            {"Access-Control-Expose-Headers", "Retry-After, X-Request-Id"},
-            {"Vary", "Origin"}};
+    std::vector<std::pair<std::string, std::string>> h{{"Access-Control-Allow-Origin", origin},
+                                                       {"Access-Control-Expose-Headers", "Retry-After, X-Request-Id"},
+                                                       {"Vary", "Origin"}};
+    // A credentialed request (older SDKs' sendBeacon with a JSON body) needs this on the preflight and on the
+    // answer; it is granted to origins the operator listed, never to every origin through a bare `*`.
+    if (listed(origin))
+        h.emplace_back("Access-Control-Allow-Credentials", "true");
+    return h;
 }
 
 std::vector<std::pair<std::string, std::string>>
 OriginAllowList::preflightHeaders(const std::string& origin, const std::string&, const std::string& requestHeaders) const
 {
     std::string headers = Poco::trim(requestHeaders);
-    return {{"Access-Control-Allow-Origin", origin},
-            {"Access-Control-Allow-Methods", "POST, OPTIONS"},
-            {"Access-Control-Allow-Headers", headers.empty() ? "X-Monlight-Key, Content-Type" : headers},
-            {"Access-Control-Max-Age", "86400"},
-            {"Vary", "Origin, Access-Control-Request-Headers"}};
+    std::vector<std::pair<std::string, std::string>> h{
+        {"Access-Control-Allow-Origin", origin},
+        {"Access-Control-Allow-Methods", "POST, OPTIONS"},
+        {"Access-Control-Allow-Headers", headers.empty() ? "X-Monlight-Key, Content-Type" : headers},
+        {"Access-Control-Max-Age", "86400"},
+        {"Vary", "Origin, Access-Control-Request-Headers"}};
+    if (listed(origin))
+        h.emplace_back("Access-Control-Allow-Credentials", "true");
+    return h;
 }
 
 std::shared_ptr<CorsPolicy> CorsFactory::makePolicy(const std::vector<std::string>& origins) const

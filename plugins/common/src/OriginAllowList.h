@@ -11,7 +11,8 @@ namespace Common
 {
 
 /// The CORS policy of §5.5: exact origins (case-insensitive), one-`*` patterns whose `*` matches at least one
-/// character without `/`, `:` or `@`, or `*` for every origin. The request origin is always echoed.
+/// character without `/`, `:` or `@`, or `*` for every origin. The request origin is always echoed; origins matched
+/// by an exact entry or a pattern (not by a bare `*`) are also sent `Access-Control-Allow-Credentials: true`.
 class OriginAllowList : public CorsPolicy
 {
 public:
@@ -25,6 +26,9 @@ public:
                      const std::string& requestHeaders) const override;
 
 private:
+    /// True when `origin` matches an exact entry or a one-`*` pattern (a bare `*` entry is not consulted).
+    bool listed(const std::string& origin) const;
+
     struct Pattern
     {
         std::string prefix, suffix;

@@ -17,6 +17,7 @@ class AuthAndCorsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testOriginExamplesFromSpec);
     CPPUNIT_TEST(testPortWildcardAndAny);
     CPPUNIT_TEST(testHeaders);
+    CPPUNIT_TEST(testCredentialsOnlyForListedOrigins);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -101,6 +102,24 @@ public:
         h = std::map<std::string, std::string>(resp.begin(), resp.end());
         CPPUNIT_ASSERT_EQUAL(std::string("Retry-After, X-Request-Id"), h["Access-Control-Expose-Headers"]);
         CPPUNIT_ASSERT_EQUAL(std::string("Origin"), h["Vary"]);
+    }
+
+    void testCredentialsOnlyForListedOrigins()
+    {
+        auto credentials = [](const std::vector<std::pair<std::string, std::string>>& headers) {
+            std::map<std::string, std::string> h(headers.begin(), headers.end());
+            return h.count("Access-Control-Allow-Credentials") ? h["Access-Control-Allow-Credentials"] : "absent";
+        };
+        OriginAllowList l({"https://a.test", "https://*.b.test", "*"});
+        for (const char* origin : {"https://A.test", "https://x.b.test"})
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("true"), credentials(l.responseHeaders(origin)));
+            CPPUNIT_ASSERT_EQUAL(std::string("true"), credentials(l.preflightHeaders(origin, "POST", "")));
+        }
+        // allowed only through the bare `*`: any site could send credentialed requests, so none are allowed
+        CPPUNIT_ASSERT(l.allows("https://other.test"));
+        CPPUNIT_ASSERT_EQUAL(std::string("absent"), credentials(l.responseHeaders("https://other.test")));
+        CPPUNIT_ASSERT_EQUAL(std::string("absent"), credentials(l.preflightHeaders("https://other.test", "POST", "")));
     }
 };
 

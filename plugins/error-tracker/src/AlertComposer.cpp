@@ -2,6 +2,7 @@
 
 #include "Monlight/Json.h"
 #include "Monlight/Time.h"
+#include <cctype>
 
 namespace Monlight
 {
@@ -32,6 +33,25 @@ void htmlRow(std::string& html, const char* label, const std::string& value)
     html += "</th><td>";
     html += AlertComposer::escapeHtml(value);
     html += "</td></tr>\n";
+}
+
+// `everyone`, `here`, `channel` or `all` (any case) followed by a non-letter or the end.
+bool isBroadcastWord(std::string_view rest)
+{
+    std::string word;
+    for (char c : rest)
+    {
+        if (!std::isalpha(static_cast<unsigned char>(c)) || word.size() > 8)
+            break;
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return word == "everyone" || word == "here" || word == "channel" || word == "all";
+}
+
+// Discord pings nobody for this message, whatever `content` says (`@everyone`, `<@id>`, `<@&role>`).
+void noMentions(Json::Writer& w)
+{
+    w.key("allowed_mentions").beginObject().key("parse").beginArray().endArray().endObject();
 }
 
 } // namespace
@@ -78,6 +98,29 @@ std::string AlertComposer::escapeHtml(std::string_view s)
     return out;
 }
 
+std::string AlertComposer::escapeSlack(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size() + 16);
+    for (std::size_t i = 0; i < s.size(); ++i)
+    {
+        const char c = s[i];
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+        {
+            out += c;
+            if (c == '@' && isBroadcastWord(s.substr(i + 1)))
+                out += "\xE2\x80\x8B"; // U+200B ZERO WIDTH SPACE
+        }
+    }
+    return out;
+}
+
 std::string AlertComposer::subject(const AlertEvent& e)
 {
     if (e.kind == AlertEvent::Kind::Test)
@@ -105,7 +148,7 @@ AlertMessage AlertComposer::compose(const AlertEvent& e, const std::string& base
                  "</a></p>\n</body></html>\n";
         std::string summary = m.subject + "\n" + baseUrl;
         w.beginObject()
-            .field("text", summary)
+            .field("text", escapeSlack(summary))
             .field("content", Json::truncateChars(summary, 2000))
             .field("event", "test")
             .fieldNull("project")
@@ -116,8 +159,9 @@ AlertMessage AlertComposer::compose(const AlertEvent& e, const std::string& base
             .fieldNull("count")
             .fieldNull("first_seen")
             .fieldNull("last_seen")
-            .field("url", baseUrl)
-            .endObject();
+            .field("url", baseUrl);
+        noMentions(w);
+        w.endObject();
         m.webhookJson = w.take();
         return m;
     }
@@ -173,7 +217,7 @@ AlertMessage AlertComposer::compose(const AlertEvent& e, const std::string& base
 
     std::string summary = m.subject + "\n" + m.link;
     w.beginObject()
-        .field("text", summary)
+        .field("text", escapeSlack(summary))
         .field("content", Json::truncateChars(summary, 2000))
         .field("event", isNew ? "new" : "regression")
         .field("project", g.project)
@@ -184,8 +228,9 @@ AlertMessage AlertComposer::compose(const AlertEvent& e, const std::string& base
         .field("count", g.count)
         .field("first_seen", firstSeen)
         .field("last_seen", lastSeen)
-        .field("url", m.link)
-        .endObject();
+        .field("url", m.link);
+    noMentions(w);
+    w.endObject();
     m.webhookJson = w.take();
     return m;
 }

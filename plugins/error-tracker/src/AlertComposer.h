@@ -22,6 +22,10 @@ public:
     static std::string stripControls(std::string_view s);
     /// HTML-escapes `& < > " '`.
     static std::string escapeHtml(std::string_view s);
+    /// Makes text from outside (a browser error's message) inert in a Slack/Mattermost `text`: `&`, `<`, `>` become
+    /// `&amp;`, `&lt;`, `&gt;` (no `<!channel>`, `<@user>` or `<url|label>` markup), and a zero-width space follows
+    /// the `@` of `@everyone`, `@here`, `@channel` and `@all` so they never notify anyone.
+    static std::string escapeSlack(std::string_view s);
     /// `[project/env] New: Type: message (#id)`, controls removed, cut to 200 chars.
     static std::string subject(const AlertEvent& event);
 };

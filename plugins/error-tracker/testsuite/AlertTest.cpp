@@ -51,6 +51,7 @@ class AlertTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTextBodyFacts);
     CPPUNIT_TEST(testTracebackTruncatedAt12KiB);
     CPPUNIT_TEST(testHtmlEscaped);
+    CPPUNIT_TEST(testSlackTextIsInert);
     CPPUNIT_TEST(testWebhookBody);
     CPPUNIT_TEST(testTestAlertContent);
     CPPUNIT_TEST(testSuppressedLineAppended);
@@ -131,12 +132,14 @@ public:
         AlertMessage m = AlertComposer::compose(sampleEvent(), "http://x");
         std::string subject = AlertComposer::subject(sampleEvent());
         std::string summary = subject + "\\nhttp://x/errors/7";
+        std::string slack = AlertComposer::escapeSlack(summary);
+        CPPUNIT_ASSERT(slack.find("bad &lt;input&gt;") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(
-            std::string("{\"text\":\"") + summary + "\",\"content\":\"" + summary +
+            std::string("{\"text\":\"") + slack + "\",\"content\":\"" + summary +
                 "\",\"event\":\"new\",\"project\":\"myapp\",\"environment\":\"prod\",\"id\":7,"
                 "\"exception_type\":\"ValueError\",\"message\":\"bad <input>\",\"count\":3,"
                 "\"first_seen\":\"2025-11-25T10:00:00.000Z\",\"last_seen\":"
-                "\"2025-11-25T10:00:00.123Z\",\"url\":\"http://x/errors/7\"}",
+                "\"2025-11-25T10:00:00.123Z\",\"url\":\"http://x/errors/7\",\"allowed_mentions\":{\"parse\":[]}}",
             m.webhookJson);
     }
 
@@ -153,7 +156,8 @@ public:
                 "{\"text\":\"[monlight] Test alert\\nhttp://et:5010\",\"content\":\"[monlight] Test "
                 "alert\\nhttp://et:5010\",\"event\":\"test\",\"project\":null,\"environment\":null,\"id\":"
                 "null,\"exception_type\":null,\"message\":\"This is a test alert from Monlight.\","
-                "\"count\":null,\"first_seen\":null,\"last_seen\":null,\"url\":\"http://et:5010\"}"),
+                "\"count\":null,\"first_seen\":null,\"last_seen\":null,\"url\":\"http://et:5010\","
+                "\"allowed_mentions\":{\"parse\":[]}}"),
             m.webhookJson);
     }
 
@@ -259,6 +263,24 @@ public:
     {
         CPPUNIT_ASSERT_EQUAL(std::string("ops@x.com"), SmtpChannel::envelopeAddress("Ops Team <ops@x.com>"));
         CPPUNIT_ASSERT_EQUAL(std::string("ops@x.com"), SmtpChannel::envelopeAddress(" ops@x.com\r\n"));
+    }
+
+    void testSlackTextIsInert()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("a &amp;lt; &lt;!channel&gt; &lt;https://evil.test|click&gt; &lt;@U1&gt;"),
+                             AlertComposer::escapeSlack("a &lt; <!channel> <https://evil.test|click> <@U1>"));
+        const std::string zwsp = "\xE2\x80\x8B";
+        CPPUNIT_ASSERT_EQUAL("@" + zwsp + "everyone @" + zwsp + "HERE: @" + zwsp + "channel @" + zwsp + "all",
+                             AlertComposer::escapeSlack("@everyone @HERE: @channel @all"));
+        CPPUNIT_ASSERT_EQUAL(std::string("@everyones @heretic me@example.com @alice"),
+                             AlertComposer::escapeSlack("@everyones @heretic me@example.com @alice"));
+        AlertEvent e = sampleEvent();
+        e.group.message = "@everyone <!here> see <https://evil.test|docs>";
+        AlertMessage m = AlertComposer::compose(e, "http://x");
+        CPPUNIT_ASSERT(m.webhookJson.find("<!here>") != std::string::npos); // raw in `content` and `message`
+        CPPUNIT_ASSERT(m.webhookJson.find("\"text\":\"[myapp/prod] New: ValueError: @" + zwsp +
+                                          "everyone &lt;!here&gt; see &lt;https://evil.test|docs&gt; (#7)") !=
+                       std::string::npos);
     }
 };
 

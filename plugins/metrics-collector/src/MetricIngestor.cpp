@@ -26,15 +26,31 @@ MetricIngestor::Result MetricIngestor::ingest(std::string_view body)
         else
             accepted.push_back(std::move(p));
     }
-    _store.insert(accepted);
-    r.count = accepted.size();
-    r.dropped = tooOld + inFuture;
+    const MetricStore::InsertResult stored = _store.insert(accepted);
+    const std::size_t overLimit = stored.droppedForSeriesLimit;
+    r.count = accepted.size() - overLimit;
+    r.dropped = tooOld + inFuture + overLimit;
     if (_counters.stored)
         _counters.stored->inc(r.count);
     if (_counters.tooOld && tooOld)
         _counters.tooOld->inc(tooOld);
     if (_counters.inFuture && inFuture)
         _counters.inFuture->inc(inFuture);
+    if (overLimit)
+    {
+        if (_counters.seriesLimit)
+            _counters.seriesLimit->inc(overLimit);
+        std::lock_guard<std::mutex> lock(_warnMutex);
+        _unreported += overLimit;
+        if (_logger && now - _lastWarnMs >= 60000)
+        {
+            _logger->warning(std::to_string(_unreported) + " metric point(s) of new series dropped: project '" +
+                             stored.limitedProject + "' has reached max_series_per_project (" +
+                             std::to_string(_settings.maxSeriesPerProject) + ")");
+            _lastWarnMs = now;
+            _unreported = 0;
+        }
+    }
     return r;
 }
 

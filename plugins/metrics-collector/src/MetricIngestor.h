@@ -3,8 +3,10 @@
 #include "MetricBatchParser.h"
 #include "MetricStore.h"
 #include "Monlight/Metrics.h"
+#include <Poco/Logger.h>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,7 @@ public:
         std::size_t maxLabels = 32;
         std::int64_t retentionRawHours = 1;
         std::int64_t futureToleranceSeconds = 300;
+        std::size_t maxSeriesPerProject = 10000; ///< only for the warning text; the store enforces it
     };
 
     /// Self-metric counters; any may be null.
@@ -34,6 +37,7 @@ public:
         Counter* stored = nullptr;
         Counter* tooOld = nullptr;
         Counter* inFuture = nullptr;
+        Counter* seriesLimit = nullptr;
     };
 
     struct Result
@@ -55,12 +59,19 @@ public:
     /// `{"status":"accepted","count":N,"dropped":D}`
     static std::string replyJson(const Result& r);
 
+    /// Where the warning about points dropped at the series limit goes (at most one line a minute); may be null.
+    void setLogger(Poco::Logger* logger) { _logger = logger; }
+
 private:
     MetricStore& _store;
     Settings _settings;
     MetricBatchParser _parser;
     Clock _clock;
     Counters _counters;
+    Poco::Logger* _logger = nullptr;
+    std::mutex _warnMutex;
+    std::int64_t _lastWarnMs = 0;
+    std::size_t _unreported = 0; // points dropped at the series limit since the last warning
 };
 
 } // namespace MetricsCollector

@@ -99,10 +99,57 @@ std::int64_t MetricStore::seriesId(Sql::Connection& c, Pending& pending, const s
     return id;
 }
 
-void MetricStore::insert(const std::vector<MetricPoint>& points)
+namespace
 {
+std::string seriesIndexKey(const std::string& name, const std::string& type, const std::string& labels)
+{
+    std::string key;
+    key.reserve(name.size() + type.size() + labels.size() + 2);
+    key.append(name).push_back('\0');
+    key.append(type).push_back('\0');
+    key.append(labels);
+    return key;
+}
+
+// Takes back the series keys a write added when its savepoint rolls back (the rows were never stored).
+class SeriesIndexUndo
+{
+public:
+    ~SeriesIndexUndo()
+    {
+        if (!_kept)
+            for (auto& [set, key] : _added)
+                set->erase(key);
+    }
+    void added(std::unordered_set<std::string>& set, const std::string& key) { _added.emplace_back(&set, key); }
+    void keep() { _kept = true; }
+
+private:
+    std::vector<std::pair<std::unordered_set<std::string>*, std::string>> _added;
+    bool _kept = false;
+};
+} // namespace
+
+void MetricStore::loadSeriesIndex()
+{
+    _db->write([&](WriteTx& tx) { loadSeriesIndex(tx.db()); });
+}
+
+void MetricStore::loadSeriesIndex(Sql::Connection& c)
+{
+    _knownSeries.clear();
+    auto& s = c.cached("SELECT name, type, project, labels FROM series WHERE is_rollup = 0");
+    while (s.step())
+        _knownSeries[s.getText(2)].insert(seriesIndexKey(s.getText(0), s.getText(1), s.getText(3)));
+    s.reset();
+    _knownSeriesLoaded = true;
+}
+
+MetricStore::InsertResult MetricStore::insert(const std::vector<MetricPoint>& points)
+{
+    InsertResult result;
     if (points.empty())
-        return;
+        return result;
     // Canonical JSON is computed before entering the writer so the writer thread only does SQL.
     std::vector<std::pair<std::string, std::string>> labelJson;
     labelJson.reserve(points.size());
@@ -115,6 +162,10 @@ void MetricStore::insert(const std::vector<MetricPoint>& points)
     _db->write([&](WriteTx& tx) {
         auto& c = tx.db();
         auto pending = std::make_shared<Pending>();
+        if (_seriesLimit > 0 && !_knownSeriesLoaded)
+            loadSeriesIndex(c);
+        SeriesIndexUndo undo;
+        result = InsertResult();
         std::int64_t wm = readMeta(c, "minute_watermark");
         std::unordered_map<std::int64_t, std::int64_t> newest;
         auto& ins = c.cached("INSERT INTO metrics_raw(ts, series_id, rollup_id, value) VALUES (?, ?, ?, ?)");
@@ -122,6 +173,22 @@ void MetricStore::insert(const std::vector<MetricPoint>& points)
         for (std::size_t i = 0; i < points.size(); ++i)
         {
             const auto& p = points[i];
+            if (_seriesLimit > 0)
+            {
+                auto& known = _knownSeries[p.project];
+                std::string key = seriesIndexKey(p.name, p.type, labelJson[i].first);
+                if (known.find(key) == known.end())
+                {
+                    if (known.size() >= _seriesLimit)
+                    {
+                        if (result.droppedForSeriesLimit++ == 0)
+                            result.limitedProject = p.project;
+                        continue;
+                    }
+                    auto added = known.insert(std::move(key)).first;
+                    undo.added(known, *added);
+                }
+            }
             std::int64_t rawId = seriesId(c, *pending, p.name, p.type, p.project, labelJson[i].first, 0);
             std::int64_t rollupId = seriesId(c, *pending, p.name, p.type, p.project, labelJson[i].second, 1);
             ins.bind(1, p.ts).bind(2, rawId).bind(3, rollupId).bind(4, p.value).run();
@@ -150,7 +217,9 @@ void MetricStore::insert(const std::vector<MetricPoint>& points)
                 for (auto& [key, id] : pending->created)
                     _seriesCache.emplace(key, id);
             });
+        undo.keep();
     });
+    return result;
 }
 
 Aggregate MetricStore::readRollup(Sql::Statement& s, int col)
@@ -393,6 +462,7 @@ std::size_t MetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t raw
                 // Ids of deleted series must never come from the cache again; it refills on the next ingest.
                 std::lock_guard<std::mutex> lock(_cacheMutex);
                 _seriesCache.clear();
+                _knownSeriesLoaded = false; // the deleted series no longer count against the limit
             }
         });
         total += static_cast<std::size_t>(changed);

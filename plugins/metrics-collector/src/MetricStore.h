@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace Monlight
@@ -32,16 +33,32 @@ public:
 
     Database& database() { return *_db; }
 
+    /// New raw series a project may gain once it has `limit` (0 = no limit); points of further new series are
+    /// dropped by insert(). Set before the first insert.
+    void setSeriesLimit(std::size_t limit) { _seriesLimit = limit; }
+
+    /// Reads the raw series keys of every project (on the writer thread), so that insert() can tell a new series
+    /// from a known one without a query. insert() loads them itself when needed; the plugin calls this at start.
+    void loadSeriesIndex();
+
     /// A predicate polled between the transactions of a chunked delete, so shutdown is not held up.
     void setStopping(std::function<bool()> stopping) { _stopping = std::move(stopping); }
 
     /// Creates `minute_watermark`/`hour_watermark` at minute(now)/hour(now) unless they exist.
     void initWatermarks(std::int64_t nowMs);
 
+    /// What insert() left out because of the series limit.
+    struct InsertResult
+    {
+        std::size_t droppedForSeriesLimit = 0;
+        std::string limitedProject; ///< one project that hit the limit (for the warning)
+    };
+
     /// Stores accepted points in one writer transaction: series rows (raw and rollup), raw rows in order,
-    /// `last_seen`, and a dirty mark for each point older than the minute watermark. Blocks until committed;
+    /// `last_seen`, and a dirty mark for each point older than the minute watermark. A point that would add a raw
+    /// series to a project already holding the series limit is left out and counted. Blocks until committed;
     /// throws what Database::write throws (503 busy/shutting down, SqlError).
-    void insert(const std::vector<MetricPoint>& points);
+    InsertResult insert(const std::vector<MetricPoint>& points);
 
     // ---- aggregation (each call is one writer transaction) ----
 
@@ -118,6 +135,13 @@ private:
     std::shared_ptr<Database> _db;
     std::vector<std::string> _dropLabels;
     std::function<bool()> _stopping;
+    void loadSeriesIndex(Sql::Connection& c);
+
+    std::size_t _seriesLimit = 0;
+    // Raw series keys (name, type, labels) per project. Only the writer thread touches these; reloaded after
+    // stale series are deleted.
+    std::unordered_map<std::string, std::unordered_set<std::string>> _knownSeries;
+    bool _knownSeriesLoaded = false;
     std::mutex _cacheMutex;
     std::unordered_map<std::string, std::int64_t> _seriesCache; // key → id; only committed rows
 };

@@ -51,6 +51,8 @@ public:
         _store = std::make_unique<MetricStore>(_db, cfg.dropLabels);
         _store->initWatermarks(Time::nowMs());
         _store->setStopping([&context] { return context.isStopping(); });
+        _store->setSeriesLimit(static_cast<std::size_t>(cfg.maxSeriesPerProject));
+        _store->loadSeriesIndex();
 
         auto& m = context.metrics();
         const std::string owner = "metrics-collector";
@@ -61,13 +63,17 @@ public:
                                      {{"plugin", owner}, {"reason", "metric_too_old"}});
         counters.inFuture = &m.counter(owner, "monlight_dropped_items_total", droppedHelp,
                                        {{"plugin", owner}, {"reason", "metric_in_future"}});
+        counters.seriesLimit = &m.counter(owner, "monlight_dropped_items_total", droppedHelp,
+                                          {{"plugin", owner}, {"reason", "series_limit"}});
 
         MetricIngestor::Settings settings;
         settings.maxBatchItems = static_cast<std::size_t>(cfg.maxBatchItems);
         settings.maxLabels = static_cast<std::size_t>(cfg.maxLabels);
         settings.retentionRawHours = cfg.retentionRawHours;
         settings.futureToleranceSeconds = cfg.futureToleranceSeconds;
+        settings.maxSeriesPerProject = static_cast<std::size_t>(cfg.maxSeriesPerProject);
         _ingestor = std::make_unique<MetricIngestor>(*_store, settings, &Time::nowMs, counters);
+        _ingestor->setLogger(&context.logger());
         _queries = std::make_unique<MetricQueries>(*_store, &Time::nowMs);
         MetricAggregator::Retention retention{cfg.retentionRawHours, cfg.retentionMinuteHours,
                                               cfg.retentionHourlyDays};

@@ -24,6 +24,8 @@ std::vector<ConfigKey> MetricsConfig::schema()
         ConfigKey::list("aggregation_drop_labels", "session_id",
                         "Label keys removed from the series identity of rollups (raw points keep them)"),
         ConfigKey::integer("future_tolerance_seconds", 300, 0, 86400, "Points further in the future are dropped"),
+        ConfigKey::integer("max_series_per_project", 10000, 1, 10000000,
+                           "Raw series a project may have; points of further new series are dropped and counted"),
     };
 }
 
@@ -38,6 +40,7 @@ MetricsConfig MetricsConfig::from(const PluginConfig& config)
     c.maxLabels = config.getInt("max_labels");
     c.dropLabels = config.getList("aggregation_drop_labels");
     c.futureToleranceSeconds = config.getInt("future_tolerance_seconds");
+    c.maxSeriesPerProject = config.getInt("max_series_per_project");
     return c;
 }
 

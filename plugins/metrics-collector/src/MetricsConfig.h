@@ -22,6 +22,7 @@ struct MetricsConfig
     std::int64_t maxLabels = 32;
     std::vector<std::string> dropLabels{"session_id"};
     std::int64_t futureToleranceSeconds = 300;
+    std::int64_t maxSeriesPerProject = 10000;
 
     /// The plugin-specific schema (the §1.5 common keys are added by the host).
     static std::vector<ConfigKey> schema();

@@ -52,6 +52,8 @@ class MetricAggregatorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPointsSinceCountsRollupsAndRaw);
     CPPUNIT_TEST(testIngestorDropsPointsOutsideWindow);
     CPPUNIT_TEST(testQueryMergesRollupsAndRaw);
+    CPPUNIT_TEST(testSeriesLimitPerProject);
+    CPPUNIT_TEST(testSeriesLimitSurvivesRestartAndFreesAfterRetention);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -277,6 +279,60 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("{\"status\":\"accepted\",\"count\":2,\"dropped\":2}"),
                              MetricIngestor::replyJson(r));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), _store->rawCount(_store->reader()));
+    }
+
+    static MetricPoint projectPoint(const std::string& project, const std::string& page, std::int64_t ts)
+    {
+        MetricPoint p = point("lcp", "histogram", 1, ts, {{"page", page}});
+        p.project = project;
+        return p;
+    }
+
+    void testSeriesLimitPerProject()
+    {
+        _store->setSeriesLimit(3);
+        std::vector<MetricPoint> batch;
+        for (const char* page : {"/a", "/b", "/a", "/c", "/d", "/e", "/b"})
+            batch.push_back(projectPoint("shop", page, _now + 1000));
+        batch.push_back(projectPoint("blog", "/d", _now + 1000)); // another project has its own budget
+        auto r = _store->insert(batch);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), r.droppedForSeriesLimit); // /d and /e of shop
+        CPPUNIT_ASSERT_EQUAL(std::string("shop"), r.limitedProject);
+        auto& c = _store->reader();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(6), _store->rawCount(c));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3),
+                             c.queryInt("SELECT COUNT(*) FROM series WHERE is_rollup = 0 AND project = 'shop'"));
+        // known series keep being accepted; new ones keep being dropped
+        r = _store->insert({projectPoint("shop", "/c", _now + 2000), projectPoint("shop", "/f", _now + 2000)});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.droppedForSeriesLimit);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), _store->rawCount(c));
+
+        MetricIngestor::Settings settings;
+        MetricIngestor ingestor(*_store, settings, [this] { return _now; }, MetricIngestor::Counters{});
+        auto reply = ingestor.ingest("{\"project\":\"shop\",\"metrics\":[{\"name\":\"x\",\"type\":\"gauge\","
+                                     "\"value\":1},{\"name\":\"lcp\",\"type\":\"histogram\",\"value\":2,"
+                                     "\"labels\":{\"page\":\"/a\"}}]}");
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"status\":\"accepted\",\"count\":1,\"dropped\":1}"),
+                             MetricIngestor::replyJson(reply));
+    }
+
+    void testSeriesLimitSurvivesRestartAndFreesAfterRetention()
+    {
+        _store->setSeriesLimit(2);
+        _store->insert({projectPoint("shop", "/a", _now + 1000), projectPoint("shop", "/b", _now + 1000)});
+        closeDb();
+        openDb();
+        _store->setSeriesLimit(2);
+        _store->loadSeriesIndex();
+        auto r = _store->insert({projectPoint("shop", "/c", _now + 2000), projectPoint("shop", "/a", _now + 2000)});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.droppedForSeriesLimit);
+        // once retention has deleted the stale series, the project may gain new ones again
+        _now = HOUR0 + 50 * HOUR_MS;
+        aggregator().runPass();
+        aggregator().runRetention();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), _store->reader().queryInt("SELECT COUNT(*) FROM series"));
+        r = _store->insert({projectPoint("shop", "/x", _now - 1000), projectPoint("shop", "/y", _now - 1000)});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), r.droppedForSeriesLimit);
     }
 
     void testQueryMergesRollupsAndRaw()

@@ -9,9 +9,20 @@
     return window.location.origin + ML.root.replace(/\/$/, '');
   }
 
-  function snippet(key) {
+  // The SDK bundle this relay serves (GET sdk/monlight.min.js): its ETag is the version that makes the script URL
+  // cacheable for a year. null while unknown; '' when the relay was built without it (404).
+  let sdkVersion = null;
+  function loadSdkVersion() {
+    if (sdkVersion !== null) return Promise.resolve(sdkVersion);
+    return fetch(ML.root + 'sdk/monlight.min.js', { method: 'HEAD', cache: 'no-store' }).then(function (r) {
+      sdkVersion = r.ok ? (r.headers.get('ETag') || '').replace(/"/g, '') : '';
+      return sdkVersion;
+    }, function () { return ''; });
+  }
+
+  function snippet(key, version) {
     return '<script>window.MonlightConfig={dsn:"' + key + '",endpoint:"' + relayUrl() + '"}</script>' +
-      '<script src="monlight.min.js"></script>';
+      '<script src="' + relayUrl() + '/sdk/monlight.min.js' + (version ? '?v=' + version : '') + '"></script>';
   }
 
   function size(n) {
@@ -91,7 +102,9 @@
         const k = await ML.api('api/dsn-keys', { method: 'POST', body: { project: project } });
         $('.nk-created-project').textContent = k.project;
         $('.nk-key').textContent = k.public_key;
-        $('.nk-snippet').textContent = snippet(k.public_key);
+        const version = await loadSdkVersion();
+        $('.nk-snippet').textContent = snippet(k.public_key, version);
+        $('.nk-sdk-missing').classList.toggle('hidden', !!version);
         $('.new-key').classList.remove('hidden');
         $('.nk-project').value = '';
         loadKeys();
