@@ -217,15 +217,17 @@ def _next_item_id(h):
 def test_malformed_chunk_size_cannot_smuggle_a_request(fixture_host):
     h = fixture_host()
     smuggled = f"GET /api/hello HTTP/1.1\r\nHost: x\r\nX-API-Key: {h.key(P)}\r\n\r\n".encode()
-    s = socket.create_connection(("127.0.0.1", h.ports[P]), timeout=10)
-    try:
-        s.sendall(_head(h, "Transfer-Encoding: chunked\r\n") + b"zz\r\n" + smuggled)
-        status, headers, body, closed = read_response(s)
-        assert status == 400 and jbody(body) == {"detail": "Bad request"}
-        assert headers["connection"].lower() == "close"
-        assert closed  # no second response: the smuggled GET was never run
-    finally:
-        s.close()
+    # Poco 1.11 stopped the body at the first non-hex character and then answered the GET with 200.
+    for bad_size in (b"x", b"zz\r\n", b"5 x\r\n"):
+        s = socket.create_connection(("127.0.0.1", h.ports[P]), timeout=10)
+        try:
+            s.sendall(_head(h, "Transfer-Encoding: chunked\r\n") + bad_size + smuggled)
+            status, headers, body, closed = read_response(s)
+            assert status == 400 and jbody(body) == {"detail": "Bad request"}, bad_size
+            assert headers["connection"].lower() == "close"
+            assert closed, bad_size  # no second response: the smuggled GET was never run
+        finally:
+            s.close()
 
 
 def test_body_truncated_inside_a_chunk_is_not_stored(fixture_host):
