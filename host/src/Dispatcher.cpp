@@ -39,6 +39,58 @@ std::string errorBody(const std::string& detail, const std::string& extra = "")
 
 const std::vector<double> kBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
+/// The `method` label: a standard method, else `other` (any token is a valid method, and each distinct label
+/// value would be a new series kept forever).
+std::string methodLabel(const std::string& method)
+{
+    static const char* const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT",
+                                        "TRACE"};
+    for (const char* k : known)
+        if (method == k)
+            return method;
+    return "other";
+}
+
+bool allDigits(const std::string& s)
+{
+    if (s.empty() || s.size() > 18)
+        return false;
+    for (char c : s)
+        if (c < '0' || c > '9')
+            return false;
+    return true;
+}
+
+/// Step 1, framing: one unambiguous body length. Poco takes the first of several Content-Length fields, accepts
+/// signs and thousands separators in it, and treats an unknown Transfer-Encoding as "read until the connection
+/// closes"; a front proxy may frame the same bytes differently (request smuggling). So: every Content-Length is
+/// plain digits and they all agree; a Transfer-Encoding is exactly one `chunked` and comes without
+/// Content-Length. Anything else is 400 and the connection closes.
+void checkFraming(const Poco::Net::HTTPServerRequest& request)
+{
+    std::string length;
+    int lengths = 0;
+    int encodings = 0;
+    std::string encoding;
+    for (const auto& field : request)
+    {
+        if (Poco::icompare(field.first, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0)
+        {
+            if (!allDigits(field.second) || (lengths++ > 0 && field.second != length))
+                throw HttpError(400, "Bad request").closeConnection();
+            length = field.second;
+        }
+        else if (Poco::icompare(field.first, Poco::Net::HTTPMessage::TRANSFER_ENCODING) == 0)
+        {
+            ++encodings;
+            encoding = field.second;
+        }
+    }
+    if (encodings > 0 &&
+        (encodings > 1 || lengths > 0 || Poco::icompare(encoding, Poco::Net::HTTPMessage::CHUNKED_TRANSFER_ENCODING) != 0))
+        throw HttpError(400, "Bad request").closeConnection();
+}
+
 std::string limiterLabel(Limiter l)
 {
     switch (l)
@@ -174,6 +226,7 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
 
 void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& served, std::string& routeLabel)
 {
+    checkFraming(req.raw());
     if (_host.stopping)
         throw HttpError(503, "Shutting down").closeConnection();
     const std::string& method = req.method();
@@ -397,6 +450,11 @@ void Dispatcher::health(PluginRuntime& p, ResponseImpl& resp)
         ok = false;
         detail = h.detail.empty() ? "unhealthy" : h.detail;
     }
+    if (ok && p.listenerStarved && p.listenerStarved())
+    {
+        ok = false;
+        detail = "listener starved";
+    }
     std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"error\"") + ",\"service\":";
     Json::appendQuoted(body, p.pluginName());
     body += ",\"version\":\"" MONLIGHT_VERSION "\"" + h.extraJson;
@@ -411,7 +469,8 @@ void Dispatcher::health(PluginRuntime& p, ResponseImpl& resp)
 
 void Dispatcher::combinedHealth(ResponseImpl& resp)
 {
-    bool all = true;
+    bool failed = false;  // a plugin itself is unhealthy
+    bool starved = false; // a listener is starved (reported when nothing else is wrong)
     Json::Writer plugins;
     plugins.beginObject();
     for (const auto& name : _host.pluginOrder)
@@ -429,16 +488,24 @@ void Dispatcher::combinedHealth(ResponseImpl& resp)
         {
             ok = false;
         }
-        all = all && ok;
+        failed = failed || !ok;
+        if (ok && p->listenerStarved && p->listenerStarved())
+        {
+            ok = false;
+            starved = true;
+        }
         plugins.field(name, ok ? "ok" : "error");
     }
     plugins.endObject();
+    if (_host.combinedStarved && _host.combinedStarved())
+        starved = true;
+    bool all = !failed && !starved;
     Json::Writer w;
     w.beginObject().field("status", all ? "ok" : "error").field("service", "monlight-host").field("version",
                                                                                                MONLIGHT_VERSION);
     w.key("plugins").raw(plugins.str());
     if (!all)
-        w.field("detail", "plugin unhealthy");
+        w.field("detail", failed ? "plugin unhealthy" : "listener starved");
     w.endObject();
     resp.json(all ? 200 : 503, w.str());
 }
@@ -582,7 +649,8 @@ void Dispatcher::record(const std::string& plugin, const std::string& route, con
     Histogram* histogram = nullptr;
     {
         std::lock_guard<std::mutex> lock(_metricsMutex);
-        std::string key = plugin + "\x1f" + route + "\x1f" + method + "\x1f" + std::to_string(status);
+        std::string methodValue = methodLabel(method);
+        std::string key = plugin + "\x1f" + route + "\x1f" + methodValue + "\x1f" + std::to_string(status);
         auto it = _counters.find(key);
         if (it == _counters.end())
             it = _counters
@@ -590,7 +658,7 @@ void Dispatcher::record(const std::string& plugin, const std::string& route, con
                                                           "Requests answered",
                                                           {{"plugin", plugin},
                                                            {"route", route},
-                                                           {"method", method},
+                                                           {"method", methodValue},
                                                            {"status", std::to_string(status)}}))
                      .first;
         counter = it->second;

@@ -632,6 +632,8 @@ int HostApplication::serve(Prepared& prepared)
     s.keepAliveTimeout = static_cast<int>(prepared.host.getInt("keep_alive_timeout_seconds"));
     s.maxKeepAliveRequests = static_cast<int>(prepared.host.getInt("max_keep_alive_requests"));
     s.requestTimeout = static_cast<int>(prepared.host.getInt("request_timeout_seconds"));
+    s.requestHeadTimeout = static_cast<int>(prepared.host.getInt("request_head_timeout_seconds"));
+    s.maxPendingHeadsPerIp = static_cast<int>(prepared.host.getInt("max_pending_heads_per_ip"));
     s.shutdownGrace = static_cast<int>(prepared.host.getInt("shutdown_grace_seconds"));
     s.accessLog = prepared.host.getBool("access_log");
     s.ipRateLimit = prepared.host.getInt("ip_rate_limit");

@@ -7,6 +7,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Util/Timer.h>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,8 @@ struct HostSettings
     int keepAliveTimeout = 15;
     int maxKeepAliveRequests = 1000;
     int requestTimeout = 30;
+    int requestHeadTimeout = 10;
+    int maxPendingHeadsPerIp = 4;
     int shutdownGrace = 8;
     bool accessLog = false;
     std::int64_t ipRateLimit = 600;
@@ -80,6 +83,9 @@ public:
     bool initialized = false;
     /// Requests of this plugin being handled (own or combined listener): `monlight_http_inflight_requests`.
     std::atomic<int> inflight{0};
+    /// The plugin's own listener is starved (Listener::starved()); empty without an own listener. Set before that
+    /// listener starts, never changed afterwards.
+    std::function<bool()> listenerStarved;
 
 private:
     HostRuntime& _host;
@@ -108,6 +114,8 @@ public:
     std::atomic<bool> stopping{false};
     std::atomic<int> inflight{0};
     std::int64_t startTimeMs = 0;
+    /// The combined listener is starved (Listener::starved()); empty without one. Set before it starts.
+    std::function<bool()> combinedStarved;
 
     PluginRuntime* plugin(const std::string& name) const;
     AuthService* auth() const { return _auth.get(); }

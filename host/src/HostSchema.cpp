@@ -20,6 +20,12 @@ std::vector<ConfigKey> hostSchema()
     k.push_back(ConfigKey::integer("keep_alive_timeout_seconds", 15, 1, 3600, "Idle keep-alive timeout"));
     k.push_back(ConfigKey::integer("max_keep_alive_requests", 1000, 1, 1000000, "Requests per connection"));
     k.push_back(ConfigKey::integer("request_timeout_seconds", 30, 1, 3600, "Socket receive/send timeout"));
+    k.push_back(ConfigKey::integer("request_head_timeout_seconds", 10, 1, 3600,
+                                   "Total time for a request head, from connection start or the first byte of "
+                                   "the next request; then the connection is closed"));
+    k.push_back(ConfigKey::integer("max_pending_heads_per_ip", 4, 0, 256,
+                                   "Workers of one listener a client IP may hold for over 1 s while they wait for "
+                                   "request heads (0 = no cap; trusted proxies exempt)"));
     k.push_back(ConfigKey::integer("shutdown_grace_seconds", 8, 1, 9, "In-flight grace on shutdown"));
     k.push_back(ConfigKey::level("log_level", "info", "Default log level (error|warning|info|debug)").env("LOG_LEVEL"));
     k.push_back(ConfigKey::choice("log_format", "text", {"text", "json"}, "Log line format"));

@@ -1,7 +1,11 @@
 #include "HttpExchange.h"
 
+#include "ChunkedDecoder.h"
 #include "Monlight/HttpError.h"
+#include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <algorithm>
 
 namespace Monlight
 {
@@ -45,6 +49,12 @@ const std::string& RequestImpl::body()
             _bodyRead = true;
         return _body;
     }
+    if (_raw.getChunkedTransferEncoding())
+    {
+        readChunked();
+        _bodyRead = true;
+        return _body;
+    }
     if (_raw.hasContentLength() && static_cast<std::uint64_t>(_raw.getContentLength64()) > _cap)
         throw HttpError(413, "Request body exceeds maximum size").closeConnection();
     std::istream& in = _raw.stream();
@@ -63,6 +73,44 @@ const std::string& RequestImpl::body()
         throw HttpError(400, "Bad request").closeConnection();
     _bodyRead = true;
     return _body;
+}
+
+void RequestImpl::readChunked()
+{
+    // Poco's own chunked stream is lenient (see ChunkedDecoder). Read the raw bytes from the session instead,
+    // never more than the body can still hold, so that a pipelined next request stays in the session's buffer.
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&_raw);
+    ChunkedDecoder decoder(_cap);
+    char buf[16384];
+    while (decoder.status() == ChunkedDecoder::Status::NeedMore)
+    {
+        auto want = static_cast<std::streamsize>(std::min<std::uint64_t>(decoder.minRemaining(), sizeof buf));
+        std::streamsize n = 0;
+        if (impl)
+        {
+            Poco::Net::HTTPFixedLengthInputStream in(impl->session(), want);
+            in.read(buf, want);
+            n = in.gcount();
+        }
+        else
+        {
+            _raw.stream().read(buf, want); // a request not read from a socket (unit tests): its stream is the wire
+            n = _raw.stream().gcount();
+        }
+        if (n <= 0)
+            break;
+        decoder.feed(buf, static_cast<std::size_t>(n));
+    }
+    switch (decoder.status())
+    {
+    case ChunkedDecoder::Status::Done: _body = std::move(decoder.body()); return;
+    case ChunkedDecoder::Status::TooLarge:
+        throw HttpError(413, "Request body exceeds maximum size").closeConnection();
+    case ChunkedDecoder::Status::Invalid:
+    case ChunkedDecoder::Status::NeedMore: // the connection ended or timed out inside the body
+        break;
+    }
+    throw HttpError(400, "Bad request").closeConnection();
 }
 
 namespace

@@ -42,6 +42,10 @@ public:
     bool bodyConsumed() const { return _bodyRead; }
 
 private:
+    /// Reads a chunked body with strict framing; throws HttpError 400 (malformed or truncated) or 413, both
+    /// closing the connection.
+    void readChunked();
+
     Poco::Net::HTTPServerRequest& _raw;
     std::string _path;
     QueryParams _query;

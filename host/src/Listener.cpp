@@ -1,5 +1,6 @@
 #include "Listener.h"
 
+#include "HttpConnection.h"
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
@@ -38,7 +39,9 @@ void Listener::start()
     try
     {
         Poco::Net::SocketAddress sa(hostPart, static_cast<Poco::UInt16>(port));
-        socket.bind(sa, true);
+        // SO_REUSEADDR only: Poco's bind(addr, true) also sets SO_REUSEPORT, which lets a second host bind the
+        // same port and silently take half of the connections (§0.2 wants exit 71).
+        socket.bind(sa, true, false);
         socket.listen(std::max(64, _maxQueued));
         _port = socket.address().port();
     }
@@ -63,16 +66,63 @@ void Listener::start()
     params->setThreadIdleTime(Poco::Timespan(1, 0));
     params->setServerName("monlight");
     params->setSoftwareVersion("monlight-host/" MONLIGHT_VERSION);
+    Poco::Net::HTTPServerParams::Ptr paramsPtr(params);
     _pool = std::make_unique<Poco::ThreadPool>(1, _maxThreads, 60);
     auto* dispatcher = new Dispatcher(_host, _plugin);
     dispatcher->setCrowded([this] { return crowded(); });
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory(dispatcher);
-    _server = std::make_unique<Poco::Net::HTTPServer>(factory, *_pool, socket, params);
+    _factory = Poco::Net::HTTPRequestHandlerFactory::Ptr(dispatcher);
+
+    HeadWatchdog::Options wo;
+    wo.headTimeout = std::chrono::seconds(_host.settings.requestHeadTimeout);
+    wo.keepAliveTimeout = std::chrono::seconds(_host.settings.keepAliveTimeout);
+    wo.maxThreads = _maxThreads;
+    // One address may never hold every worker: at most max_threads - 1 (and at least one).
+    wo.perIpCap = _host.settings.maxPendingHeadsPerIp > 0
+                      ? std::min(_host.settings.maxPendingHeadsPerIp, std::max(1, _maxThreads - 1))
+                      : 0;
+    _watchdog = std::make_unique<HeadWatchdog>(
+        wo, [this] { return _server ? _server->currentConnections() : 0; },
+        [this] { return _server ? _server->queuedConnections() : 0; });
+    std::string listenerName = _plugin ? _plugin->pluginName() : "host";
+    Poco::Logger& logger = Poco::Logger::get(listenerName);
+    _log = std::make_unique<ThrottledLog>(logger);
+    HttpConnectionContext context;
+    context.params = paramsPtr;
+    context.factory = _factory;
+    context.watchdog = _watchdog.get();
+    context.proxies = &_host.settings.proxies;
+    context.log = _log.get();
+    context.logger = &logger;
+    context.headTimeoutSeconds = _host.settings.requestHeadTimeout;
+    _server =
+        std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(context), *_pool, socket, paramsPtr);
+    // Set before the first request can ask for it.
+    if (_plugin)
+        _plugin->listenerStarved = [this] { return starved(); };
+    else
+        _host.combinedStarved = [this] { return starved(); };
+    _watchdog->start();
     _server->start();
+
     std::string owner = _plugin ? _plugin->pluginName() : "";
-    _host.metrics.gaugeFn(owner, "monlight_http_queued_connections", "Connections waiting for a worker",
-                          {{"listener", _plugin ? _plugin->pluginName() : "host"}},
+    Labels labels{{"listener", listenerName}};
+    _host.metrics.gaugeFn(owner, "monlight_http_queued_connections", "Connections waiting for a worker", labels,
                           [this] { return static_cast<double>(queued()); });
+    _host.metrics.gaugeFn(owner, "monlight_http_busy_workers", "Workers serving a connection", labels,
+                          [this] { return static_cast<double>(_server ? _server->currentConnections() : 0); });
+    _host.metrics.gaugeFn(owner, "monlight_http_pending_heads", "Workers waiting for a request head", labels,
+                          [this] { return static_cast<double>(_watchdog->pendingHeads()); });
+    _host.metrics.gaugeFn(owner, "monlight_http_listener_starved",
+                          "1 while every worker has waited over 1 s for a request head, or connections have "
+                          "queued beyond the head timeout (held 2 s)",
+                          labels, [this] { return _watchdog->starved() ? 1.0 : 0.0; });
+    const char* cutHelp = "Connections shut down before their request head was complete";
+    _host.metrics.counterFn(owner, "monlight_http_head_timeouts_total", cutHelp,
+                            {{"listener", listenerName}, {"reason", "deadline"}},
+                            [this] { return static_cast<double>(_watchdog->deadlineCuts()); });
+    _host.metrics.counterFn(owner, "monlight_http_head_timeouts_total", cutHelp,
+                            {{"listener", listenerName}, {"reason", "ip_cap"}},
+                            [this] { return static_cast<double>(_watchdog->capCuts()); });
 }
 
 void Listener::stopAccepting()
@@ -85,8 +135,11 @@ void Listener::abort()
 {
     if (_server)
     {
-        _server->stopAll(true);
+        _server->stop();
+        // What HTTPServer::stopAll(true) did: every open connection shuts its socket down.
+        _watchdog->abortAll();
         _pool->joinAll();
+        _watchdog->stop();
         _server.reset();
     }
 }

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "Dispatcher.h"
-#include <Poco/Net/HTTPServer.h>
+#include "HeadWatchdog.h"
+#include "ThrottledLog.h"
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <memory>
 #include <string>
@@ -11,7 +13,8 @@ namespace Monlight
 namespace Host
 {
 
-/// One HTTP listener: its own thread pool, bounded queue and timeouts (§0.1).
+/// One HTTP listener: its own thread pool, bounded queue and timeouts (§0.1), its connections served by
+/// HttpConnection and guarded by a HeadWatchdog.
 class Listener
 {
 public:
@@ -36,6 +39,8 @@ public:
     bool crowded() const;
     /// The bound port (useful with port 0).
     int port() const { return _port; }
+    /// Every worker waits for a request head, or connections have queued beyond the head timeout (recently).
+    bool starved() const { return _watchdog && _watchdog->starved(); }
 
 private:
     HostRuntime& _host;
@@ -46,7 +51,10 @@ private:
     int _maxQueued;
     int _port = 0;
     std::unique_ptr<Poco::ThreadPool> _pool;
-    std::unique_ptr<Poco::Net::HTTPServer> _server;
+    std::unique_ptr<HeadWatchdog> _watchdog;
+    std::unique_ptr<ThrottledLog> _log;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr _factory;
+    std::unique_ptr<Poco::Net::TCPServer> _server;
 };
 
 } // namespace Host
