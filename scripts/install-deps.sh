@@ -30,3 +30,8 @@ if [ "${1:-}" = "--test" ] && ! python3 -c 'import websocket' >/dev/null 2>&1; t
   # python3 is not Debian's (e.g. pyenv): install websocket-client for it (tests/ui)
   python3 -m pip install --quiet websocket-client || python3 -m pip install --quiet --break-system-packages websocket-client
 fi
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import httpx, fastapi, uvicorn' >/dev/null 2>&1; then
+  # Python SDK tests (clients/python/tests): httpx, FastAPI and uvicorn for the python3 that runs them
+  pydeps=(httpx==0.28.1 fastapi==0.163.2 uvicorn==0.54.0)
+  python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
+fi

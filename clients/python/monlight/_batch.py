@@ -62,6 +62,7 @@ class BatchSender:
         self._dropped = 0
         self._sent = 0
         self._batches = 0
+        self._in_flight = 0  # items taken by the running flush and not yet delivered, dropped or put back
         with _live_lock:
             _live.add(self)
 
@@ -82,8 +83,9 @@ class BatchSender:
             return self._batches
 
     def pending(self):
+        """Items not delivered yet: buffered, or in the flush under way."""
         with self._lock:
-            return len(self._buf)
+            return len(self._buf) + self._in_flight
 
     def _drop(self, n, reason_key, msg, *args):
         with self._lock:
@@ -114,6 +116,7 @@ class BatchSender:
     def _requeue(self, items):
         """Puts undelivered items back in front (they are the oldest), keeping at most max_buffer in total."""
         with self._lock:
+            self._in_flight = 0  # they move from the flush back to the buffer at once
             merged = list(items) + list(self._buf)
             excess = max(0, len(merged) - self._max_buffer)
             self._dropped += excess
@@ -230,9 +233,19 @@ class BatchSender:
         with self._lock:
             items = list(self._buf)
             self._buf.clear()
+            self._in_flight = len(items)
+        try:
+            return self._send_all(items, deadline, interrupt)
+        finally:
+            with self._lock:
+                self._in_flight = 0
+
+    def _send_all(self, items, deadline, interrupt):
         if not items:
             return True
         chunks = list(self._chunks(items))
+        with self._lock:
+            self._in_flight = sum(len(c) for c, _ in chunks)  # items too large to send were dropped
         for i, (chunk, body) in enumerate(chunks):
             outcome, detail = _http.post_sync(
                 self._get_client, self.url, body, max_retries=self._max_retries, base=self._retry_base,
@@ -240,10 +253,13 @@ class BatchSender:
                 deadline=deadline, interrupt=interrupt)
             if outcome == "ok":
                 with self._lock:
+                    self._in_flight -= len(chunk)
                     self._sent += len(chunk)
                     self._batches += 1
                 continue
             if outcome == "rejected":
+                with self._lock:
+                    self._in_flight -= len(chunk)
                 self._drop(len(chunk), f"rejected{detail.status_code}",
                            "%s batch of %d dropped: HTTP %d %s", self._what, len(chunk), detail.status_code,
                            _http.body_excerpt(detail))

@@ -275,6 +275,7 @@ def test_recording_never_waits_for_the_network():
     for i in range(2000):
         m.counter("c", labels={"i": i % 10})
     elapsed = time.perf_counter() - t0
+    assert m.pending_count == 2001  # 2000 buffered + 1 in the flush under way
     release.set()
     m.shutdown()
     assert elapsed < 0.5, elapsed
