@@ -8,6 +8,7 @@ chunk refused with another 4xx is dropped (counted); a chunk that still failed i
 with every chunk after it, for the next flush. Nothing here raises into the application."""
 import atexit
 import collections
+import os
 import threading
 import time
 import weakref
@@ -29,6 +30,19 @@ def _shutdown_all_at_exit():
 
 
 atexit.register(_shutdown_all_at_exit)
+
+
+def _after_fork_in_child():
+    """A forked child (gunicorn --preload, multiprocessing fork) gets fresh locks, an empty buffer (the parent sends
+    its own points), no shared connections, and its own flush thread when the parent had one."""
+    global _live_lock
+    _live_lock = threading.Lock()
+    for s in list(_live):
+        s._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BatchSender:
@@ -174,6 +188,19 @@ class BatchSender:
             with _live_lock:
                 _live.discard(self)
 
+    def _after_fork(self):
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._client = None  # the parent's connections are not ours to use
+        self._buf = collections.deque()
+        self._in_flight = 0
+        self._stop = threading.Event()
+        restart = self._thread is not None and not self._shut_down
+        self._thread = None
+        if restart:
+            self.start()
+
     # -- sending ----------------------------------------------------------------------------------------------------
     def _get_client(self):
         with self._client_lock:
@@ -221,7 +248,7 @@ class BatchSender:
         if not acquired:
             return False
         try:
-            with _http.sending():
+            with _http.sending(self):
                 return self._flush_locked(deadline, interrupt)
         except Exception:  # pragma: no cover - defensive
             self._logger.exception("%s flush failed", self._what)

@@ -13,20 +13,24 @@ from ._version import __version__
 
 USER_AGENT = f"monlight-python/{__version__}"
 
-# Set while the SDK itself is sending: MonlightLogHandler ignores records emitted then (httpx's own request log, the
-# SDK's warnings about a failed delivery), so that shipping logs can never feed itself.
-_sending = contextvars.ContextVar("monlight_sending", default=False)
+# Who is sending on behalf of the SDK in the current thread / task (None when nobody): MonlightLogHandler ignores
+# every record its own sender logs while sending (its warnings about a failed delivery) and httpx's request logs of
+# any SDK request, so that shipping logs can never feed itself.
+_sending = contextvars.ContextVar("monlight_sending", default=None)
 
 
-def sdk_is_sending():
+def sdk_sender():
     return _sending.get()
 
 
 class sending:
-    """Context manager marking the current thread / task as sending on behalf of the SDK."""
+    """Context manager marking the current thread / task as sending on behalf of `owner` (the SDK object)."""
+
+    def __init__(self, owner=True):
+        self._owner = owner
 
     def __enter__(self):
-        self._token = _sending.set(True)
+        self._token = _sending.set(self._owner)
         return self
 
     def __exit__(self, *exc):
@@ -193,7 +197,7 @@ def post_sync(client_getter, url, body, *, max_retries, base, cap, logger, what,
             req_timeout = min(timeout, remaining)
         response = None
         try:
-            with sending():
+            with sending(_sending.get() or True):
                 response = client_getter().post(url, content=body, timeout=req_timeout)
         except httpx.TransportError as exc:  # connection refused/reset, timeouts, protocol errors
             reason = describe_error(exc)

@@ -1,6 +1,7 @@
 """ErrorClient: reports exceptions to the error tracker (`POST <base>/api/errors`, SPEC §7.1)."""
 import asyncio
 import logging
+import os
 import socket
 import threading
 import traceback
@@ -15,6 +16,20 @@ SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key"
 
 _RETRY_BASE = 0.5
 _RETRY_CAP = 5.0
+
+_instances = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for c in list(_instances):
+        c._sync_lock = threading.Lock()
+        c._async_lock = threading.Lock()
+        c._sync_client = None  # the parent's pooled connections are not ours to use
+        c._async_clients = weakref.WeakKeyDictionary()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _hostname():
@@ -52,6 +67,7 @@ class ErrorClient:
         self._async_clients = weakref.WeakKeyDictionary()  # event loop -> httpx.AsyncClient
         self._async_lock = threading.Lock()
         self._warn = _http.RateLimitedLog(logger)
+        _instances.add(self)
 
     # -- payload ----------------------------------------------------------------------------------------------------
     def build_payload(self, exc, request_context=None):
@@ -171,7 +187,7 @@ class ErrorClient:
         while True:
             response = None
             try:
-                with _http.sending():
+                with _http.sending(self):
                     response = await self._get_async_client().post(self._url, content=body)
             except httpx.TransportError as exc:
                 reason = _http.describe_error(exc)

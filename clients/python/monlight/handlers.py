@@ -68,8 +68,8 @@ class MonlightLogHandler(logging.Handler):
     Each record becomes one entry with its time, level, logger name (attribute `logger`) and the formatted message,
     which includes the `exc_info` traceback and `stack_info` text. `emit()` only appends to a bounded buffer; a daemon
     thread sends every `flush_interval` seconds; `flush()`/`close()` (run by `logging.shutdown()` at exit) send what
-    is left. Records logged while the SDK itself is sending (httpx's request log, the SDK's own warnings) are
-    ignored, so shipping logs never feeds itself."""
+    is left. httpx's log of the SDK's own requests and the records this handler's own sending logs are ignored, so
+    shipping logs never feeds itself."""
 
     def __init__(self, base_url, api_key, source=None, level=logging.NOTSET, flush_interval=2.0, timeout=5.0,
                  max_buffer=10000, max_batch_items=1000, max_batch_bytes=60_000, max_retries=3,
@@ -102,7 +102,8 @@ class MonlightLogHandler(logging.Handler):
             thread_name="monlight-logs")
 
     def emit(self, record):
-        if _http.sdk_is_sending():
+        sender = _http.sdk_sender()
+        if sender is not None and (sender is self._sender or record.name.split(".", 1)[0] in ("httpx", "httpcore")):
             return
         try:
             message = self.format(record)
@@ -128,7 +129,7 @@ class MonlightLogHandler(logging.Handler):
 
     def flush(self):
         """Sends what is buffered now (bounded by the retries); never raises."""
-        if not _http.sdk_is_sending():
+        if _http.sdk_sender() is not self._sender:  # not from inside its own flush
             self._sender.flush()
 
     def close(self):

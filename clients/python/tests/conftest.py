@@ -31,3 +31,12 @@ def host_factory(tmp_path):
     yield make
     for h in hosts:
         h.kill()
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftover_senders():
+    """Clients a test left running are stopped after it (without waiting), not at the end of the session."""
+    yield
+    from monlight import _batch
+    for sender in list(_batch._live):
+        sender.shutdown(0)

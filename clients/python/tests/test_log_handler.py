@@ -156,3 +156,28 @@ def test_emit_starts_the_background_thread():
     finally:
         log.removeHandler(h)
         h.close()
+
+
+def test_other_sdk_warnings_are_shipped_but_not_their_http_logs(monkeypatch):
+    """A MetricsClient's delivery warning reaches the log viewer; httpx's log of its request does not."""
+    from monlight import MetricsClient, _http
+    monkeypatch.setattr(_http.time, "sleep", lambda d: None)
+    rec = Recorder(ACCEPTED)
+    h = MonlightLogHandler("http://lv", "K", source="app", flush_interval=3600, transport=httpx.MockTransport(rec))
+    m = MetricsClient("http://mc", "K", flush_interval=3600, max_retries=0,
+                      transport=httpx.MockTransport(Recorder(httpx.Response(500))))
+    root = logging.getLogger()
+    old = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(h)
+    try:
+        m.gauge("g", 1)
+        m.flush()
+        h.flush()
+    finally:
+        root.removeHandler(h)
+        root.setLevel(old)
+        h.close()
+    shipped = [(e["attributes"]["logger"], e["message"]) for e in entries(rec)]
+    assert any(name == "monlight.metrics_client" and "delivery failed" in msg for name, msg in shipped), shipped
+    assert not [name for name, _ in shipped if name.startswith(("httpx", "httpcore"))], shipped

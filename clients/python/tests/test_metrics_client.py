@@ -319,3 +319,38 @@ def test_live_senders_are_shut_down_at_exit():
 def test_timestamp_format():
     assert _http.utc_timestamp(0) == "1970-01-01T00:00:00.000Z"
     assert _http.utc_timestamp(1764064800.1239) == "2025-11-25T10:00:00.123Z"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_thread_and_an_empty_buffer():
+    import os
+    rec = Recorder(ACCEPTED)
+    m = client(rec, flush_interval=0.05)
+    m.start()
+    with m._sender._lock:  # hold the parent's buffer lock across the fork: the child must not inherit it locked
+        m._sender._buf.append({"name": "parent", "type": "gauge", "value": 1, "timestamp": "2026-01-01T00:00:00Z"})
+        pid = os.fork()
+        if pid == 0:  # child: report through the exit status only
+            code = 1
+            try:
+                ok = m.pending_count == 0 and m._sender._thread is not None and m._sender._thread.is_alive()
+                m.gauge("child", 2)
+                deadline = time.time() + 5
+                while m.sent_count < 1 and time.time() < deadline:
+                    time.sleep(0.01)
+                names = [p["name"] for p in sent_points(rec)]
+                code = 0 if ok and names == ["child"] else 2
+            finally:
+                os._exit(code)
+    deadline = time.time() + 15
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done or time.time() > deadline:
+            break
+        time.sleep(0.02)
+    if not done:  # a child stuck on an inherited lock
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    m.shutdown()
+    assert done and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert [p["name"] for p in sent_points(rec)] == ["parent"]  # the parent's point is sent once, by the parent
