@@ -38,6 +38,7 @@ def no_sleep(monkeypatch):
 def test_version_and_exports():
     assert monlight.__version__ == "1.0.0"
     assert set(monlight.__all__) == {"ErrorClient", "MetricsClient", "__version__"}
+    pytest.importorskip("fastapi")
     from monlight.integrations import fastapi as integ
     for name in ("setup_monlight", "MonlightMiddleware", "MonlightExceptionHandler"):
         assert hasattr(integ, name)
