@@ -226,3 +226,29 @@ def test_middleware_does_not_alter_responses_or_swallow_exceptions():
             c.get("/raise")
     mc.flush()
     assert sorted(p["labels"]["status"] for p in points(rec, "http_requests_total")) == ["200", "500"]
+
+
+def test_reports_in_flight_are_bounded(monkeypatch):
+    from monlight.integrations import fastapi as integ
+    monkeypatch.setattr(integ, "MAX_PENDING_REPORTS", 2)
+    app = FastAPI()
+    add_routes(app)
+    clients = setup_monlight(app, error_tracker_url="http://et", api_key="K", project="p")
+    import asyncio
+    import threading
+    release = threading.Event()
+    seen = []
+
+    async def slow(request):  # the tracker hangs until released
+        seen.append(request)
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return httpx.Response(201, json={"status": "created"})
+
+    clients["error_client"]._async_transport = httpx.MockTransport(slow)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for i in range(5):
+            assert c.get(f"/boom/{i}").status_code == 500  # answered at once, whatever the tracker does
+        assert len(integ._pending_reports) == 2
+        release.set()
+    assert len(seen) == 2 and not integ._pending_reports

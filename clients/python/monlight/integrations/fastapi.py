@@ -13,6 +13,7 @@ import time
 
 from starlette.responses import JSONResponse
 
+from .._http import RateLimitedLog
 from ..error_client import ErrorClient
 from ..metrics_client import MetricsClient
 
@@ -20,8 +21,11 @@ logger = logging.getLogger("monlight.fastapi")
 
 __all__ = ["setup_monlight", "MonlightMiddleware", "MonlightExceptionHandler"]
 
-# References to the report tasks in flight, so that they are not garbage-collected before they finish.
+# References to the report tasks in flight, so that they are not garbage-collected before they finish. Bounded:
+# during an error storm (tracker slow or rate limiting) further reports are skipped rather than piling up.
 _pending_reports = set()
+MAX_PENDING_REPORTS = 1000
+_storm_warning = RateLimitedLog(logger)
 
 
 def _route_template(scope, entry_scope=None):
@@ -104,7 +108,10 @@ async def MonlightExceptionHandler(request, exc):
     """Exception handler for unhandled exceptions: schedules the report (without waiting for the network), logs the
     exception and answers 500 `{"detail": "Internal server error"}`."""
     client = getattr(request.app.state, "monlight_error_client", None)
-    if client is not None:
+    if client is not None and len(_pending_reports) >= MAX_PENDING_REPORTS:
+        _storm_warning.warning("storm", "%d error reports already in flight: this one is not reported",
+                               len(_pending_reports))
+    elif client is not None:
         try:
             context = {"request_url": str(request.url), "request_method": request.method,
                        "request_headers": dict(request.headers)}
