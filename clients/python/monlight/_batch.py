@@ -73,6 +73,7 @@ class BatchSender:
         self._stop = threading.Event()
         self._thread = None
         self._shut_down = False
+        self._closed = False  # the final flush is over: nothing goes back into the buffer any more
         self._dropped = 0
         self._sent = 0
         self._batches = 0
@@ -131,6 +132,9 @@ class BatchSender:
         """Puts undelivered items back in front (they are the oldest), keeping at most max_buffer in total."""
         with self._lock:
             self._in_flight = 0  # they move from the flush back to the buffer at once
+            if self._closed:  # a flush that outlived shutdown(): too late to keep them
+                self._dropped += len(items)
+                return
             merged = list(items) + list(self._buf)
             excess = max(0, len(merged) - self._max_buffer)
             self._dropped += excess
@@ -178,6 +182,7 @@ class BatchSender:
                 lost = len(self._buf)
                 self._buf.clear()
                 self._dropped += lost
+                self._closed = True
             if lost:
                 self._logger.warning("%d %s could not be delivered before shutdown; dropped (%d dropped in total)",
                                      lost, self._what, self.dropped_count)
@@ -192,6 +197,7 @@ class BatchSender:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._client_lock = threading.Lock()
+        self._warn = _http.RateLimitedLog(self._logger)
         self._client = None  # the parent's connections are not ours to use
         self._buf = collections.deque()
         self._in_flight = 0

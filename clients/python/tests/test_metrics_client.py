@@ -354,3 +354,27 @@ def test_a_forked_child_gets_its_own_thread_and_an_empty_buffer():
     m.shutdown()
     assert done and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert [p["name"] for p in sent_points(rec)] == ["parent"]  # the parent's point is sent once, by the parent
+
+
+def test_a_flush_outliving_shutdown_counts_its_points_as_dropped():
+    release = threading.Event()
+    started = threading.Event()
+
+    def stuck(request):
+        started.set()
+        release.wait(10)
+        return httpx.Response(503)
+
+    m = MetricsClient("http://mc", "K", flush_interval=0.01, transport=httpx.MockTransport(stuck))
+    m.start()
+    for i in range(10):
+        m.gauge("g", i)
+    assert started.wait(5)
+    t0 = time.monotonic()
+    m.shutdown(timeout=0.3)
+    assert time.monotonic() - t0 < 1.5  # shutdown keeps its deadline although the flush thread is stuck
+    thread = m._sender._thread
+    release.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert (m.sent_count, m.dropped_count, m.pending_count) == (0, 10, 0)
