@@ -174,7 +174,8 @@ def test_head_and_backlog_limits(host_factory, docker):
     docker.add("c1", "web")
     h = start(host_factory, docker)
     docker.write("c1", *[f"b{i}" for i in range(600)])
-    wait_for(lambda: len(messages(h)) == 500)  # messages() pages at 500
+    # All 600 stored before the tail opens (messages() pages at 500, so count by `total`).
+    assert wait_for(lambda: h.request("log-viewer", "GET", "/api/logs?limit=1").json()["total"] == 600)
     r = h.request("log-viewer", "HEAD", "/api/logs/tail")
     assert r.status == 200 and r.body == b""
     assert r.headers["content-type"] == "text/event-stream; charset=utf-8"

@@ -3,7 +3,10 @@
 #include <Poco/JSON/Parser.h>
 #include <algorithm>
 #include <dirent.h>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace Monlight
@@ -13,17 +16,25 @@ namespace LogViewer
 
 std::optional<std::string> ContainerScanner::readName(const std::string& dir)
 {
-    std::string path = dir + "/config.v2.json";
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-        return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::string why;
+    int fd = openRegular(dir, "config.v2.json", st, why);
+    if (fd < 0)
         return std::nullopt;
     constexpr std::size_t maxBytes = 4 * 1024 * 1024;
     std::string text(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), maxBytes) + 1, '\0');
-    in.read(&text[0], static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    std::size_t got = 0;
+    while (got < text.size())
+    {
+        ssize_t n = ::read(fd, &text[got], text.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    text.resize(got);
     if (text.size() > maxBytes)
         return std::nullopt;
     try
@@ -49,7 +60,40 @@ std::optional<std::string> ContainerScanner::readName(const std::string& dir)
     }
 }
 
-std::vector<ContainerInfo> ContainerScanner::scan(const std::string& sources)
+int ContainerScanner::openRegular(const std::string& dir, const std::string& name, struct stat& st,
+                                  std::string& why)
+{
+    why.clear();
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+    {
+        if (errno == ELOOP || errno == ENOTDIR)
+            why = "a symbolic link or not a directory";
+        else if (errno != ENOENT)
+            why = std::strerror(errno);
+        return -1;
+    }
+    int fd = ::openat(dfd, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    int err = errno;
+    ::close(dfd);
+    if (fd < 0)
+    {
+        if (err == ELOOP)
+            why = "a symbolic link (not followed)";
+        else if (err != ENOENT)
+            why = std::strerror(err);
+        return -1;
+    }
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    {
+        ::close(fd);
+        why = "not a regular file";
+        return -1;
+    }
+    return fd;
+}
+
+std::vector<ContainerInfo> ContainerScanner::scan(const std::string& sources, std::vector<std::string>* skipped)
 {
     std::vector<ContainerInfo> out;
     DIR* d = ::opendir(sources.c_str());
@@ -64,11 +108,26 @@ std::vector<ContainerInfo> ContainerScanner::scan(const std::string& sources)
         c.id = id;
         c.dir = sources + "/" + id;
         struct stat st;
-        if (::stat(c.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        if (::lstat(c.dir.c_str(), &st) != 0)
+            continue;
+        if (S_ISLNK(st.st_mode))
+        {
+            if (skipped)
+                skipped->push_back(c.dir + ": a symbolic link (not followed)");
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode))
             continue;
         c.logPath = c.dir + "/" + id + "-json.log";
-        if (::stat(c.logPath.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        if (::lstat(c.logPath.c_str(), &st) != 0)
             continue;
+        if (!S_ISREG(st.st_mode))
+        {
+            if (skipped)
+                skipped->push_back(c.logPath + (S_ISLNK(st.st_mode) ? ": a symbolic link (not followed)"
+                                                                     : ": not a regular file"));
+            continue;
+        }
         auto name = readName(c.dir);
         if (!name)
             continue;

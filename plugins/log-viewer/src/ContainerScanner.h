@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <sys/stat.h>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,19 @@ public:
     /// Every sub-directory with a readable, parsable config.v2.json and a `-json.log` file. Others are
     /// skipped (they are retried at the next scan). Never throws; a missing `sources` directory yields
     /// nothing.
-    static std::vector<ContainerInfo> scan(const std::string& sources);
+    /// Symbolic links are never followed (neither a container directory nor a log file may be one); a log path
+    /// that is not a regular file is skipped and, with `skipped`, reported as "<path>: <reason>".
+    static std::vector<ContainerInfo> scan(const std::string& sources,
+                                           std::vector<std::string>* skipped = nullptr);
 
-    /// The container name of `<dir>/config.v2.json` (at most 4 MiB read), or nothing.
+    /// The container name of `<dir>/config.v2.json` (at most 4 MiB read; a regular file, not a link), or
+    /// nothing.
     static std::optional<std::string> readName(const std::string& dir);
+
+    /// Opens `<dir>/<name>` for reading without following a link in either component and without blocking
+    /// (O_NOFOLLOW|O_NONBLOCK); only a regular file is accepted. Returns the descriptor (with `st` filled), or
+    /// -1 with `why` set ("" when the file does not exist).
+    static int openRegular(const std::string& dir, const std::string& name, struct stat& st, std::string& why);
 };
 
 } // namespace LogViewer

@@ -15,8 +15,12 @@ void EntryFormat::write(Json::Writer& w, const LogEntry& e)
         .field("container", e.container)
         .field("stream", e.isStderr ? "stderr" : "stdout")
         .field("level", LevelDetector::name(e.level))
-        .field("message", e.message)
-        .endObject();
+        .field("message", e.message);
+    if (!e.traceId.empty())
+        w.field("trace_id", e.traceId);
+    if (!e.attributes.empty())
+        w.key("attributes").raw(e.attributes);
+    w.endObject();
 }
 
 std::string EntryFormat::json(const LogEntry& e)

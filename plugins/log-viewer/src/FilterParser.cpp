@@ -19,6 +19,22 @@ HttpError invalid(const std::string& name)
     return HttpError(400, "Invalid parameter: " + name);
 }
 
+/// 32 hex digits, lower-cased; "" for anything else.
+std::string asciiLowerHex(const std::string& s)
+{
+    if (s.size() != 32)
+        return {};
+    std::string out = s;
+    for (auto& c : out)
+    {
+        if (c >= 'A' && c <= 'F')
+            c = static_cast<char>(c - 'A' + 'a');
+        else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return {};
+    }
+    return out;
+}
+
 void parseCommon(const QueryParams& q, LogFilter& f)
 {
     if (auto c = q.get("container"))
@@ -35,6 +51,22 @@ void parseCommon(const QueryParams& q, LogFilter& f)
         if (!levels)
             throw invalid("level");
         f.levels = *levels;
+    }
+    if (auto t = q.get("trace_id"))
+    {
+        std::string id = asciiLowerHex(*t);
+        if (id.empty())
+            throw invalid("trace_id");
+        f.traceId = id;
+    }
+    if (auto k = q.get("source_kind"))
+    {
+        if (*k == "api")
+            f.fromApi = true;
+        else if (*k == "docker")
+            f.fromApi = false;
+        else
+            throw invalid("source_kind");
     }
     if (auto s = q.get("stream"))
     {
@@ -175,6 +207,10 @@ bool FilterParser::matches(const LogFilter& f, const LogEntry& e)
     if (!f.levels.empty() && std::find(f.levels.begin(), f.levels.end(), e.level) == f.levels.end())
         return false;
     if (f.isStderr && *f.isStderr != e.isStderr)
+        return false;
+    if (f.traceId && *f.traceId != e.traceId)
+        return false;
+    if (f.fromApi && *f.fromApi != (e.containerId.rfind("api:", 0) == 0))
         return false;
     if (f.contains && !f.contains->empty())
     {

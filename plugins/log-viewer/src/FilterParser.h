@@ -17,10 +17,11 @@ class FilterParser
 {
 public:
     /// `container`, `level`, `stream`, `search`/`q`, `search_mode`, `since`, `until`, `limit`, `offset` of
-    /// §3.2. Throws HttpError 400 `Invalid parameter: <name>`.
+    /// §3.2 and `trace_id`, `source_kind` of §12. Throws HttpError 400 `Invalid parameter: <name>`.
     static LogFilter parseQuery(const QueryParams& q, std::int64_t nowMs);
 
-    /// `container`, `level`, `stream`, `contains` of §3.5. Throws HttpError 400 `Invalid parameter: <name>`.
+    /// `container`, `level`, `stream`, `contains` of §3.5 (and `trace_id`, `source_kind` of §12). Throws
+    /// HttpError 400 `Invalid parameter: <name>`.
     static LogFilter parseTail(const QueryParams& q);
 
     /// `LEVEL` (exact) or `>=LEVEL`; nothing when unparsable.
@@ -30,7 +31,7 @@ public:
     /// doubled), words without any token dropped; nothing when no word is left.
     static std::optional<std::string> wordsToFts(const std::string& text);
 
-    /// Whether `entry` passes the container/level/stream/contains parts of `filter` (live tail).
+    /// Whether `entry` passes the container/level/stream/contains/trace/source-kind parts of `filter` (live tail).
     static bool matches(const LogFilter& filter, const LogEntry& entry);
 
     /// ASCII lower-casing (the `contains` folding).

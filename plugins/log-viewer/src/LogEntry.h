@@ -19,6 +19,8 @@ struct LogEntry
     bool isStderr = false;
     Level level = Level::Info;
     std::string message;
+    std::string traceId;    ///< 32 lowercase hex digits, or empty (§12)
+    std::string attributes; ///< a flat JSON object, or empty (§12)
 };
 
 } // namespace LogViewer

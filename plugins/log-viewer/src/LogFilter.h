@@ -21,6 +21,8 @@ struct LogFilter
     std::optional<std::string> contains; ///< lower-cased ASCII substring (tail only)
     std::optional<std::int64_t> since;   ///< timestamp >= since (ms)
     std::optional<std::int64_t> until;   ///< timestamp <= until (ms)
+    std::optional<std::string> traceId;  ///< exact trace id (§12)
+    std::optional<bool> fromApi;         ///< `source_kind`: true = api, false = docker (§12)
     std::int64_t limit = 100;
     std::int64_t offset = 0;
 };

@@ -59,6 +59,18 @@ void LogRoutes::registerRoutes(Router& router)
     router.add(std::move(tailRoute));
 }
 
+void LogRoutes::registerIngest(Router& router, LogIngestor& ingestor, std::size_t bodyCap)
+{
+    Route r;
+    r.methods = {"POST"};
+    r.pattern = "/api/logs";
+    r.auth = AuthPolicy::ApiKey;
+    r.bodyCap = bodyCap;
+    LogIngestor* in = &ingestor;
+    r.handler = [in](Request& q, Response& s) { s.json(202, LogIngestor::replyJson(in->ingest(q.body()))); };
+    router.add(std::move(r));
+}
+
 void LogRoutes::logs(Request& req, Response& res)
 {
     LogFilter f = FilterParser::parseQuery(req.query(), Time::nowMs());
@@ -142,17 +154,9 @@ void LogRoutes::tail(Request& req, Response& res)
 
     std::string initial;
     std::int64_t lastSent = 0;
+    SseStream::Backlog source;
     try
     {
-        // Subscribed first, backlog second: live entries with ids up to the last one sent here are skipped.
-        std::vector<LogEntry> first;
-        if (lastEventId)
-        {
-            first = _store.recent(f, lastEventId, 1000);
-            lastSent = *lastEventId;
-        }
-        else if (backlog > 0)
-            first = _store.recent(f, std::nullopt, backlog);
         initial = "HTTP/1.1 200 OK\r\n" + res.headBlock() +
                   "Content-Type: text/event-stream; charset=utf-8\r\n"
                   "Cache-Control: no-cache\r\n"
@@ -168,10 +172,24 @@ void LogRoutes::tail(Request& req, Response& res)
             return;
         }
         initial += "retry: 3000\n\n";
-        for (const auto& e : first)
+        // Subscribed first, backlog second: the stream thread reads the backlog page by page and skips live
+        // entries it already sent. A resume gets the newest 1000 entries after its id.
+        std::int64_t limit = 0;
+        std::optional<std::int64_t> after;
+        if (lastEventId)
         {
-            initial += EntryFormat::sseFrame(e);
-            lastSent = std::max(lastSent, e.id);
+            after = lastEventId;
+            lastSent = *lastEventId;
+            limit = 1000;
+        }
+        else if (backlog > 0)
+            limit = backlog;
+        if (limit > 0)
+        {
+            LogStore* store = &_store;
+            source.start = [store, f, after, limit] { return store->backlogStart(f, after, limit); };
+            source.page = [store, f](std::int64_t afterId, std::size_t maxBytes)
+            { return store->page(f, afterId, maxBytes, 500); };
         }
     }
     catch (...)
@@ -189,7 +207,7 @@ void LogRoutes::tail(Request& req, Response& res)
         _hub.abandon(stream);
         throw;
     }
-    stream->start(std::move(socket), std::move(initial), lastSent);
+    stream->start(std::move(socket), std::move(initial), lastSent, std::move(source));
 }
 
 } // namespace LogViewer

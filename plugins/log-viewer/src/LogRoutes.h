@@ -1,5 +1,6 @@
 #pragma once
 
+#include "LogIngestor.h"
 #include "LogStore.h"
 #include "Monlight/Http.h"
 #include "SseHub.h"
@@ -24,6 +25,8 @@ public:
 
     /// Declares every route of §3.1 (except /health and /metrics, which the host serves).
     void registerRoutes(Router& router);
+    /// Declares `POST /api/logs` (§12) with its own body cap.
+    void registerIngest(Router& router, LogIngestor& ingestor, std::size_t bodyCap);
 
     void logs(Request& req, Response& res);
     void containers(Request& req, Response& res);

@@ -1,6 +1,7 @@
 #include "LogStore.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
 #include "Monlight/Sql.h"
 #include <algorithm>
 #include <map>
@@ -21,7 +22,7 @@ namespace
 using Bind = std::variant<std::int64_t, std::string>;
 
 const char* const SELECT_COLUMNS =
-    "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message";
+    "e.id, e.timestamp, e.container, e.container_id, e.stream, e.level, e.message, e.trace_id, e.attributes";
 
 void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
 {
@@ -43,25 +44,27 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         where += where.empty() ? " WHERE " : " AND ";
         where += cond;
     };
+    // Lists are bound as one JSON array parameter: the statement text does not depend on their length, so the
+    // per-connection statement cache holds at most one text per combination of present conditions.
     if (!f.containers.empty())
     {
-        std::string c = "e.container IN (";
-        for (std::size_t i = 0; i < f.containers.size(); ++i)
-        {
-            c += i ? ",?" : "?";
-            binds.emplace_back(f.containers[i]);
-        }
-        add(c + ")");
+        Json::Writer w;
+        w.beginArray();
+        for (const auto& name : f.containers)
+            w.value(name);
+        w.endArray();
+        add("e.container IN (SELECT value FROM json_each(?))");
+        binds.emplace_back(w.take());
     }
     if (!f.levels.empty())
     {
-        std::string c = "e.level IN (";
-        for (std::size_t i = 0; i < f.levels.size(); ++i)
-        {
-            c += i ? ",?" : "?";
-            binds.emplace_back(std::string(LevelDetector::name(f.levels[i])));
-        }
-        add(c + ")");
+        Json::Writer w;
+        w.beginArray();
+        for (auto l : f.levels)
+            w.value(LevelDetector::name(l));
+        w.endArray();
+        add("e.level IN (SELECT value FROM json_each(?))");
+        binds.emplace_back(w.take());
     }
     if (f.isStderr)
     {
@@ -72,6 +75,16 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
     {
         add("instr(lower(e.message), ?) > 0");
         binds.emplace_back(*f.contains);
+    }
+    if (f.traceId)
+    {
+        add("e.trace_id = ?");
+        binds.emplace_back(*f.traceId);
+    }
+    if (f.fromApi)
+    {
+        add("(substr(e.container_id, 1, 4) = 'api:') = ?");
+        binds.emplace_back(std::int64_t(*f.fromApi ? 1 : 0));
     }
     if (f.since)
     {
@@ -106,6 +119,9 @@ std::string filterKey(const LogFilter& f)
     k += f.since ? std::to_string(*f.since) : "-";
     k += '|';
     k += f.until ? std::to_string(*f.until) : "-";
+    k += '|';
+    add(f.traceId.value_or("\x01"));
+    k += f.fromApi ? (*f.fromApi ? 'A' : 'D') : '-';
     return k;
 }
 
@@ -119,6 +135,10 @@ LogEntry readEntry(const Sql::Statement& st)
     e.isStderr = st.getText(4) == "stderr";
     e.level = LevelDetector::parse(st.getText(5)).value_or(Level::Info);
     e.message = st.getText(6);
+    if (!st.isNull(7))
+        e.traceId = st.getText(7);
+    if (!st.isNull(8))
+        e.attributes = st.getText(8);
     return e;
 }
 
@@ -145,6 +165,32 @@ LogStore::LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> cou
 {
 }
 
+Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
+{
+    StatementLru* lru;
+    {
+        std::lock_guard<std::mutex> lock(_lruMutex);
+        lru = &_lru[&c]; // node-based map: the reference survives other insertions
+    }
+    auto it = lru->bySql.find(sql);
+    if (it != lru->bySql.end())
+    {
+        lru->order.splice(lru->order.begin(), lru->order, it->second);
+        Sql::Statement& st = *lru->order.front().second;
+        st.reset();
+        return st;
+    }
+    auto st = std::make_unique<Sql::Statement>(c.handle(), sql);
+    lru->order.emplace_front(sql, std::move(st));
+    lru->bySql[sql] = lru->order.begin();
+    while (lru->order.size() > FILTER_STATEMENTS_PER_CONNECTION)
+    {
+        lru->bySql.erase(lru->order.back().first);
+        lru->order.pop_back();
+    }
+    return *lru->order.front().second;
+}
+
 std::vector<std::string> LogStore::migrations()
 {
     std::vector<std::string> out;
@@ -163,7 +209,7 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     {
         Sql::Statement& ins =
             c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
-                     "message) VALUES(?, ?, ?, ?, ?, ?)");
+                     "message, trace_id, attributes) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
         for (auto& e : entries)
         {
             ins.reset();
@@ -173,6 +219,14 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
                 .bind(4, e.isStderr ? "stderr" : "stdout")
                 .bind(5, LevelDetector::name(e.level))
                 .bind(6, e.message);
+            if (e.traceId.empty())
+                ins.bind(7, nullptr);
+            else
+                ins.bind(7, e.traceId);
+            if (e.attributes.empty())
+                ins.bind(8, nullptr);
+            else
+                ins.bind(8, e.attributes);
             ins.run();
             e.id = c.lastInsertId();
         }
@@ -304,7 +358,7 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
     QueryResult r;
     {
         Sql::Statement& st =
-            c.cached(std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
+            filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);
@@ -339,7 +393,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     std::vector<Bind> binds;
     std::string sql;
     bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since &&
-                   !f.until && (!f.contains || f.contains->empty());
+                   !f.until && (!f.contains || f.contains->empty()) && !f.traceId && !f.fromApi;
     if (ftsOnly)
     {
         // The index alone knows the answer (external content kept in step by triggers): no row lookups.
@@ -363,7 +417,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     }
     binds.emplace_back(aboveId);
     binds.emplace_back(upToId);
-    Sql::Statement& st = c.cached(sql);
+    Sql::Statement& st = filtered(c, sql);
     bindAll(st, binds);
     std::int64_t n = 0;
     if (searchStep(st, c.handle()))
@@ -392,14 +446,73 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
         where += "e.id > ?";
         binds.emplace_back(*afterId);
     }
-    Sql::Statement& st = c.cached(std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
-                                  " ORDER BY e.id DESC LIMIT ?");
+    Sql::Statement& st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
+                                         " ORDER BY e.id DESC LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit);
     while (st.step())
         out.push_back(readEntry(st));
     st.reset();
     std::reverse(out.begin(), out.end());
+    return out;
+}
+
+namespace
+{
+/// The live-tail selection of `f` (no FTS, no time range) with "id > ?" appended.
+std::string liveWhere(const LogFilter& f, std::int64_t afterId, std::vector<Bind>& binds)
+{
+    LogFilter live = f;
+    live.match.reset();
+    live.since.reset();
+    live.until.reset();
+    std::string where;
+    appendConditions(live, where, binds);
+    where += where.empty() ? " WHERE " : " AND ";
+    where += "e.id > ?";
+    binds.emplace_back(afterId);
+    return where;
+}
+} // namespace
+
+std::int64_t LogStore::backlogStart(const LogFilter& f, std::optional<std::int64_t> afterId, std::int64_t limit)
+{
+    std::int64_t after = afterId.value_or(0);
+    if (limit <= 0)
+    {
+        Sql::Connection& c = _db->reader();
+        return std::max(after, c.queryInt("SELECT max(id) FROM log_entries", 0));
+    }
+    std::vector<Bind> binds;
+    std::string where = liveWhere(f, after, binds);
+    Sql::Statement& st =
+        filtered(_db->reader(), "SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
+    bindAll(st, binds);
+    st.bind(static_cast<int>(binds.size()) + 1, limit - 1);
+    std::int64_t start = after;
+    if (st.step())
+        start = std::max(after, st.getInt(0) - 1);
+    st.reset();
+    return start;
+}
+
+std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, std::size_t maxBytes,
+                                     std::int64_t maxRows)
+{
+    std::vector<LogEntry> out;
+    std::vector<Bind> binds;
+    std::string where = liveWhere(f, afterId, binds);
+    Sql::Statement& st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
+                                                     " FROM log_entries e" + where + " ORDER BY e.id LIMIT ?");
+    bindAll(st, binds);
+    st.bind(static_cast<int>(binds.size()) + 1, maxRows);
+    std::size_t bytes = 0;
+    while (bytes < maxBytes && st.step())
+    {
+        out.push_back(readEntry(st));
+        bytes += out.back().message.size() + 128;
+    }
+    st.reset();
     return out;
 }
 

@@ -5,7 +5,10 @@
 #include "LogFilter.h"
 #include "Monlight/Database.h"
 #include <cstdint>
+#include <list>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,11 +87,33 @@ public:
     /// the newest `limit` of those with id > afterId; otherwise the newest `limit`.
     std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId,
                                  std::int64_t limit);
+    /// The id after which a live-tail backlog starts (§3.5): the newest `limit` entries matching `filter`
+    /// (container/level/stream/contains parts) with id > `afterId` follow it.
+    std::int64_t backlogStart(const LogFilter& filter, std::optional<std::int64_t> afterId, std::int64_t limit);
+    /// One page of the live-tail backlog: entries matching `filter` with id > `afterId`, ascending, at most
+    /// `maxRows` of them and no more once their messages reach `maxBytes` (at least one entry).
+    std::vector<LogEntry> page(const LogFilter& filter, std::int64_t afterId, std::size_t maxBytes,
+                               std::int64_t maxRows);
     std::map<std::string, ContainerStats> containerStats();
     Stats stats();
 
+    /// Statements of the filtered queries kept per read connection (at most this many each; least recently used
+    /// are finalized first).
+    static constexpr std::size_t FILTER_STATEMENTS_PER_CONNECTION = 32;
+
 private:
+    /// A prepared statement for `sql` on `c` from the bounded per-connection cache, reset and ready to bind.
+    /// Valid until the next call for the same connection.
+    Sql::Statement& filtered(Sql::Connection& c, const std::string& sql);
     std::int64_t countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId);
+
+    struct StatementLru
+    {
+        std::list<std::pair<std::string, std::unique_ptr<Sql::Statement>>> order; // most recent first
+        std::unordered_map<std::string, decltype(order)::iterator> bySql;
+    };
+    std::mutex _lruMutex; // guards the map; each connection's entry is used by the one thread holding it
+    std::unordered_map<Sql::Connection*, StatementLru> _lru;
 
     std::shared_ptr<Database> _db;
     std::shared_ptr<CountCache> _counts;

@@ -64,6 +64,7 @@ void LogTailer::start()
     std::int64_t now = steadyMs();
     _nextPoll = now + _opt.pollIntervalMs;
     _nextRescan = now + _opt.rescanIntervalMs;
+    beat();
     _alive = true;
     _committer = std::thread([this] { commitLoop(); });
     _thread = std::thread([this] { run(); });
@@ -136,7 +137,7 @@ void LogTailer::watchDir(const std::string& id, const std::string& dir)
     if (_inotify < 0 || _watchByIds.count(id))
         return;
     int wd = ::inotify_add_watch(_inotify, dir.c_str(),
-                                 IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                 IN_DONT_FOLLOW | IN_ONLYDIR | IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                      IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
     if (wd < 0)
         return;
@@ -162,7 +163,10 @@ void LogTailer::discover(bool initial)
         _sourcesWatch = ::inotify_add_watch(_inotify, _opt.sources.c_str(),
                                             IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR);
     }
-    std::vector<ContainerInfo> found = ContainerScanner::scan(_opt.sources);
+    std::vector<std::string> skipped;
+    std::vector<ContainerInfo> found = ContainerScanner::scan(_opt.sources, &skipped);
+    for (const auto& what : skipped)
+        warnPath(what, "");
     std::map<std::string, const ContainerInfo*> byId;
     for (const auto& c : found)
         byId[c.id] = &c;
@@ -209,7 +213,7 @@ void LogTailer::discover(bool initial)
                     continue;
                 std::string dir = _opt.sources + "/" + id;
                 struct stat st;
-                if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+                if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
                     watchDir(id, dir);
             }
             ::closedir(d);
@@ -220,14 +224,14 @@ void LogTailer::discover(bool initial)
 
 void LogTailer::attach(const ContainerInfo& info, bool initial)
 {
-    int fd = ::open(info.logPath.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return; // retried at the next scan
     struct stat st;
-    if (::fstat(fd, &st) != 0)
+    std::string why;
+    int fd = ContainerScanner::openRegular(info.dir, info.id + "-json.log", st, why);
+    if (fd < 0)
     {
-        ::close(fd);
-        return;
+        if (!why.empty())
+            warnPath(info.logPath, why);
+        return; // retried at the next scan
     }
     auto c = std::make_unique<Container>();
     c->info = info;
@@ -257,13 +261,29 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
             pos = k.position <= size ? k.position : 0;
         else
         {
-            std::string rotated = info.logPath + ".1";
-            int old = ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
+            // Rotated while stopped: find the cursor's file among <log>.1 … <log>.N.
+            int old = -1;
             struct stat ost;
-            if (old >= 0 && ::fstat(old, &ost) == 0 && static_cast<std::int64_t>(ost.st_ino) == k.inode)
+            const std::string base = info.id + "-json.log.";
+            for (int n = 1; n <= _opt.maxRotated && old < 0; ++n)
             {
-                // Finish the rotated file from the cursor; the rotation check then opens the current one at
-                // 0.
+                std::string owhy;
+                int f = ContainerScanner::openRegular(info.dir, base + std::to_string(n), ost, owhy);
+                if (f < 0)
+                {
+                    if (owhy.empty())
+                        break; // numbering ends
+                    continue;
+                }
+                if (static_cast<std::int64_t>(ost.st_ino) == k.inode)
+                    old = f;
+                else
+                    ::close(f);
+            }
+            if (old >= 0)
+            {
+                // Finish the rotated file from the cursor; the rotation check then reads the newer rotated
+                // files and opens the current one at 0.
                 ::close(fd);
                 c->fd = old;
                 c->inode = k.inode;
@@ -272,8 +292,6 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
             }
             else
             {
-                if (old >= 0)
-                    ::close(old);
                 _logger.warning("log file of " + info.name +
                                 " rotated while stopped; some lines may be missing");
                 pos = 0;
@@ -368,6 +386,7 @@ bool LogTailer::readToEof(Container& c)
         if (n <= 0)
             break;
         any = true;
+        beat();
         c.splitter.append(buf, static_cast<std::size_t>(n));
         processLines(c, _cycleMs > 0 ? _cycleMs : Time::nowMs());
         if (_stop.load())
@@ -405,21 +424,24 @@ void LogTailer::readContainer(Container& c)
     {
         readToEof(c);
         struct stat path;
-        if (::stat(c.info.logPath.c_str(), &path) == 0 && static_cast<std::int64_t>(path.st_ino) != c.inode)
+        if (::lstat(c.info.logPath.c_str(), &path) == 0 && static_cast<std::int64_t>(path.st_ino) != c.inode)
         {
             // Rotation: the old descriptor is read to its very end first (its last line counts as complete).
             readToEof(c);
             std::int64_t now = Time::nowMs();
             finishFile(c, now);
-            int fd = ::open(c.info.logPath.c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0)
-                return;
+            // The new current file is opened before the rotated files are listed, so a rotation in between
+            // shows it among them and nothing between the old and the new one is missed.
             struct stat st;
-            if (::fstat(fd, &st) != 0)
+            std::string why;
+            int fd = ContainerScanner::openRegular(c.info.dir, c.info.id + "-json.log", st, why);
+            if (fd < 0)
             {
-                ::close(fd);
-                return;
+                if (!why.empty())
+                    warnPath(c.info.logPath, why);
+                return; // retried at the next change or poll
             }
+            readRotated(c, static_cast<std::int64_t>(st.st_ino));
             ::close(c.fd);
             c.fd = fd;
             c.inode = static_cast<std::int64_t>(st.st_ino);
@@ -442,6 +464,107 @@ void LogTailer::readContainer(Container& c)
         }
         break;
     }
+}
+
+void LogTailer::readRotated(Container& c, std::int64_t currentInode)
+{
+    // <log>.1 is the newest rotated file. Those newer than the one just finished (found by inode; all of them
+    // when it is gone) and older than the new current file were never read: read them, oldest first.
+    struct Rotated
+    {
+        int fd;
+        std::int64_t inode;
+        struct timespec mtime;
+    };
+    std::vector<Rotated> files; // .1, .2, ... (newest first)
+    const std::string base = c.info.id + "-json.log.";
+    for (int n = 1; n <= _opt.maxRotated; ++n)
+    {
+        struct stat st;
+        std::string why;
+        int fd = ContainerScanner::openRegular(c.info.dir, base + std::to_string(n), st, why);
+        if (fd < 0)
+        {
+            if (why.empty())
+                break; // numbering ends
+            warnPath(c.info.dir + "/" + base + std::to_string(n), why);
+            continue;
+        }
+        files.push_back({fd, static_cast<std::int64_t>(st.st_ino), st.st_mtim});
+    }
+    std::size_t end = files.size(); // first index not to read: the finished file or an older one
+    for (std::size_t i = 0; i < files.size(); ++i)
+    {
+        if (files[i].inode == c.inode)
+        {
+            end = i;
+            break;
+        }
+    }
+    // When the finished file is gone (rotated beyond the kept count, or overwritten by the rename), every rotated
+    // file is newer than it under Docker's scheme; as a guard, one last modified before it is not (re)read.
+    struct stat own;
+    bool finishedFound = end < files.size();
+    bool haveOwn = !finishedFound && ::fstat(c.fd, &own) == 0;
+    auto olderThanFinished = [&](const Rotated& r)
+    {
+        return haveOwn && (r.mtime.tv_sec < own.st_mtim.tv_sec ||
+                           (r.mtime.tv_sec == own.st_mtim.tv_sec && r.mtime.tv_nsec < own.st_mtim.tv_nsec));
+    };
+    std::size_t begin = 0; // the new current file (and anything newer) when it was rotated meanwhile
+    for (std::size_t i = 0; i < end; ++i)
+    {
+        if (files[i].inode == currentInode)
+            begin = i + 1;
+    }
+    const int oldFd = c.fd;
+    for (std::size_t i = end; i-- > begin && !_stop.load();)
+    {
+        if (olderThanFinished(files[i]))
+            continue;
+        c.fd = files[i].fd;
+        c.inode = files[i].inode;
+        c.splitter.reset(0);
+        c.assembler->reset(0);
+        _logger.debug("log file of " + c.info.name + " rotated twice or more: reading a rotated file");
+        readToEof(c);
+        finishFile(c, Time::nowMs());
+    }
+    c.fd = oldFd;
+    for (auto& f : files)
+        ::close(f.fd);
+}
+
+void LogTailer::warnPath(const std::string& path, const std::string& why)
+{
+    std::int64_t now = steadyMs();
+    auto it = _pathWarnAt.find(path);
+    if (it != _pathWarnAt.end() && now < it->second)
+        return;
+    if (_pathWarnAt.size() > 1000)
+        _pathWarnAt.clear();
+    _pathWarnAt[path] = now + 600000;
+    _logger.warning("not tailing " + path + (why.empty() ? std::string() : ": " + why) +
+                    " (warned again in 10 minutes at the earliest)");
+}
+
+void LogTailer::beat()
+{
+    _beat = steadyMs();
+}
+
+std::optional<std::string> LogTailer::stalled(std::int64_t stallMs) const
+{
+    if (!_alive.load())
+        return std::nullopt;
+    std::int64_t now = steadyMs();
+    std::int64_t since = _commitSince.load();
+    if (since > 0 && now - since >= stallMs)
+        return "log batch not committed for " + std::to_string((now - since) / 1000) + " s (database stuck?)";
+    std::int64_t beat = _beat.load();
+    if (beat > 0 && now - beat >= stallMs)
+        return "log tailer stalled for " + std::to_string((now - beat) / 1000) + " s";
+    return std::nullopt;
 }
 
 void LogTailer::warnInvalid()
@@ -508,6 +631,7 @@ void LogTailer::commitLoop()
             batch = std::move(_queue.front());
         }
         int attempts = 0;
+        _commitSince = steadyMs();
         for (;;)
         {
             try
@@ -536,6 +660,7 @@ void LogTailer::commitLoop()
                 break; // shutting down and the database refuses: give up, the cursor is not advanced
             std::this_thread::sleep_for(std::chrono::milliseconds(done ? 200 : 1000));
         }
+        _commitSince = 0;
         {
             std::lock_guard<std::mutex> lock(_queueMutex);
             _queue.pop_front();
@@ -615,6 +740,7 @@ void LogTailer::run()
     {
         while (!_stop.load())
         {
+            beat();
             std::int64_t now = steadyMs();
             std::int64_t wallNow = Time::nowMs();
             std::int64_t deadline = std::min(_nextPoll, _nextRescan);

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +47,8 @@ public:
         std::int64_t tailBuffer = 65536;
         std::size_t maxLineBytes = 262144;
         std::size_t maxBatch = 1000;
+        /// Rotated files `<log>.1` … `<log>.N` looked at for a rotation.
+        int maxRotated = 32;
         EntryAssembler::Options assembler;
     };
 
@@ -78,6 +81,9 @@ public:
     std::vector<std::string> watchedIds() const;
     /// Both threads running (health).
     bool alive() const { return _alive.load(); }
+    /// Why the tailer is stuck (health): the reader made no progress, or a batch has not committed, for
+    /// `stallMs` or longer. Nothing when it works.
+    std::optional<std::string> stalled(std::int64_t stallMs) const;
 
 private:
     struct Container
@@ -108,6 +114,9 @@ private:
     void unwatchDir(const std::string& id);
     void handleInotify();
     void warnInvalid();
+    void warnPath(const std::string& path, const std::string& why);
+    void beat();
+    void readRotated(Container& c, std::int64_t currentInode);
     void updateWatched();
 
     Options _opt;
@@ -130,6 +139,10 @@ private:
     std::int64_t _cycleMs = 0; // wall time at which the current read cycle's changes were seen
     std::int64_t _invalidWarnAt = 0;
     std::uint64_t _invalidSuppressed = 0;
+    std::map<std::string, std::int64_t> _pathWarnAt; // path → steady ms before which it is not warned again
+
+    std::atomic<std::int64_t> _beat{0};        // steady ms of the reader's last progress
+    std::atomic<std::int64_t> _commitSince{0}; // steady ms at which the pending commit began (0: none)
 
     std::thread _thread, _committer;
     std::atomic<bool> _stop{false}, _alive{false}, _started{false};

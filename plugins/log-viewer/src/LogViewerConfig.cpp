@@ -39,6 +39,10 @@ std::vector<ConfigKey> LogViewerConfig::schema()
         ConfigKey::integer("sse_max_duration_seconds", 1800, 60, 86400, "Live-tail stream lifetime"),
         ConfigKey::integer("sse_heartbeat_seconds", 15, 1, 300, "Live-tail heartbeat period"),
         ConfigKey::integer("sse_queue_size", 1000, 10, 100000, "Per-stream event queue"),
+        ConfigKey::bytes("max_ingest_body_size", 1048576, 1024, 67108864,
+                         "Body cap of POST /api/logs (the other routes use max_body_size)"),
+        ConfigKey::integer("stall_seconds", 60, 1, 86400,
+                           "A log tailer or batch commit making no progress this long fails /health"),
     };
 }
 
@@ -64,6 +68,8 @@ LogViewerConfig LogViewerConfig::from(const PluginConfig& c)
     v.sseMaxDurationSeconds = c.getInt("sse_max_duration_seconds");
     v.sseHeartbeatSeconds = c.getInt("sse_heartbeat_seconds");
     v.sseQueueSize = c.getInt("sse_queue_size");
+    v.stallSeconds = c.getInt("stall_seconds");
+    v.maxIngestBodySize = c.getInt("max_ingest_body_size");
     return v;
 }
 

@@ -31,6 +31,8 @@ struct LogViewerConfig
     std::int64_t sseMaxDurationSeconds = 1800;
     std::int64_t sseHeartbeatSeconds = 15;
     std::int64_t sseQueueSize = 1000;
+    std::int64_t stallSeconds = 60;
+    std::int64_t maxIngestBodySize = 1048576;
 
     /// The declared keys (every §1.7 key except the §1.5 common ones, which the host adds).
     static std::vector<ConfigKey> schema();

@@ -1,5 +1,6 @@
 #include "Monlight/Plugin.h"
 
+#include "LogIngestor.h"
 #include "LogRoutes.h"
 #include "LogStore.h"
 #include "LogTailer.h"
@@ -87,6 +88,15 @@ public:
             counts);
         _routes->registerRoutes(context.router());
 
+        LogIngestor::Options ingestOptions;
+        ingestOptions.maxMessageBytes = static_cast<std::size_t>(_config.maxLineBytes);
+        ingestOptions.stderrDefault = _config.stderrDefaultLevel;
+        _ingestor = std::make_unique<LogIngestor>(*_writer, ingestOptions);
+        _routes->registerIngest(context.router(), *_ingestor,
+                                static_cast<std::size_t>(_config.maxIngestBodySize));
+        _service = std::make_shared<LogIngestService>(*_ingestor);
+        context.services().add("log-viewer.logs", _service);
+
         if (_config.retentionDays > 0)
         {
             std::int64_t days = _config.retentionDays;
@@ -141,6 +151,8 @@ public:
     {
         try
         {
+            if (_context && _service)
+                _context->services().remove("log-viewer.logs");
             if (_hub)
                 _hub->stopping(500);
             if (_tailer)
@@ -153,6 +165,8 @@ public:
         }
         _tailer.reset();
         _routes.reset();
+        _service.reset();
+        _ingestor.reset();
         _writer.reset();
         _hub.reset();
         _db.reset();
@@ -165,6 +179,11 @@ public:
         {
             h.ok = false;
             h.detail = "log watcher not running";
+        }
+        else if (auto why = _tailer->stalled(_config.stallSeconds * 1000))
+        {
+            h.ok = false;
+            h.detail = *why;
         }
         Json::Writer w;
         w.beginObject()
@@ -201,6 +220,8 @@ private:
     std::unique_ptr<SseHub> _hub;
     std::unique_ptr<LogWriter> _writer;
     std::unique_ptr<LogRoutes> _routes;
+    std::unique_ptr<LogIngestor> _ingestor;
+    std::shared_ptr<LogIngestService> _service;
     std::unique_ptr<LogTailer> _tailer;
 };
 

@@ -34,7 +34,7 @@ void LogWriter::commit(IngestBatch& batch)
     std::stable_sort(batch.entries.begin(), batch.entries.end(),
                      [](const LogEntry& a, const LogEntry& b) { return a.timestampMs < b.timestampMs; });
     const std::size_t count = batch.entries.size();
-    std::int64_t newest = _newest.load();
+    std::int64_t newest = INT64_MIN;
     for (const auto& e : batch.entries)
         newest = std::max(newest, e.timestampMs);
     _db->write(
@@ -47,7 +47,11 @@ void LogWriter::commit(IngestBatch& batch)
     if (count > 0)
     {
         _rows += static_cast<std::int64_t>(count);
-        _newest = newest;
+        // The tailer's committer and API requests commit concurrently: keep the maximum.
+        std::int64_t seen = _newest.load();
+        while (newest > seen && !_newest.compare_exchange_weak(seen, newest))
+        {
+        }
         _lastIngest = Time::nowMs();
         if (_entriesTotal)
             _entriesTotal->inc(count);
@@ -62,6 +66,9 @@ void LogWriter::pruneIfNeeded()
     const std::int64_t threshold = _maxEntries + std::max<std::int64_t>(100, _maxEntries / 100);
     if (_rows.load() <= threshold)
         return;
+    std::unique_lock<std::mutex> lock(_pruneMutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return; // another thread is pruning
     while (_rows.load() > _maxEntries)
     {
         std::int64_t n = std::min(DELETE_CHUNK, _rows.load() - _maxEntries);

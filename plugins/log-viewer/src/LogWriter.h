@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace Monlight
@@ -29,6 +30,7 @@ public:
     void load();
 
     /// Commits `batch` (entries in timestamp order), then prunes if over the threshold. Blocks until durable.
+    /// Thread-safe (the tailer's committer and the ingest API call it).
     void commit(IngestBatch& batch);
 
     /// Deletes the oldest rows down to `maxEntries` when the count exceeds the hysteresis threshold.
@@ -51,6 +53,7 @@ private:
     std::atomic<std::int64_t> _rows{0};
     std::atomic<std::int64_t> _newest{INT64_MIN};
     std::atomic<std::int64_t> _lastIngest{INT64_MIN};
+    std::mutex _pruneMutex;
 };
 
 } // namespace LogViewer

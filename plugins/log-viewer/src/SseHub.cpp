@@ -56,6 +56,8 @@ void SseHub::abandon(const std::shared_ptr<SseStream>& stream)
 
 void SseHub::ended(SseStream& stream)
 {
+    if (stream.stalled() && _onOverflow)
+        _onOverflow(); // a client that stopped reading is dropped like one whose queue overflowed
     std::size_t n;
     {
         std::lock_guard<std::mutex> lock(_mutex);

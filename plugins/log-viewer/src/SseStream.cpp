@@ -1,6 +1,8 @@
 #include "SseStream.h"
 
+#include "EntryFormat.h"
 #include "FilterParser.h"
+#include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 #include <cerrno>
 #include <chrono>
@@ -17,6 +19,9 @@ namespace LogViewer
 namespace
 {
 
+constexpr std::size_t BACKLOG_PAGE_BYTES = 256 * 1024;
+constexpr long SEND_TIMEOUT_S = 10;
+
 std::int64_t steadyMs()
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -30,7 +35,7 @@ SseStream::SseStream(LogFilter filter, Options options, std::function<void(SseSt
     : _filter(std::move(filter)), _opt(options), _onEnd(std::move(onEnd))
 {
     _unfiltered = _filter.containers.empty() && _filter.levels.empty() && !_filter.isStderr &&
-                  (!_filter.contains || _filter.contains->empty());
+                  (!_filter.contains || _filter.contains->empty()) && !_filter.traceId && !_filter.fromApi;
     _eventFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -41,11 +46,13 @@ SseStream::~SseStream()
         ::close(_eventFd);
 }
 
-void SseStream::start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId)
+void SseStream::start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId,
+                      Backlog backlog)
 {
     _socket = std::move(socket);
     _initial = std::move(initial);
     _lastSent = lastSentId;
+    _backlog = std::move(backlog);
     _thread = std::thread([this] { run(); });
 }
 
@@ -127,10 +134,12 @@ void SseStream::join()
 
 bool SseStream::sendAll(const char* data, std::size_t n)
 {
+    std::int64_t started = steadyMs();
     try
     {
         while (n > 0)
         {
+            started = steadyMs();
             int sent = _socket.sendBytes(data, static_cast<int>(std::min<std::size_t>(n, 1 << 20)));
             if (sent <= 0)
                 return false;
@@ -139,10 +148,66 @@ bool SseStream::sendAll(const char* data, std::size_t n)
         }
         return true;
     }
+    catch (const Poco::Exception& e)
+    {
+        // A write that blocked for the whole send timeout: the client does not read.
+        int code = e.code();
+        if (dynamic_cast<const Poco::TimeoutException*>(&e) || code == EAGAIN || code == EWOULDBLOCK ||
+            code == ETIMEDOUT || steadyMs() - started >= SEND_TIMEOUT_S * 1000 / 2)
+            _stalled = true;
+        return false;
+    }
     catch (...)
     {
-        return false; // client gone or too slow
+        return false; // client gone
     }
+}
+
+bool SseStream::sendBacklog()
+{
+    if (!_backlog.page)
+        return true;
+    // Pages are read from the database as they are sent, so a resume holds one page in memory, not the whole
+    // backlog. Live batches queued meanwhile are dropped before each page: they were committed before the page
+    // is read, so the page (or a later one) contains them.
+    std::int64_t cursor = _lastSent;
+    try
+    {
+        if (_backlog.start)
+            cursor = std::max(cursor, _backlog.start());
+        std::string out;
+        for (;;)
+        {
+            {
+                std::lock_guard<std::mutex> lock(_mutex);
+                _queue.clear();
+                _queuedEvents = 0;
+                if (!_closeReason.empty())
+                    break;
+            }
+            std::vector<LogEntry> page = _backlog.page(cursor, BACKLOG_PAGE_BYTES);
+            _lastSent = std::max(_lastSent, cursor);
+            if (page.empty())
+                break;
+            out.clear();
+            for (const auto& e : page)
+            {
+                out += EntryFormat::sseFrame(e);
+                cursor = std::max(cursor, e.id);
+            }
+            page.clear();
+            page.shrink_to_fit();
+            if (!sendAll(out))
+                return false;
+            _lastSent = std::max(_lastSent, cursor);
+        }
+    }
+    catch (...)
+    {
+        return false; // the database went away (shutdown)
+    }
+    _backlog = Backlog();
+    return true;
 }
 
 void SseStream::run()
@@ -150,7 +215,7 @@ void SseStream::run()
     try
     {
         _socket.setNoDelay(true);
-        _socket.setSendTimeout(Poco::Timespan(10, 0));
+        _socket.setSendTimeout(Poco::Timespan(SEND_TIMEOUT_S, 0));
     }
     catch (...)
     {
@@ -161,6 +226,8 @@ void SseStream::run()
     bool ok = sendAll(_initial);
     _initial.clear();
     _initial.shrink_to_fit();
+    if (ok)
+        ok = sendBacklog();
     std::string out;
     std::deque<PublishedBatchPtr> work;
     int sock = _socket.impl()->sockfd();

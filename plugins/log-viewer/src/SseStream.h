@@ -1,5 +1,6 @@
 #pragma once
 
+#include "LogEntry.h"
 #include "LogFilter.h"
 #include "PublishedBatch.h"
 #include <Poco/Net/StreamSocket.h>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace Monlight
 {
@@ -34,9 +36,19 @@ public:
     SseStream(const SseStream&) = delete;
     SseStream& operator=(const SseStream&) = delete;
 
-    /// Starts the stream thread: sends `initial` (response head, `retry:`, backlog frames) and then live
-    /// events with ids above `lastSentId`.
-    void start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId);
+    /// Where the stream's backlog comes from. Both run on the stream thread, never on a listener worker.
+    struct Backlog
+    {
+        /// The id after which the backlog begins.
+        std::function<std::int64_t()> start;
+        /// Entries with id > afterId, ascending, about `maxBytes` of them (empty when caught up).
+        std::function<std::vector<LogEntry>(std::int64_t afterId, std::size_t maxBytes)> page;
+    };
+
+    /// Starts the stream thread: sends `initial` (response head, `retry:`), then the backlog page by page
+    /// (if any), then live events with ids above the last one sent (at least `lastSentId`).
+    void start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId,
+               Backlog backlog = {});
 
     /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false
     /// when the queue overflowed (the stream then closes with reason `overflow`).
@@ -52,9 +64,12 @@ public:
     void join();
 
     bool finished() const { return _finished.load(); }
+    /// The client stopped reading: a write timed out (counted as an overflow by the hub).
+    bool stalled() const { return _stalled.load(); }
 
 private:
     void run();
+    bool sendBacklog();
     bool sendAll(const char* data, std::size_t n);
     bool sendAll(const std::string& s) { return sendAll(s.data(), s.size()); }
     void wake();
@@ -66,6 +81,7 @@ private:
     std::function<void(SseStream&)> _onEnd;
     Poco::Net::StreamSocket _socket;
     std::string _initial;
+    Backlog _backlog;
     std::int64_t _lastSent = 0;
     int _eventFd = -1;
 
@@ -75,6 +91,7 @@ private:
     std::string _closeReason;
     std::thread _thread;
     std::atomic<bool> _finished{false};
+    std::atomic<bool> _stalled{false};
 };
 
 } // namespace LogViewer
