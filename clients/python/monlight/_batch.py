@@ -276,10 +276,12 @@ class BatchSender:
     def _send_all(self, items, deadline, interrupt):
         if not items:
             return True
-        chunks = list(self._chunks(items))
+        todo = list(self._chunks(items))
         with self._lock:
-            self._in_flight = sum(len(c) for c, _ in chunks)  # items too large to send were dropped
-        for i, (chunk, body) in enumerate(chunks):
+            self._in_flight = sum(len(c) for c, _ in todo)  # items too large to send were dropped
+        todo.reverse()  # a stack: the next chunk to send is last
+        while todo:
+            chunk, body = todo.pop()
             outcome, detail = _http.post_sync(
                 self._get_client, self.url, body, max_retries=self._max_retries, base=self._retry_base,
                 cap=self._retry_cap, logger=self._logger, what=f"{self._what} batch", timeout=self._timeout,
@@ -290,6 +292,13 @@ class BatchSender:
                     self._sent += len(chunk)
                     self._batches += 1
                 continue
+            if outcome == "rejected" and detail.status_code == 413 and len(chunk) > 1:
+                # the host's body cap is below max_batch_bytes: send the chunk in two halves
+                half = len(chunk) // 2
+                self._logger.debug("%s batch of %d bytes refused as too large: splitting it", self._what, len(body))
+                for part in (chunk[half:], chunk[:half]):
+                    todo.append((part, b"[" + b",".join(_http.dumps(it) for it in part) + b"]"))
+                continue
             if outcome == "rejected":
                 with self._lock:
                     self._in_flight -= len(chunk)
@@ -297,7 +306,7 @@ class BatchSender:
                            "%s batch of %d dropped: HTTP %d %s", self._what, len(chunk), detail.status_code,
                            _http.body_excerpt(detail))
                 continue
-            rest = [it for c, _ in chunks[i:] for it in c]
+            rest = chunk + [it for c, _ in reversed(todo) for it in c]
             self._requeue(rest)
             self._warn.warning("failed", "%s delivery failed (%s): %d kept for the next flush",
                                self._what, detail, len(rest))

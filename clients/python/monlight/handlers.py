@@ -1,6 +1,7 @@
 """MonlightLogHandler: a `logging.Handler` that ships records to the log viewer's `POST /api/logs` (SPEC §12),
 in batches from a background thread, with the same buffering rules as MetricsClient (SPEC §7.2)."""
 import logging
+import math
 import os
 import re
 import sys
@@ -72,15 +73,16 @@ class MonlightLogHandler(logging.Handler):
     shipping logs never feeds itself."""
 
     def __init__(self, base_url, api_key, source=None, level=logging.NOTSET, flush_interval=2.0, timeout=5.0,
-                 max_buffer=10000, max_batch_items=1000, max_batch_bytes=60_000, max_retries=3,
+                 max_buffer=10000, max_batch_items=1000, max_batch_bytes=512_000, max_retries=3,
                  attributes=None, transport=None):
         super().__init__(level)
         self.base_url = _http.check_base_url(base_url)
         api_key = _http.check_api_key(api_key)
         if source is None:
             source = _default_source()
-        if not isinstance(source, str) or not 1 <= len(source) <= 128:
-            raise ValueError("source must be a string of 1-128 characters")
+        if not isinstance(source, str) or not 1 <= len(source) <= 128 or \
+                any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in source):
+            raise ValueError("source must be a string of 1-128 characters without control characters")
         _http.check_positive("flush_interval", flush_interval)
         _http.check_positive("timeout", timeout)
         _http.check_positive("max_buffer", max_buffer, integer=True)
@@ -88,18 +90,39 @@ class MonlightLogHandler(logging.Handler):
         if isinstance(max_batch_bytes, bool) or not isinstance(max_batch_bytes, int) or max_batch_bytes < 4096:
             raise ValueError("max_batch_bytes must be an integer >= 4096")
         _http.check_non_negative_int("max_retries", max_retries)
-        if attributes is not None and not isinstance(attributes, dict):
-            raise ValueError("attributes must be a dict of scalars")
         self.source = source
-        self.attributes = {str(k): v if isinstance(v, (str, int, float, bool)) else str(v)
-                           for k, v in (attributes or {}).items()}
-        # room for the entry's other fields: a message longer than this is sent as several consecutive entries
-        self._max_message_bytes = max_batch_bytes - 1024 - len(_http.dumps(self.attributes)) - len(source) * 2
+        self.attributes = self._check_attributes(attributes)
+        # A message longer than this is sent as several consecutive entries, each small enough for any body cap
+        # of the log viewer (64 KiB at least by default) with room for the entry's other fields.
+        self._max_message_bytes = min(60_000, max_batch_bytes - 1024 - len(_http.dumps(self.attributes))) - \
+            len(source) * 6
         self._sender = BatchSender(
             url=self.base_url + "/api/logs", api_key=api_key, timeout=timeout, flush_interval=flush_interval,
             max_buffer=max_buffer, max_batch_items=max_batch_items, max_batch_bytes=max_batch_bytes,
             max_retries=max_retries, transport=transport, logger=logger, what="log entries",
             thread_name="monlight-logs")
+
+    @staticmethod
+    def _check_attributes(attributes):
+        """Static attributes added to every entry: at most 63 (the log viewer takes 64 with `logger`), keys of
+        1-100 characters, scalar values of at most 1000 characters (others are converted with str())."""
+        if attributes is None:
+            return {}
+        if not isinstance(attributes, dict) or len(attributes) > 63:
+            raise ValueError("attributes must be a dict of at most 63 items")
+        out = {}
+        for k, v in attributes.items():
+            k = str(k)
+            if not 1 <= len(k) <= 100 or k == "logger":
+                raise ValueError(f"attribute key {k!r} must be 1-100 characters and not 'logger'")
+            if v is None:
+                raise ValueError(f"attribute {k!r} must not be None")
+            if not isinstance(v, (str, int, float, bool)) or isinstance(v, float) and not math.isfinite(v):
+                v = str(v)
+            if len(str(v)) > 1000:
+                raise ValueError(f"attribute {k!r} exceeds 1000 characters")
+            out[k] = v
+        return out
 
     def emit(self, record):
         sender = _http.sdk_sender()
@@ -110,7 +133,7 @@ class MonlightLogHandler(logging.Handler):
             if not message:
                 return  # the log viewer requires a non-empty message
             attributes = dict(self.attributes)
-            attributes["logger"] = record.name
+            attributes["logger"] = str(record.name)[:1000]
             base = {"timestamp": _http.utc_timestamp(record.created), "level": _level_name(record.levelno),
                     "source": self.source, "attributes": attributes}
             trace_id = getattr(record, "trace_id", None)

@@ -340,3 +340,34 @@ def test_log_handler_ships_records_to_the_log_viewer(host_factory, tmp_path):
     assert err.startswith("order failed\nTraceback (most recent call last):") and "KeyError: 'sku'" in err
     assert by_level["ERROR"].get("attributes", {}).get("logger") == "sdk.integration.orders"
     assert by_level["ERROR"]["container"] == "sdk-logs"
+
+
+def test_log_handler_bulk_and_long_messages_reach_the_log_viewer(host_factory, tmp_path):
+    import logging
+    from monlight.handlers import MonlightLogHandler
+    docker = tmp_path / "containers"
+    docker.mkdir()
+    h = host_factory(plugins=[LV], config={"log-viewer.log_sources": str(docker)})
+    handler = MonlightLogHandler(h.url(LV), h.key(LV), source="sdk-bulk", flush_interval=3600)
+    log = logging.getLogger("sdk.integration.bulk")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    log.addHandler(handler)
+    long_text = "".join(f"line {i:06d} ünïcödé\n" for i in range(8000))  # ~190 KB, cut into several entries
+    try:
+        for i in range(2500):
+            log.info("bulk %d", i)
+        log.warning(long_text)
+        handler.flush()
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    assert handler.dropped_count == 0
+    pieces = handler.sent_count - 2500
+    assert pieces >= 4 and handler.batches_sent >= 3  # at most 1000 entries a request
+    r = h.request(LV, "GET", "/api/logs?" + urllib.parse.urlencode({"container": "sdk-bulk", "limit": 1}))
+    assert r.json()["total"] == 2500 + pieces
+    r = h.request(LV, "GET", "/api/logs?" + urllib.parse.urlencode({"container": "sdk-bulk", "level": "WARNING",
+                                                                   "limit": 500}))
+    parts = [e["message"] for e in reversed(r.json()["logs"])]
+    assert len(parts) == pieces and "".join(parts) == long_text

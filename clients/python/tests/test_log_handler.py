@@ -46,6 +46,15 @@ def test_constructor_checks():
         MonlightLogHandler("http://x", "k", source="")
     with pytest.raises(ValueError):
         MonlightLogHandler("http://x", "k", source="x" * 129)
+    with pytest.raises(ValueError):
+        MonlightLogHandler("http://x", "k", source="a\nb")
+    for bad in ({"k": None}, {"": 1}, {"k" * 101: 1}, {"k": "v" * 1001}, {f"k{i}": i for i in range(64)},
+                {"logger": "x"}, ["not", "a", "dict"]):
+        with pytest.raises(ValueError):
+            MonlightLogHandler("http://x", "k", source="app", attributes=bad)
+    h = MonlightLogHandler("http://x", "k", source="app", attributes={"n": 1, "obj": object, "inf": float("inf")})
+    assert h.attributes["n"] == 1 and h.attributes["obj"] == str(object) and h.attributes["inf"] == "inf"
+    h.close()
 
 
 def test_records_become_entries_with_level_logger_and_exc_info(logger_with_handler):

@@ -378,3 +378,28 @@ def test_a_flush_outliving_shutdown_counts_its_points_as_dropped():
     thread.join(5)
     assert not thread.is_alive()
     assert (m.sent_count, m.dropped_count, m.pending_count) == (0, 10, 0)
+
+
+def test_413_splits_the_chunk_until_it_fits(no_sleep):
+    """A host whose body cap is below max_batch_bytes answers 413: the chunk is sent in halves, nothing is lost."""
+    cap = 3000
+    accepted = []
+
+    def capped(request):
+        if len(request.content) > cap:
+            return httpx.Response(413, json={"detail": "Request body exceeds maximum size"})
+        accepted.extend(json.loads(request.content))
+        return httpx.Response(202, json={})
+
+    m = MetricsClient("http://mc", "K", flush_interval=3600, transport=httpx.MockTransport(capped))
+    for i in range(200):
+        m.gauge("g", i, labels={"k": "v"})
+    m.flush()
+    assert [p["value"] for p in accepted] == list(range(200))  # all, in order
+    assert (m.sent_count, m.dropped_count, m.pending_count) == (200, 0, 0) and no_sleep == []
+
+    m2 = MetricsClient("http://mc", "K", flush_interval=3600, transport=httpx.MockTransport(capped))
+    m2.gauge("big", 1, labels={"k": "x" * 1000, "k2": "y" * 1000, "k3": "z" * 1000})  # alone over the cap
+    m2.gauge("small", 2)
+    m2.flush()
+    assert accepted[-1]["name"] == "small" and m2.dropped_count == 1 and m2.sent_count == 1
