@@ -169,3 +169,21 @@ def test_load_older_and_tail_reconnects_after_restart(host_factory, page, tmp_pa
     page.wait("document.querySelector('.log-row .m').textContent === 'after restart'")
     msgs = page.eval("[...document.querySelectorAll('.log-row .m')].slice(0, 4).map(e => e.textContent)")
     assert msgs == ["after restart", "while down", "before restart", "while scrolled 2"]
+
+
+def test_posted_entry_shows_trace_id_and_attributes(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    h = start(host_factory, docker)
+    r = h.request("log-viewer", "POST", "/api/logs", json.dumps([
+        {"message": "charged <card>", "source": "billing", "trace_id": "0af7651916cd43dd8448eb211c80319c",
+         "attributes": {"user_id": 42, "plan": "<gold>"}}]).encode(), {"Content-Type": "application/json"})
+    assert r.status == 202, r
+    page.goto(h.url("log-viewer") + "/")
+    enter_key(page, h.key("log-viewer"))
+    page.wait("document.querySelectorAll('.log-row').length === 1")
+    page.click(".log-row")
+    page.wait("document.querySelector('.log-detail .log-message')")
+    text = page.text(".log-detail dl")
+    assert "0af7651916cd43dd8448eb211c80319c" in text and "user_id" in text and "42" in text and "<gold>" in text
+    assert page.count(".log-detail dl gold") == 0  # attribute values stay text
+    assert_clean(page)

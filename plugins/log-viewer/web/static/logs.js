@@ -81,7 +81,11 @@
     d.innerHTML = '<dl class="kv small"><dt>id</dt><dd>' + e.id + '</dd><dt>time</dt><dd>' + ML.esc(e.timestamp) +
       ' <span class="muted">(' + ML.esc(ML.localTime(e.timestamp)) + ' local, ' + ML.esc(ML.ago(e.timestamp)) + ')</span></dd>' +
       '<dt>container</dt><dd>' + ML.esc(e.container) + '</dd><dt>stream</dt><dd>' + ML.esc(e.stream) + '</dd>' +
-      '<dt>level</dt><dd>' + levelBadge(e.level) + '</dd></dl>' +
+      '<dt>level</dt><dd>' + levelBadge(e.level) + '</dd>' +
+      (e.trace_id ? '<dt>trace id</dt><dd><code>' + ML.esc(e.trace_id) + '</code></dd>' : '') +
+      (e.attributes ? Object.keys(e.attributes).map(function (k) {
+        return '<dt>' + ML.esc(k) + '</dt><dd>' + ML.esc(String(e.attributes[k])) + '</dd>';
+      }).join('') : '') + '</dl>' +
       '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>';
     d.querySelector('.log-message').textContent = e.message;
     d.querySelector('.copy-btn').addEventListener('click', function (ev) {
