@@ -42,3 +42,8 @@ if [ "${1:-}" = "--test" ]; then
     (cd "$js" && npm ci --no-audit --no-fund --prefer-offline)
   fi
 fi
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import httpx, fastapi, uvicorn' >/dev/null 2>&1; then
+  # Python SDK tests (clients/python/tests): httpx, FastAPI and uvicorn for the python3 that runs them
+  pydeps=(httpx==0.28.1 fastapi==0.163.2 uvicorn==0.54.0)
+  python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
+fi

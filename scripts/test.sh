@@ -8,3 +8,5 @@ ctest --test-dir build --output-on-failure
 # headless Chromium is tests/browser-relay/test_br_sdk_browser.py (pytest below).
 (cd clients/js && npm test && npm run build && npm run size)
 MONLIGHT_BUILD_DIR="$PWD/build" python3 -m pytest -q tests "$@"
+# Python SDK (clients/python): unit tests with httpx.MockTransport, integration tests against the built host
+MONLIGHT_BUILD_DIR="$PWD/build" python3 -m pytest -q clients/python/tests

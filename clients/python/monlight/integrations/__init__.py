@@ -1,0 +1,1 @@
+"""Framework integrations (``monlight.integrations.fastapi``)."""
