@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Monlight needs on Debian bookworm. Idempotent and quick when
 # everything is present (apt-get runs only for missing packages).
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suites need)
+# Usage: scripts/install-deps.sh [--test|--fuzz]   (--test adds what the test suites need, --fuzz clang and
+#   libFuzzer for scripts/fuzz.sh)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+  want+=(clang libclang-rt-14-dev)  # bookworm's clang 14; libclang-rt-14-dev holds libFuzzer and the sanitizers
 fi
 missing=()
 for p in "${want[@]}"; do
