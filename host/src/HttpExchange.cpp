@@ -55,7 +55,7 @@ std::optional<std::uint64_t> RequestImpl::contentLength() const
     {
         auto v = parseLength(it->second);
         if (!v || (length && *length != *v))
-            throw HttpError(400, "Invalid Content-Length").closeConnection();
+            throw HttpError(400, "Bad request").closeConnection();
         length = v;
     }
     return length;
