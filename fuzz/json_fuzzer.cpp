@@ -16,7 +16,7 @@ using namespace Monlight;
 namespace
 {
 // When the whole input is one integer or decimal literal or a flat array of them, the literals as long double
-// (they are checked against what parse() kept: never a wrapped integer, never a different number).
+// as doubles (they are checked against what parse() kept: never a wrapped integer, never a different number).
 std::optional<std::vector<long double>> plainNumbers(std::string_view text)
 {
     std::string s(text);
@@ -35,7 +35,8 @@ std::optional<std::vector<long double>> plainNumbers(std::string_view text)
             ++i;
         if (i == digits || s[digits] < '0' || s[digits] > '9')
             return std::nullopt;
-        return std::strtold(s.substr(start, i - start).c_str(), nullptr);
+        // As a double (what JSON numbers are): a literal below the double range is 0 both ways.
+        return static_cast<long double>(std::strtod(s.substr(start, i - start).c_str(), nullptr));
     };
     std::vector<long double> out;
     ws();
