@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Monlight needs on Debian bookworm. Idempotent and quick when
 # everything is present (apt-get runs only for missing packages).
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suites need)
+# Usage: scripts/install-deps.sh [--test|--fuzz]   (--test adds what the test suites need, --fuzz clang and
+#   libFuzzer for scripts/fuzz.sh)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
@@ -10,6 +11,9 @@ fi
 # Node.js and npm build the browser SDK (clients/js) that the relay embeds; machines of this kind come with a
 # recent Node. Without one, Debian's is installed (enough to build the bundle; the SDK's tests need Node >= 20.19).
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+if [ "${1:-}" = "--fuzz" ]; then
+  want+=(clang libclang-rt-14-dev)  # bookworm's clang 14; libclang-rt-14-dev holds libFuzzer and the sanitizers
+fi
 missing=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -422,8 +422,7 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
     // Step 10: body cap, checked on Content-Length before anything is read.
     std::size_t cap = route.bodyCap ? route.bodyCap : p.bodyCap();
     req.setBodyCap(cap);
-    if (method != "GET" && method != "HEAD" && method != "DELETE" && req.raw().hasContentLength() &&
-        static_cast<std::uint64_t>(req.raw().getContentLength64()) > cap)
+    if (method != "GET" && method != "HEAD" && method != "DELETE" && req.contentLength().value_or(0) > cap)
         throw HttpError(413, "Request body exceeds maximum size").closeConnection();
     if (req.raw().getExpectContinue() && method != "GET" && method != "HEAD")
         resp.sendContinueIfNeeded();

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/String.h>
 #include <algorithm>
 
 namespace Monlight
@@ -30,11 +31,54 @@ std::string RequestImpl::header(const std::string& name, const std::string& dflt
     return _raw.get(name, dflt);
 }
 
+namespace
+{
+// 1–18 ASCII digits (RFC 9110 §8.6, bounded so that it fits an Int64); anything else is nothing.
+std::optional<std::uint64_t> parseLength(const std::string& v)
+{
+    if (v.empty() || v.size() > 18)
+        return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : v)
+    {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+}
+} // namespace
+
+std::optional<std::uint64_t> RequestImpl::contentLength() const
+{
+    if (!_raw.has(Poco::Net::HTTPMessage::CONTENT_LENGTH))
+        return std::nullopt;
+    std::optional<std::uint64_t> length;
+    for (auto it = _raw.find(Poco::Net::HTTPMessage::CONTENT_LENGTH);
+         it != _raw.end() && Poco::icompare(it->first, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0; ++it)
+    {
+        auto v = parseLength(it->second);
+        if (!v || (length && *length != *v))
+            throw HttpError(400, "Bad request").closeConnection();
+        length = v;
+    }
+    return length;
+}
+
 bool RequestImpl::hasBody() const
 {
     if (_raw.getChunkedTransferEncoding())
         return true;
-    return _raw.hasContentLength() && _raw.getContentLength64() > 0;
+    if (!_raw.has(Poco::Net::HTTPMessage::CONTENT_LENGTH))
+        return false;
+    try
+    {
+        return *contentLength() > 0;
+    }
+    catch (const HttpError&)
+    {
+        return true; // unknown framing: the connection must not be reused
+    }
 }
 
 const std::string& RequestImpl::body()
@@ -55,7 +99,8 @@ const std::string& RequestImpl::body()
         _bodyRead = true;
         return _body;
     }
-    if (_raw.hasContentLength() && static_cast<std::uint64_t>(_raw.getContentLength64()) > _cap)
+    const std::optional<std::uint64_t> length = contentLength();
+    if (length && *length > _cap)
         throw HttpError(413, "Request body exceeds maximum size").closeConnection();
     std::istream& in = _raw.stream();
     char buf[16384];
@@ -69,7 +114,7 @@ const std::string& RequestImpl::body()
             throw HttpError(413, "Request body exceeds maximum size").closeConnection();
         _body.append(buf, static_cast<std::size_t>(n));
     }
-    if (_raw.hasContentLength() && _body.size() != static_cast<std::size_t>(_raw.getContentLength64()))
+    if (length && _body.size() != *length)
         throw HttpError(400, "Bad request").closeConnection();
     _bodyRead = true;
     return _body;

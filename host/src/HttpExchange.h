@@ -36,8 +36,12 @@ public:
     void setPrincipal(std::string p) { _principal = std::move(p); }
     void setDsn(DsnIdentity d) { _dsn = std::move(d); }
     void setBodyCap(std::size_t cap) { _cap = cap; }
-    /// The request carries a body (Content-Length > 0 or chunked).
+    /// The request carries a body (Content-Length > 0 or chunked), or may carry one (an invalid Content-Length).
     bool hasBody() const;
+    /// The Content-Length, nothing when absent. Throws HttpError 400 `Bad request` (closing the connection) when it is not
+    /// one decimal number (empty, signed, not a number, or several different values): Poco reads such a value
+    /// as "unknown", and the body would then run as the next request on the connection.
+    std::optional<std::uint64_t> contentLength() const;
     /// The body was read completely (so the connection can be kept alive).
     bool bodyConsumed() const { return _bodyRead; }
 

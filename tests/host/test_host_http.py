@@ -267,6 +267,19 @@ def test_ignored_get_body_is_not_parsed_as_next_request(fixture_host):
     assert "throw-std" not in h.log()
 
 
+def test_invalid_content_length_is_400_and_closes(fixture_host):
+    # Found by fuzz/http_body_fuzzer: Poco reads an empty or negative Content-Length as "unknown", the body was
+    # taken as empty and the bytes after the head ran as the next request on the same connection.
+    h = fixture_host()
+    smuggled = b"GET /api/throw-std HTTP/1.1\r\nHost: x\r\nX-API-Key: " + h.key(P).encode() + b"\r\n\r\n"
+    for lengths in ([b""], [b"-1"], [b"+2"], [b"2", b"5"]):
+        head = f"POST /api/items HTTP/1.1\r\nHost: x\r\nX-API-Key: {h.key(P)}\r\n".encode()
+        head += b"".join(b"Content-Length: " + v + b"\r\n" for v in lengths)
+        status, _, body, closed = raw_exchange(h.ports[P], head + b"\r\n{}" + smuggled)
+        assert (status, jbody(body), closed) == (400, {"detail": "Bad request"}, True), lengths
+    assert "throw-std" not in h.log()
+
+
 def test_items_roundtrip_and_handler_errors(fixture_host):
     h = fixture_host(config={"fixture-good.answer": "7"})
     assert h.request(P, "GET", "/api/hello").json() == {"hello": "world", "answer": 7}

@@ -1,5 +1,6 @@
 #include "StackFrame.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace Monlight
@@ -112,7 +113,11 @@ std::string StackFrame::format(const std::optional<std::string>& mappedName, con
         else if (function.compare(0, 6, "async ") == 0)
             name = "async " + name;
     }
-    const std::string where = source + ":" + std::to_string(sourceLine) + ":" + std::to_string(sourceColumn);
+    std::string where = source + ":" + std::to_string(sourceLine) + ":" + std::to_string(sourceColumn);
+    // Names and sources come from an uploaded map: a line break in them must not add lines to the stack (the
+    // mapped frames are indexes of its lines).
+    for (std::string* s : {&name, &where})
+        std::replace_if(s->begin(), s->end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     if (style == Style::Firefox)
         return indent + name + "@" + where;
     if (name.empty())

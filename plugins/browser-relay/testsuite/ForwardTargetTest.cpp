@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Thread.h>
@@ -109,6 +110,7 @@ class ForwardTargetTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
     std::unique_ptr<UpstreamState> _state;
+    std::unique_ptr<Poco::ThreadPool> _pool; // its own, joined in tearDown (see there)
     std::unique_ptr<Poco::Net::HTTPServer> _server;
     int _port = 0;
 
@@ -120,7 +122,8 @@ class ForwardTargetTest : public CppUnit::TestFixture
         params->setKeepAlive(true);
         params->setKeepAliveTimeout(keepAliveTimeout);
         params->setMaxThreads(4);
-        _server = std::make_unique<Poco::Net::HTTPServer>(new RecordingFactory(*_state), socket, params);
+        _pool = std::make_unique<Poco::ThreadPool>(1, 4);
+        _server = std::make_unique<Poco::Net::HTTPServer>(new RecordingFactory(*_state), *_pool, socket, params);
         _server->start();
     }
 
@@ -131,9 +134,14 @@ public:
 
     void tearDown() override
     {
+        // Join the connection threads: one still answering (a timed-out request) when the process exits used
+        // Poco's static strings after their destruction (heap-use-after-free under ASan).
         if (_server)
             _server->stopAll(true);
+        if (_pool)
+            _pool->joinAll();
         _server.reset();
+        _pool.reset();
     }
 
     void testPostSendsHeadersAndPathPrefix()

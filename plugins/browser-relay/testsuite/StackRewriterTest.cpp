@@ -19,6 +19,7 @@ class StackRewriterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testResolverAskedOncePerFile);
     CPPUNIT_TEST(testContextLines);
     CPPUNIT_TEST(testLargestOriginalLineIsShownExactly);
+    CPPUNIT_TEST(testLineBreaksInMapKeepLineCount);
     CPPUNIT_TEST_SUITE_END();
 
     std::shared_ptr<const SourceMap> _spec;
@@ -194,6 +195,19 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), r.frames.size());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2147483648LL), r.frames[0].line);
         CPPUNIT_ASSERT(StackRewriter::contextLines("x", r.frames[0].line).empty());
+    }
+
+    void testLineBreaksInMapKeepLineCount()
+    {
+        // Found by fuzz/sourcemap_fuzzer: a name or source with a line break added lines to the stack.
+        auto map = SourceMap::parse(
+            R"({"version":3,"sources":["src/a\r\n.ts"],"names":["evil\nname"],"mappings":"AAAAA"})");
+        auto r = StackRewriter::rewrite("Error\n    at f (/a.js:1:1)\nf@/a.js:1:1\nend",
+                                        [&](const std::string&) { return map; });
+        CPPUNIT_ASSERT_EQUAL(std::string("Error\n    at evil name (src/a  .ts:1:1)\nevil name@src/a  .ts:1:1\nend"),
+                             r.stack);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), r.frames.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), r.frames[1].lineIndex);
     }
 };
 

@@ -18,16 +18,26 @@ bool SearchQuery::hasToken(std::string_view term)
     return false;
 }
 
+namespace
+{
+// NUL separates terms too: SQLite reads the MATCH text only up to it, so inside a phrase it would leave the
+// phrase unterminated (an FTS5 syntax error).
+bool isSeparator(char c)
+{
+    return c == '\0' || std::isspace(static_cast<unsigned char>(c));
+}
+} // namespace
+
 std::optional<std::string> SearchQuery::toFts(std::string_view search)
 {
     std::string out;
     std::size_t i = 0;
     while (i < search.size())
     {
-        while (i < search.size() && std::isspace(static_cast<unsigned char>(search[i])))
+        while (i < search.size() && isSeparator(search[i]))
             ++i;
         std::size_t start = i;
-        while (i < search.size() && !std::isspace(static_cast<unsigned char>(search[i])))
+        while (i < search.size() && !isSeparator(search[i]))
             ++i;
         std::string_view term = search.substr(start, i - start);
         if (term.empty())

@@ -20,6 +20,8 @@ public:
                              *SearchQuery::toFts("  database\ttimeout "));
         CPPUNIT_ASSERT_EQUAL(std::string("\"a\" \"AND\" \"b\""), *SearchQuery::toFts("a AND b"));
         CPPUNIT_ASSERT_EQUAL(std::string("\"NOT\" \"x\""), *SearchQuery::toFts("NOT x"));
+        // NUL separates terms (found by fuzz/et_search_fuzzer: inside a phrase FTS5 saw it unterminated).
+        CPPUNIT_ASSERT_EQUAL(std::string("\"ab\" \"cd\"*"), *SearchQuery::toFts(std::string_view("ab\0cd*", 6)));
     }
 
     void testPrefixTerm()

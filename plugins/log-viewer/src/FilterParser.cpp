@@ -117,16 +117,18 @@ std::optional<std::vector<Level>> FilterParser::parseLevelFilter(const std::stri
 
 std::optional<std::string> FilterParser::wordsToFts(const std::string& text)
 {
+    // NUL separates words too: SQLite reads the MATCH text only up to it, so inside a phrase it would leave
+    // the phrase unterminated (an FTS5 syntax error).
+    auto isSep = [](char c)
+    { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '\0'; };
     std::string out;
     std::size_t i = 0;
     while (i < text.size())
     {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' ||
-                                   text[i] == '\f' || text[i] == '\v'))
+        while (i < text.size() && isSep(text[i]))
             ++i;
         std::size_t start = i;
-        while (i < text.size() && !(text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' ||
-                                    text[i] == '\f' || text[i] == '\v'))
+        while (i < text.size() && !isSep(text[i]))
             ++i;
         if (i == start)
             break;

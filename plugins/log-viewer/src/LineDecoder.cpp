@@ -422,9 +422,14 @@ std::string LineDecoder::stripAnsi(std::string_view text)
             }
             i = j;
         }
-        else
+        else if (static_cast<unsigned char>(n) >= 0x20 && static_cast<unsigned char>(n) <= 0x7E)
         {
             i += 2;
+        }
+        else
+        {
+            // Not an escape sequence: drop the ESC only, so a UTF-8 character after it stays whole.
+            ++i;
         }
     }
     return out;
@@ -470,8 +475,10 @@ std::size_t LineDecoder::utf8Cut(std::string_view text, std::size_t max)
         --cut;
         ++back;
     }
-    if (cut == 0 || back == 3)
-        return max; // not valid UTF-8 there anyway
+    // Still on a continuation byte after three steps (more than a 4-byte sequence has) is not valid UTF-8
+    // anyway; a 4-byte lead reached in three steps is a valid cut.
+    if (cut == 0 || (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        return max;
     return cut;
 }
 

@@ -51,6 +51,8 @@ public:
                              *FilterParser::wordsToFts("  error:timeout   a\"b "));
         CPPUNIT_ASSERT_EQUAL(std::string("\"x\""), *FilterParser::wordsToFts("- x //"));
         CPPUNIT_ASSERT(!FilterParser::wordsToFts("  -- / "));
+        // NUL separates words (found by fuzz/lv_filter_fuzzer: inside a phrase FTS5 saw it unterminated).
+        CPPUNIT_ASSERT_EQUAL(std::string("\"ab\" \"cd\""), *FilterParser::wordsToFts(std::string("ab\0cd", 5)));
         CPPUNIT_ASSERT_EQUAL(std::string("\"caf\xC3\xA9\""), *FilterParser::wordsToFts("caf\xC3\xA9"));
     }
 

@@ -106,6 +106,14 @@ public:
                                                                        "Mb",
                                                                        true));
         CPPUNIT_ASSERT_EQUAL(std::string("\x1b[31mred"), LineDecoder::cleanText("\x1b[31mred", false));
+        // Found by fuzz/docker_log_fuzzer: ESC before a multi-byte character took its first byte along and left
+        // invalid UTF-8.
+        CPPUNIT_ASSERT_EQUAL(std::string("a\xC3\xA9\xE4\xB8\x80"
+                                         "b"),
+                             LineDecoder::cleanText("a\x1b\xC3\xA9\x1b\xE4\xB8\x80"
+                                                    "b",
+                                                    true));
+        CPPUNIT_ASSERT_EQUAL(std::string("ab"), LineDecoder::cleanText("a\x1b" "7b", true));
     }
 
     void testUtf8Cut()
@@ -116,6 +124,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(s, 4));
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), LineDecoder::utf8Cut(s, 5));
         CPPUNIT_ASSERT_EQUAL(std::size_t(6), LineDecoder::utf8Cut(s, 10));
+        // Found by fuzz/docker_log_fuzzer: a cut before the last byte of a 4-byte sequence split it.
+        std::string e = "ab\xF0\x9F\x98\x80"
+                        "c"; // a b 😀 c
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(e, 3));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), LineDecoder::utf8Cut(e, 5));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), LineDecoder::utf8Cut(e, 6));
     }
 
     void testFastPathAndFallbackAgree()
