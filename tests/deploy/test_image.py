@@ -229,10 +229,11 @@ def test_container_is_hardened(engine, stack):
     assert engine.inspect("{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped"
     r = engine.podman("exec", CONTAINER, "/bin/sh", "-c",
                       "id -u; touch /usr/x 2>&1; touch /var/lib/monlight/.w && echo data-writable; "
-                      "ls /var/lib/monlight; touch /var/lib/docker/containers/x 2>&1")
+                      "ls /var/lib/monlight; touch /var/lib/docker/containers/x 2>&1; true")
     out = r.stdout
     assert out.splitlines()[0] == "10001", out
-    assert "Read-only file system" in out and "data-writable" in out, out
+    assert "cannot touch '/usr/x': Read-only file system" in out and "data-writable" in out, out
+    assert "cannot touch '/var/lib/docker/containers/x': Read-only file system" in out, out
     for db in ("errors.db", "logs.db", "metrics.db", "browser-relay.db"):
         assert db in out, out
 
