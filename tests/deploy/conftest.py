@@ -8,3 +8,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 collect_ignore = [] if os.environ.get("MONLIGHT_DEPLOY_IMAGE") == "1" else ["test_image.py"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    from deploy_notes import NOTES
+    if NOTES:
+        terminalreporter.section("deploy timings")
+        for n in NOTES:
+            terminalreporter.write_line(n)

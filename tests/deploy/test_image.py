@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy_notes import note
 from monlight_test import http
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -29,9 +29,6 @@ COMBINED = 15000
 IMAGE = "localhost/monlight:latest"
 
 
-def note(msg):
-    """Progress and timings, visible in CI output even under -q."""
-    print(f"[deploy] {msg}", file=sys.__stderr__, flush=True)
 
 
 def url(plugin):
