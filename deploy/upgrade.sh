@@ -12,7 +12,7 @@
 #   --no-pull         skip git pull;  --no-backup  skip the backup;  --force  go on when the backup fails, and exit 0
 #                     even when the health check failed (no rollback then)
 # Environment: COMPOSE ("docker compose"), DOCKER (docker), COMPOSE_FILE, SERVICE (monlight), IMAGE (monlight:latest),
-#   HEALTH_URLS (default http://127.0.0.1:{5010,5011,5012,5013}/health), DATA_DIR (/var/lib/monlight),
+#   HEALTH_URLS (default http://127.0.0.1:{5010,5011,5012,5013}/health), HEALTH_TIMEOUT (60 s), DATA_DIR (/var/lib/monlight),
 #   PREFIX (/usr), UNIT (monlight.service), CONFIG (/etc/monlight/monlight.properties), ENV_FILE
 #   (/etc/monlight/secrets.env).
 # Migrations are forward-only: a rollback after a schema change also needs the databases from the backup
@@ -45,11 +45,11 @@ CONFIG=${CONFIG:-/etc/monlight/monlight.properties}
 ENV_FILE=${ENV_FILE:-/etc/monlight/secrets.env}
 read -r -a health_urls <<< "${HEALTH_URLS:-http://127.0.0.1:5010/health http://127.0.0.1:5011/health http://127.0.0.1:5012/health http://127.0.0.1:5013/health}"
 
-healthy() {  # every URL answers 200 within 60 s (poll every 2 s)
-  local deadline=$((SECONDS + 60)) u
+healthy() {  # every URL answers 200 within HEALTH_TIMEOUT s (poll every 2 s)
+  local deadline=$((SECONDS + ${HEALTH_TIMEOUT:-60})) u
   for u in "${health_urls[@]}"; do
     until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$u" || true)" = 200 ]; do
-      [ $SECONDS -lt $deadline ] || { echo "upgrade: $u did not answer 200 within 60 s" >&2; return 1; }
+      [ $SECONDS -lt $deadline ] || { echo "upgrade: $u did not answer 200 within ${HEALTH_TIMEOUT:-60} s" >&2; return 1; }
       sleep 2
     done
   done

@@ -10,6 +10,9 @@ if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCH
 if [ ${#launcher[@]} -gt 0 ]; then
   [ -n "$(ccache -k base_dir 2>/dev/null)" ] || export CCACHE_BASEDIR="$PWD"
   [ "$(ccache -k hash_dir 2>/dev/null)" = false ] || export CCACHE_NOHASHDIR=1
+  # ccache hashes the locale variables: one fixed locale (as in the image build)
+  unset LC_ALL LC_CTYPE LC_MESSAGES
+  export LANG=C.UTF-8
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DMONLIGHT_WERROR="${MONLIGHT_WERROR:-ON}" "${launcher[@]}" >/dev/null
 cmake --build build -j"$(nproc)"

@@ -99,8 +99,8 @@ def engine():
 @pytest.fixture(scope="module")
 def image(engine):
     """deploy/Dockerfile built from this checkout. The host's ccache (filled by the native build a moment ago) and
-    npm cache are mounted into the build stage, and the locale variables ccache hashes are passed on, so the
-    compile reuses the native objects (same gcc, flags and build type as scripts/build.sh)."""
+    npm cache are mounted into the build stage, so the compile reuses the native objects (same gcc, flags, build
+    type and locale as scripts/build.sh)."""
     args = ["build", "--pull=never", "--format", "docker", "-f", "deploy/Dockerfile", "-t", IMAGE]
     cache_dir = subprocess.run(["ccache", "-k", "cache_dir"], capture_output=True, text=True).stdout.strip() \
         if shutil.which("ccache") else ""
@@ -110,9 +110,6 @@ def image(engine):
     npm_cache = Path.home() / ".npm"
     if npm_cache.is_dir():
         args += ["-v", f"{npm_cache}:/root/.npm"]
-    for var in ("LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES"):
-        if var in os.environ:
-            args += ["--build-arg", f"{var}={os.environ[var]}"]
     t0 = time.time()
     r = subprocess.run(["podman", *args, "."], capture_output=True, text=True, env=engine.env, cwd=ROOT, timeout=1800)
     took = time.time() - t0
@@ -263,6 +260,38 @@ def test_data_survives_a_restart(engine, stack):
     r = http("POST", url("browser-relay") + "/api/browser/errors",
              {"type": "AfterRestart", "message": "m", "stack": ""}, {"X-Monlight-Key": dsn})
     assert r.status in (200, 201), r
+
+
+def test_backup_and_upgrade_in_compose_mode(engine, stack, tmp_path):
+    """deploy/backup.sh and deploy/upgrade.sh as a Docker user runs them (here with podman-compose): backups taken
+    inside the running container; an upgrade that stays healthy; one whose health check fails rolls back."""
+    compose = f"{engine.compose_bin} -f {ROOT / 'deploy' / 'docker-compose.test.yml'}"
+    env = dict(engine.env, **stack["env"], COMPOSE=compose, DOCKER="podman", BACKUP_DIR=str(tmp_path / "b"),
+               HEALTH_URLS=" ".join(url(p) + "/health" for p in PORTS))
+    r = subprocess.run([str(ROOT / "deploy" / "backup.sh")], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("errors", "logs", "metrics", "browser-relay"):
+        files = list((tmp_path / "b" / name).glob(f"{name}_*.db"))
+        assert len(files) == 1 and f"OK {name} -> " in r.stdout, r.stdout
+        check = subprocess.run(["sqlite3", str(files[0]), "PRAGMA integrity_check;"], capture_output=True, text=True)
+        assert check.stdout.strip() == "ok"
+    t0 = time.time()
+    r = subprocess.run([str(ROOT / "deploy" / "upgrade.sh"), "--no-pull"], capture_output=True, text=True, env=env,
+                       cwd=ROOT, timeout=900)
+    note(f"upgrade.sh (backup, build from the layer cache, up -d, health) in {time.time() - t0:.0f} s")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "upgrade: now running monlight-host" in r.stdout, r.stdout[-2000:]
+    assert engine.podman("image", "exists", "localhost/monlight:rollback", check=False).returncode == 0
+    wait_healthy(engine)
+    # a failing health check: exit 1, the rollback image runs again
+    bad = dict(env, HEALTH_URLS="http://127.0.0.1:9/health", HEALTH_TIMEOUT="2")
+    r = subprocess.run([str(ROOT / "deploy" / "upgrade.sh"), "--no-pull", "--no-backup"], capture_output=True,
+                       text=True, env=bad, cwd=ROOT, timeout=900)
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "rolling back" in r.stderr and "forward-only" in r.stderr, r.stderr[-2000:]
+    wait_healthy(engine)
+    assert http("GET", url("error-tracker") + "/health").status == 200
 
 
 def test_sigterm_stops_pid1_with_exit_0_within_10_s(engine, stack):
