@@ -139,6 +139,12 @@ def stack(engine, image, tmp_path_factory):
         json.dumps({"log": "deploy-test log line from e2e_app\n", "stream": "stdout",
                     "time": "2026-01-01T00:00:00.000000000Z"}) + "\n")
     os.chmod(logs, 0o755)
+    # Docker's own modes: the container directory and its files are the daemon user's only. The host in the image
+    # runs as uid 10001, so it reads them only by raising CAP_DAC_READ_SEARCH (permitted file capability +
+    # compose's cap_add), as SPEC §9.1 describes.
+    for f in d.iterdir():
+        os.chmod(f, 0o600)
+    os.chmod(d, 0o700)
     env = {"DOCKER_CONTAINERS_DIR": str(logs)}
     engine.compose("down", "-v", env=env, check=False)
     t0 = time.time()

@@ -6,6 +6,7 @@
 #include "LogTailer.h"
 #include "LogViewerConfig.h"
 #include "LogWriter.h"
+#include "ReadSearchCapability.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Time.h"
@@ -55,6 +56,13 @@ public:
     {
         _context = &context;
         _config = LogViewerConfig::from(context.config());
+        // Before any thread of this plugin starts, so that they inherit it (capabilities are per thread).
+        const auto capability = ReadSearchCapability::raise();
+        if (capability == ReadSearchCapability::State::Raised)
+            context.logger().information("CAP_DAC_READ_SEARCH raised to read Docker logs");
+        if (!ReadSearchCapability::canRead(_config.logSources))
+            context.logger().warning("cannot read Docker logs: add cap_add: [DAC_READ_SEARCH] or run as root (" +
+                                     _config.logSources + " is not readable)");
         _db = context.openDatabase(LogStore::migrations());
 
         MetricsRegistry& m = context.metrics();
