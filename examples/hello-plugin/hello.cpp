@@ -41,7 +41,6 @@ public:
                              w.beginObject().field("hello", name).field("greeting", greeting).endObject();
                              resp.json(200, w.str());
                          });
-        ctx.router().setRateLimit(Monlight::Limiter::Key, ctx.config().getInt("rate_limit"));
         ctx.logger().information("hello plugin ready");
     }
 

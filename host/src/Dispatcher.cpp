@@ -1,5 +1,6 @@
 #include "Dispatcher.h"
 
+#include "ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Version.h"
@@ -220,6 +221,7 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
     }
     catch (...)
     {
+        _log.error("request " + rid + ": cannot record metrics or the access log: " + currentExceptionText());
     }
     _host.inflight--;
 }
@@ -639,6 +641,7 @@ void Dispatcher::internalError(RequestImpl& req, ResponseImpl& resp, const std::
     }
     catch (...)
     {
+        _log.warning("request " + req.requestId() + ": cannot send the 500 answer: " + currentExceptionText());
     }
 }
 

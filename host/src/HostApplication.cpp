@@ -1,5 +1,6 @@
 #include "HostApplication.h"
 
+#include "ExceptionText.h"
 #include "HostSchema.h"
 #include "LogChannel.h"
 #include "WebUi.h"
@@ -92,18 +93,17 @@ double procStatmRss()
 
 double procOpenFds()
 {
-    int n = 0;
     try
     {
-        Poco::File dir("/proc/self/fd");
         std::vector<std::string> names;
-        dir.list(names);
-        n = static_cast<int>(names.size());
+        Poco::File("/proc/self/fd").list(names);
+        return static_cast<double>(names.size());
     }
     catch (...)
     {
+        Poco::Logger::get("host").warning("process_open_fds: cannot list /proc/self/fd: " + currentExceptionText());
+        return 0;
     }
-    return n;
 }
 } // namespace
 
@@ -179,15 +179,7 @@ void HostApplication::fatal(const std::string& line)
 
 bool HostApplication::loadConfigFile(std::string& error)
 {
-    Poco::File f(_configPath);
-    bool exists = false;
-    try
-    {
-        exists = f.exists();
-    }
-    catch (...)
-    {
-    }
+    bool exists = Poco::File(_configPath).exists(); // stat(); false for any failure, never throws
     if (!exists && !_explicitConfig)
     {
         _configDir = Poco::Path::current();
@@ -585,14 +577,18 @@ void HostApplication::printHelp()
     printKeys("host", hostSchema(), "");
     Prepared prepared;
     std::streambuf* old = std::cerr.rdbuf(nullptr);
+    std::string failure;
     try
     {
         prepare(prepared, true);
     }
     catch (...)
     {
+        failure = currentExceptionText();
     }
     std::cerr.rdbuf(old);
+    if (!failure.empty())
+        std::cerr << "monlight-host: warning: cannot list the plugins' keys: " << failure << std::endl;
     for (const auto& lp : prepared.plugins)
         printKeys(lp.name, pluginSchema(lp.info), lp.info.defaults.envPrefix);
 }
@@ -802,6 +798,7 @@ void HostApplication::shutdown(std::vector<std::unique_ptr<Listener>>& listeners
         }
         catch (...)
         {
+            log.error((*it)->pluginName() + ": stopping failed: " + currentExceptionText());
         }
     }
     for (auto& l : listeners)

@@ -18,7 +18,7 @@ struct LoadedPlugin
 {
     std::string name;
     std::string path;
-    Plugin* plugin = nullptr; ///< owned by the loader's ClassLoader
+    Plugin* plugin = nullptr; ///< created once, never deleted (lives until the process exits)
     PluginInfo info;
     /// The plugin's embedded `sql/` and `web/` files (null when the library exports none).
     const std::map<std::string, std::string_view>* files = nullptr;
@@ -49,7 +49,6 @@ public:
 
 private:
     std::unique_ptr<Poco::ClassLoader<Plugin>> _loader;
-    std::vector<Plugin*> _created;
 };
 
 } // namespace Host
