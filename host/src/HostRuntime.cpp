@@ -1,6 +1,7 @@
 #include "HostRuntime.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Migrations.h"
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/Util/TimerTask.h>
@@ -79,8 +80,18 @@ const std::string& PluginRuntime::dataDir() const
     return _host.settings.dataDir;
 }
 
-std::shared_ptr<Database> PluginRuntime::openDatabase(const std::vector<std::string>& migrations)
+std::shared_ptr<Database> PluginRuntime::openDatabase()
 {
+    std::vector<std::string> migrations;
+    try
+    {
+        if (_loaded.files)
+            migrations = sqlMigrations(*_loaded.files);
+    }
+    catch (const Poco::DataFormatException& e)
+    {
+        throw StartupError(70, "plugin error", _loaded.name, e.message());
+    }
     std::string file = _config.has("database_path") ? _config.getString("database_path") : _loaded.name + ".db";
     Poco::Path p(file);
     if (!p.isAbsolute())

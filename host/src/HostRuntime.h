@@ -52,7 +52,7 @@ public:
     Poco::Logger& logger() override { return *_logger; }
     const std::string& dataDir() const override;
     Router& router() override { return *this; }
-    std::shared_ptr<Database> openDatabase(const std::vector<std::string>& migrations) override;
+    std::shared_ptr<Database> openDatabase() override;
     void schedule(const std::string& name, long periodMs, std::function<void()> task, long firstDelayMs) override;
     ServiceRegistry& services() override;
     MetricsRegistry& metrics() override;

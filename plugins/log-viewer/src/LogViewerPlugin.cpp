@@ -55,7 +55,7 @@ public:
     {
         _context = &context;
         _config = LogViewerConfig::from(context.config());
-        _db = context.openDatabase(LogStore::migrations());
+        _db = context.openDatabase();
 
         MetricsRegistry& m = context.metrics();
         _linesTotal = &m.counter("log-viewer", "monlight_log_lines_total", "LV Docker lines consumed");

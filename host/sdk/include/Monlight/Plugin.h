@@ -64,8 +64,9 @@ public:
     virtual const std::string& dataDir() const = 0;
     virtual Router& router() = 0;
     /// Opens the plugin's database (`<plugin>.database_path`, or `<data_dir>/<name>.db` for plugins without
-    /// the key) with pragmas, migrations and writer. Throws StartupError (65/73).
-    virtual std::shared_ptr<Database> openDatabase(const std::vector<std::string>& migrations) = 0;
+    /// the key) with pragmas and writer, and applies the plugin's own embedded `sql/<N>_<name>.sql` files in
+    /// order (see sqlMigrations()). Throws StartupError: 65/73 from the database, 70 for misnumbered files.
+    virtual std::shared_ptr<Database> openDatabase() = 0;
     /// Runs `task` every `periodMs` (fixed rate) on the plugin's timer thread, first after `firstDelayMs`
     /// (negative = one period). Exceptions are logged; tasks are cancelled and waited for at shutdown.
     virtual void schedule(const std::string& name, long periodMs, std::function<void()> task,
