@@ -120,7 +120,7 @@ Dispatcher::Dispatcher(HostRuntime& host, PluginRuntime* plugin)
         for (const auto& name : _host.pluginOrder)
         {
             PluginRuntime* p = _host.plugin(name);
-            if (p && name != "common" && p->listen().empty())
+            if (p && p->servesHttp() && p->listen().empty())
                 registerGauge(p);
         }
 }
@@ -256,7 +256,7 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
         for (const auto& name : _host.pluginOrder)
         {
             PluginRuntime* p = _host.plugin(name);
-            if (!p || name == "common")
+            if (!p || !p->servesHttp())
                 continue;
             if (path == "/" + name)
             {
@@ -478,7 +478,7 @@ void Dispatcher::combinedHealth(ResponseImpl& resp)
     for (const auto& name : _host.pluginOrder)
     {
         PluginRuntime* p = _host.plugin(name);
-        if (!p || name == "common")
+        if (!p || !p->servesHttp())
             continue;
         std::string detail;
         bool ok = p->databasesHealthy(detail);
@@ -554,7 +554,7 @@ void Dispatcher::indexPage(ResponseImpl& resp)
     for (const auto& name : _host.pluginOrder)
     {
         PluginRuntime* p = _host.plugin(name);
-        if (name == "common" || !p)
+        if (!p || !p->servesHttp())
             continue;
         std::string detail;
         bool ok = p->databasesHealthy(detail);

@@ -235,12 +235,15 @@ PluginRuntime* HostRuntime::plugin(const std::string& name) const
     return nullptr;
 }
 
-void HostRuntime::bindCommonServices()
+bool HostRuntime::bindSecurityServices()
 {
-    _auth = services.get<AuthService>("auth");
-    _limits = services.get<RateLimitService>("ratelimit");
-    if (!_auth || !_limits)
-        throw StartupError(70, "plugin error", "common", "did not register the auth and ratelimit services");
+    auto auth = services.get<AuthService>("auth");
+    auto limits = services.get<RateLimitService>("ratelimit");
+    if (!auth || !limits)
+        return false;
+    _auth = auth;
+    _limits = limits;
+    return true;
 }
 
 } // namespace Host

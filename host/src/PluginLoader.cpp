@@ -139,8 +139,6 @@ std::vector<std::string> PluginLoader::order(const std::vector<std::string>& nam
         state[n] = 2;
         out.push_back(n);
     };
-    if (present.count("common"))
-        visit("common");
     for (const auto& n : names)
         visit(n);
     return out;

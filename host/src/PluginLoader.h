@@ -42,7 +42,7 @@ public:
     /// Reads the signature symbol of a library without creating anything (for tests and diagnostics).
     static std::string signatureOf(const std::string& path);
 
-    /// Orders plugins so that every plugin comes after its dependencies (`common` first), keeping the given
+    /// Orders plugins so that every plugin comes after its dependencies, keeping the given
     /// order otherwise. Throws StartupError 78 for a missing dependency and 70 for a cycle, naming both plugins.
     static std::vector<std::string> order(const std::vector<std::string>& names,
                                           const std::map<std::string, std::vector<std::string>>& deps);

@@ -37,7 +37,11 @@ struct PluginInfo
     std::string name;                      ///< `[a-z][a-z0-9-]{1,31}`, equals the file name without `.so`
     std::string version;
     std::string description;
-    std::vector<std::string> dependencies; ///< plugins initialized before this one (`common` is implicit)
+    /// Plugins initialized before this one. A dependency not listed in `host.plugins` is loaded from
+    /// `host.plugin_path` when found there (before this plugin); one found nowhere stops the start. The default
+    /// is `common`, which provides the `auth`, `ratelimit` and `cors` services every route relies on; a plugin
+    /// that needs none of them (such as `common` itself) clears it.
+    std::vector<std::string> dependencies{"common"};
     std::vector<ConfigKey> config;         ///< plugin-specific keys (the service keys above are added for services;
                                            ///< a key of the same name here replaces them)
     bool service = false;                  ///< has a listener, a database and the service keys
