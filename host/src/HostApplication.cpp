@@ -15,7 +15,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Path.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/String.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/OptionException.h>
@@ -27,7 +26,6 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <algorithm>
