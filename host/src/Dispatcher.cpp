@@ -480,16 +480,7 @@ void Dispatcher::combinedHealth(ResponseImpl& resp)
         PluginRuntime* p = _host.plugin(name);
         if (!p || !p->servesHttp())
             continue;
-        std::string detail;
-        bool ok = p->databasesHealthy(detail);
-        try
-        {
-            ok = ok && p->plugin().health().ok;
-        }
-        catch (...)
-        {
-            ok = false;
-        }
+        bool ok = p->healthy();
         failed = failed || !ok;
         if (ok && p->listenerStarved && p->listenerStarved())
         {
@@ -556,16 +547,7 @@ void Dispatcher::indexPage(ResponseImpl& resp)
         PluginRuntime* p = _host.plugin(name);
         if (!p || !p->servesHttp())
             continue;
-        std::string detail;
-        bool ok = p->databasesHealthy(detail);
-        try
-        {
-            ok = ok && p->plugin().health().ok;
-        }
-        catch (...)
-        {
-            ok = false;
-        }
+        bool ok = p->healthy();
         html += "<li class=\"plugin\"><a href=\"" + name + "/\">" + name + "</a> <span class=\"health " +
                 (ok ? "ok\">ok" : "error\">error") + "</span></li>";
     }

@@ -1,5 +1,6 @@
 #include "HostRuntime.h"
 
+#include "ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Migrations.h"
 #include <Poco/File.h>
@@ -213,6 +214,22 @@ bool PluginRuntime::databasesHealthy(std::string& detail)
             return false;
         }
     return true;
+}
+
+bool PluginRuntime::healthy()
+{
+    std::string detail;
+    if (!databasesHealthy(detail))
+        return false;
+    try
+    {
+        return _loaded.plugin->health().ok;
+    }
+    catch (...)
+    {
+        _logger->warning("health check failed: " + currentExceptionText());
+        return false;
+    }
 }
 
 void PluginRuntime::stopTimers()

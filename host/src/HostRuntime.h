@@ -62,6 +62,8 @@ public:
     std::string listen() const;
     /// Database health of this plugin (every database answers SELECT 1 and its writer is alive).
     bool databasesHealthy(std::string& detail);
+    /// Databases healthy and the plugin's own health() ok (an exception counts as unhealthy and is logged).
+    bool healthy();
     /// Cancels timers (waiting for running tasks), then closes databases (draining their writers).
     void stopTimers();
     void closeDatabases();
