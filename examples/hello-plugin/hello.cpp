@@ -1,7 +1,8 @@
 // hello: the smallest useful Monlight plugin. It has its own listener (`hello.listen`), an API key
 // (`hello.api_key`, env MONLIGHT_HELLO_API_KEY or HELLO_API_KEY) and one route:
 //   GET /api/hello[?name=...]  (X-API-Key)  → {"hello":"<name>","greeting":"<hello.greeting>"}
-// `GET /health` and `GET /metrics` are provided by the host.
+// `GET /health` and `GET /metrics` are provided by the host, and so is the page in web/ (embedded by
+// monlight_add_external_plugin, like sql/ migrations, which PluginContext::openDatabase() would apply).
 #include "Monlight/Json.h"
 #include "Monlight/Plugin.h"
 
@@ -41,7 +42,6 @@ public:
                              w.beginObject().field("hello", name).field("greeting", greeting).endObject();
                              resp.json(200, w.str());
                          });
-        ctx.router().setRateLimit(Monlight::Limiter::Key, ctx.config().getInt("rate_limit"));
         ctx.logger().information("hello plugin ready");
     }
 

@@ -129,7 +129,7 @@ PluginConfig ConfigResolver::resolve(const std::string& section, const std::vect
                 continue;
             }
         }
-        if ((key.secret || isSecretName(key.name)) && !value.empty())
+        if (key.secret && !value.empty())
         {
             bool placeholder = false;
             for (const auto& k : ConfigValue::splitList(value))

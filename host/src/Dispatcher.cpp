@@ -1,5 +1,6 @@
 #include "Dispatcher.h"
 
+#include "ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Version.h"
@@ -119,7 +120,7 @@ Dispatcher::Dispatcher(HostRuntime& host, PluginRuntime* plugin)
         for (const auto& name : _host.pluginOrder)
         {
             PluginRuntime* p = _host.plugin(name);
-            if (p && name != "common" && p->listen().empty())
+            if (p && p->servesHttp() && p->listen().empty())
                 registerGauge(p);
         }
 }
@@ -220,6 +221,7 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
     }
     catch (...)
     {
+        _log.error("request " + rid + ": cannot record metrics or the access log: " + currentExceptionText());
     }
     _host.inflight--;
 }
@@ -254,7 +256,7 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
         for (const auto& name : _host.pluginOrder)
         {
             PluginRuntime* p = _host.plugin(name);
-            if (!p || name == "common")
+            if (!p || !p->servesHttp())
                 continue;
             if (path == "/" + name)
             {
@@ -475,18 +477,9 @@ void Dispatcher::combinedHealth(ResponseImpl& resp)
     for (const auto& name : _host.pluginOrder)
     {
         PluginRuntime* p = _host.plugin(name);
-        if (!p || name == "common")
+        if (!p || !p->servesHttp())
             continue;
-        std::string detail;
-        bool ok = p->databasesHealthy(detail);
-        try
-        {
-            ok = ok && p->plugin().health().ok;
-        }
-        catch (...)
-        {
-            ok = false;
-        }
+        bool ok = p->healthy();
         failed = failed || !ok;
         if (ok && p->listenerStarved && p->listenerStarved())
         {
@@ -551,18 +544,9 @@ void Dispatcher::indexPage(ResponseImpl& resp)
     for (const auto& name : _host.pluginOrder)
     {
         PluginRuntime* p = _host.plugin(name);
-        if (name == "common" || !p)
+        if (!p || !p->servesHttp())
             continue;
-        std::string detail;
-        bool ok = p->databasesHealthy(detail);
-        try
-        {
-            ok = ok && p->plugin().health().ok;
-        }
-        catch (...)
-        {
-            ok = false;
-        }
+        bool ok = p->healthy();
         html += "<li class=\"plugin\"><a href=\"" + name + "/\">" + name + "</a> <span class=\"health " +
                 (ok ? "ok\">ok" : "error\">error") + "</span></li>";
     }
@@ -638,6 +622,7 @@ void Dispatcher::internalError(RequestImpl& req, ResponseImpl& resp, const std::
     }
     catch (...)
     {
+        _log.warning("request " + req.requestId() + ": cannot send the 500 answer: " + currentExceptionText());
     }
 }
 

@@ -1,6 +1,9 @@
 #include "HostApplication.h"
 
+#include "ExceptionText.h"
 #include "HostSchema.h"
+#include "PluginSet.h"
+#include "StartupValidation.h"
 #include "LogChannel.h"
 #include "WebUi.h"
 #include "Monlight/HttpError.h"
@@ -12,7 +15,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Path.h>
-#include <Poco/RegularExpression.h>
 #include <Poco/String.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/OptionException.h>
@@ -24,7 +26,6 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <algorithm>
@@ -40,13 +41,6 @@ namespace Host
 
 namespace
 {
-const std::vector<std::string> kBuiltinServices{"error-tracker", "log-viewer", "metrics-collector", "browser-relay"};
-
-const std::map<std::string, std::string> kBuiltinListen{{"error-tracker", "0.0.0.0:5010"},
-                                                         {"log-viewer", "0.0.0.0:5011"},
-                                                         {"metrics-collector", "0.0.0.0:5012"},
-                                                         {"browser-relay", "0.0.0.0:5013"}};
-
 sigset_t terminationSignals()
 {
     sigset_t set;
@@ -92,18 +86,17 @@ double procStatmRss()
 
 double procOpenFds()
 {
-    int n = 0;
     try
     {
-        Poco::File dir("/proc/self/fd");
         std::vector<std::string> names;
-        dir.list(names);
-        n = static_cast<int>(names.size());
+        Poco::File("/proc/self/fd").list(names);
+        return static_cast<double>(names.size());
     }
     catch (...)
     {
+        Poco::Logger::get("host").warning("process_open_fds: cannot list /proc/self/fd: " + currentExceptionText());
+        return 0;
     }
-    return n;
 }
 } // namespace
 
@@ -179,15 +172,7 @@ void HostApplication::fatal(const std::string& line)
 
 bool HostApplication::loadConfigFile(std::string& error)
 {
-    Poco::File f(_configPath);
-    bool exists = false;
-    try
-    {
-        exists = f.exists();
-    }
-    catch (...)
-    {
-    }
+    bool exists = Poco::File(_configPath).exists(); // stat(); false for any failure, never throws
     if (!exists && !_explicitConfig)
     {
         _configDir = Poco::Path::current();
@@ -282,10 +267,11 @@ int HostApplication::healthcheck()
     std::string target = host.has("listen") ? host.getString("listen") : "";
     if (target.empty() && host.has("plugins"))
     {
+        const auto dirs = pluginDirs(host.getString("plugin_path"), _configDir);
         for (const auto& name : host.getList("plugins"))
         {
-            auto it = kBuiltinListen.find(name);
-            ConfigKey key = ConfigKey::listen("listen", it == kBuiltinListen.end() ? "" : it->second, "");
+            // The plugin's own `listen` key with its declared default.
+            ConfigKey key = declaredListenKey(_loader, name, dirs);
             PluginConfig pc = resolver.resolve(name, {key}, "", {});
             if (pc.has("listen") && !pc.getString("listen").empty())
             {
@@ -328,236 +314,31 @@ int HostApplication::prepare(Prepared& out, bool forHelp)
     std::map<std::string, std::string> env = ConfigResolver::processEnv();
     ConfigResolver resolver(_file, _values, env, _configPath);
     out.host = resolver.resolve("host", hostSchema(), "", {});
-    std::vector<StartupError> pluginErrors;
-
-    // Plugin names and files.
-    std::vector<std::string> names;
-    std::vector<std::string> listed = out.host.has("plugins") ? out.host.getList("plugins")
-                                                              : ConfigValue::splitList(
-                                                                    "error-tracker,log-viewer,metrics-collector,browser-relay");
-    names.push_back("common");
-    Poco::RegularExpression nameRe("^[a-z][a-z0-9-]{1,31}$");
-    for (const auto& n : listed)
-    {
-        if (n == "common")
-            continue;
-        if (!nameRe.match(n) || n == "host")
-        {
-            resolver.addProblem("host.plugins", "invalid plugin name \"" + n + "\"");
-            continue;
-        }
-        if (std::find(names.begin(), names.end(), n) != names.end())
-        {
-            resolver.addProblem("host.plugins", "plugin " + n + " listed twice");
-            continue;
-        }
-        names.push_back(n);
-    }
-    std::vector<std::string> dirs;
-    std::string pathValue = out.host.has("plugin_path") ? out.host.getString("plugin_path") : MONLIGHT_DEFAULT_PLUGIN_PATH;
-    for (auto d : ConfigValue::splitList(pathValue, ':'))
-    {
-        // $ORIGIN: the executable's directory, so an installed tree finds its own plugins wherever it lives.
-        if (d.compare(0, 7, "$ORIGIN") == 0)
-        {
-            char exe[4096];
-            ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-            if (n > 0)
-                d = Poco::Path(std::string(exe, static_cast<std::size_t>(n))).parent().toString() + d.substr(7);
-        }
-        Poco::Path p(d);
-        dirs.push_back(p.isAbsolute() ? d : Poco::Path(Poco::Path(_configDir).makeDirectory(), d).toString());
-    }
-    std::map<std::string, LoadedPlugin> loaded;
-    std::vector<std::string> present;
-    for (const auto& n : names)
-    {
-        std::string file = PluginLoader::find(n, dirs);
-        if (file.empty())
-        {
-            resolver.addProblem("host.plugins", "plugin " + n + " not found on host.plugin_path (" + pathValue + ")");
-            continue;
-        }
-        try
-        {
-            loaded[n] = _loader.load(n, file);
-            present.push_back(n);
-        }
-        catch (const StartupError& e)
-        {
-            pluginErrors.push_back(e);
-        }
-    }
-    // Dependency order.
-    std::map<std::string, std::vector<std::string>> deps;
-    for (const auto& [n, lp] : loaded)
-    {
-        auto d = lp.info.dependencies;
-        if (n != "common" && std::find(d.begin(), d.end(), "common") == d.end())
-            d.push_back("common");
-        deps[n] = d;
-    }
-    std::vector<std::string> initOrder;
-    try
-    {
-        initOrder = PluginLoader::order(present, deps);
-    }
-    catch (const StartupError& e)
-    {
-        if (e.exitCode() == 78)
-            resolver.addProblem("host.plugins", e.message().substr(e.message().find(": ") + 2));
-        else
-            pluginErrors.push_back(e);
-    }
-    out.order.clear();
-    for (const auto& n : names)
-        if (loaded.count(n))
-            out.order.push_back(n);
-
-    // Ambiguous bare env names (§1.2 rule 3).
-    std::map<std::string, std::vector<std::string>> owners;
-    for (const auto& n : out.order)
-    {
-        const auto& info = loaded[n].info;
-        for (const auto& k : pluginSchema(info))
-            if (!k.envName.empty() && !k.envPrefixedOnly)
-                owners[k.envName].push_back(n);
-    }
-    std::map<std::string, std::string> ambiguous;
-    for (const auto& [env, ps] : owners)
-    {
-        if (ps.size() < 2)
-            continue;
-        std::string who, use;
-        for (const auto& p : ps)
-        {
-            who += (who.empty() ? "" : ", ") + p;
-            std::string prefix = loaded[p].info.defaults.envPrefix;
-            use += (use.empty() ? "" : ", ") + (prefix.empty() ? p : prefix) + "_" + env;
-        }
-        ambiguous[env] = "env " + env + " ignored: ambiguous between " + who + "; use " + use;
-    }
-
-    // Per-plugin resolution and validation.
-    std::map<std::string, std::vector<ConfigKey>> schemas;
-    schemas["host"] = hostSchema();
-    std::string hostLevel = out.host.has("log_level") ? out.host.getString("log_level") : "info";
-    for (const auto& n : out.order)
-    {
-        const auto& info = loaded[n].info;
-        auto schema = pluginSchema(info);
-        schemas[n] = schema;
-        PluginConfig pc = resolver.resolve(n, schema, info.defaults.envPrefix, ambiguous);
-        auto values = pc.values();
-        if (values.count("log_level") && values["log_level"].empty())
-            values["log_level"] = hostLevel;
-        pc = PluginConfig(n, values);
-        std::vector<std::pair<std::string, std::string>> problems;
-        try
-        {
-            loaded[n].plugin->validateConfig(pc, out.order, problems);
-        }
-        catch (const std::exception& e)
-        {
-            problems.emplace_back("", std::string("validation failed: ") + e.what());
-        }
-        for (const auto& p : problems)
-            resolver.addProblem(p.first.empty() ? n : n + "." + p.first, p.second);
-        out.configs[n] = pc;
-    }
-    resolver.checkUnknown(schemas, std::set<std::string>(names.begin(), names.end()));
-
-    // Listeners: syntax was checked per key; here duplicates and "none at all".
-    std::map<std::string, std::string> byAddress;
-    int listenerCount = 0;
-    auto claim = [&](const std::string& key, const std::string& value) {
-        if (value.empty())
-            return;
-        ++listenerCount; // an invalid value is reported on its own key, not again as "no listener"
-        std::string h;
-        int port;
-        if (!ConfigValue::parseListen(value, h, port))
-            return;
-        std::string addr = h + ":" + std::to_string(port);
-        auto it = byAddress.find(addr);
-        if (it != byAddress.end() && port != 0)
-            resolver.addProblem(key, "duplicate listener: " + value + " is also used by " + it->second);
-        else
-            byAddress[addr] = key;
-    };
-    if (out.host.has("listen"))
-        claim("host.listen", out.host.getString("listen"));
-    for (const auto& n : out.order)
-    {
-        const auto& pc = out.configs[n];
-        if (pc.has("listen"))
-            claim(n + ".listen", pc.getString("listen"));
-    }
-    if (listenerCount == 0 && !forHelp)
-        resolver.addProblem("host.listen", "no listener configured (set host.listen or a plugin's listen)");
-    if (out.host.has("trusted_proxies"))
-    {
-        try
-        {
-            TrustedProxies tp(out.host.getList("trusted_proxies"));
-        }
-        catch (const Poco::Exception& e)
-        {
-            resolver.addProblem("host.trusted_proxies", "invalid entry \"" + e.message() + "\": expected an IP or CIDR");
-        }
-    }
+    PluginSet set = PluginSet::load(_loader, out.host, _configDir, resolver);
+    out.order = set.order;
+    out.configs = StartupValidation::resolvePlugins(resolver, out.host, set);
+    StartupValidation::checkListeners(resolver, out.host, out.order, out.configs, !forHelp);
+    StartupValidation::checkTrustedProxies(resolver, out.host);
+    for (const auto& n : set.initOrder)
+        out.plugins.push_back(set.loaded[n]);
     if (forHelp)
-    {
-        for (const auto& n : initOrder)
-            out.plugins.push_back(loaded[n]);
         return 0;
-    }
     for (const auto& w : resolver.warnings())
         std::cerr << "monlight-host: warning: " << w << std::endl;
     for (const auto& p : resolver.problems())
         fatal("monlight-host: config error: " + p.key + ": " + p.reason);
-    for (const auto& e : pluginErrors)
+    for (const auto& e : set.errors)
         fatal(e.line());
     if (!resolver.problems().empty())
         return 78;
-    if (!pluginErrors.empty())
-        return pluginErrors.front().exitCode();
-
-    // Data directory: it must be a directory or creatable.
-    std::string dataDir = out.host.getString("data_dir");
-    Poco::Path dp(dataDir);
-    dp.makeAbsolute();
-    std::string probe = dp.toString();
-    while (true)
+    if (!set.errors.empty())
+        return set.errors.front().exitCode();
+    std::string dataDirError = StartupValidation::checkDataDir(out.host);
+    if (!dataDirError.empty())
     {
-        struct stat st;
-        if (::stat(probe.c_str(), &st) == 0)
-        {
-            if (!S_ISDIR(st.st_mode))
-            {
-                fatal("monlight-host: database error: " + dataDir + ": cannot create directory: " + probe +
-                      " is not a directory");
-                return 73;
-            }
-            if (::access(probe.c_str(), W_OK | X_OK) != 0 && probe != dp.toString())
-            {
-                fatal("monlight-host: database error: " + dataDir + ": cannot create directory: " +
-                      std::strerror(errno));
-                return 73;
-            }
-            break;
-        }
-        Poco::Path parent(probe);
-        parent.makeParent();
-        std::string next = parent.toString();
-        if (next.size() > 1 && next.back() == '/')
-            next.pop_back();
-        if (next == probe || next.empty())
-            break;
-        probe = next;
+        fatal(dataDirError);
+        return 73;
     }
-    for (const auto& n : initOrder)
-        out.plugins.push_back(loaded[n]);
     return 0;
 }
 
@@ -585,14 +366,18 @@ void HostApplication::printHelp()
     printKeys("host", hostSchema(), "");
     Prepared prepared;
     std::streambuf* old = std::cerr.rdbuf(nullptr);
+    std::string failure;
     try
     {
         prepare(prepared, true);
     }
     catch (...)
     {
+        failure = currentExceptionText();
     }
     std::cerr.rdbuf(old);
+    if (!failure.empty())
+        std::cerr << "monlight-host: warning: cannot list the plugins' keys: " << failure << std::endl;
     for (const auto& lp : prepared.plugins)
         printKeys(lp.name, pluginSchema(lp.info), lp.info.defaults.envPrefix);
 }
@@ -623,25 +408,8 @@ int HostApplication::serve(Prepared& prepared)
     rt.startTimeMs = Time::nowMs();
     rt.hostConfig = prepared.host;
     rt.pluginOrder = prepared.order;
-    auto& s = rt.settings;
-    Poco::Path dd(prepared.host.getString("data_dir"));
-    dd.makeAbsolute();
-    s.dataDir = dd.toString();
-    if (s.dataDir.size() > 1 && s.dataDir.back() == '/')
-        s.dataDir.pop_back();
-    s.keepAliveTimeout = static_cast<int>(prepared.host.getInt("keep_alive_timeout_seconds"));
-    s.maxKeepAliveRequests = static_cast<int>(prepared.host.getInt("max_keep_alive_requests"));
-    s.requestTimeout = static_cast<int>(prepared.host.getInt("request_timeout_seconds"));
-    s.requestHeadTimeout = static_cast<int>(prepared.host.getInt("request_head_timeout_seconds"));
-    s.maxPendingHeadsPerIp = static_cast<int>(prepared.host.getInt("max_pending_heads_per_ip"));
-    s.shutdownGrace = static_cast<int>(prepared.host.getInt("shutdown_grace_seconds"));
-    s.accessLog = prepared.host.getBool("access_log");
-    s.ipRateLimit = prepared.host.getInt("ip_rate_limit");
-    s.authFailureLimit = prepared.host.getInt("auth_failure_limit");
-    s.selfMetrics = Poco::toLower(prepared.host.getString("self_metrics"));
-    s.fullSync = Poco::toLower(prepared.host.getString("sqlite_synchronous")) == "full";
-    s.cacheMb = static_cast<int>(prepared.host.getInt("sqlite_cache_mb"));
-    s.proxies = TrustedProxies(prepared.host.getList("trusted_proxies"));
+    rt.settings = HostSettings::from(prepared.host);
+    const HostSettings& s = rt.settings;
 
     // The data directory (0750).
     try
@@ -656,23 +424,6 @@ int HostApplication::serve(Prepared& prepared)
     }
 
     std::vector<std::unique_ptr<Listener>> listeners;
-    auto shutdownInitialized = [&]() {
-        for (auto it = rt.plugins.rbegin(); it != rt.plugins.rend(); ++it)
-            (*it)->stopTimers();
-        for (auto it = rt.plugins.rbegin(); it != rt.plugins.rend(); ++it)
-        {
-            if (!(*it)->initialized)
-                continue;
-            try
-            {
-                (*it)->plugin().shutdown();
-            }
-            catch (...)
-            {
-            }
-            (*it)->closeDatabases();
-        }
-    };
     try
     {
         for (auto& lp : prepared.plugins)
@@ -697,10 +448,10 @@ int HostApplication::serve(Prepared& prepared)
             {
                 throw StartupError(70, "plugin error", lp.name, std::string("initialize failed: ") + e.what());
             }
-            if (lp.name == "common")
+            if (!rt.auth() && rt.bindSecurityServices())
             {
-                rt.bindCommonServices();
-                // Keys of every plugin are known now: hash them once into the auth service.
+                // The plugin that registers the auth service is initialized before every plugin that depends on
+                // it, and the keys of every plugin are known: hash them once into the service.
                 for (const auto& other : prepared.plugins)
                 {
                     const auto& pc = prepared.configs[other.name];
@@ -716,6 +467,9 @@ int HostApplication::serve(Prepared& prepared)
                 WebUi::mount(pr, *lp.files);
             log.debug("initialized plugin " + lp.name);
         }
+        if (!rt.auth())
+            throw StartupError(70, "plugin error", "host",
+                               "no loaded plugin registers the auth and ratelimit services");
         rt.metrics.gaugeFn("", "monlight_build_info", "Build identity",
                            {{"version", MONLIGHT_VERSION}, {"abi", std::to_string(MONLIGHT_ABI_VERSION)}},
                            [] { return 1.0; });
@@ -725,7 +479,10 @@ int HostApplication::serve(Prepared& prepared)
         rt.metrics.gaugeFn("", "process_start_time_seconds", "Start time of the process since the epoch", {},
                            [start] { return start; });
         for (auto& p : rt.plugins)
+        {
             p->plugin().start();
+            p->started = true;
+        }
         std::string hostListen = prepared.host.getString("listen");
         for (const auto& name : rt.pluginOrder)
         {
@@ -751,9 +508,7 @@ int HostApplication::serve(Prepared& prepared)
     catch (const StartupError& e)
     {
         fatal(e.line());
-        for (auto& l : listeners)
-            l->abort();
-        shutdownInitialized();
+        stop(listeners, false);
         return e.exitCode();
     }
     log.information("monlight-host " MONLIGHT_VERSION " started with " + std::to_string(rt.plugins.size()) +
@@ -764,16 +519,16 @@ int HostApplication::serve(Prepared& prepared)
     sigwait(&set, &sig);
     log.information(std::string("received ") + (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGQUIT") +
                     ", shutting down");
-    shutdown(listeners);
+    stop(listeners, true);
     return 0;
 }
 
-void HostApplication::shutdown(std::vector<std::unique_ptr<Listener>>& listeners)
+void HostApplication::stop(std::vector<std::unique_ptr<Listener>>& listeners, bool graceful)
 {
     HostRuntime& rt = *_runtime;
     Poco::Logger& log = Poco::Logger::get("host");
     auto started = std::chrono::steady_clock::now();
-    std::atomic<bool> hurry{false};
+    std::atomic<bool> hurry{!graceful};
     std::atomic<bool> done{false};
     // A second signal skips the remaining waits; a watchdog guarantees the 10 s bound.
     std::thread second([&] {
@@ -796,12 +551,15 @@ void HostApplication::shutdown(std::vector<std::unique_ptr<Listener>>& listeners
     rt.stopping = true;
     for (auto it = rt.plugins.rbegin(); it != rt.plugins.rend(); ++it)
     {
+        if (!(*it)->started)
+            continue;
         try
         {
             (*it)->plugin().stopping();
         }
         catch (...)
         {
+            log.error((*it)->pluginName() + ": stopping failed: " + currentExceptionText());
         }
     }
     for (auto& l : listeners)
@@ -815,21 +573,27 @@ void HostApplication::shutdown(std::vector<std::unique_ptr<Listener>>& listeners
         (*it)->stopTimers();
     for (auto it = rt.plugins.rbegin(); it != rt.plugins.rend(); ++it)
     {
-        try
+        if ((*it)->initialized)
         {
-            (*it)->plugin().shutdown();
-        }
-        catch (const std::exception& e)
-        {
-            log.error((*it)->pluginName() + ": shutdown failed: " + e.what());
+            try
+            {
+                (*it)->plugin().shutdown();
+            }
+            catch (...)
+            {
+                log.error((*it)->pluginName() + ": shutdown failed: " + currentExceptionText());
+            }
         }
         (*it)->closeDatabases();
     }
     listeners.clear();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log.information("stopped in " + std::to_string(ms.count()) + " ms");
     done = true;
     second.join();
+    if (graceful)
+    {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        log.information("stopped in " + std::to_string(ms.count()) + " ms");
+    }
 }
 
 } // namespace Host

@@ -44,7 +44,7 @@ private:
     struct Prepared
     {
         std::vector<LoadedPlugin> plugins; ///< initialization order
-        std::vector<std::string> order;    ///< `host.plugins` order with common first
+        std::vector<std::string> order;    ///< `host.plugins` order, unlisted dependencies before their dependents
         PluginConfig host;
         std::map<std::string, PluginConfig> configs;
     };
@@ -54,7 +54,11 @@ private:
     int healthcheck();
     int serve(Prepared& prepared);
     void printHelp();
-    void shutdown(std::vector<std::unique_ptr<Listener>>& listeners);
+    /// The one stop path, for SIGTERM/SIGINT (`graceful`) and for a start that failed half-way: plugins that
+    /// started are told they are stopping, listeners stop accepting, in-flight requests get up to
+    /// `host.shutdown_grace_seconds` (graceful only; a second signal skips the wait), listeners close, timers stop,
+    /// initialized plugins shut down in reverse order and every database drains and closes. Bounded to 10 s.
+    void stop(std::vector<std::unique_ptr<Listener>>& listeners, bool graceful);
     void fatal(const std::string& line);
     static std::string usage();
 

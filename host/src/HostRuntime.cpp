@@ -1,6 +1,8 @@
 #include "HostRuntime.h"
 
+#include "ExceptionText.h"
 #include "Monlight/HttpError.h"
+#include "Monlight/Migrations.h"
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/Util/TimerTask.h>
@@ -79,8 +81,18 @@ const std::string& PluginRuntime::dataDir() const
     return _host.settings.dataDir;
 }
 
-std::shared_ptr<Database> PluginRuntime::openDatabase(const std::vector<std::string>& migrations)
+std::shared_ptr<Database> PluginRuntime::openDatabase()
 {
+    std::vector<std::string> migrations;
+    try
+    {
+        if (_loaded.files)
+            migrations = sqlMigrations(*_loaded.files);
+    }
+    catch (const Poco::DataFormatException& e)
+    {
+        throw StartupError(70, "plugin error", _loaded.name, e.message());
+    }
     std::string file = _config.has("database_path") ? _config.getString("database_path") : _loaded.name + ".db";
     Poco::Path p(file);
     if (!p.isAbsolute())
@@ -204,6 +216,22 @@ bool PluginRuntime::databasesHealthy(std::string& detail)
     return true;
 }
 
+bool PluginRuntime::healthy()
+{
+    std::string detail;
+    if (!databasesHealthy(detail))
+        return false;
+    try
+    {
+        return _loaded.plugin->health().ok;
+    }
+    catch (...)
+    {
+        _logger->warning("health check failed: " + currentExceptionText());
+        return false;
+    }
+}
+
 void PluginRuntime::stopTimers()
 {
     if (_timer)
@@ -224,12 +252,15 @@ PluginRuntime* HostRuntime::plugin(const std::string& name) const
     return nullptr;
 }
 
-void HostRuntime::bindCommonServices()
+bool HostRuntime::bindSecurityServices()
 {
-    _auth = services.get<AuthService>("auth");
-    _limits = services.get<RateLimitService>("ratelimit");
-    if (!_auth || !_limits)
-        throw StartupError(70, "plugin error", "common", "did not register the auth and ratelimit services");
+    auto auth = services.get<AuthService>("auth");
+    auto limits = services.get<RateLimitService>("ratelimit");
+    if (!auth || !limits)
+        return false;
+    _auth = auth;
+    _limits = limits;
+    return true;
 }
 
 } // namespace Host

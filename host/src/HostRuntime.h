@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HostSettings.h"
 #include "PluginLoader.h"
 #include "RouteTable.h"
 #include "TrustedProxies.h"
@@ -20,25 +21,6 @@ namespace Host
 
 class HostRuntime;
 
-/// Host settings parsed once from `host.*`.
-struct HostSettings
-{
-    std::string dataDir;
-    int keepAliveTimeout = 15;
-    int maxKeepAliveRequests = 1000;
-    int requestTimeout = 30;
-    int requestHeadTimeout = 10;
-    int maxPendingHeadsPerIp = 4;
-    int shutdownGrace = 8;
-    bool accessLog = false;
-    std::int64_t ipRateLimit = 600;
-    std::int64_t authFailureLimit = 20;
-    std::string selfMetrics = "key";
-    bool fullSync = false;
-    int cacheMb = 16;
-    TrustedProxies proxies;
-};
-
 /// Everything the host keeps about one loaded plugin; also the plugin's PluginContext and Router.
 class PluginRuntime : public PluginContext, public Router
 {
@@ -52,7 +34,7 @@ public:
     Poco::Logger& logger() override { return *_logger; }
     const std::string& dataDir() const override;
     Router& router() override { return *this; }
-    std::shared_ptr<Database> openDatabase(const std::vector<std::string>& migrations) override;
+    std::shared_ptr<Database> openDatabase() override;
     void schedule(const std::string& name, long periodMs, std::function<void()> task, long firstDelayMs) override;
     ServiceRegistry& services() override;
     MetricsRegistry& metrics() override;
@@ -69,6 +51,9 @@ public:
     Plugin& plugin() { return *_loaded.plugin; }
     const PluginInfo& info() const { return _loaded.info; }
     const RouteTable& routes() const { return _routes; }
+    /// The plugin declared routes: it is listed on the combined index page and in the combined `/health`, and
+    /// served under `/<name>/`. A plugin that only provides services to the others has none.
+    bool servesHttp() const { return !_routes.routes().empty(); }
     std::int64_t rateLimit(Limiter limiter) const;
     /// The CORS policy for `path`, or null when the path is outside the CORS prefix.
     const CorsPolicy* corsFor(const std::string& path) const;
@@ -77,10 +62,13 @@ public:
     std::string listen() const;
     /// Database health of this plugin (every database answers SELECT 1 and its writer is alive).
     bool databasesHealthy(std::string& detail);
+    /// Databases healthy and the plugin's own health() ok (an exception counts as unhealthy and is logged).
+    bool healthy();
     /// Cancels timers (waiting for running tasks), then closes databases (draining their writers).
     void stopTimers();
     void closeDatabases();
-    bool initialized = false;
+    bool initialized = false; ///< initialize() returned
+    bool started = false;     ///< start() returned
     /// Requests of this plugin being handled (own or combined listener): `monlight_http_inflight_requests`.
     std::atomic<int> inflight{0};
     /// The plugin's own listener is starved (Listener::starved()); empty without an own listener. Set before that
@@ -107,7 +95,7 @@ class HostRuntime
 public:
     HostSettings settings;
     PluginConfig hostConfig;
-    std::vector<std::string> pluginOrder; ///< `host.plugins` order (common first if implicit)
+    std::vector<std::string> pluginOrder; ///< `host.plugins` order, unlisted dependencies before their dependents
     std::vector<std::unique_ptr<PluginRuntime>> plugins; ///< in initialization order
     ServiceRegistry services;
     MetricsRegistry metrics;
@@ -120,8 +108,9 @@ public:
     PluginRuntime* plugin(const std::string& name) const;
     AuthService* auth() const { return _auth.get(); }
     RateLimitService* limits() const { return _limits.get(); }
-    /// Looks up `auth` and `ratelimit` (registered by common).
-    void bindCommonServices();
+    /// Looks up the services `auth` and `ratelimit` (registered by a plugin, `common` in a standard install);
+    /// false, binding nothing, until both are registered.
+    bool bindSecurityServices();
 
 private:
     std::shared_ptr<AuthService> _auth;

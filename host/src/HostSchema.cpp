@@ -9,7 +9,8 @@ std::vector<ConfigKey> hostSchema()
 {
     std::vector<ConfigKey> k;
     k.push_back(ConfigKey::list("plugins", "error-tracker,log-viewer,metrics-collector,browser-relay",
-                                "Plugins to load (common is implicit); order of the index page and first listener"));
+                                "Plugins to load, in the order of the index page and first listener; a plugin's declared "
+                                "dependencies found on plugin_path are loaded before it without being listed"));
     k.push_back(ConfigKey::string("plugin_path", MONLIGHT_DEFAULT_PLUGIN_PATH,
                                   "Colon-separated directories searched for <name>.so (relative to the config file; "
                                   "$ORIGIN = the directory of monlight-host)"));
@@ -87,14 +88,6 @@ std::vector<ConfigKey> pluginSchema(const PluginInfo& info)
             keys.push_back(k);
     }
     return keys;
-}
-
-bool isSecretName(const std::string& key)
-{
-    auto endsWith = [&](const std::string& suffix) {
-        return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return key == "api_key" || endsWith("_api_key") || key == "postmark_api_token" || key == "smtp_password";
 }
 
 } // namespace Host

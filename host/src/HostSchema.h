@@ -18,9 +18,6 @@ std::vector<ConfigKey> serviceKeys(const ServiceDefaults& defaults);
 /// Full schema of a plugin: its own keys plus the service keys when it is a service.
 std::vector<ConfigKey> pluginSchema(const PluginInfo& info);
 
-/// Whether a key name is a secret by naming rule (§1.3): api_key, admin_api_key, *_api_key,
-/// postmark_api_token, smtp_password.
-bool isSecretName(const std::string& key);
 
 } // namespace Host
 } // namespace Monlight

@@ -1,5 +1,6 @@
 #include "Listener.h"
 
+#include "ExceptionText.h"
 #include "HttpConnection.h"
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPServerParams.h>
@@ -27,6 +28,7 @@ Listener::~Listener()
     }
     catch (...)
     {
+        Poco::Logger::get("host").error(_key + ": cannot close the listener: " + currentExceptionText());
     }
 }
 

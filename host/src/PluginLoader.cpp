@@ -16,8 +16,9 @@ PluginLoader::PluginLoader() : _loader(std::make_unique<Poco::ClassLoader<Plugin
 
 PluginLoader::~PluginLoader()
 {
-    // Plugins are destroyed by the host before this point; libraries stay loaded until the process exits
-    // (Poco's ClassLoader would unload them in its destructor, so it is deliberately leaked).
+    // Plugin objects are never deleted: after shutdown() the process exits, and a plugin's destructor would run
+    // code of a library that must stay loaded until then. Poco's ClassLoader would unload every library (and
+    // delete nothing) in its destructor, so it is deliberately leaked.
     (void)_loader.release();
 }
 
@@ -26,14 +27,8 @@ std::string PluginLoader::find(const std::string& name, const std::vector<std::s
     for (const auto& dir : dirs)
     {
         std::string path = dir + "/" + name + ".so";
-        try
-        {
-            if (Poco::File(path).exists())
-                return path;
-        }
-        catch (...)
-        {
-        }
+        if (Poco::File(path).exists()) // stat(); false for any failure, never throws
+            return path;
     }
     return {};
 }
@@ -144,8 +139,6 @@ std::vector<std::string> PluginLoader::order(const std::vector<std::string>& nam
         state[n] = 2;
         out.push_back(n);
     };
-    if (present.count("common"))
-        visit("common");
     for (const auto& n : names)
         visit(n);
     return out;

@@ -18,7 +18,7 @@ struct LoadedPlugin
 {
     std::string name;
     std::string path;
-    Plugin* plugin = nullptr; ///< owned by the loader's ClassLoader
+    Plugin* plugin = nullptr; ///< created once, never deleted (lives until the process exits)
     PluginInfo info;
     /// The plugin's embedded `sql/` and `web/` files (null when the library exports none).
     const std::map<std::string, std::string_view>* files = nullptr;
@@ -42,14 +42,13 @@ public:
     /// Reads the signature symbol of a library without creating anything (for tests and diagnostics).
     static std::string signatureOf(const std::string& path);
 
-    /// Orders plugins so that every plugin comes after its dependencies (`common` first), keeping the given
+    /// Orders plugins so that every plugin comes after its dependencies, keeping the given
     /// order otherwise. Throws StartupError 78 for a missing dependency and 70 for a cycle, naming both plugins.
     static std::vector<std::string> order(const std::vector<std::string>& names,
                                           const std::map<std::string, std::vector<std::string>>& deps);
 
 private:
     std::unique_ptr<Poco::ClassLoader<Plugin>> _loader;
-    std::vector<Plugin*> _created;
 };
 
 } // namespace Host

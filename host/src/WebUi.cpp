@@ -1,5 +1,6 @@
 #include "WebUi.h"
 
+#include "EmbeddedFiles.h"
 #include "Monlight/HttpError.h"
 #include <Poco/MD5Engine.h>
 #include <Poco/String.h>
@@ -10,8 +11,6 @@ namespace Monlight
 {
 namespace Host
 {
-
-const std::map<std::string, std::string_view>& embeddedFiles();
 
 namespace
 {

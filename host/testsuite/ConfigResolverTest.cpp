@@ -19,7 +19,6 @@ class ConfigResolverTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testUnknownKeyInLoadedSectionIsAnError);
     CPPUNIT_TEST(testUnresolvedReferenceIsAnError);
     CPPUNIT_TEST(testAllProblemsReported);
-    CPPUNIT_TEST(testListenSyntax);
     CPPUNIT_TEST_SUITE_END();
 
     static std::vector<ConfigKey> schema()
@@ -155,19 +154,6 @@ public:
         ConfigResolver r(f, f, {}, "t");
         r.resolve("error-tracker", schema(), "ERROR_TRACKER", {});
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), r.problems().size());
-    }
-
-    void testListenSyntax()
-    {
-        std::string h;
-        int p = 0;
-        CPPUNIT_ASSERT(ConfigValue::parseListen("127.0.0.1:5010", h, p) && h == "127.0.0.1" && p == 5010);
-        CPPUNIT_ASSERT(ConfigValue::parseListen(":5011", h, p) && h == "0.0.0.0" && p == 5011);
-        CPPUNIT_ASSERT(ConfigValue::parseListen("5012", h, p) && h == "0.0.0.0" && p == 5012);
-        CPPUNIT_ASSERT(ConfigValue::parseListen("[::1]:5013", h, p) && h == "::1" && p == 5013);
-        CPPUNIT_ASSERT(!ConfigValue::parseListen("host:99999", h, p));
-        CPPUNIT_ASSERT(!ConfigValue::parseListen("a:b:c", h, p));
-        CPPUNIT_ASSERT(!ConfigValue::parseListen("[::1]5013", h, p));
     }
 };
 

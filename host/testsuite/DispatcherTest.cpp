@@ -2,9 +2,7 @@
 #include "Dispatcher.h"
 #include "HostSchema.h"
 #include "Listener.h"
-#include "KeyAuthenticator.h"
-#include "OriginAllowList.h"
-#include "RateLimiter.h"
+#include "fixtures/FakeSecurityServices.h"
 
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPClientSession.h>
@@ -49,7 +47,7 @@ public:
             resp.json(200, "{\"project\":\"" + req.dsn()->project + "\"}");
         });
         r.setRateLimit(Limiter::Key, 3);
-        r.enableCors("/api/browser/", std::make_shared<Common::OriginAllowList>(std::vector<std::string>{"https://*.example.com"}));
+        r.enableCors("/api/browser/", std::make_shared<Fixture::FakeCorsPolicy>(std::vector<std::string>{"https://*.example.com"}));
     }
     void shutdown() override {}
 };
@@ -78,6 +76,7 @@ class DispatcherTest : public CppUnit::TestFixture
 
     std::unique_ptr<HostRuntime> _rt;
     std::unique_ptr<TestPlugin> _plugin;
+    Fixture::FakeSecurityPlugin _security;
     std::unique_ptr<Listener> _listener;
 
     Answer call(const std::string& method, const std::string& path, const std::string& key = "",
@@ -108,9 +107,15 @@ public:
         _rt = std::make_unique<HostRuntime>();
         _rt->settings.ipRateLimit = 0;
         _rt->settings.authFailureLimit = 0;
-        _rt->services.add("auth", std::make_shared<Common::KeyAuthenticator>());
-        _rt->services.add("ratelimit", std::make_shared<Common::RateLimiter>());
-        _rt->bindCommonServices();
+        // The services come from a plugin, bound generically as the host does after each initialize().
+        CPPUNIT_ASSERT(!_rt->bindSecurityServices());
+        LoadedPlugin security;
+        security.name = "fake-security";
+        security.plugin = &_security;
+        security.info = _security.info();
+        _rt->plugins.push_back(std::make_unique<PluginRuntime>(*_rt, security, PluginConfig("fake-security", {})));
+        _security.initialize(*_rt->plugins.back());
+        CPPUNIT_ASSERT(_rt->bindSecurityServices());
         _rt->auth()->setKeys("test-plugin", {"secret-key-0123456789"});
         _rt->auth()->setDsnResolver([](const std::string& k) -> std::optional<DsnIdentity> {
             if (k == "dsnkey")
@@ -124,7 +129,7 @@ public:
         lp.info = _plugin->info();
         auto rt = std::make_unique<PluginRuntime>(*_rt, lp, PluginConfig("test-plugin", {{"max_body_size", "1024"}}));
         _plugin->initialize(*rt);
-        _rt->pluginOrder = {"test-plugin"};
+        _rt->pluginOrder = {"fake-security", "test-plugin"};
         _rt->plugins.push_back(std::move(rt));
         _listener = std::make_unique<Listener>(*_rt, _rt->plugins.back().get(), "test-plugin.listen", "127.0.0.1:0", 4, 16);
         _listener->start();

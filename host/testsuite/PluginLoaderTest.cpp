@@ -80,7 +80,7 @@ public:
         catch (const StartupError& e)
         {
             CPPUNIT_ASSERT_EQUAL(70, e.exitCode());
-            CPPUNIT_ASSERT(e.line().find("plugin error: fixture-bad-signature: not binary compatible: expected abi=1") !=
+            CPPUNIT_ASSERT(e.line().find("plugin error: fixture-bad-signature: not binary compatible: expected abi=" MONLIGHT_STRINGIFY(MONLIGHT_ABI_VERSION) ";") !=
                            std::string::npos);
             CPPUNIT_ASSERT(e.line().find("got abi=999") != std::string::npos);
         }

@@ -71,6 +71,9 @@ def test_dropin_plugin_served_by_installed_host(installed, host_factory):
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]
     r = h.request("hello", "GET", "/api/hello", key=False)
     assert r.status == 401 and r.body == b'{"detail":"Invalid API key"}'
+    # Its web/ folder was embedded by monlight_add_external_plugin and is served by the host.
+    r = h.request("hello", "GET", "/", key=False)
+    assert r.status == 200 and b"Example drop-in plugin" in r.body, r.body
     r = h.request("hello", "GET", "/health", key=False)
     assert r.status == 200 and r.body == b'{"status":"ok","service":"hello","version":"1.0.0"}'
     # Mounted under /hello/ on the combined listener.

@@ -21,8 +21,6 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-const std::map<std::string, std::string_view>& embeddedFiles();
-
 class BrowserRelayPlugin : public Plugin
 {
 public:
@@ -56,8 +54,7 @@ public:
     {
         _ctx = &ctx;
         _settings = RelaySettings::from(ctx.config());
-        const auto& files = embeddedFiles();
-        _db = ctx.openDatabase({std::string(files.at("sql/001_initial.sql"))});
+        _db = ctx.openDatabase();
         _store = std::make_unique<BrowserRelayStore>(_db);
 
         // DSN keys: seed, then load everything into memory; the host asks the resolver on every browser

@@ -1,17 +1,11 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "BrowserRelayStore.h"
 #include <Poco/File.h>
 #include <Poco/TemporaryFile.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <map>
 #include <string_view>
-
-namespace Monlight
-{
-namespace BrowserRelay
-{
-const std::map<std::string, std::string_view>& embeddedFiles();
-}
-} // namespace Monlight
 
 using namespace Monlight;
 using namespace Monlight::BrowserRelay;
@@ -36,7 +30,7 @@ class BrowserRelayStoreTest : public CppUnit::TestFixture
         Database::Options o;
         o.path = _dir->path() + "/browser-relay.db";
         o.plugin = "browser-relay";
-        o.migrations = {std::string(embeddedFiles().at("sql/001_initial.sql"))};
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _store = std::make_unique<BrowserRelayStore>(_db);
     }

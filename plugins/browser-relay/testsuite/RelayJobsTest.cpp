@@ -1,16 +1,10 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "RelayJobs.h"
 #include <Poco/TemporaryFile.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <map>
 #include <string_view>
-
-namespace Monlight
-{
-namespace BrowserRelay
-{
-const std::map<std::string, std::string_view>& embeddedFiles();
-}
-} // namespace Monlight
 
 using namespace Monlight;
 using namespace Monlight::BrowserRelay;
@@ -44,7 +38,7 @@ public:
         Database::Options o;
         o.path = _dir->path() + "/browser-relay.db";
         o.plugin = "browser-relay";
-        o.migrations = {std::string(embeddedFiles().at("sql/001_initial.sql"))};
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _store = std::make_unique<BrowserRelayStore>(_db);
         auto* store = _store.get();

@@ -18,6 +18,7 @@ public:
         i.name = "common";
         i.version = MONLIGHT_VERSION;
         i.description = "Authentication, rate limiting and CORS shared by every plugin";
+        i.dependencies.clear(); // the provider of the services the SDK's default dependency stands for
         return i;
     }
 

@@ -9,8 +9,6 @@ namespace Monlight
 namespace ErrorTracker
 {
 
-const std::map<std::string, std::string_view>& embeddedFiles();
-
 namespace
 {
 
@@ -85,17 +83,6 @@ int bindFilter(Sql::Statement& st, const ErrorFilter& f)
 } // namespace
 
 ErrorStore::ErrorStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
-
-std::vector<std::string> ErrorStore::migrations()
-{
-    std::vector<std::string> out;
-    for (const auto& [name, text] : embeddedFiles())
-    {
-        if (name.rfind("sql/", 0) == 0)
-            out.emplace_back(text);
-    }
-    return out;
-}
 
 IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
 {

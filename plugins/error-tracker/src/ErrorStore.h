@@ -24,8 +24,6 @@ class ErrorStore
 public:
     explicit ErrorStore(std::shared_ptr<Database> db);
 
-    /// The migrations of errors.db (from the embedded `sql/` files, in order).
-    static std::vector<std::string> migrations();
 
     /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
     /// returns after the commit. Throws HttpError 503 when the writer queue is full or stopping.

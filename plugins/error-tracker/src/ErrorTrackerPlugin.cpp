@@ -58,7 +58,7 @@ public:
         if (mayNeedTls && !Poco::File(Tls::modulePath()).exists())
             ctx.logger().warning("TLS alert delivery is unavailable: " + Tls::modulePath() + " is missing");
 
-        _db = ctx.openDatabase(ErrorStore::migrations());
+        _db = ctx.openDatabase();
         _store = std::make_shared<ErrorStore>(_db);
         _metrics = std::make_unique<ErrorMetrics>(&ctx.metrics());
         _alerts = std::make_shared<AlertDispatcher>(_config, _store, *_metrics, ctx.logger());

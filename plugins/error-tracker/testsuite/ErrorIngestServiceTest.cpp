@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "ErrorIngestService.h"
 #include "AlertDispatcher.h"
 
@@ -84,7 +86,7 @@ public:
         Database::Options o;
         o.path = _dir->path() + "/errors.db";
         o.plugin = "error-tracker";
-        o.migrations = ErrorStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _store = std::make_shared<ErrorStore>(_db);
         _metrics = std::make_unique<ErrorMetrics>(nullptr);

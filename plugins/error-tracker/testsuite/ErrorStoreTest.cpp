@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "ErrorStore.h"
 
 #include "Fingerprint.h"
@@ -51,7 +53,7 @@ public:
         Database::Options o;
         o.path = _dir->path() + "/errors.db";
         o.plugin = "error-tracker";
-        o.migrations = ErrorStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _store = std::make_unique<ErrorStore>(_db);
     }

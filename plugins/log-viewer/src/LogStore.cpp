@@ -14,8 +14,6 @@ namespace Monlight
 namespace LogViewer
 {
 
-const std::map<std::string, std::string_view>& embeddedFiles();
-
 namespace
 {
 
@@ -189,17 +187,6 @@ Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
         lru->order.pop_back();
     }
     return *lru->order.front().second;
-}
-
-std::vector<std::string> LogStore::migrations()
-{
-    std::vector<std::string> out;
-    for (const auto& [name, text] : embeddedFiles())
-    {
-        if (name.rfind("sql/", 0) == 0)
-            out.emplace_back(text); // std::map keeps sql/001_, sql/002_ ... in order
-    }
-    return out;
 }
 
 void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::vector<Cursor>& cursors)

@@ -60,8 +60,6 @@ public:
 
     Database& database() { return *_db; }
 
-    /// The migrations of logs.db (from the embedded `sql/` files), in order.
-    static std::vector<std::string> migrations();
 
     // --- writer side (call inside Database::write) ---
     /// Inserts `entries` in the given order, setting their ids, then upserts `cursors`.

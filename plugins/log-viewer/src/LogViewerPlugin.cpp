@@ -63,7 +63,7 @@ public:
         if (!ReadSearchCapability::canRead(_config.logSources))
             context.logger().warning("cannot read Docker logs: add cap_add: [DAC_READ_SEARCH] or run as root (" +
                                      _config.logSources + " is not readable)");
-        _db = context.openDatabase(LogStore::migrations());
+        _db = context.openDatabase();
 
         MetricsRegistry& m = context.metrics();
         _linesTotal = &m.counter("log-viewer", "monlight_log_lines_total", "LV Docker lines consumed");

@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "LogIngestor.h"
 #include "LogStore.h"
 #include "LogWriter.h"
@@ -28,7 +30,7 @@ class LogIngestTest : public CppUnit::TestFixture
         Database::Options o;
         o.path = _dir + "/logs.db";
         o.plugin = "log-viewer";
-        o.migrations = LogStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         if (migrations)
             o.migrations.resize(migrations);
         return Database::open(o);

@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "LogStore.h"
 #include "LogWriter.h"
 #include "Monlight/HttpError.h"
@@ -58,7 +60,7 @@ public:
         Database::Options o;
         o.path = _dir + "/logs.db";
         o.plugin = "log-viewer";
-        o.migrations = LogStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
     }
 

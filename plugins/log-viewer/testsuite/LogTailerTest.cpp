@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "LogTailer.h"
 #include "LogStore.h"
 #include "LogWriter.h"
@@ -136,7 +138,7 @@ public:
         Database::Options o;
         o.path = _dir + "/logs.db";
         o.plugin = "log-viewer";
-        o.migrations = LogStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _hub = std::make_unique<SseHub>(SseHub::Options(), nullptr, nullptr);
         _writer = std::make_unique<LogWriter>(_db, *_hub, 0, nullptr);

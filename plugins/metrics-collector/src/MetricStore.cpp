@@ -7,8 +7,6 @@ namespace Monlight
 namespace MetricsCollector
 {
 
-const std::map<std::string, std::string_view>& embeddedFiles();
-
 namespace
 {
 constexpr std::size_t DELETE_CHUNK = 10000;
@@ -22,15 +20,6 @@ struct MetricStore::Pending
 MetricStore::MetricStore(std::shared_ptr<Database> db, std::vector<std::string> dropLabels)
     : _db(std::move(db)), _dropLabels(std::move(dropLabels))
 {
-}
-
-std::vector<std::string> MetricStore::migrations()
-{
-    std::vector<std::string> out;
-    for (const auto& [path, content] : embeddedFiles())
-        if (path.rfind("sql/", 0) == 0)
-            out.emplace_back(content);
-    return out;
 }
 
 std::int64_t MetricStore::readMeta(Sql::Connection& c, const std::string& key)

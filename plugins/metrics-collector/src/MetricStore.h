@@ -28,8 +28,6 @@ public:
     /// `dropLabels`: label keys removed from rollup series identities (`aggregation_drop_labels`).
     MetricStore(std::shared_ptr<Database> db, std::vector<std::string> dropLabels);
 
-    /// The migrations of `metrics.db` (embedded `sql/*.sql`, in order).
-    static std::vector<std::string> migrations();
 
     Database& database() { return *_db; }
 

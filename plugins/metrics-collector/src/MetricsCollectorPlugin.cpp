@@ -47,7 +47,7 @@ public:
     {
         _context = &context;
         MetricsConfig cfg = MetricsConfig::from(context.config());
-        _db = context.openDatabase(MetricStore::migrations());
+        _db = context.openDatabase();
         _store = std::make_unique<MetricStore>(_db, cfg.dropLabels);
         _store->initWatermarks(Time::nowMs());
         _store->setStopping([&context] { return context.isStopping(); });

@@ -1,3 +1,5 @@
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
 #include "MetricAggregator.h"
 #include "MetricIngestor.h"
 #include "MetricQueries.h"
@@ -58,7 +60,7 @@ public:
         Database::Options o;
         o.path = _path;
         o.plugin = "metrics-collector";
-        o.migrations = MetricStore::migrations();
+        o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
         _store = std::make_unique<MetricStore>(_db, std::vector<std::string>{"session_id"});
         _now = HOUR0 + 10 * MINUTE_MS;

@@ -22,7 +22,9 @@ enum class ConfigType
     Enum
 };
 
-/// One declared configuration key (§1): the single place its type, default, range and env name live.
+/// One declared configuration key: the single place its type, default, range and env name live. Values come from
+/// `MONLIGHT_<SECTION>_<KEY>`, then `<PREFIX>_<ENV>`, then the bare `<ENV>` when unambiguous, then the file, then
+/// the default (an empty environment variable counts as unset).
 /// The schema feeds validation, `--help` and the docs.
 struct MONLIGHT_API ConfigKey
 {
@@ -102,7 +104,8 @@ MONLIGHT_API bool parseBool(const std::string& v, bool& out);
 MONLIGHT_API bool parseInt(const std::string& v, std::int64_t& out);
 MONLIGHT_API std::vector<std::string> splitList(const std::string& v, char sep = ',');
 MONLIGHT_API std::string trim(const std::string& v);
-/// Listen syntax (§0.1): `HOST:PORT`, `[IPV6]:PORT`, `:PORT`, `PORT`. Empty → false with host/port untouched.
+/// Listen syntax: `HOST:PORT`, `[IPV6]:PORT`, `:PORT`, `PORT` (the last two mean `0.0.0.0:PORT`). Empty → false
+/// with host/port untouched.
 MONLIGHT_API bool parseListen(const std::string& v, std::string& host, int& port);
 } // namespace ConfigValue
 

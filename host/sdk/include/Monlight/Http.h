@@ -15,7 +15,8 @@
 namespace Monlight
 {
 
-/// Who may call a route (§0.5).
+/// Who may call a route. A missing or wrong key is 401; every 401 on an API_KEY or ADMIN_KEY route counts towards
+/// the per-IP brute-force guard (`host.auth_failure_limit`); DSN failures do not.
 enum class AuthPolicy
 {
     None,     ///< open (health, UI); per-IP limit except /health and /metrics
@@ -24,14 +25,16 @@ enum class AuthPolicy
     Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
 };
 
-/// The identity behind a DSN key (§5.4), answered by the hook the browser relay installs in the AuthService.
+/// The identity behind an active DSN key (its project), answered by the hook the browser relay installs in the
+/// AuthService.
 struct DsnIdentity
 {
     std::int64_t id = 0;
     std::string project;
 };
 
-/// Decoded query string (§0.12): last occurrence wins, `+` → space, `%XX` decoded.
+/// Decoded query string: pairs split on `&` and their first `=`, last occurrence wins, `+` → space, `%XX` decoded
+/// (a malformed `%` sequence is kept literally), a key without `=` has the value "".
 class MONLIGHT_API QueryParams
 {
 public:
@@ -44,7 +47,7 @@ public:
     bool has(const std::string& name) const { return get(name).has_value(); }
     const std::map<std::string, std::string>& all() const { return _values; }
 
-    /// Lenient `limit` (§0.12): unparsable/≤0 → dflt, above max → max.
+    /// Lenient `limit`: unparsable/≤0 → dflt, above max → max.
     std::int64_t limit(const std::string& name, std::int64_t dflt, std::int64_t max) const;
     /// Lenient `offset`: unparsable/negative → 0.
     std::int64_t offset(const std::string& name) const;
@@ -108,10 +111,13 @@ struct MONLIGHT_API Route
     Handler handler;
     std::size_t bodyCap = 0;     ///< 0 = the plugin's `max_body_size`
     bool queryKey = false;       ///< accept `?api_key=` (API_KEY) or `?key=` (DSN) when the header is absent
-    bool uiPage = false;         ///< HTML page: adds the §0.18 UI security headers
+    bool uiPage = false;         ///< HTML page: adds Content-Security-Policy, Referrer-Policy: no-referrer and
+                                 ///< X-Frame-Options: DENY
 };
 
-/// The origin allow-list of §5.5 (implemented by `common`, obtained through CorsService).
+/// An origin allow-list (implemented by `common`, obtained through CorsService). Entries: an exact origin
+/// (compared ASCII case-insensitively), a pattern with one `*` matching at least one character without `/`, `:`
+/// or `@`, or `*` alone (every origin).
 class MONLIGHT_API CorsPolicy
 {
 public:
@@ -126,7 +132,7 @@ public:
                      const std::string& requestHeaders) const = 0;
 };
 
-/// Which principal-based limiter (§0.6) a setting applies to.
+/// Which principal-based limiter a setting applies to (each configured key string is its own principal).
 enum class Limiter
 {
     Key,    ///< per API key (`<plugin>.rate_limit` by default)
@@ -146,7 +152,9 @@ public:
              std::size_t bodyCap = 0);
     /// Per-minute limit of a limiter for this plugin (0 = unlimited).
     virtual void setRateLimit(Limiter limiter, std::int64_t perMinute) = 0;
-    /// CORS (§0.3 step 4) for every path starting with `pathPrefix`.
+    /// CORS for every path starting with `pathPrefix`: every `OPTIONS` there is answered before route lookup
+    /// (preflight), a present but disallowed `Origin` gets 403, and answers to an allowed origin carry the CORS
+    /// headers.
     virtual void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) = 0;
 };
 

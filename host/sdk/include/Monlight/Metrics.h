@@ -55,7 +55,7 @@ private:
     std::atomic<double> _sum{0};
 };
 
-/// Host-wide metric families rendered as Prometheus text 0.0.4 (§0.14). Every series has an owner (a plugin
+/// Host-wide metric families rendered as Prometheus text 0.0.4 (`GET /metrics`). Every series has an owner (a plugin
 /// name, or empty for host-wide families); a plugin listener renders its own series and host-wide ones.
 class MONLIGHT_API MetricsRegistry
 {

@@ -16,14 +16,17 @@
 namespace Monlight
 {
 
-/// Defaults of the §1.5 keys for a service plugin (one with its own listener and database).
+/// Defaults of the keys every service plugin (one with its own listener and database) has: `listen`,
+/// `database_path`, `max_body_size`, `rate_limit`, `max_threads` (8), `max_queued` (128), `write_queue_size`
+/// (10000), `log_level` (host.log_level) and `ui_enabled` (true).
 struct ServiceDefaults
 {
     std::string listen;             ///< `0.0.0.0:5010`; empty = reachable only on the combined listener
     std::string databasePath;       ///< `errors.db`
     std::int64_t maxBodySize = 65536;
     std::int64_t rateLimit = 60;
-    std::string envPrefix;          ///< `ERROR_TRACKER`: prefix of the short env names (§1.2 rule 2)
+    std::string envPrefix;          ///< `ERROR_TRACKER`: a key with short env name `API_KEY` is also read from
+                                    ///< `ERROR_TRACKER_API_KEY` (after `MONLIGHT_<SECTION>_<KEY>`, before bare `API_KEY`)
     bool bodyEnvNames = false;      ///< `MAX_BODY_SIZE`/`RATE_LIMIT` short env names (browser relay)
     std::string apiKeyName = "api_key"; ///< the key that API_KEY routes check; empty if none
 };
@@ -34,13 +37,18 @@ struct PluginInfo
     std::string name;                      ///< `[a-z][a-z0-9-]{1,31}`, equals the file name without `.so`
     std::string version;
     std::string description;
-    std::vector<std::string> dependencies; ///< plugins initialized before this one (`common` is implicit)
-    std::vector<ConfigKey> config;         ///< plugin-specific keys (the §1.5 keys are added for services)
-    bool service = false;                  ///< has a listener, a database and the §1.5 keys
+    /// Plugins initialized before this one. A dependency not listed in `host.plugins` is loaded from
+    /// `host.plugin_path` when found there (before this plugin); one found nowhere stops the start. The default
+    /// is `common`, which provides the `auth`, `ratelimit` and `cors` services every route relies on; a plugin
+    /// that needs none of them (such as `common` itself) clears it.
+    std::vector<std::string> dependencies{"common"};
+    std::vector<ConfigKey> config;         ///< plugin-specific keys (the service keys above are added for services;
+                                           ///< a key of the same name here replaces them)
+    bool service = false;                  ///< has a listener, a database and the service keys
     ServiceDefaults defaults;
 };
 
-/// Result of a plugin's health check (§0.13).
+/// Result of a plugin's health check, answered on `GET /health` (no table scans: in-memory or cached values).
 struct Health
 {
     bool ok = true;
@@ -60,8 +68,9 @@ public:
     virtual const std::string& dataDir() const = 0;
     virtual Router& router() = 0;
     /// Opens the plugin's database (`<plugin>.database_path`, or `<data_dir>/<name>.db` for plugins without
-    /// the key) with pragmas, migrations and writer. Throws StartupError (65/73).
-    virtual std::shared_ptr<Database> openDatabase(const std::vector<std::string>& migrations) = 0;
+    /// the key) with pragmas and writer, and applies the plugin's own embedded `sql/<N>_<name>.sql` files in
+    /// order (see sqlMigrations()). Throws StartupError: 65/73 from the database, 70 for misnumbered files.
+    virtual std::shared_ptr<Database> openDatabase() = 0;
     /// Runs `task` every `periodMs` (fixed rate) on the plugin's timer thread, first after `firstDelayMs`
     /// (negative = one period). Exceptions are logged; tasks are cancelled and waited for at shutdown.
     virtual void schedule(const std::string& name, long periodMs, std::function<void()> task,

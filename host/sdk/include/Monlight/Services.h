@@ -39,7 +39,8 @@ private:
     std::map<std::string, std::shared_ptr<Service>> _services;
 };
 
-/// API, admin and DSN key checks (§0.5), provided by `common` as service `auth`.
+/// API, admin and DSN key checks, registered as service `auth` (by `common`). Keys are compared by their SHA-256 in
+/// constant time against every configured key; a key of another realm is not accepted.
 class MONLIGHT_API AuthService : public Service
 {
 public:
@@ -54,7 +55,10 @@ public:
     virtual std::optional<DsnIdentity> resolveDsn(const std::string& key) const = 0;
 };
 
-/// Sliding-window limiters of §0.6 and the brute-force guard of §0.5, provided by `common` as `ratelimit`.
+/// Per-principal limiters and the brute-force guard, registered as service `ratelimit` (by `common`). A limiter is a
+/// sliding 60 s window of one-second slots: a request is allowed iff the window's count is below the limit (so the
+/// (N+1)-th request inside any 60 s is refused), rejected requests are not counted, and `retryAfter` is the
+/// smallest whole number of seconds (1–60) after which the request would be allowed.
 class MONLIGHT_API RateLimitService : public Service
 {
 public:
@@ -73,7 +77,7 @@ public:
     virtual void recordAuthFailure(const std::string& ip) = 0;
 };
 
-/// Builds CORS policies (§5.5), provided by `common` as `cors`.
+/// Builds CORS policies from origin lists (see CorsPolicy), registered as service `cors` (by `common`).
 class MONLIGHT_API CorsService : public Service
 {
 public:
@@ -90,7 +94,8 @@ struct IngestReply
     std::vector<std::pair<std::string, std::string>> headers;
 };
 
-/// In-process ingest (§2.12, §4.11): same validation and storage as the HTTP route, no auth or rate limits.
+/// In-process ingest: same validation, storage and answer as the plugin's HTTP ingest route, without
+/// authentication or rate limits (the caller did both).
 /// Registered as `error-tracker.ingest` and `metrics-collector.ingest`.
 class MONLIGHT_API JsonIngestService : public Service
 {

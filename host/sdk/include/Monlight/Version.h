@@ -6,7 +6,8 @@
 #include <cstddef> // defines the standard library identification macros used below
 
 #ifndef MONLIGHT_ABI_VERSION
-#define MONLIGHT_ABI_VERSION 1
+// 2: PluginContext::openDatabase() takes no migrations (the SDK applies the plugin's embedded sql/ files).
+#define MONLIGHT_ABI_VERSION 2
 #endif
 
 #define MONLIGHT_VERSION "1.0.0"
