@@ -1,5 +1,7 @@
 #include "Monlight/HttpError.h"
 
+#include "Monlight/Json.h"
+
 namespace Monlight
 {
 
@@ -43,6 +45,20 @@ HttpError& HttpError::index(std::size_t i)
 {
     _extraJson += ",\"index\":" + std::to_string(i);
     return *this;
+}
+
+std::string HttpError::detailBody(std::string_view detail, std::string_view extraJson)
+{
+    std::string out = "{\"detail\":";
+    Json::appendQuoted(out, detail);
+    out.append(extraJson);
+    out += '}';
+    return out;
+}
+
+std::string HttpError::body() const
+{
+    return detailBody(detail(), _extraJson);
 }
 
 HttpError& HttpError::closeConnection()

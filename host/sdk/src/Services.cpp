@@ -13,6 +13,11 @@ RateLimitService::~RateLimitService() = default;
 CorsService::~CorsService() = default;
 JsonIngestService::~JsonIngestService() = default;
 
+IngestReply IngestReply::fromError(const HttpError& e)
+{
+    return IngestReply{e.status(), e.body(), e.headers()};
+}
+
 void ServiceRegistry::add(const std::string& name, std::shared_ptr<Service> service)
 {
     std::lock_guard<std::mutex> lock(_mutex);

@@ -10,12 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace Monlight
 {
 
-/// Who may call a route (§0.5).
+/// Who may call a route. A key is presented in `X-API-Key` (DSN keys in `X-Monlight-Key`); a missing or wrong key
+/// is 401, and every failure counts towards the per-IP brute-force guard.
 enum class AuthPolicy
 {
     None,     ///< open (health, UI); per-IP limit except /health and /metrics
@@ -24,14 +26,15 @@ enum class AuthPolicy
     Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
 };
 
-/// The identity behind a DSN key (§5.4), answered by the hook the browser relay installs in the AuthService.
+/// The identity behind a browser DSN key (its row id and project), answered by the hook the browser relay installs in the AuthService.
 struct DsnIdentity
 {
     std::int64_t id = 0;
     std::string project;
 };
 
-/// Decoded query string (§0.12): last occurrence wins, `+` → space, `%XX` decoded.
+/// Decoded query string: `&`-separated `key=value` pairs, the last occurrence of a key wins, `+` → space, `%XX`
+/// decoded (a malformed `%` is kept literally), a key without `=` has the empty value.
 class MONLIGHT_API QueryParams
 {
 public:
@@ -44,7 +47,7 @@ public:
     bool has(const std::string& name) const { return get(name).has_value(); }
     const std::map<std::string, std::string>& all() const { return _values; }
 
-    /// Lenient `limit` (§0.12): unparsable/≤0 → dflt, above max → max.
+    /// Lenient `limit`: absent, unparsable or ≤ 0 → dflt; above max (digits too long for int64 included) → max.
     std::int64_t limit(const std::string& name, std::int64_t dflt, std::int64_t max) const;
     /// Lenient `offset`: unparsable/negative → 0.
     std::int64_t offset(const std::string& name) const;
@@ -95,6 +98,10 @@ public:
     virtual std::string headBlock() const = 0;
 };
 
+/// A `{id}` path segment: 1 to 18 ASCII digits (leading zeros allowed) with a value of at least 1; nothing
+/// otherwise (a sign, a space, `1e3`, non-ASCII digits). Routes answer 404 (or 400 `Invalid ID`) for nothing.
+MONLIGHT_API std::optional<std::int64_t> parseId(std::string_view segment);
+
 using Handler = std::function<void(Request&, Response&)>;
 
 /// One route, declared in one statement: path pattern, methods, auth policy, body cap, handler.
@@ -108,10 +115,10 @@ struct MONLIGHT_API Route
     Handler handler;
     std::size_t bodyCap = 0;     ///< 0 = the plugin's `max_body_size`
     bool queryKey = false;       ///< accept `?api_key=` (API_KEY) or `?key=` (DSN) when the header is absent
-    bool uiPage = false;         ///< HTML page: adds the §0.18 UI security headers
+    bool uiPage = false;         ///< HTML page: adds Content-Security-Policy, Referrer-Policy and X-Frame-Options
 };
 
-/// The origin allow-list of §5.5 (implemented by `common`, obtained through CorsService).
+/// An origin allow-list (implemented by `common`, obtained through CorsService).
 class MONLIGHT_API CorsPolicy
 {
 public:
@@ -126,7 +133,7 @@ public:
                      const std::string& requestHeaders) const = 0;
 };
 
-/// Which principal-based limiter (§0.6) a setting applies to.
+/// Which principal-based limiter (a sliding one-minute window per principal) a setting applies to.
 enum class Limiter
 {
     Key,    ///< per API key (`<plugin>.rate_limit` by default)
@@ -146,7 +153,8 @@ public:
              std::size_t bodyCap = 0);
     /// Per-minute limit of a limiter for this plugin (0 = unlimited).
     virtual void setRateLimit(Limiter limiter, std::int64_t perMinute) = 0;
-    /// CORS (§0.3 step 4) for every path starting with `pathPrefix`.
+    /// CORS for every path starting with `pathPrefix`: preflights are answered before authentication, and a request
+    /// from an origin the policy refuses is 403.
     virtual void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) = 0;
 };
 

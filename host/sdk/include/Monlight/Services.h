@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Monlight/Http.h"
+#include "Monlight/HttpError.h"
 #include "Monlight/Version.h"
 #include <functional>
 #include <map>
@@ -39,7 +40,7 @@ private:
     std::map<std::string, std::shared_ptr<Service>> _services;
 };
 
-/// API, admin and DSN key checks (§0.5), provided by `common` as service `auth`.
+/// API, admin and DSN key checks, provided by `common` as service `auth`.
 class MONLIGHT_API AuthService : public Service
 {
 public:
@@ -54,7 +55,8 @@ public:
     virtual std::optional<DsnIdentity> resolveDsn(const std::string& key) const = 0;
 };
 
-/// Sliding-window limiters of §0.6 and the brute-force guard of §0.5, provided by `common` as `ratelimit`.
+/// Sliding one-minute window limiters and the per-IP brute-force guard against failed authentications, provided by
+/// `common` as `ratelimit`.
 class MONLIGHT_API RateLimitService : public Service
 {
 public:
@@ -73,7 +75,7 @@ public:
     virtual void recordAuthFailure(const std::string& ip) = 0;
 };
 
-/// Builds CORS policies (§5.5), provided by `common` as `cors`.
+/// Builds CORS origin allow-lists, provided by `common` as `cors`.
 class MONLIGHT_API CorsService : public Service
 {
 public:
@@ -83,14 +85,18 @@ public:
 };
 
 /// Result of an in-process ingest: exactly the status and body the HTTP endpoint would answer.
-struct IngestReply
+struct MONLIGHT_API IngestReply
 {
     int status = 0;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+
+    /// The reply the HTTP endpoint gives for `e`: its status, HttpError::body() and its headers.
+    static IngestReply fromError(const HttpError& e);
 };
 
-/// In-process ingest (§2.12, §4.11): same validation and storage as the HTTP route, no auth or rate limits.
+/// In-process ingest: the same validation and storage as the plugin's HTTP ingest route, without authentication or
+/// rate limits.
 /// Registered as `error-tracker.ingest` and `metrics-collector.ingest`.
 class MONLIGHT_API JsonIngestService : public Service
 {
