@@ -32,20 +32,12 @@ IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
     }
     catch (const HttpError& e)
     {
-        IngestReply reply;
-        reply.status = e.status();
-        std::string body = "{\"detail\":";
-        Json::appendQuoted(body, e.detail());
-        body += e.extraJson();
-        body += '}';
-        reply.body = std::move(body);
-        reply.headers = e.headers();
-        return reply;
+        return IngestReply::fromError(e);
     }
     catch (const std::exception&)
     {
         // The in-process caller gets what the HTTP dispatcher would answer for an unexpected failure.
-        return IngestReply{500, "{\"detail\":\"Internal server error\"}", {}};
+        return IngestReply{500, HttpError::detailBody("Internal server error"), {}};
     }
 }
 

@@ -269,12 +269,7 @@ IngestReply LogIngestService::ingest(const std::string& jsonBody)
     }
     catch (const HttpError& e)
     {
-        reply.status = e.status();
-        reply.body = "{\"detail\":";
-        Json::appendQuoted(reply.body, e.detail());
-        reply.body += e.extraJson();
-        reply.body += '}';
-        reply.headers = e.headers();
+        reply = IngestReply::fromError(e);
     }
     return reply;
 }

@@ -1,6 +1,5 @@
 #include "MetricsIngestService.h"
 #include "Monlight/HttpError.h"
-#include "Monlight/Json.h"
 
 namespace Monlight
 {
@@ -17,12 +16,7 @@ IngestReply MetricsIngestService::ingest(const std::string& jsonBody)
     }
     catch (const HttpError& e)
     {
-        reply.status = e.status();
-        reply.body = "{\"detail\":";
-        Json::appendQuoted(reply.body, e.detail());
-        reply.body += e.extraJson();
-        reply.body += '}';
-        reply.headers = e.headers();
+        reply = IngestReply::fromError(e);
     }
     return reply;
 }
