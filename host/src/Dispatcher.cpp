@@ -1,5 +1,6 @@
 #include "Dispatcher.h"
 
+#include "Monlight/Database.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Text.h"
@@ -179,6 +180,10 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
     catch (const HttpError& e)
     {
         sendError(req, resp, e);
+    }
+    catch (const StorageError& e)
+    {
+        sendError(req, resp, toHttpError(e));
     }
     catch (const Poco::Exception& e)
     {

@@ -1,5 +1,6 @@
 #include "Monlight/HttpError.h"
 
+#include "Monlight/Database.h"
 #include "Monlight/Json.h"
 
 namespace Monlight
@@ -65,6 +66,20 @@ HttpError& HttpError::closeConnection()
 {
     _close = true;
     return *this;
+}
+
+HttpError toHttpError(const StorageError& e)
+{
+    switch (e.reason())
+    {
+    case StorageError::Reason::Busy:
+        return HttpError(503, "Server busy").header("Retry-After", "1");
+    case StorageError::Reason::Stopping:
+        return HttpError(503, "Shutting down").closeConnection();
+    case StorageError::Reason::Unavailable:
+        break;
+    }
+    return HttpError(503, "Database unavailable");
 }
 
 StartupError::StartupError(int exitCode, const std::string& category, const std::string& subject,

@@ -26,19 +26,7 @@ ErrorIngestService::ErrorIngestService(std::shared_ptr<ErrorStore> store, std::s
 
 IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
 {
-    try
-    {
-        return process(jsonBody);
-    }
-    catch (const HttpError& e)
-    {
-        return IngestReply::fromError(e);
-    }
-    catch (const std::exception&)
-    {
-        // The in-process caller gets what the HTTP dispatcher would answer for an unexpected failure.
-        return IngestReply{500, HttpError::detailBody("Internal server error"), {}};
-    }
+    return IngestReply::answer([&] { return process(jsonBody); });
 }
 
 IngestReply ErrorIngestService::process(std::string_view jsonBody)

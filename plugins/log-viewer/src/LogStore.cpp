@@ -5,7 +5,6 @@
 #include "Monlight/Sql.h"
 #include <algorithm>
 #include <map>
-#include <sqlite3.h>
 #include <string_view>
 #include <variant>
 
@@ -128,34 +127,27 @@ std::string filterKey(const LogFilter& f)
 LogEntry readEntry(const Sql::Statement& st)
 {
     LogEntry e;
-    e.id = st.getInt(0);
-    e.timestampMs = st.getInt(1);
-    e.container = st.getText(2);
-    e.containerId = st.getText(3);
-    e.isStderr = st.getText(4) == "stderr";
-    e.level = LevelDetector::parse(st.getText(5)).value_or(Level::Info);
-    e.message = st.getText(6);
-    if (!st.isNull(7))
-        e.traceId = st.getText(7);
-    if (!st.isNull(8))
-        e.attributes = st.getText(8);
+    std::string stream, level;
+    st.columns(e.id, e.timestampMs, e.container, e.containerId, stream, level, e.message, e.traceId, e.attributes);
+    e.isStderr = stream == "stderr";
+    e.level = LevelDetector::parse(level).value_or(Level::Info);
     return e;
 }
 
-/// One step of a search statement; SQLITE_ERROR (syntax errors, unknown FTS5 columns, ...) becomes the 400 of
-/// §3.2 with SQLite's message verbatim; anything else (busy, I/O) stays a server error.
-bool searchStep(Sql::Statement& st, sqlite3* db)
+/// One step of a search statement; a statement SQLite refuses (a syntax error, an unknown FTS5 column, ...)
+/// becomes the 400 of a bad search with SQLite's message verbatim; anything else (busy, I/O) stays a server error.
+bool searchStep(Sql::Cached& st)
 {
-    int rc = sqlite3_step(st.handle());
-    if (rc == SQLITE_ROW)
-        return true;
-    if (rc == SQLITE_DONE)
-        return false;
-    std::string msg = sqlite3_errmsg(db);
-    sqlite3_reset(st.handle());
-    if ((rc & 0xFF) == SQLITE_ERROR)
-        throw HttpError(400, "Invalid search query: " + msg);
-    throw Sql::SqlError("search failed: " + msg, rc);
+    try
+    {
+        return st.step();
+    }
+    catch (const Sql::SqlError& e)
+    {
+        if (e.kind() == Sql::SqlError::Kind::Query)
+            throw HttpError(400, "Invalid search query: " + e.sqliteMessage());
+        throw;
+    }
 }
 
 } // namespace
@@ -165,7 +157,7 @@ LogStore::LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> cou
 {
 }
 
-Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
+Sql::Cached LogStore::filtered(Sql::Connection& c, const std::string& sql)
 {
     StatementLru* lru;
     {
@@ -176,9 +168,8 @@ Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
     if (it != lru->bySql.end())
     {
         lru->order.splice(lru->order.begin(), lru->order, it->second);
-        Sql::Statement& st = *lru->order.front().second;
-        st.reset();
-        return st;
+        lru->order.front().second->reset();
+        return Sql::Cached(*lru->order.front().second);
     }
     auto st = std::make_unique<Sql::Statement>(c.handle(), sql);
     lru->order.emplace_front(sql, std::move(st));
@@ -188,7 +179,7 @@ Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
         lru->bySql.erase(lru->order.back().first);
         lru->order.pop_back();
     }
-    return *lru->order.front().second;
+    return Sql::Cached(*lru->order.front().second);
 }
 
 std::vector<std::string> LogStore::migrations()
@@ -207,7 +198,7 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     Sql::Connection& c = tx.db();
     if (!entries.empty())
     {
-        Sql::Statement& ins =
+        auto ins =
             c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
                      "message, trace_id, attributes) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
         for (auto& e : entries)
@@ -233,7 +224,7 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     }
     if (!cursors.empty())
     {
-        Sql::Statement& up = c.cached(
+        auto up = c.cached(
             "INSERT INTO cursors(container_id, container_name, file_path, inode, position, updated_at) "
             "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET container_name = "
             "excluded.container_name, "
@@ -255,31 +246,29 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
 
 std::int64_t LogStore::deleteBelowId(WriteTx& tx, std::int64_t idBelow)
 {
-    Sql::Statement& st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
+    auto st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
     st.bind(1, idBelow);
     return st.run();
 }
 
 std::int64_t LogStore::idAfterOldest(WriteTx& tx, std::int64_t n)
 {
-    Sql::Statement& st = tx.db().cached("SELECT id FROM log_entries ORDER BY id LIMIT 1 OFFSET ?");
+    auto st = tx.db().cached("SELECT id FROM log_entries ORDER BY id LIMIT 1 OFFSET ?");
     st.bind(1, n);
     std::int64_t id = st.step() ? st.getInt(0) : 0;
-    st.reset();
     if (id == 0)
     {
         // Fewer than n+1 rows: everything goes.
-        Sql::Statement& mx = tx.db().cached("SELECT max(id) FROM log_entries");
+        auto mx = tx.db().cached("SELECT max(id) FROM log_entries");
         if (mx.step() && !mx.isNull(0))
             id = mx.getInt(0) + 1;
-        mx.reset();
     }
     return id;
 }
 
 std::int64_t LogStore::deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::int64_t maxRows)
 {
-    Sql::Statement& st = tx.db().cached(
+    auto st = tx.db().cached(
         "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE timestamp < ? LIMIT ?)");
     st.bind(1, cutoffMs).bind(2, maxRows);
     return st.run();
@@ -290,18 +279,17 @@ std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs,
 {
     std::vector<std::string> ids;
     {
-        Sql::Statement& st = tx.db().cached("SELECT container_id FROM cursors WHERE updated_at < ?");
+        auto st = tx.db().cached("SELECT container_id FROM cursors WHERE updated_at < ?");
         st.bind(1, cutoffMs);
         while (st.step())
             ids.push_back(st.getText(0));
-        st.reset();
     }
     std::int64_t n = 0;
     for (const auto& id : ids)
     {
         if (std::find(keep.begin(), keep.end(), id) != keep.end())
             continue;
-        Sql::Statement& del = tx.db().cached("DELETE FROM cursors WHERE container_id = ?");
+        auto del = tx.db().cached("DELETE FROM cursors WHERE container_id = ?");
         del.bind(1, id);
         n += del.run();
     }
@@ -316,12 +304,7 @@ std::vector<LogStore::Cursor> LogStore::cursors()
     while (st.step())
     {
         Cursor c;
-        c.containerId = st.getText(0);
-        c.containerName = st.getText(1);
-        c.filePath = st.getText(2);
-        c.inode = st.getInt(3);
-        c.position = st.getInt(4);
-        c.updatedAt = st.getInt(5);
+        st.columns(c.containerId, c.containerName, c.filePath, c.inode, c.position, c.updatedAt);
         out.push_back(std::move(c));
     }
     return out;
@@ -357,14 +340,13 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
 
     QueryResult r;
     {
-        Sql::Statement& st =
+        auto st =
             filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);
-        while (searchStep(st, c.handle()))
+        while (searchStep(st))
             r.logs.push_back(readEntry(st));
-        st.reset();
     }
     if (f.offset == 0 && static_cast<std::int64_t>(r.logs.size()) < f.limit)
     {
@@ -417,12 +399,11 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     }
     binds.emplace_back(aboveId);
     binds.emplace_back(upToId);
-    Sql::Statement& st = filtered(c, sql);
+    auto st = filtered(c, sql);
     bindAll(st, binds);
     std::int64_t n = 0;
-    if (searchStep(st, c.handle()))
+    if (searchStep(st))
         n = st.getInt(0);
-    st.reset();
     return n;
 }
 
@@ -446,13 +427,12 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
         where += "e.id > ?";
         binds.emplace_back(*afterId);
     }
-    Sql::Statement& st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
+    auto st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
                                          " ORDER BY e.id DESC LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit);
     while (st.step())
         out.push_back(readEntry(st));
-    st.reset();
     std::reverse(out.begin(), out.end());
     return out;
 }
@@ -485,14 +465,13 @@ std::int64_t LogStore::backlogStart(const LogFilter& f, std::optional<std::int64
     }
     std::vector<Bind> binds;
     std::string where = liveWhere(f, after, binds);
-    Sql::Statement& st =
+    auto st =
         filtered(_db->reader(), "SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit - 1);
     std::int64_t start = after;
     if (st.step())
         start = std::max(after, st.getInt(0) - 1);
-    st.reset();
     return start;
 }
 
@@ -502,7 +481,7 @@ std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, s
     std::vector<LogEntry> out;
     std::vector<Bind> binds;
     std::string where = liveWhere(f, afterId, binds);
-    Sql::Statement& st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
+    auto st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
                                                      " FROM log_entries e" + where + " ORDER BY e.id LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, maxRows);
@@ -512,14 +491,13 @@ std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, s
         out.push_back(readEntry(st));
         bytes += out.back().message.size() + 128;
     }
-    st.reset();
     return out;
 }
 
 std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
 {
     std::map<std::string, ContainerStats> out;
-    Sql::Statement& st = _db->reader().cached(
+    auto st = _db->reader().cached(
         "SELECT container, count(*), max(timestamp) FROM log_entries GROUP BY container");
     while (st.step())
     {
@@ -528,7 +506,6 @@ std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
         s.lastSeen = st.getOptInt(2);
         out[st.getText(0)] = s;
     }
-    st.reset();
     return out;
 }
 
@@ -537,26 +514,23 @@ LogStore::Stats LogStore::stats()
     Stats s;
     Sql::Connection& c = _db->reader();
     {
-        Sql::Statement& st = c.cached("SELECT count(*), min(timestamp), max(timestamp) FROM log_entries");
+        auto st = c.cached("SELECT count(*), min(timestamp), max(timestamp) FROM log_entries");
         if (st.step())
         {
             s.total = st.getInt(0);
             s.oldest = st.getOptInt(1);
             s.newest = st.getOptInt(2);
         }
-        st.reset();
     }
     {
-        Sql::Statement& st = c.cached("SELECT level, count(*) FROM log_entries GROUP BY level");
+        auto st = c.cached("SELECT level, count(*) FROM log_entries GROUP BY level");
         while (st.step())
             s.byLevel[st.getText(0)] = st.getInt(1);
-        st.reset();
     }
     {
-        Sql::Statement& st = c.cached("SELECT container, count(*) FROM log_entries GROUP BY container");
+        auto st = c.cached("SELECT container, count(*) FROM log_entries GROUP BY container");
         while (st.step())
             s.byContainer[st.getText(0)] = st.getInt(1);
-        st.reset();
     }
     return s;
 }

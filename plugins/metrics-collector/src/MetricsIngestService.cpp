@@ -8,17 +8,7 @@ namespace MetricsCollector
 
 IngestReply MetricsIngestService::ingest(const std::string& jsonBody)
 {
-    IngestReply reply;
-    try
-    {
-        reply.body = MetricIngestor::replyJson(_ingestor.ingest(jsonBody));
-        reply.status = 202;
-    }
-    catch (const HttpError& e)
-    {
-        reply = IngestReply::fromError(e);
-    }
-    return reply;
+    return IngestReply::answer([&] { return IngestReply{202, MetricIngestor::replyJson(_ingestor.ingest(jsonBody)), {}}; });
 }
 
 } // namespace MetricsCollector

@@ -52,6 +52,12 @@ private:
     bool _close = false;
 };
 
+class StorageError;
+
+/// The answer to a database that cannot take the work: Busy → 503 `Server busy` with `Retry-After: 1`, Stopping →
+/// 503 `Shutting down` (closing the connection), Unavailable → 503 `Database unavailable`.
+MONLIGHT_API HttpError toHttpError(const StorageError& e);
+
 /// Fatal startup problem with its process exit code (sysexits: 65 bad data, 70 internal or plugin, 71 system,
 /// 73 cannot create, 78 configuration) and the single stderr line `monlight-host: <category>: <subject>: <reason>`.
 class MONLIGHT_API StartupError : public Poco::Exception

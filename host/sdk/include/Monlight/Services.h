@@ -93,6 +93,9 @@ struct MONLIGHT_API IngestReply
 
     /// The reply the HTTP endpoint gives for `e`: its status, HttpError::body() and its headers.
     static IngestReply fromError(const HttpError& e);
+    /// Runs `work` and answers what it throws as the HTTP endpoint would: HttpError → fromError(), StorageError →
+    /// fromError(toHttpError()), anything else → 500 `Internal server error`.
+    static IngestReply answer(const std::function<IngestReply()>& work);
 };
 
 /// In-process ingest: the same validation and storage as the plugin's HTTP ingest route, without authentication or
