@@ -18,7 +18,7 @@ class SqlTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(SqlTest);
     CPPUNIT_TEST(testCachedStatementResetsWhenAnExceptionLeavesItsScope);
     CPPUNIT_TEST(testCachedStatementResetsInsideAFailingWrite);
-    CPPUNIT_TEST(testColumnsReadByType);
+    CPPUNIT_TEST(testBindAllAndColumnsReadByType);
     CPPUNIT_TEST(testErrorKinds);
     CPPUNIT_TEST(testStorageErrorsAndTheirAnswers);
     CPPUNIT_TEST_SUITE_END();
@@ -91,10 +91,15 @@ public:
         db->close();
     }
 
-    void testColumnsReadByType()
+    void testBindAllAndColumnsReadByType()
     {
         auto db = open();
-        db->write([](WriteTx& tx) { tx.db().exec("INSERT INTO t VALUES (7, 'seven', NULL, 1.5)"); });
+        db->write([](WriteTx& tx) {
+            tx.db()
+                .cached("INSERT INTO t VALUES (?, ?, ?, ?)")
+                .bindAll(std::int64_t(7), "seven", std::optional<std::string>(), 1.5)
+                .run();
+        });
         auto st = db->reader().cached("SELECT x, s, o, d, x, o, s, d FROM t");
         CPPUNIT_ASSERT(st.step());
         std::int64_t x = 0;

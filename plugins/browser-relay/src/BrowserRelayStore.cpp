@@ -111,10 +111,7 @@ BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& pro
             {
                 tx.db()
                     .cached("UPDATE source_maps SET map_content = ?, size = ?, uploaded_at = ? WHERE id = ?")
-                    .bind(1, content)
-                    .bind(2, static_cast<std::int64_t>(content.size()))
-                    .bind(3, nowMs)
-                    .bind(4, *existing)
+                    .bindAll(content, static_cast<std::int64_t>(content.size()), nowMs, *existing)
                     .run();
                 up.id = *existing;
                 up.replaced = true;
@@ -125,12 +122,7 @@ BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& pro
                     .cached("INSERT INTO source_maps (project, release, file_url, map_content, size, "
                             "uploaded_at) "
                             "VALUES (?, ?, ?, ?, ?, ?)")
-                    .bind(1, project)
-                    .bind(2, release)
-                    .bind(3, fileKey)
-                    .bind(4, content)
-                    .bind(5, static_cast<std::int64_t>(content.size()))
-                    .bind(6, nowMs)
+                    .bindAll(project, release, fileKey, content, static_cast<std::int64_t>(content.size()), nowMs)
                     .run();
                 up.id = tx.db().lastInsertId();
                 up.replaced = false;

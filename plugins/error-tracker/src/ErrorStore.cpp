@@ -105,16 +105,9 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                     "INSERT INTO errors (fingerprint, project, environment, exception_type, message, "
                     "traceback, "
                     "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
-                ins.bind(1, fingerprint)
-                    .bind(2, r.project)
-                    .bind(3, r.environment)
-                    .bind(4, r.exceptionType)
-                    .bind(5, r.message)
-                    .bind(6, r.traceback)
-                    .bind(7, r.fromBrowser() ? "browser" : "server")
-                    .bind(8, now)
-                    .bind(9, now);
-                ins.run();
+                ins.bindAll(fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback,
+                            r.fromBrowser() ? "browser" : "server", now, now)
+                    .run();
                 id = c.lastInsertId();
                 result.status = IngestResult::Status::Created;
                 ErrorGroup& g = result.group;
@@ -166,16 +159,9 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
                          "request_headers, "
                          "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
-            occ.bind(1, id)
-                .bind(2, now)
-                .bind(3, r.requestUrl)
-                .bind(4, r.requestMethod)
-                .bind(5, r.requestHeaders)
-                .bind(6, r.userId)
-                .bind(7, r.sessionId)
-                .bind(8, r.extra)
-                .bind(9, r.traceback);
-            occ.run();
+            occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
+                        r.traceback)
+                .run();
 
             if (result.status != IngestResult::Status::Created)
             {

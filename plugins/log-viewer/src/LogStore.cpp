@@ -35,6 +35,14 @@ void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
     }
 }
 
+/// An empty text is stored as NULL.
+std::optional<std::string_view> nullIfEmpty(const std::string& s)
+{
+    if (s.empty())
+        return std::nullopt;
+    return std::string_view(s);
+}
+
 /// Appends the container/level/stream/contains/time conditions (without the FTS MATCH).
 void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
 {
@@ -95,6 +103,21 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         add("e.timestamp <= ?");
         binds.emplace_back(*f.until);
     }
+}
+
+/// The FROM clause of a filtered query, and its WHERE conditions appended to `where` and `binds`: the FTS table
+/// joined to the entries when the filter has a MATCH expression, the entries alone otherwise.
+std::string fromAndWhere(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
+{
+    std::string from = " FROM log_entries e";
+    if (f.match)
+    {
+        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
+        where = " WHERE log_entries_fts MATCH ?";
+        binds.emplace_back(*f.match);
+    }
+    appendConditions(f, where, binds);
+    return from;
 }
 
 /// A canonical text of the filter's selection (not its page) for the count cache.
@@ -204,21 +227,9 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
         for (auto& e : entries)
         {
             ins.reset();
-            ins.bind(1, e.timestampMs)
-                .bind(2, e.container)
-                .bind(3, e.containerId)
-                .bind(4, e.isStderr ? "stderr" : "stdout")
-                .bind(5, LevelDetector::name(e.level))
-                .bind(6, e.message);
-            if (e.traceId.empty())
-                ins.bind(7, nullptr);
-            else
-                ins.bind(7, e.traceId);
-            if (e.attributes.empty())
-                ins.bind(8, nullptr);
-            else
-                ins.bind(8, e.attributes);
-            ins.run();
+            ins.bindAll(e.timestampMs, e.container, e.containerId, e.isStderr ? "stderr" : "stdout",
+                        LevelDetector::name(e.level), e.message, nullIfEmpty(e.traceId), nullIfEmpty(e.attributes))
+                .run();
             e.id = c.lastInsertId();
         }
     }
@@ -233,13 +244,7 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
         for (const auto& cur : cursors)
         {
             up.reset();
-            up.bind(1, cur.containerId)
-                .bind(2, cur.containerName)
-                .bind(3, cur.filePath)
-                .bind(4, cur.inode)
-                .bind(5, cur.position)
-                .bind(6, cur.updatedAt);
-            up.run();
+            up.bindAll(cur.containerId, cur.containerName, cur.filePath, cur.inode, cur.position, cur.updatedAt).run();
         }
     }
 }
@@ -328,14 +333,7 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
     Sql::Connection& c = _db->reader();
     std::string where;
     std::vector<Bind> binds;
-    std::string from = " FROM log_entries e";
-    if (f.match)
-    {
-        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
-        where = " WHERE log_entries_fts MATCH ?";
-        binds.emplace_back(*f.match);
-    }
-    appendConditions(f, where, binds);
+    const std::string from = fromAndWhere(f, where, binds);
     std::string order = f.match ? " ORDER BY log_entries_fts.rowid DESC" : " ORDER BY e.id DESC";
 
     QueryResult r;
@@ -385,14 +383,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     }
     else
     {
-        std::string from = " FROM log_entries e";
-        if (f.match)
-        {
-            from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
-            where = " WHERE log_entries_fts MATCH ?";
-            binds.emplace_back(*f.match);
-        }
-        appendConditions(f, where, binds);
+        const std::string from = fromAndWhere(f, where, binds);
         where += where.empty() ? " WHERE " : " AND ";
         where += "e.id > ? AND e.id <= ?";
         sql = "SELECT count(*)" + from + where;

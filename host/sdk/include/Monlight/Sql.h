@@ -73,6 +73,14 @@ public:
     {
         return v ? bind(index, *v) : bind(index, nullptr);
     }
+    /// Binds `values...` to parameters 1, 2, ... in order (an empty std::optional binds NULL).
+    ///   st.bindAll(id, now, r.requestUrl).run();
+    template <typename... A> Statement& bindAll(const A&... values)
+    {
+        int index = 1;
+        (bind(index++, values), ...);
+        return *this;
+    }
 
     /// Runs one step; true when a row is available, false when done. Throws SqlError.
     bool step();
@@ -139,6 +147,11 @@ public:
     template <typename... A> Cached& bind(A&&... args)
     {
         _st->bind(std::forward<A>(args)...);
+        return *this;
+    }
+    template <typename... A> Cached& bindAll(const A&... values)
+    {
+        _st->bindAll(values...);
         return *this;
     }
     Cached& bindBlob(int index, const void* data, std::size_t size)
