@@ -71,7 +71,7 @@ bool BrowserRelayStore::seedDsnKey(const std::string& project, const std::string
         [&](WriteTx& tx)
         {
             auto st = tx.db().cached("INSERT OR IGNORE INTO dsn_keys (public_key, project, active, "
-                                      "created_at) VALUES (?, ?, 1, ?)");
+                                     "created_at) VALUES (?, ?, 1, ?)");
             inserted = st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run() > 0;
         });
     return inserted;

@@ -46,7 +46,7 @@ std::int64_t MetricStore::readMeta(Sql::Connection& c, const std::string& key)
 void MetricStore::writeMeta(Sql::Connection& c, const std::string& key, std::int64_t value)
 {
     auto s = c.cached("INSERT INTO _meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-                       "excluded.value");
+                      "excluded.value");
     s.bind(1, key).bind(2, std::to_string(value)).run();
 }
 
@@ -81,7 +81,7 @@ std::int64_t MetricStore::seriesId(Sql::Connection& c, Pending& pending, const s
     if (found != pending.created.end())
         return found->second;
     auto sel = c.cached("SELECT id FROM series WHERE name = ? AND type = ? AND project = ? AND labels = ? AND "
-                         "is_rollup = ?");
+                        "is_rollup = ?");
     sel.bind(1, name).bind(2, type).bind(3, project).bind(4, labels).bind(5, isRollup);
     std::int64_t id = 0;
     if (sel.step())
@@ -89,7 +89,7 @@ std::int64_t MetricStore::seriesId(Sql::Connection& c, Pending& pending, const s
     if (id == 0)
     {
         auto ins = c.cached("INSERT INTO series(name, type, project, labels, is_rollup, last_seen) VALUES "
-                             "(?, ?, ?, ?, ?, 0)");
+                            "(?, ?, ?, ?, ?, 0)");
         ins.bind(1, name).bind(2, type).bind(3, project).bind(4, labels).bind(5, isRollup).run();
         id = c.lastInsertId();
     }
@@ -269,7 +269,7 @@ MetricStore::foldMinutes(Sql::Connection& c, std::int64_t from, std::int64_t to)
 {
     std::map<std::pair<std::int64_t, std::int64_t>, Aggregate> rows;
     auto s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
-                       "WHERE resolution = 60 AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket");
+                      "WHERE resolution = 60 AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket");
     s.bind(1, from).bind(2, to);
     while (s.step())
     {
@@ -286,10 +286,10 @@ void MetricStore::upsert(Sql::Connection& c, int resolutionSeconds,
                          const std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>& rows)
 {
     auto s = c.cached("INSERT INTO metrics_rollup(resolution, series_id, bucket, count, sum, min, max, last, "
-                       "last_ts, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(resolution, series_id, "
-                       "bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, "
-                       "max = excluded.max, last = excluded.last, last_ts = excluded.last_ts, sketch = "
-                       "excluded.sketch");
+                      "last_ts, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(resolution, series_id, "
+                      "bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, "
+                      "max = excluded.max, last = excluded.last, last_ts = excluded.last_ts, sketch = "
+                      "excluded.sketch");
     for (const auto& [key, a] : rows)
     {
         s.bind(1, resolutionSeconds).bind(2, key.first).bind(3, key.second).bind(4, a.count).bind(5, a.sum);
@@ -477,8 +477,8 @@ std::vector<SeriesInfo> MetricStore::rollupSeries(Sql::Connection& c, const std:
                                                   const std::optional<std::string>& type)
 {
     auto s = name ? c.cached("SELECT id, name, type, project, labels, last_seen FROM series WHERE is_rollup = 1 "
-                              "AND name = ?1 AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) "
-                              "ORDER BY id")
+                             "AND name = ?1 AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) "
+                             "ORDER BY id")
                    : c.cached("SELECT id, name, type, project, labels, last_seen FROM series WHERE is_rollup = 1 "
                               "AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) ORDER BY id");
     if (name)
@@ -500,7 +500,7 @@ std::optional<std::string> MetricStore::latestType(Sql::Connection& c, const std
                                                    const std::optional<std::string>& project)
 {
     auto s = c.cached("SELECT type FROM series WHERE is_rollup = 1 AND name = ?1 AND (?2 IS NULL OR project = ?2) "
-                       "ORDER BY last_seen DESC, id DESC LIMIT 1");
+                      "ORDER BY last_seen DESC, id DESC LIMIT 1");
     s.bind(1, name).bind(2, project);
     std::optional<std::string> out;
     if (s.step())
@@ -521,7 +521,7 @@ void MetricStore::forEachRollup(Sql::Connection& c, int resolutionSeconds, std::
                                 std::int64_t to, const RollupFn& fn)
 {
     auto s = c.cached("SELECT bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup WHERE "
-                       "resolution = ? AND series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket");
+                      "resolution = ? AND series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket");
     s.bind(1, resolutionSeconds).bind(2, seriesId).bind(3, from).bind(4, to);
     while (s.step())
         fn(seriesId, s.getInt(0), readRollup(s, 1));
@@ -531,7 +531,7 @@ void MetricStore::forEachRollupInRange(Sql::Connection& c, int resolutionSeconds
                                        std::int64_t to, const RollupFn& fn)
 {
     auto s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
-                       "WHERE resolution = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, series_id");
+                      "WHERE resolution = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, series_id");
     s.bind(1, resolutionSeconds).bind(2, from).bind(3, to);
     while (s.step())
         fn(s.getInt(0), s.getInt(1), readRollup(s, 2));
@@ -541,7 +541,7 @@ void MetricStore::forEachRaw(Sql::Connection& c, std::int64_t rollupId, std::int
                              const RawFn& fn)
 {
     auto s = c.cached("SELECT id, ts, value FROM metrics_raw WHERE rollup_id = ? AND ts >= ? AND ts < ? ORDER BY "
-                       "ts, id");
+                      "ts, id");
     s.bind(1, rollupId).bind(2, from).bind(3, to);
     while (s.step())
         fn(rollupId, s.getInt(0), s.getInt(1), s.getDouble(2));
@@ -559,7 +559,7 @@ std::int64_t MetricStore::pointsSince(Sql::Connection& c, std::int64_t since)
 {
     Watermarks w = watermarks(c);
     auto rolled = c.cached("SELECT COALESCE(SUM(count), 0) FROM metrics_rollup WHERE resolution = 60 AND bucket >= "
-                            "? AND bucket < ?");
+                           "? AND bucket < ?");
     rolled.bind(1, since).bind(2, w.minute);
     std::int64_t total = rolled.step() ? rolled.getInt(0) : 0;
     auto raw = c.cached("SELECT COUNT(*) FROM metrics_raw WHERE ts >= ?");
