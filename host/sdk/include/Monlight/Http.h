@@ -16,8 +16,7 @@
 namespace Monlight
 {
 
-/// Who may call a route. A key is presented in `X-API-Key` (DSN keys in `X-Monlight-Key`); a missing or wrong key
-/// is 401, and every failure counts towards the per-IP brute-force guard.
+/// Who may call a route (§0.5).
 enum class AuthPolicy
 {
     None,     ///< open (health, UI); per-IP limit except /health and /metrics
@@ -26,15 +25,14 @@ enum class AuthPolicy
     Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
 };
 
-/// The identity behind a browser DSN key (its row id and project), answered by the hook the browser relay installs in the AuthService.
+/// The identity behind a DSN key (§5.4), answered by the hook the browser relay installs in the AuthService.
 struct DsnIdentity
 {
     std::int64_t id = 0;
     std::string project;
 };
 
-/// Decoded query string: `&`-separated `key=value` pairs, the last occurrence of a key wins, `+` → space, `%XX`
-/// decoded (a malformed `%` is kept literally), a key without `=` has the empty value.
+/// Decoded query string (§0.12): last occurrence wins, `+` → space, `%XX` decoded.
 class MONLIGHT_API QueryParams
 {
 public:
@@ -47,7 +45,7 @@ public:
     bool has(const std::string& name) const { return get(name).has_value(); }
     const std::map<std::string, std::string>& all() const { return _values; }
 
-    /// Lenient `limit`: absent, unparsable or ≤ 0 → dflt; above max (digits too long for int64 included) → max.
+    /// Lenient `limit` (§0.12): unparsable/≤0 → dflt, above max → max.
     std::int64_t limit(const std::string& name, std::int64_t dflt, std::int64_t max) const;
     /// Lenient `offset`: unparsable/negative → 0.
     std::int64_t offset(const std::string& name) const;
@@ -115,10 +113,10 @@ struct MONLIGHT_API Route
     Handler handler;
     std::size_t bodyCap = 0;     ///< 0 = the plugin's `max_body_size`
     bool queryKey = false;       ///< accept `?api_key=` (API_KEY) or `?key=` (DSN) when the header is absent
-    bool uiPage = false;         ///< HTML page: adds Content-Security-Policy, Referrer-Policy and X-Frame-Options
+    bool uiPage = false;         ///< HTML page: adds the §0.18 UI security headers
 };
 
-/// An origin allow-list (implemented by `common`, obtained through CorsService).
+/// The origin allow-list of §5.5 (implemented by `common`, obtained through CorsService).
 class MONLIGHT_API CorsPolicy
 {
 public:
@@ -133,7 +131,7 @@ public:
                      const std::string& requestHeaders) const = 0;
 };
 
-/// Which principal-based limiter (a sliding one-minute window per principal) a setting applies to.
+/// Which principal-based limiter (§0.6) a setting applies to.
 enum class Limiter
 {
     Key,    ///< per API key (`<plugin>.rate_limit` by default)
@@ -153,8 +151,7 @@ public:
              std::size_t bodyCap = 0);
     /// Per-minute limit of a limiter for this plugin (0 = unlimited).
     virtual void setRateLimit(Limiter limiter, std::int64_t perMinute) = 0;
-    /// CORS for every path starting with `pathPrefix`: preflights are answered before authentication, and a request
-    /// from an origin the policy refuses is 403.
+    /// CORS (§0.3 step 4) for every path starting with `pathPrefix`.
     virtual void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) = 0;
 };
 

@@ -40,7 +40,7 @@ private:
     std::map<std::string, std::shared_ptr<Service>> _services;
 };
 
-/// API, admin and DSN key checks, provided by `common` as service `auth`.
+/// API, admin and DSN key checks (§0.5), provided by `common` as service `auth`.
 class MONLIGHT_API AuthService : public Service
 {
 public:
@@ -55,8 +55,7 @@ public:
     virtual std::optional<DsnIdentity> resolveDsn(const std::string& key) const = 0;
 };
 
-/// Sliding one-minute window limiters and the per-IP brute-force guard against failed authentications, provided by
-/// `common` as `ratelimit`.
+/// Sliding-window limiters of §0.6 and the brute-force guard of §0.5, provided by `common` as `ratelimit`.
 class MONLIGHT_API RateLimitService : public Service
 {
 public:
@@ -75,7 +74,7 @@ public:
     virtual void recordAuthFailure(const std::string& ip) = 0;
 };
 
-/// Builds CORS origin allow-lists, provided by `common` as `cors`.
+/// Builds CORS policies (§5.5), provided by `common` as `cors`.
 class MONLIGHT_API CorsService : public Service
 {
 public:
@@ -98,8 +97,7 @@ struct MONLIGHT_API IngestReply
     static IngestReply answer(const std::function<IngestReply()>& work);
 };
 
-/// In-process ingest: the same validation and storage as the plugin's HTTP ingest route, without authentication or
-/// rate limits.
+/// In-process ingest (§2.12, §4.11): same validation and storage as the HTTP route, no auth or rate limits.
 /// Registered as `error-tracker.ingest` and `metrics-collector.ingest`.
 class MONLIGHT_API JsonIngestService : public Service
 {
