@@ -9,6 +9,7 @@
 #include "LineDecoder.h"
 #include "LineSplitter.h"
 #include "Monlight/Json.h"
+#include "Monlight/Time.h"
 #include <vector>
 
 using namespace Monlight;
@@ -102,13 +103,13 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     // The pure helpers on the whole input.
     std::string clean = LineDecoder::cleanText(file, true);
     FUZZ_CHECK(Json::isValidUtf8(clean));
-    FUZZ_CHECK(Json::isValidUtf8(LineDecoder::stripAnsi(LineDecoder::sanitizeUtf8(file))));
+    FUZZ_CHECK(Json::isValidUtf8(LineDecoder::stripAnsi(Json::sanitizeUtf8(file))));
     // On valid text a cut at ≥ 4 bytes never splits a sequence (below that it may, to make progress).
     std::size_t max = std::max<std::size_t>(4, clean.size() / 2);
     std::size_t cut = LineDecoder::utf8Cut(clean, max);
     FUZZ_CHECK(cut <= max || cut == clean.size());
     FUZZ_CHECK(cut >= 1 || clean.empty());
     FUZZ_CHECK(Json::isValidUtf8(std::string_view(clean).substr(0, cut)));
-    LineDecoder::parseTime(file.substr(0, 64));
+    Time::parseRfc3339(std::string_view(file).substr(0, 64));
     return 0;
 }

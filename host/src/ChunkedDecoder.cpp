@@ -1,5 +1,6 @@
 #include "ChunkedDecoder.h"
 
+#include "Monlight/Text.h"
 #include <algorithm>
 
 namespace Monlight
@@ -14,17 +15,6 @@ constexpr std::size_t kMaxTrailer = 8192;
 constexpr unsigned kMaxDigits = 16;
 /// "0" CRLF CRLF: the shortest possible end of a chunked body.
 constexpr std::uint64_t kLastChunk = 5;
-
-int hexValue(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /// Field-value and extension characters: HTAB, SP, visible ASCII and obs-text; never other controls.
 bool lineChar(unsigned char c)
@@ -90,7 +80,7 @@ std::size_t ChunkedDecoder::feed(const char* data, std::size_t size)
         case State::SizeStart:
         case State::Size:
         {
-            int v = hexValue(c);
+            int v = Text::hexValue(static_cast<char>(c));
             if (v >= 0)
             {
                 if (++_digits > kMaxDigits)

@@ -1,8 +1,10 @@
 #include "Dispatcher.h"
 
 #include "ExceptionText.h"
+#include "Monlight/Database.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
+#include "Monlight/Text.h"
 #include "Monlight/Version.h"
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
@@ -31,13 +33,6 @@ private:
     Dispatcher& _d;
 };
 
-std::string errorBody(const std::string& detail, const std::string& extra = "")
-{
-    std::string out = "{\"detail\":";
-    Json::appendQuoted(out, detail);
-    return out + extra + "}";
-}
-
 const std::vector<double> kBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 /// The `method` label: a standard method, else `other` (any token is a valid method, and each distinct label
@@ -50,16 +45,6 @@ std::string methodLabel(const std::string& method)
         if (method == k)
             return method;
     return "other";
-}
-
-bool allDigits(const std::string& s)
-{
-    if (s.empty() || s.size() > 18)
-        return false;
-    for (char c : s)
-        if (c < '0' || c > '9')
-            return false;
-    return true;
 }
 
 /// Step 1, framing: one unambiguous body length. Poco takes the first of several Content-Length fields, accepts
@@ -77,7 +62,7 @@ void checkFraming(const Poco::Net::HTTPServerRequest& request)
     {
         if (Poco::icompare(field.first, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0)
         {
-            if (!allDigits(field.second) || (lengths++ > 0 && field.second != length))
+            if (!Text::parseDigits(field.second) || (lengths++ > 0 && field.second != length))
                 throw HttpError(400, "Bad request").closeConnection();
             length = field.second;
         }
@@ -196,6 +181,10 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
     catch (const HttpError& e)
     {
         sendError(req, resp, e);
+    }
+    catch (const StorageError& e)
+    {
+        sendError(req, resp, toHttpError(e));
     }
     catch (const Poco::Exception& e)
     {
@@ -606,7 +595,7 @@ void Dispatcher::sendError(RequestImpl& req, ResponseImpl& resp, const HttpError
         resp.closeAfter();
         resp.setHeader("Connection", "close");
     }
-    resp.json(e.status(), errorBody(e.detail(), e.extraJson()));
+    resp.json(e.status(), e.body());
 }
 
 void Dispatcher::internalError(RequestImpl& req, ResponseImpl& resp, const std::string& what)
@@ -618,7 +607,7 @@ void Dispatcher::internalError(RequestImpl& req, ResponseImpl& resp, const std::
     Json::appendQuoted(extra, req.requestId());
     try
     {
-        resp.json(500, errorBody("Internal server error", extra));
+        resp.json(500, HttpError::detailBody("Internal server error", extra));
     }
     catch (...)
     {

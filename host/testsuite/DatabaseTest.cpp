@@ -184,9 +184,9 @@ public:
             {
                 db->reader();
             }
-            catch (const HttpError& e)
+            catch (const StorageError& e)
             {
-                refused = e.status() == 503;
+                refused = toHttpError(e).status() == 503;
             }
         });
         while (!read)

@@ -12,6 +12,38 @@
 namespace Monlight
 {
 
+namespace
+{
+const char* reasonText(StorageError::Reason reason)
+{
+    switch (reason)
+    {
+    case StorageError::Reason::Busy:
+        return "write queue full";
+    case StorageError::Reason::Stopping:
+        return "database closing";
+    case StorageError::Reason::Unavailable:
+        break;
+    }
+    return "database writer not running";
+}
+} // namespace
+
+StorageError::StorageError(Reason reason) : Poco::Exception(reasonText(reason)), _reason(reason) {}
+StorageError::~StorageError() noexcept = default;
+const char* StorageError::name() const noexcept
+{
+    return "storage error";
+}
+Poco::Exception* StorageError::clone() const
+{
+    return new StorageError(*this);
+}
+void StorageError::rethrow() const
+{
+    throw *this;
+}
+
 struct Database::Item
 {
     std::function<void(WriteTx&)> work;
@@ -157,9 +189,9 @@ void Database::write(std::function<void(WriteTx&)> work)
     {
         std::lock_guard<std::mutex> lock(_mutex);
         if (_stopping)
-            throw HttpError(503, "Shutting down").closeConnection();
+            throw StorageError(StorageError::Reason::Stopping);
         if (_queue.size() >= _opt.writeQueueSize)
-            throw HttpError(503, "Server busy").header("Retry-After", "1");
+            throw StorageError(StorageError::Reason::Busy);
         _queue.push_back(item);
     }
     _cv.notify_one();
@@ -307,7 +339,7 @@ thread_local ThreadReaders threadReaders;
 Sql::Connection& Database::reader()
 {
     if (!_writerAlive)
-        throw HttpError(503, "Database unavailable");
+        throw StorageError(StorageError::Reason::Unavailable);
     auto it = threadReaders.slots.find(_id);
     if (it != threadReaders.slots.end())
         return *it->second.conn;
@@ -315,7 +347,7 @@ Sql::Connection& Database::reader()
     {
         std::lock_guard<std::mutex> lock(_readerPool->mutex);
         if (_readerPool->closed)
-            throw HttpError(503, "Shutting down");
+            throw StorageError(StorageError::Reason::Stopping);
         if (!_readerPool->idle.empty())
         {
             conn = _readerPool->idle.back();
@@ -328,7 +360,7 @@ Sql::Connection& Database::reader()
         applyPragmas(*fresh, true);
         std::lock_guard<std::mutex> lock(_readerPool->mutex);
         if (_readerPool->closed)
-            throw HttpError(503, "Shutting down");
+            throw StorageError(StorageError::Reason::Stopping);
         conn = fresh.get();
         _readerPool->all.push_back(std::move(fresh));
     }

@@ -1,24 +1,14 @@
 #include "Monlight/Http.h"
 
 #include "Monlight/Config.h"
+#include "Monlight/Text.h"
 
 namespace Monlight
 {
 
 namespace
 {
-int hexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-// §0.12: `+` → space, `%XX` decoded, a malformed `%` kept literally.
+// `+` → space, `%XX` decoded, a malformed `%` kept literally.
 std::string decodeComponent(const std::string& s)
 {
     std::string out;
@@ -28,10 +18,9 @@ std::string decodeComponent(const std::string& s)
         char c = s[i];
         if (c == '+')
             out += ' ';
-        else if (c == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 &&
-                 hexDigit(s[i + 2]) >= 0)
+        else if (c == '%' && i + 2 < s.size() && Text::hexValue(s[i + 1]) >= 0 && Text::hexValue(s[i + 2]) >= 0)
         {
-            out += static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
+            out += static_cast<char>(Text::hexValue(s[i + 1]) * 16 + Text::hexValue(s[i + 2]));
             i += 2;
         }
         else
@@ -100,6 +89,14 @@ std::int64_t QueryParams::offset(const std::string& name) const
     if (!v || !ConfigValue::parseInt(*v, n) || n < 0)
         return 0;
     return n;
+}
+
+std::optional<std::int64_t> parseId(std::string_view segment)
+{
+    auto v = Text::parseDigits(segment, 18);
+    if (!v || *v < 1)
+        return std::nullopt;
+    return v;
 }
 
 Request::~Request() = default;

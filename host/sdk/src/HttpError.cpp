@@ -1,5 +1,8 @@
 #include "Monlight/HttpError.h"
 
+#include "Monlight/Database.h"
+#include "Monlight/Json.h"
+
 namespace Monlight
 {
 
@@ -45,10 +48,38 @@ HttpError& HttpError::index(std::size_t i)
     return *this;
 }
 
+std::string HttpError::detailBody(std::string_view detail, std::string_view extraJson)
+{
+    std::string out = "{\"detail\":";
+    Json::appendQuoted(out, detail);
+    out.append(extraJson);
+    out += '}';
+    return out;
+}
+
+std::string HttpError::body() const
+{
+    return detailBody(detail(), _extraJson);
+}
+
 HttpError& HttpError::closeConnection()
 {
     _close = true;
     return *this;
+}
+
+HttpError toHttpError(const StorageError& e)
+{
+    switch (e.reason())
+    {
+    case StorageError::Reason::Busy:
+        return HttpError(503, "Server busy").header("Retry-After", "1");
+    case StorageError::Reason::Stopping:
+        return HttpError(503, "Shutting down").closeConnection();
+    case StorageError::Reason::Unavailable:
+        break;
+    }
+    return HttpError(503, "Database unavailable");
 }
 
 StartupError::StartupError(int exitCode, const std::string& category, const std::string& subject,

@@ -1,6 +1,7 @@
 #include "Monlight/Json.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Text.h"
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 #include <cmath>
@@ -24,32 +25,6 @@ HttpError invalidJson()
 bool isWs(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-int hexVal(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-bool readHex4(std::string_view s, std::size_t pos, unsigned& out)
-{
-    if (pos + 4 > s.size())
-        return false;
-    out = 0;
-    for (std::size_t i = 0; i < 4; ++i)
-    {
-        int v = hexVal(s[pos + i]);
-        if (v < 0)
-            return false;
-        out = out * 16 + static_cast<unsigned>(v);
-    }
-    return true;
 }
 
 // Structural pre-scan: nesting depth, surrogate pairs in escapes, and nothing but whitespace after the
@@ -124,14 +99,14 @@ bool scanStructure(std::string_view s)
                     i += 2;
                     continue;
                 }
-                unsigned cp;
-                if (!readHex4(s, i + 2, cp))
+                std::uint32_t cp;
+                if (!Text::readHex4(s, i + 2, cp))
                     return false;
                 if (cp >= 0xD800 && cp <= 0xDBFF)
                 {
-                    unsigned lo;
-                    if (i + 7 >= s.size() || s[i + 6] != '\\' || s[i + 7] != 'u' || !readHex4(s, i + 8, lo) ||
-                        lo < 0xDC00 || lo > 0xDFFF)
+                    std::uint32_t lo;
+                    if (i + 7 >= s.size() || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+                        !Text::readHex4(s, i + 8, lo) || lo < 0xDC00 || lo > 0xDFFF)
                         return false;
                     i += 12;
                     continue;
@@ -371,24 +346,29 @@ bool isValidUtf8(std::string_view text)
 
 std::string sanitizeUtf8(std::string_view text)
 {
+    // Copies runs of valid text at once; only an invalid byte interrupts a run.
     std::string out;
     out.reserve(text.size());
-    std::size_t i = 0;
+    std::size_t i = 0, run = 0;
     while (i < text.size())
     {
+        if (static_cast<unsigned char>(text[i]) < 0x80)
+        {
+            ++i;
+            continue;
+        }
         unsigned cp;
         std::size_t n = decodeUtf8(text, i, cp);
         if (n == 0)
         {
+            out.append(text.data() + run, i - run);
             out += "\xEF\xBF\xBD";
-            ++i;
+            run = ++i;
         }
         else
-        {
-            out.append(text.substr(i, n));
             i += n;
-        }
     }
+    out.append(text.data() + run, text.size() - run);
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "Monlight/Services.h"
 
+#include "Monlight/Database.h"
 #include <Poco/Exception.h>
 
 namespace Monlight
@@ -12,6 +13,31 @@ AuthService::~AuthService() = default;
 RateLimitService::~RateLimitService() = default;
 CorsService::~CorsService() = default;
 JsonIngestService::~JsonIngestService() = default;
+
+IngestReply IngestReply::fromError(const HttpError& e)
+{
+    return IngestReply{e.status(), e.body(), e.headers()};
+}
+
+IngestReply IngestReply::answer(const std::function<IngestReply()>& work)
+{
+    try
+    {
+        return work();
+    }
+    catch (const HttpError& e)
+    {
+        return fromError(e);
+    }
+    catch (const StorageError& e)
+    {
+        return fromError(toHttpError(e));
+    }
+    catch (const std::exception&)
+    {
+        return IngestReply{500, HttpError::detailBody("Internal server error"), {}};
+    }
+}
 
 void ServiceRegistry::add(const std::string& name, std::shared_ptr<Service> service)
 {

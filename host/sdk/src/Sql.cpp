@@ -7,7 +7,27 @@ namespace Monlight
 namespace Sql
 {
 
-SqlError::SqlError(const std::string& msg, int sqliteCode) : Poco::Exception(msg, sqliteCode) {}
+SqlError::SqlError(const std::string& msg, int sqliteCode, const std::string& sqliteMessage)
+    : Poco::Exception(msg, sqliteCode), _sqliteMessage(sqliteMessage.empty() ? msg : sqliteMessage)
+{
+}
+
+SqlError::Kind SqlError::kind() const
+{
+    switch (code() & 0xFF)
+    {
+    case SQLITE_ERROR:
+        return Kind::Query;
+    case SQLITE_CONSTRAINT:
+        return Kind::Constraint;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return Kind::Busy;
+    default:
+        return Kind::Other;
+    }
+}
+
 SqlError::~SqlError() noexcept = default;
 const char* SqlError::name() const noexcept
 {
@@ -26,8 +46,8 @@ namespace
 {
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what)
 {
-    std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    throw SqlError(msg, rc);
+    const std::string text = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    throw SqlError(what + ": " + text, rc, text);
 }
 } // namespace
 
@@ -110,8 +130,9 @@ bool Statement::step()
         return true;
     if (rc == SQLITE_DONE)
         return false;
+    const std::string text = sqlite3_errmsg(_db); // before the reset, which may replace it
     sqlite3_reset(_stmt);
-    fail(_db, rc, "step");
+    throw SqlError("step: " + text, rc, text);
 }
 
 int Statement::run()
@@ -229,14 +250,14 @@ Statement Connection::prepare(std::string_view sql)
     return Statement(_db, sql);
 }
 
-Statement& Connection::cached(const std::string& sql)
+Cached Connection::cached(const std::string& sql)
 {
     auto it = _cache.find(sql);
     if (it == _cache.end())
         it = _cache.emplace(sql, std::make_unique<Statement>(_db, sql)).first;
     else
         it->second->reset();
-    return *it->second;
+    return Cached(*it->second);
 }
 
 std::int64_t Connection::queryInt(std::string_view sql, std::int64_t dflt)

@@ -105,6 +105,13 @@ std::string formatMs(std::int64_t epochMs)
     return buf;
 }
 
+std::optional<std::string> formatMs(const std::optional<std::int64_t>& epochMs)
+{
+    if (!epochMs)
+        return std::nullopt;
+    return formatMs(*epochMs);
+}
+
 std::string formatSeconds(std::int64_t epochMs)
 {
     int y, mo, d, h, mi, s, ms;

@@ -17,14 +17,6 @@ namespace BrowserRelay
 namespace
 {
 
-void timeOrNull(Json::Writer& w, const char* key, const std::optional<std::int64_t>& ms)
-{
-    if (ms)
-        w.field(key, Time::formatMs(*ms));
-    else
-        w.fieldNull(key);
-}
-
 std::string requireString(const Poco::JSON::Object& obj, const char* key)
 {
     const auto v = Json::getString(obj, key);
@@ -92,18 +84,9 @@ std::string AdminApi::generateKey()
 
 std::int64_t AdminApi::parseId(const std::string& segment)
 {
-    if (segment.empty() || segment.size() > 18)
-        throw HttpError(400, "Invalid ID");
-    std::int64_t v = 0;
-    for (char c : segment)
-    {
-        if (c < '0' || c > '9')
-            throw HttpError(400, "Invalid ID");
-        v = v * 10 + (c - '0');
-    }
-    if (v < 1)
-        throw HttpError(400, "Invalid ID");
-    return v;
+    if (auto id = Monlight::parseId(segment))
+        return *id;
+    throw HttpError(400, "Invalid ID");
 }
 
 void AdminApi::createDsnKey(Request& req, Response& res)
@@ -160,7 +143,7 @@ void AdminApi::listDsnKeys(Request& req, Response& res)
             .field("project", k.project)
             .field("active", k.active)
             .field("created_at", Time::formatMs(k.createdAt));
-        timeOrNull(w, "last_used_at", k.lastUsedAt);
+        w.field("last_used_at", Time::formatMs(k.lastUsedAt));
         w.endObject();
     }
     w.endArray().endObject();
@@ -243,7 +226,7 @@ void AdminApi::listSourceMaps(Request& req, Response& res)
             .field("file_url", m.fileUrl)
             .field("size", m.size)
             .field("uploaded_at", Time::formatMs(m.uploadedAt));
-        timeOrNull(w, "last_used_at", m.lastUsedAt);
+        w.field("last_used_at", Time::formatMs(m.lastUsedAt));
         w.endObject();
     }
     w.endArray().field("total", static_cast<std::int64_t>(maps.size())).endObject();

@@ -30,7 +30,7 @@ public:
 
     /// 32 lowercase hex characters from 16 bytes of the OS CSPRNG.
     static std::string generateKey();
-    /// A `{id}` path segment per §0.4 (1–18 ASCII digits, ≥ 1), else HttpError 400 `Invalid ID`.
+    /// A `{id}` path segment (Monlight::parseId), else HttpError 400 `Invalid ID`.
     static std::int64_t parseId(const std::string& segment);
 
 private:

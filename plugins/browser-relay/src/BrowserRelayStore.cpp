@@ -16,32 +16,21 @@ BrowserRelayStore::BrowserRelayStore(std::shared_ptr<Database> db) : _db(std::mo
 DsnKeyRecord BrowserRelayStore::readDsnKey(Sql::Statement& st)
 {
     DsnKeyRecord r;
-    r.id = st.getInt(0);
-    r.publicKey = st.getText(1);
-    r.project = st.getText(2);
-    r.active = st.getInt(3) != 0;
-    r.createdAt = st.getInt(4);
-    r.lastUsedAt = st.getOptInt(5);
+    st.columns(r.id, r.publicKey, r.project, r.active, r.createdAt, r.lastUsedAt);
     return r;
 }
 
 SourceMapRecord BrowserRelayStore::readSourceMap(Sql::Statement& st)
 {
     SourceMapRecord r;
-    r.id = st.getInt(0);
-    r.project = st.getText(1);
-    r.release = st.getText(2);
-    r.fileUrl = st.getText(3);
-    r.size = st.getInt(4);
-    r.uploadedAt = st.getInt(5);
-    r.lastUsedAt = st.getOptInt(6);
+    st.columns(r.id, r.project, r.release, r.fileUrl, r.size, r.uploadedAt, r.lastUsedAt);
     return r;
 }
 
 std::vector<DsnKeyRecord> BrowserRelayStore::dsnKeys(const std::optional<std::string>& project,
                                                      const std::optional<bool>& active)
 {
-    auto& st = _db->reader().cached(
+    auto st = _db->reader().cached(
         std::string("SELECT ") + DSN_COLUMNS +
         " FROM dsn_keys WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR active = ?2)"
         " ORDER BY id");
@@ -53,7 +42,6 @@ std::vector<DsnKeyRecord> BrowserRelayStore::dsnKeys(const std::optional<std::st
     std::vector<DsnKeyRecord> out;
     while (st.step())
         out.push_back(readDsnKey(st));
-    st.reset();
     return out;
 }
 
@@ -67,7 +55,7 @@ DsnKeyRecord BrowserRelayStore::createDsnKey(const std::string& project, const s
     _db->write(
         [&](WriteTx& tx)
         {
-            auto& st = tx.db().cached(
+            auto st = tx.db().cached(
                 "INSERT INTO dsn_keys (public_key, project, active, created_at) VALUES (?, ?, 1, ?)");
             st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run();
             r.id = tx.db().lastInsertId();
@@ -82,8 +70,8 @@ bool BrowserRelayStore::seedDsnKey(const std::string& project, const std::string
     _db->write(
         [&](WriteTx& tx)
         {
-            auto& st = tx.db().cached("INSERT OR IGNORE INTO dsn_keys (public_key, project, active, "
-                                      "created_at) VALUES (?, ?, 1, ?)");
+            auto st = tx.db().cached("INSERT OR IGNORE INTO dsn_keys (public_key, project, active, "
+                                     "created_at) VALUES (?, ?, 1, ?)");
             inserted = st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run() > 0;
         });
     return inserted;
@@ -96,11 +84,10 @@ std::optional<DsnKeyRecord> BrowserRelayStore::deactivateDsnKey(std::int64_t id)
         [&](WriteTx& tx)
         {
             tx.db().cached("UPDATE dsn_keys SET active = 0 WHERE id = ?").bind(1, id).run();
-            auto& st = tx.db().cached(std::string("SELECT ") + DSN_COLUMNS + " FROM dsn_keys WHERE id = ?");
+            auto st = tx.db().cached(std::string("SELECT ") + DSN_COLUMNS + " FROM dsn_keys WHERE id = ?");
             st.bind(1, id);
             if (st.step())
                 result = readDsnKey(st);
-            st.reset();
         });
     return result;
 }
@@ -114,21 +101,17 @@ BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& pro
     _db->write(
         [&](WriteTx& tx)
         {
-            auto& find = tx.db().cached(
+            auto find = tx.db().cached(
                 "SELECT id FROM source_maps WHERE project = ? AND release = ? AND file_url = ?");
             find.bind(1, project).bind(2, release).bind(3, fileKey);
             std::optional<std::int64_t> existing;
             if (find.step())
                 existing = find.getInt(0);
-            find.reset();
             if (existing)
             {
                 tx.db()
                     .cached("UPDATE source_maps SET map_content = ?, size = ?, uploaded_at = ? WHERE id = ?")
-                    .bind(1, content)
-                    .bind(2, static_cast<std::int64_t>(content.size()))
-                    .bind(3, nowMs)
-                    .bind(4, *existing)
+                    .bindAll(content, static_cast<std::int64_t>(content.size()), nowMs, *existing)
                     .run();
                 up.id = *existing;
                 up.replaced = true;
@@ -139,12 +122,7 @@ BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& pro
                     .cached("INSERT INTO source_maps (project, release, file_url, map_content, size, "
                             "uploaded_at) "
                             "VALUES (?, ?, ?, ?, ?, ?)")
-                    .bind(1, project)
-                    .bind(2, release)
-                    .bind(3, fileKey)
-                    .bind(4, content)
-                    .bind(5, static_cast<std::int64_t>(content.size()))
-                    .bind(6, nowMs)
+                    .bindAll(project, release, fileKey, content, static_cast<std::int64_t>(content.size()), nowMs)
                     .run();
                 up.id = tx.db().lastInsertId();
                 up.replaced = false;
@@ -156,7 +134,7 @@ BrowserRelayStore::Upload BrowserRelayStore::putSourceMap(const std::string& pro
 std::vector<SourceMapRecord> BrowserRelayStore::sourceMaps(const std::optional<std::string>& project,
                                                            const std::optional<std::string>& release)
 {
-    auto& st = _db->reader().cached(
+    auto st = _db->reader().cached(
         std::string("SELECT ") + MAP_COLUMNS +
         " FROM source_maps WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR release = ?2)"
         " ORDER BY id");
@@ -164,18 +142,16 @@ std::vector<SourceMapRecord> BrowserRelayStore::sourceMaps(const std::optional<s
     std::vector<SourceMapRecord> out;
     while (st.step())
         out.push_back(readSourceMap(st));
-    st.reset();
     return out;
 }
 
 std::optional<std::string> BrowserRelayStore::sourceMapContent(std::int64_t id)
 {
-    auto& st = _db->reader().cached("SELECT map_content FROM source_maps WHERE id = ?");
+    auto st = _db->reader().cached("SELECT map_content FROM source_maps WHERE id = ?");
     st.bind(1, id);
     std::optional<std::string> out;
     if (st.step())
         out = st.getText(0);
-    st.reset();
     return out;
 }
 
@@ -185,12 +161,11 @@ std::optional<SourceMapRecord> BrowserRelayStore::deleteSourceMap(std::int64_t i
     _db->write(
         [&](WriteTx& tx)
         {
-            auto& st =
+            auto st =
                 tx.db().cached(std::string("SELECT ") + MAP_COLUMNS + " FROM source_maps WHERE id = ?");
             st.bind(1, id);
             if (st.step())
                 result = readSourceMap(st);
-            st.reset();
             if (result)
                 tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, id).run();
         });
@@ -203,13 +178,12 @@ std::vector<SourceMapRecord> BrowserRelayStore::deleteSourceMapsUnusedSince(std:
     _db->write(
         [&](WriteTx& tx)
         {
-            auto& st =
+            auto st =
                 tx.db().cached(std::string("SELECT ") + MAP_COLUMNS +
                                " FROM source_maps WHERE max(uploaded_at, coalesce(last_used_at, 0)) < ?");
             st.bind(1, cutoffMs);
             while (st.step())
                 deleted.push_back(readSourceMap(st));
-            st.reset();
             for (const auto& r : deleted)
                 tx.db().cached("DELETE FROM source_maps WHERE id = ?").bind(1, r.id).run();
         });

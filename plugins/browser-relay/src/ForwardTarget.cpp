@@ -70,9 +70,7 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
             if (e.status() < 500)
             {
                 reply.status = e.status();
-                reply.body = "{\"detail\":";
-                Json::appendQuoted(reply.body, e.detail());
-                reply.body += e.extraJson() + "}";
+                reply.body = e.body();
                 _okCount->inc();
                 return reply;
             }

@@ -26,27 +26,7 @@ ErrorIngestService::ErrorIngestService(std::shared_ptr<ErrorStore> store, std::s
 
 IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
 {
-    try
-    {
-        return process(jsonBody);
-    }
-    catch (const HttpError& e)
-    {
-        IngestReply reply;
-        reply.status = e.status();
-        std::string body = "{\"detail\":";
-        Json::appendQuoted(body, e.detail());
-        body += e.extraJson();
-        body += '}';
-        reply.body = std::move(body);
-        reply.headers = e.headers();
-        return reply;
-    }
-    catch (const std::exception&)
-    {
-        // The in-process caller gets what the HTTP dispatcher would answer for an unexpected failure.
-        return IngestReply{500, "{\"detail\":\"Internal server error\"}", {}};
-    }
+    return IngestReply::answer([&] { return process(jsonBody); });
 }
 
 IngestReply ErrorIngestService::process(std::string_view jsonBody)

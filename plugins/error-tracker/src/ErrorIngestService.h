@@ -27,7 +27,7 @@ public:
     /// Returns the status and body; validation errors and a busy writer become their error replies.
     IngestReply ingest(const std::string& jsonBody) override;
 
-    /// Same as ingest() but throws HttpError (400, 503) instead of returning an error reply.
+    /// Same as ingest() but throws (HttpError 400, StorageError) instead of returning an error reply.
     IngestReply process(std::string_view jsonBody);
 
 private:

@@ -13,15 +13,6 @@ namespace ErrorTracker
 namespace
 {
 
-void writeOptTime(Json::Writer& w, const char* key, const std::optional<std::int64_t>& ms)
-{
-    w.key(key);
-    if (ms)
-        w.value(Time::formatMs(*ms));
-    else
-        w.null();
-}
-
 void writeOptJson(Json::Writer& w, const char* key, const std::optional<std::string>& json)
 {
     w.key(key);
@@ -68,22 +59,6 @@ void ErrorRoutes::install(Router& router)
                [this](Request& q, Response& r) { listEnvironments(q, r); });
     router.add({"POST"}, "/api/test-alert", AuthPolicy::ApiKey,
                [this](Request& q, Response& r) { testAlert(q, r); });
-}
-
-std::optional<std::int64_t> ErrorRoutes::parseId(const std::string& s)
-{
-    if (s.empty() || s.size() > 18)
-        return std::nullopt;
-    std::int64_t v = 0;
-    for (char c : s)
-    {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        v = v * 10 + (c - '0');
-    }
-    if (v < 1)
-        return std::nullopt;
-    return v;
 }
 
 ErrorFilter ErrorRoutes::parseFilter(const QueryParams& q, std::int64_t nowMs)
@@ -151,7 +126,7 @@ void ErrorRoutes::writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTrac
         .field("first_seen", Time::formatMs(g.firstSeen))
         .field("last_seen", Time::formatMs(g.lastSeen))
         .field("resolved", g.resolved);
-    writeOptTime(w, "resolved_at", g.resolvedAt);
+    w.field("resolved_at", Time::formatMs(g.resolvedAt));
     w.field("source", g.source);
 }
 
@@ -180,7 +155,7 @@ void ErrorRoutes::listErrors(Request& req, Response& res)
 
 void ErrorRoutes::getError(Request& req, Response& res)
 {
-    auto id = parseId(req.pathParam("id"));
+    auto id = Monlight::parseId(req.pathParam("id"));
     std::optional<ErrorGroup> g;
     if (id)
         g = _store->find(*id);
@@ -209,7 +184,7 @@ void ErrorRoutes::getError(Request& req, Response& res)
 
 void ErrorRoutes::setResolved(Request& req, Response& res, bool resolved)
 {
-    auto id = parseId(req.pathParam("id"));
+    auto id = Monlight::parseId(req.pathParam("id"));
     bool found = false;
     if (id)
         found = resolved ? _store->resolve(*id, Time::nowMs()) : _store->unresolve(*id);

@@ -25,9 +25,6 @@ public:
     /// Adds every API route to `router`.
     void install(Router& router);
 
-    /// A `{id}` path segment per §0.4: 1-18 ASCII digits, value ≥ 1; nothing otherwise.
-    static std::optional<std::int64_t> parseId(const std::string& segment);
-
     /// Builds the list filter from query parameters; throws HttpError 400 `Invalid parameter: <name>`.
     static ErrorFilter parseFilter(const QueryParams& q, std::int64_t nowMs);
 

@@ -19,19 +19,8 @@ const char* const GROUP_COLUMNS =
 ErrorGroup readGroup(Sql::Statement& st)
 {
     ErrorGroup g;
-    g.id = st.getInt(0);
-    g.fingerprint = st.getText(1);
-    g.project = st.getText(2);
-    g.environment = st.getText(3);
-    g.exceptionType = st.getText(4);
-    g.message = st.getText(5);
-    g.traceback = st.getText(6);
-    g.source = st.getText(7);
-    g.count = st.getInt(8);
-    g.firstSeen = st.getInt(9);
-    g.lastSeen = st.getInt(10);
-    g.resolved = st.getInt(11) != 0;
-    g.resolvedAt = st.getOptInt(12);
+    st.columns(g.id, g.fingerprint, g.project, g.environment, g.exceptionType, g.message, g.traceback, g.source,
+               g.count, g.firstSeen, g.lastSeen, g.resolved, g.resolvedAt);
     return g;
 }
 
@@ -92,27 +81,20 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
         {
             Sql::Connection& c = tx.db();
             std::int64_t now = Time::nowMs();
-            Sql::Statement& find =
+            auto find =
                 c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
             find.bind(1, fingerprint).bind(2, r.environment);
             std::int64_t id = 0;
             if (!find.step())
             {
                 find.reset();
-                Sql::Statement& ins = c.cached(
+                auto ins = c.cached(
                     "INSERT INTO errors (fingerprint, project, environment, exception_type, message, "
                     "traceback, "
                     "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
-                ins.bind(1, fingerprint)
-                    .bind(2, r.project)
-                    .bind(3, r.environment)
-                    .bind(4, r.exceptionType)
-                    .bind(5, r.message)
-                    .bind(6, r.traceback)
-                    .bind(7, r.fromBrowser() ? "browser" : "server")
-                    .bind(8, now)
-                    .bind(9, now);
-                ins.run();
+                ins.bindAll(fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback,
+                            r.fromBrowser() ? "browser" : "server", now, now)
+                    .run();
                 id = c.lastInsertId();
                 result.status = IngestResult::Status::Created;
                 ErrorGroup& g = result.group;
@@ -135,21 +117,20 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 find.reset();
                 if (resolved)
                 {
-                    Sql::Statement& up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
+                    auto up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
                                                   "count = count + 1, last_seen = ? WHERE id = ?");
                     up.bind(1, now).bind(2, id);
                     up.run();
-                    Sql::Statement& sel =
+                    auto sel =
                         c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
                     sel.bind(1, id);
                     if (sel.step())
                         result.group = readGroup(sel);
-                    sel.reset();
                     result.status = IngestResult::Status::Reopened;
                 }
                 else
                 {
-                    Sql::Statement& up =
+                    auto up =
                         c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
                     up.bind(1, now).bind(2, id);
                     up.run();
@@ -161,25 +142,18 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 result.group.count = count;
             }
 
-            Sql::Statement& occ =
+            auto occ =
                 c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
                          "request_headers, "
                          "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
-            occ.bind(1, id)
-                .bind(2, now)
-                .bind(3, r.requestUrl)
-                .bind(4, r.requestMethod)
-                .bind(5, r.requestHeaders)
-                .bind(6, r.userId)
-                .bind(7, r.sessionId)
-                .bind(8, r.extra)
-                .bind(9, r.traceback);
-            occ.run();
+            occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
+                        r.traceback)
+                .run();
 
             if (result.status != IngestResult::Status::Created)
             {
                 // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
-                Sql::Statement& trim =
+                auto trim =
                     c.cached("DELETE FROM error_occurrences WHERE error_id = ?1 AND id <= (SELECT id FROM "
                              "error_occurrences WHERE error_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
                 trim.bind(1, id).bind(2, static_cast<std::int64_t>(maxOccurrences));
@@ -198,14 +172,13 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
     Sql::Connection& c = _db->reader();
     std::string where = whereClause(f);
     {
-        Sql::Statement& cnt = c.cached("SELECT count(*) FROM errors" + where);
+        auto cnt = c.cached("SELECT count(*) FROM errors" + where);
         bindFilter(cnt, f);
         if (cnt.step())
             total = cnt.getInt(0);
-        cnt.reset();
     }
     std::string order = f.sort == "count" ? "count" : (f.sort == "first_seen" ? "first_seen" : "last_seen");
-    Sql::Statement& st =
+    auto st =
         c.cached("SELECT id, fingerprint, project, environment, exception_type, "
                  "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
                  "resolved_at FROM errors" +
@@ -214,26 +187,24 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
     st.bind(i, f.limit).bind(i + 1, f.offset);
     while (st.step())
         out.push_back(readGroup(st));
-    st.reset();
     return out;
 }
 
 std::optional<ErrorGroup> ErrorStore::find(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
-    Sql::Statement& st = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
+    auto st = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
     st.bind(1, id);
     std::optional<ErrorGroup> g;
     if (st.step())
         g = readGroup(st);
-    st.reset();
     return g;
 }
 
 std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
-    Sql::Statement& st =
+    auto st =
         c.cached("SELECT id, timestamp, request_url, request_method, request_headers, user_id, "
                  "session_id, extra, traceback FROM error_occurrences WHERE error_id = ? "
                  "ORDER BY id DESC");
@@ -242,18 +213,10 @@ std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
     while (st.step())
     {
         ErrorOccurrence o;
-        o.id = st.getInt(0);
-        o.timestamp = st.getInt(1);
-        o.requestUrl = st.getOptText(2);
-        o.requestMethod = st.getOptText(3);
-        o.requestHeaders = st.getOptText(4);
-        o.userId = st.getOptText(5);
-        o.sessionId = st.getOptText(6);
-        o.extra = st.getOptText(7);
-        o.traceback = st.getText(8);
+        st.columns(o.id, o.timestamp, o.requestUrl, o.requestMethod, o.requestHeaders, o.userId, o.sessionId,
+                   o.extra, o.traceback);
         out.push_back(std::move(o));
     }
-    st.reset();
     return out;
 }
 
@@ -262,15 +225,14 @@ bool ErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
         {
-            Sql::Statement& up = tx.db().cached(
+            auto up = tx.db().cached(
                 "UPDATE errors SET resolved = 1, resolved_at = ? WHERE id = ? AND resolved = 0");
             up.bind(1, nowMs).bind(2, id);
             if (up.run() > 0)
                 return true;
-            Sql::Statement& ex = tx.db().cached("SELECT 1 FROM errors WHERE id = ?");
+            auto ex = tx.db().cached("SELECT 1 FROM errors WHERE id = ?");
             ex.bind(1, id);
             bool exists = ex.step();
-            ex.reset();
             return exists;
         });
 }
@@ -280,7 +242,7 @@ bool ErrorStore::unresolve(std::int64_t id)
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
         {
-            Sql::Statement& up =
+            auto up =
                 tx.db().cached("UPDATE errors SET resolved = 0, resolved_at = NULL WHERE id = ?");
             up.bind(1, id);
             return up.run() > 0;
@@ -289,18 +251,17 @@ bool ErrorStore::unresolve(std::int64_t id)
 
 std::vector<std::string> ErrorStore::projects()
 {
-    Sql::Statement& st = _db->reader().cached("SELECT DISTINCT project FROM errors ORDER BY project");
+    auto st = _db->reader().cached("SELECT DISTINCT project FROM errors ORDER BY project");
     std::vector<std::string> out;
     while (st.step())
         out.push_back(st.getText(0));
-    st.reset();
     return out;
 }
 
 std::vector<std::string> ErrorStore::environments(const std::optional<std::string>& project)
 {
     Sql::Connection& c = _db->reader();
-    Sql::Statement& st =
+    auto st =
         project ? c.cached("SELECT DISTINCT environment FROM errors WHERE project = ? ORDER BY environment")
                 : c.cached("SELECT DISTINCT environment FROM errors ORDER BY environment");
     if (project)
@@ -308,7 +269,6 @@ std::vector<std::string> ErrorStore::environments(const std::optional<std::strin
     std::vector<std::string> out;
     while (st.step())
         out.push_back(st.getText(0));
-    st.reset();
     return out;
 }
 
@@ -320,7 +280,7 @@ std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
         int n = _db->writeResult<int>(
             [&](WriteTx& tx)
             {
-                Sql::Statement& del = tx.db().cached("DELETE FROM errors WHERE id IN (SELECT id FROM errors "
+                auto del = tx.db().cached("DELETE FROM errors WHERE id IN (SELECT id FROM errors "
                                                      "WHERE resolved = 1 AND resolved_at < ? "
                                                      "LIMIT ?)");
                 del.bind(1, cutoffMs).bind(2, static_cast<std::int64_t>(batch));
@@ -335,12 +295,11 @@ std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
 
 std::optional<std::int64_t> ErrorStore::lastAlertAt(std::int64_t id)
 {
-    Sql::Statement& st = _db->reader().cached("SELECT last_alert_at FROM errors WHERE id = ?");
+    auto st = _db->reader().cached("SELECT last_alert_at FROM errors WHERE id = ?");
     st.bind(1, id);
     std::optional<std::int64_t> v;
     if (st.step())
         v = st.getOptInt(0);
-    st.reset();
     return v;
 }
 
@@ -349,7 +308,7 @@ void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
     _db->write(
         [&](WriteTx& tx)
         {
-            Sql::Statement& up = tx.db().cached("UPDATE errors SET last_alert_at = ? WHERE id = ?");
+            auto up = tx.db().cached("UPDATE errors SET last_alert_at = ? WHERE id = ?");
             up.bind(1, ms).bind(2, id);
             up.run();
         });

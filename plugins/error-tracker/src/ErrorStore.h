@@ -26,7 +26,7 @@ public:
 
 
     /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
-    /// returns after the commit. Throws HttpError 503 when the writer queue is full or stopping.
+    /// returns after the commit. Throws StorageError when the writer queue is full or stopping.
     IngestResult ingest(const ErrorReport& report, const std::string& fingerprint, int maxOccurrences);
 
     /// Groups matching `filter`, and the number of all matching groups.

@@ -29,7 +29,6 @@ std::string filterError(const std::string& query)
 class ErrorRoutesTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(ErrorRoutesTest);
-    CPPUNIT_TEST(testIdRules);
     CPPUNIT_TEST(testFilterDefaults);
     CPPUNIT_TEST(testFilterValues);
     CPPUNIT_TEST(testInvalidParameters);
@@ -38,20 +37,6 @@ class ErrorRoutesTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void testIdRules()
-    {
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), *ErrorRoutes::parseId("7"));
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), *ErrorRoutes::parseId("007"));
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(999999999999999999), *ErrorRoutes::parseId("999999999999999999"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("0"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("000"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("-1"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("1e3"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId(""));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("9999999999999999999"));
-        CPPUNIT_ASSERT(!ErrorRoutes::parseId("\xd9\xa1")); // Arabic-Indic digit one
-    }
-
     void testFilterDefaults()
     {
         ErrorFilter f = ErrorRoutes::parseFilter(QueryParams(""), 0);

@@ -1,5 +1,8 @@
 #include "LineDecoder.h"
 
+#include "Monlight/Json.h"
+#include "Monlight/Text.h"
+#include "Monlight/Time.h"
 #include <Poco/JSON/Parser.h>
 
 namespace Monlight
@@ -9,69 +12,6 @@ namespace LogViewer
 
 namespace
 {
-
-int digits(std::string_view s, std::size_t pos, std::size_t n)
-{
-    if (pos + n > s.size())
-        return -1;
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i)
-    {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-/// Length of the UTF-8 sequence starting at `p` if valid, else 0.
-std::size_t validSequence(const unsigned char* p, std::size_t avail)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF)
-    {
-        len = 2;
-        cp = c & 0x1F;
-    }
-    else if (c >= 0xE0 && c <= 0xEF)
-    {
-        len = 3;
-        cp = c & 0x0F;
-    }
-    else if (c >= 0xF0 && c <= 0xF4)
-    {
-        len = 4;
-        cp = c & 0x07;
-    }
-    else
-        return 0;
-    if (avail < len)
-        return 0;
-    for (std::size_t i = 1; i < len; ++i)
-    {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 /// Outcome of the fast path: decoded, definitely not a json-file record, or "ask Poco".
 enum class Fast
@@ -102,32 +42,6 @@ void appendUtf8(std::string& out, std::uint32_t cp)
         out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-bool read4Hex(std::string_view s, std::size_t pos, std::uint32_t& v)
-{
-    if (pos + 4 > s.size())
-        return false;
-    v = 0;
-    for (std::size_t i = pos; i < pos + 4; ++i)
-    {
-        int h = hexValue(s[i]);
-        if (h < 0)
-            return false;
-        v = (v << 4) | static_cast<std::uint32_t>(h);
-    }
-    return true;
 }
 
 /// A JSON string starting at s[pos] == '"' (RFC 8259). False on anything unusual (the caller falls back).
@@ -182,13 +96,13 @@ bool readString(std::string_view s, std::size_t& pos, std::string& out)
         case 'u':
         {
             std::uint32_t cp;
-            if (!read4Hex(s, pos, cp))
+            if (!Text::readHex4(s, pos, cp))
                 return false;
             pos += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF)
             {
                 std::uint32_t lo;
-                if (pos + 6 > s.size() || s[pos] != '\\' || s[pos + 1] != 'u' || !read4Hex(s, pos + 2, lo) ||
+                if (pos + 6 > s.size() || s[pos] != '\\' || s[pos + 1] != 'u' || !Text::readHex4(s, pos + 2, lo) ||
                     lo < 0xDC00 || lo > 0xDFFF)
                     return false; // lone surrogate: let the reference parser decide
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -274,61 +188,13 @@ Fast fastDecode(std::string_view s, std::int64_t ingestMs, DockerRecord& record)
     record.timeMs = ingestMs;
     if (hasTime)
     {
-        if (auto t = LineDecoder::parseTime(time))
+        if (auto t = Time::parseRfc3339(time))
             record.timeMs = *t;
     }
     return Fast::Ok;
 }
 
 } // namespace
-
-std::optional<std::int64_t> LineDecoder::parseTime(std::string_view s)
-{
-    // YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)
-    int year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
-    int hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
-        minute > 59 || second < 0 || second > 60)
-        return std::nullopt;
-    if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
-        s[16] != ':')
-        return std::nullopt;
-    std::size_t pos = 19;
-    std::int64_t ms = 0;
-    if (pos < s.size() && s[pos] == '.')
-    {
-        ++pos;
-        std::size_t start = pos;
-        int scale = 100;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
-        {
-            if (scale > 0)
-            {
-                ms += (s[pos] - '0') * scale;
-                scale /= 10;
-            }
-            ++pos;
-        }
-        if (pos == start)
-            return std::nullopt;
-    }
-    std::int64_t offsetMin = 0;
-    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z'))
-        ++pos;
-    else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-'))
-    {
-        int oh = digits(s, pos + 1, 2), om = digits(s, pos + 4, 2);
-        if (oh < 0 || om < 0 || s[pos + 3] != ':' || oh > 23 || om > 59)
-            return std::nullopt;
-        offsetMin = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
-        pos += 6;
-    }
-    if (pos != s.size())
-        return std::nullopt;
-    std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offsetMin * 60;
-    return secs * 1000 + ms;
-}
 
 std::optional<DockerRecord> LineDecoder::decode(std::string_view line, std::int64_t ingestMs)
 {
@@ -344,7 +210,7 @@ std::optional<DockerRecord> LineDecoder::decode(std::string_view line, std::int6
     try
     {
         parser.reset();
-        parsed = parser.parse(sanitizeUtf8(line));
+        parsed = parser.parse(Json::sanitizeUtf8(line));
     }
     catch (...)
     {
@@ -366,7 +232,7 @@ std::optional<DockerRecord> LineDecoder::decode(std::string_view line, std::int6
     Poco::Dynamic::Var time = obj->get("time");
     if (!time.isEmpty() && time.isString())
     {
-        if (auto t = parseTime(time.extract<std::string>()))
+        if (auto t = Time::parseRfc3339(time.extract<std::string>()))
             record.timeMs = *t;
     }
     return record;
@@ -435,34 +301,6 @@ std::string LineDecoder::stripAnsi(std::string_view text)
     return out;
 }
 
-std::string LineDecoder::sanitizeUtf8(std::string_view text)
-{
-    std::string out;
-    out.reserve(text.size());
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t i = 0, n = text.size(), run = 0;
-    while (i < n)
-    {
-        if (p[i] < 0x80)
-        {
-            ++i;
-            continue;
-        }
-        std::size_t len = validSequence(p + i, n - i);
-        if (len == 0)
-        {
-            out.append(text.data() + run, i - run);
-            out.append("\xEF\xBF\xBD");
-            ++i;
-            run = i;
-        }
-        else
-            i += len;
-    }
-    out.append(text.data() + run, n - run);
-    return out;
-}
-
 std::size_t LineDecoder::utf8Cut(std::string_view text, std::size_t max)
 {
     if (text.size() <= max)
@@ -488,7 +326,7 @@ std::string LineDecoder::cleanText(std::string_view text, bool stripAnsiCodes)
         text.remove_suffix(1);
     if (!text.empty() && text.back() == '\r')
         text.remove_suffix(1);
-    std::string s = sanitizeUtf8(text);
+    std::string s = Json::sanitizeUtf8(text);
     if (stripAnsiCodes && s.find('\x1b') != std::string::npos)
         s = stripAnsi(s);
     return s;

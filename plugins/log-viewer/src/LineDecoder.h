@@ -23,7 +23,8 @@ class LineDecoder
 {
 public:
     /// Parses one physical line (without its `\n`) as a JSON object with a string `log`. Returns nothing when
-    /// the line is not such an object (the caller counts it as `log_line_invalid`).
+    /// the line is not such an object (the caller counts it as `log_line_invalid`). `time` is read with
+    /// Time::parseRfc3339 (any number of fraction digits, truncated to ms); unparsable → `ingestMs`.
     static std::optional<DockerRecord> decode(std::string_view line, std::int64_t ingestMs);
 
     /// True when the record's `log` is a Docker partial (does not end with `\n`).
@@ -39,15 +40,9 @@ public:
     /// Removes ANSI escape sequences (§3.8).
     static std::string stripAnsi(std::string_view text);
 
-    /// Replaces invalid UTF-8 sequences with U+FFFD.
-    static std::string sanitizeUtf8(std::string_view text);
-
     /// Largest prefix length ≤ `max` of `text` that does not cut a UTF-8 sequence (at least 1 when max ≥ 1
     /// and the text starts with an invalid byte).
     static std::size_t utf8Cut(std::string_view text, std::size_t max);
-
-    /// RFC 3339 with any number of fraction digits → epoch ms (truncated). Nothing when unparsable.
-    static std::optional<std::int64_t> parseTime(std::string_view text);
 };
 
 } // namespace LogViewer

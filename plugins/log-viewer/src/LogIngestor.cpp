@@ -261,22 +261,7 @@ std::string LogIngestor::replyJson(std::size_t count)
 
 IngestReply LogIngestService::ingest(const std::string& jsonBody)
 {
-    IngestReply reply;
-    try
-    {
-        reply.body = LogIngestor::replyJson(_ingestor.ingest(jsonBody));
-        reply.status = 202;
-    }
-    catch (const HttpError& e)
-    {
-        reply.status = e.status();
-        reply.body = "{\"detail\":";
-        Json::appendQuoted(reply.body, e.detail());
-        reply.body += e.extraJson();
-        reply.body += '}';
-        reply.headers = e.headers();
-    }
-    return reply;
+    return IngestReply::answer([&] { return IngestReply{202, LogIngestor::replyJson(_ingestor.ingest(jsonBody)), {}}; });
 }
 
 } // namespace LogViewer

@@ -4,6 +4,7 @@
 #include "FilterParser.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
+#include "Monlight/Text.h"
 #include "Monlight/Time.h"
 #include <algorithm>
 #include <set>
@@ -12,27 +13,6 @@ namespace Monlight
 {
 namespace LogViewer
 {
-
-namespace
-{
-
-std::optional<std::int64_t> decimalId(const std::string& s)
-{
-    if (s.empty() || s.size() > 18 ||
-        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::nullopt;
-    return std::stoll(s);
-}
-
-void writeTime(Json::Writer& w, const std::optional<std::int64_t>& t)
-{
-    if (t)
-        w.value(Time::formatMs(*t));
-    else
-        w.null();
-}
-
-} // namespace
 
 LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub,
                      std::function<std::vector<std::string>()> watched, std::shared_ptr<CountCache> counts)
@@ -100,7 +80,7 @@ void LogRoutes::containers(Request&, Response& res)
             .field("name", name)
             .field("log_count", it == stats.end() ? std::int64_t(0) : it->second.count);
         w.key("last_seen");
-        writeTime(w, it == stats.end() ? std::nullopt : it->second.lastSeen);
+        w.value(Time::formatMs(it == stats.end() ? std::nullopt : it->second.lastSeen));
         w.field("watched", watchedSet.count(name) > 0).endObject();
     }
     w.endArray().endObject();
@@ -112,9 +92,9 @@ void LogRoutes::stats(Request&, Response& res)
     LogStore::Stats s = _store.stats();
     Json::Writer w;
     w.beginObject().field("total_logs", s.total).key("oldest_log");
-    writeTime(w, s.oldest);
+    w.value(Time::formatMs(s.oldest));
     w.key("newest_log");
-    writeTime(w, s.newest);
+    w.value(Time::formatMs(s.newest));
     w.key("by_level").beginObject();
     for (const auto& [level, n] : s.byLevel)
         w.field(level, n);
@@ -131,21 +111,14 @@ void LogRoutes::tail(Request& req, Response& res)
     LogFilter f = FilterParser::parseTail(q);
     std::int64_t backlog = 0;
     if (auto b = q.get("backlog"))
-    {
-        std::int64_t v = 0;
-        bool digits = !b->empty() && b->size() <= 18 &&
-                      std::all_of(b->begin(), b->end(), [](char c) { return c >= '0' && c <= '9'; });
-        if (digits)
-            v = std::stoll(*b);
-        backlog = std::min<std::int64_t>(v, 500);
-    }
+        backlog = std::min<std::int64_t>(Text::parseDigits(*b).value_or(0), 500);
     std::optional<std::int64_t> lastEventId;
     if (req.hasHeader("Last-Event-ID"))
-        lastEventId = decimalId(req.header("Last-Event-ID"));
+        lastEventId = Text::parseDigits(req.header("Last-Event-ID"));
     if (!lastEventId)
     {
         if (auto p = q.get("last_event_id"))
-            lastEventId = decimalId(*p);
+            lastEventId = Text::parseDigits(*p);
     }
 
     auto stream = _hub.open(f);

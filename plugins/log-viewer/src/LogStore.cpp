@@ -5,7 +5,6 @@
 #include "Monlight/Sql.h"
 #include <algorithm>
 #include <map>
-#include <sqlite3.h>
 #include <string_view>
 #include <variant>
 
@@ -32,6 +31,14 @@ void bindAll(Sql::Statement& st, const std::vector<Bind>& binds)
         else
             st.bind(i++, std::get<std::string>(b));
     }
+}
+
+/// An empty text is stored as NULL.
+std::optional<std::string_view> nullIfEmpty(const std::string& s)
+{
+    if (s.empty())
+        return std::nullopt;
+    return std::string_view(s);
 }
 
 /// Appends the container/level/stream/contains/time conditions (without the FTS MATCH).
@@ -96,6 +103,21 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
     }
 }
 
+/// The FROM clause of a filtered query, and its WHERE conditions appended to `where` and `binds`: the FTS table
+/// joined to the entries when the filter has a MATCH expression, the entries alone otherwise.
+std::string fromAndWhere(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
+{
+    std::string from = " FROM log_entries e";
+    if (f.match)
+    {
+        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
+        where = " WHERE log_entries_fts MATCH ?";
+        binds.emplace_back(*f.match);
+    }
+    appendConditions(f, where, binds);
+    return from;
+}
+
 /// A canonical text of the filter's selection (not its page) for the count cache.
 std::string filterKey(const LogFilter& f)
 {
@@ -126,34 +148,27 @@ std::string filterKey(const LogFilter& f)
 LogEntry readEntry(const Sql::Statement& st)
 {
     LogEntry e;
-    e.id = st.getInt(0);
-    e.timestampMs = st.getInt(1);
-    e.container = st.getText(2);
-    e.containerId = st.getText(3);
-    e.isStderr = st.getText(4) == "stderr";
-    e.level = LevelDetector::parse(st.getText(5)).value_or(Level::Info);
-    e.message = st.getText(6);
-    if (!st.isNull(7))
-        e.traceId = st.getText(7);
-    if (!st.isNull(8))
-        e.attributes = st.getText(8);
+    std::string stream, level;
+    st.columns(e.id, e.timestampMs, e.container, e.containerId, stream, level, e.message, e.traceId, e.attributes);
+    e.isStderr = stream == "stderr";
+    e.level = LevelDetector::parse(level).value_or(Level::Info);
     return e;
 }
 
-/// One step of a search statement; SQLITE_ERROR (syntax errors, unknown FTS5 columns, ...) becomes the 400 of
-/// §3.2 with SQLite's message verbatim; anything else (busy, I/O) stays a server error.
-bool searchStep(Sql::Statement& st, sqlite3* db)
+/// One step of a search statement; a statement SQLite refuses (a syntax error, an unknown FTS5 column, ...)
+/// becomes the 400 of a bad search with SQLite's message verbatim; anything else (busy, I/O) stays a server error.
+bool searchStep(Sql::Cached& st)
 {
-    int rc = sqlite3_step(st.handle());
-    if (rc == SQLITE_ROW)
-        return true;
-    if (rc == SQLITE_DONE)
-        return false;
-    std::string msg = sqlite3_errmsg(db);
-    sqlite3_reset(st.handle());
-    if ((rc & 0xFF) == SQLITE_ERROR)
-        throw HttpError(400, "Invalid search query: " + msg);
-    throw Sql::SqlError("search failed: " + msg, rc);
+    try
+    {
+        return st.step();
+    }
+    catch (const Sql::SqlError& e)
+    {
+        if (e.kind() == Sql::SqlError::Kind::Query)
+            throw HttpError(400, "Invalid search query: " + e.sqliteMessage());
+        throw;
+    }
 }
 
 } // namespace
@@ -163,7 +178,7 @@ LogStore::LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> cou
 {
 }
 
-Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
+Sql::Cached LogStore::filtered(Sql::Connection& c, const std::string& sql)
 {
     StatementLru* lru;
     {
@@ -174,9 +189,8 @@ Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
     if (it != lru->bySql.end())
     {
         lru->order.splice(lru->order.begin(), lru->order, it->second);
-        Sql::Statement& st = *lru->order.front().second;
-        st.reset();
-        return st;
+        lru->order.front().second->reset();
+        return Sql::Cached(*lru->order.front().second);
     }
     auto st = std::make_unique<Sql::Statement>(c.handle(), sql);
     lru->order.emplace_front(sql, std::move(st));
@@ -186,7 +200,7 @@ Sql::Statement& LogStore::filtered(Sql::Connection& c, const std::string& sql)
         lru->bySql.erase(lru->order.back().first);
         lru->order.pop_back();
     }
-    return *lru->order.front().second;
+    return Sql::Cached(*lru->order.front().second);
 }
 
 void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::vector<Cursor>& cursors)
@@ -194,33 +208,21 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
     Sql::Connection& c = tx.db();
     if (!entries.empty())
     {
-        Sql::Statement& ins =
+        auto ins =
             c.cached("INSERT INTO log_entries(timestamp, container, container_id, stream, level, "
                      "message, trace_id, attributes) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
         for (auto& e : entries)
         {
             ins.reset();
-            ins.bind(1, e.timestampMs)
-                .bind(2, e.container)
-                .bind(3, e.containerId)
-                .bind(4, e.isStderr ? "stderr" : "stdout")
-                .bind(5, LevelDetector::name(e.level))
-                .bind(6, e.message);
-            if (e.traceId.empty())
-                ins.bind(7, nullptr);
-            else
-                ins.bind(7, e.traceId);
-            if (e.attributes.empty())
-                ins.bind(8, nullptr);
-            else
-                ins.bind(8, e.attributes);
-            ins.run();
+            ins.bindAll(e.timestampMs, e.container, e.containerId, e.isStderr ? "stderr" : "stdout",
+                        LevelDetector::name(e.level), e.message, nullIfEmpty(e.traceId), nullIfEmpty(e.attributes))
+                .run();
             e.id = c.lastInsertId();
         }
     }
     if (!cursors.empty())
     {
-        Sql::Statement& up = c.cached(
+        auto up = c.cached(
             "INSERT INTO cursors(container_id, container_name, file_path, inode, position, updated_at) "
             "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET container_name = "
             "excluded.container_name, "
@@ -229,44 +231,36 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
         for (const auto& cur : cursors)
         {
             up.reset();
-            up.bind(1, cur.containerId)
-                .bind(2, cur.containerName)
-                .bind(3, cur.filePath)
-                .bind(4, cur.inode)
-                .bind(5, cur.position)
-                .bind(6, cur.updatedAt);
-            up.run();
+            up.bindAll(cur.containerId, cur.containerName, cur.filePath, cur.inode, cur.position, cur.updatedAt).run();
         }
     }
 }
 
 std::int64_t LogStore::deleteBelowId(WriteTx& tx, std::int64_t idBelow)
 {
-    Sql::Statement& st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
+    auto st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
     st.bind(1, idBelow);
     return st.run();
 }
 
 std::int64_t LogStore::idAfterOldest(WriteTx& tx, std::int64_t n)
 {
-    Sql::Statement& st = tx.db().cached("SELECT id FROM log_entries ORDER BY id LIMIT 1 OFFSET ?");
+    auto st = tx.db().cached("SELECT id FROM log_entries ORDER BY id LIMIT 1 OFFSET ?");
     st.bind(1, n);
     std::int64_t id = st.step() ? st.getInt(0) : 0;
-    st.reset();
     if (id == 0)
     {
         // Fewer than n+1 rows: everything goes.
-        Sql::Statement& mx = tx.db().cached("SELECT max(id) FROM log_entries");
+        auto mx = tx.db().cached("SELECT max(id) FROM log_entries");
         if (mx.step() && !mx.isNull(0))
             id = mx.getInt(0) + 1;
-        mx.reset();
     }
     return id;
 }
 
 std::int64_t LogStore::deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::int64_t maxRows)
 {
-    Sql::Statement& st = tx.db().cached(
+    auto st = tx.db().cached(
         "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE timestamp < ? LIMIT ?)");
     st.bind(1, cutoffMs).bind(2, maxRows);
     return st.run();
@@ -277,18 +271,17 @@ std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs,
 {
     std::vector<std::string> ids;
     {
-        Sql::Statement& st = tx.db().cached("SELECT container_id FROM cursors WHERE updated_at < ?");
+        auto st = tx.db().cached("SELECT container_id FROM cursors WHERE updated_at < ?");
         st.bind(1, cutoffMs);
         while (st.step())
             ids.push_back(st.getText(0));
-        st.reset();
     }
     std::int64_t n = 0;
     for (const auto& id : ids)
     {
         if (std::find(keep.begin(), keep.end(), id) != keep.end())
             continue;
-        Sql::Statement& del = tx.db().cached("DELETE FROM cursors WHERE container_id = ?");
+        auto del = tx.db().cached("DELETE FROM cursors WHERE container_id = ?");
         del.bind(1, id);
         n += del.run();
     }
@@ -303,12 +296,7 @@ std::vector<LogStore::Cursor> LogStore::cursors()
     while (st.step())
     {
         Cursor c;
-        c.containerId = st.getText(0);
-        c.containerName = st.getText(1);
-        c.filePath = st.getText(2);
-        c.inode = st.getInt(3);
-        c.position = st.getInt(4);
-        c.updatedAt = st.getInt(5);
+        st.columns(c.containerId, c.containerName, c.filePath, c.inode, c.position, c.updatedAt);
         out.push_back(std::move(c));
     }
     return out;
@@ -332,26 +320,18 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
     Sql::Connection& c = _db->reader();
     std::string where;
     std::vector<Bind> binds;
-    std::string from = " FROM log_entries e";
-    if (f.match)
-    {
-        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
-        where = " WHERE log_entries_fts MATCH ?";
-        binds.emplace_back(*f.match);
-    }
-    appendConditions(f, where, binds);
+    const std::string from = fromAndWhere(f, where, binds);
     std::string order = f.match ? " ORDER BY log_entries_fts.rowid DESC" : " ORDER BY e.id DESC";
 
     QueryResult r;
     {
-        Sql::Statement& st =
+        auto st =
             filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);
-        while (searchStep(st, c.handle()))
+        while (searchStep(st))
             r.logs.push_back(readEntry(st));
-        st.reset();
     }
     if (f.offset == 0 && static_cast<std::int64_t>(r.logs.size()) < f.limit)
     {
@@ -390,26 +370,18 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     }
     else
     {
-        std::string from = " FROM log_entries e";
-        if (f.match)
-        {
-            from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
-            where = " WHERE log_entries_fts MATCH ?";
-            binds.emplace_back(*f.match);
-        }
-        appendConditions(f, where, binds);
+        const std::string from = fromAndWhere(f, where, binds);
         where += where.empty() ? " WHERE " : " AND ";
         where += "e.id > ? AND e.id <= ?";
         sql = "SELECT count(*)" + from + where;
     }
     binds.emplace_back(aboveId);
     binds.emplace_back(upToId);
-    Sql::Statement& st = filtered(c, sql);
+    auto st = filtered(c, sql);
     bindAll(st, binds);
     std::int64_t n = 0;
-    if (searchStep(st, c.handle()))
+    if (searchStep(st))
         n = st.getInt(0);
-    st.reset();
     return n;
 }
 
@@ -433,13 +405,12 @@ std::vector<LogEntry> LogStore::recent(const LogFilter& f, std::optional<std::in
         where += "e.id > ?";
         binds.emplace_back(*afterId);
     }
-    Sql::Statement& st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
+    auto st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + " FROM log_entries e" + where +
                                          " ORDER BY e.id DESC LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit);
     while (st.step())
         out.push_back(readEntry(st));
-    st.reset();
     std::reverse(out.begin(), out.end());
     return out;
 }
@@ -472,14 +443,13 @@ std::int64_t LogStore::backlogStart(const LogFilter& f, std::optional<std::int64
     }
     std::vector<Bind> binds;
     std::string where = liveWhere(f, after, binds);
-    Sql::Statement& st =
+    auto st =
         filtered(_db->reader(), "SELECT e.id FROM log_entries e" + where + " ORDER BY e.id DESC LIMIT 1 OFFSET ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, limit - 1);
     std::int64_t start = after;
     if (st.step())
         start = std::max(after, st.getInt(0) - 1);
-    st.reset();
     return start;
 }
 
@@ -489,7 +459,7 @@ std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, s
     std::vector<LogEntry> out;
     std::vector<Bind> binds;
     std::string where = liveWhere(f, afterId, binds);
-    Sql::Statement& st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
+    auto st = filtered(_db->reader(), std::string("SELECT ") + SELECT_COLUMNS +
                                                      " FROM log_entries e" + where + " ORDER BY e.id LIMIT ?");
     bindAll(st, binds);
     st.bind(static_cast<int>(binds.size()) + 1, maxRows);
@@ -499,14 +469,13 @@ std::vector<LogEntry> LogStore::page(const LogFilter& f, std::int64_t afterId, s
         out.push_back(readEntry(st));
         bytes += out.back().message.size() + 128;
     }
-    st.reset();
     return out;
 }
 
 std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
 {
     std::map<std::string, ContainerStats> out;
-    Sql::Statement& st = _db->reader().cached(
+    auto st = _db->reader().cached(
         "SELECT container, count(*), max(timestamp) FROM log_entries GROUP BY container");
     while (st.step())
     {
@@ -515,7 +484,6 @@ std::map<std::string, LogStore::ContainerStats> LogStore::containerStats()
         s.lastSeen = st.getOptInt(2);
         out[st.getText(0)] = s;
     }
-    st.reset();
     return out;
 }
 
@@ -524,26 +492,23 @@ LogStore::Stats LogStore::stats()
     Stats s;
     Sql::Connection& c = _db->reader();
     {
-        Sql::Statement& st = c.cached("SELECT count(*), min(timestamp), max(timestamp) FROM log_entries");
+        auto st = c.cached("SELECT count(*), min(timestamp), max(timestamp) FROM log_entries");
         if (st.step())
         {
             s.total = st.getInt(0);
             s.oldest = st.getOptInt(1);
             s.newest = st.getOptInt(2);
         }
-        st.reset();
     }
     {
-        Sql::Statement& st = c.cached("SELECT level, count(*) FROM log_entries GROUP BY level");
+        auto st = c.cached("SELECT level, count(*) FROM log_entries GROUP BY level");
         while (st.step())
             s.byLevel[st.getText(0)] = st.getInt(1);
-        st.reset();
     }
     {
-        Sql::Statement& st = c.cached("SELECT container, count(*) FROM log_entries GROUP BY container");
+        auto st = c.cached("SELECT container, count(*) FROM log_entries GROUP BY container");
         while (st.step())
             s.byContainer[st.getText(0)] = st.getInt(1);
-        st.reset();
     }
     return s;
 }

@@ -102,7 +102,7 @@ public:
 private:
     /// A prepared statement for `sql` on `c` from the bounded per-connection cache, reset and ready to bind.
     /// Valid until the next call for the same connection.
-    Sql::Statement& filtered(Sql::Connection& c, const std::string& sql);
+    Sql::Cached filtered(Sql::Connection& c, const std::string& sql);
     std::int64_t countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId);
 
     struct StatementLru

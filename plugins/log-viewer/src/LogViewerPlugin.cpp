@@ -197,18 +197,8 @@ public:
         w.beginObject()
             .field("logs_indexed", _writer ? _writer->rowCount() : std::int64_t(0))
             .field("containers_watched", static_cast<std::int64_t>(_tailer ? _tailer->watchedCount() : 0));
-        w.key("newest_log");
-        auto newest = _writer ? _writer->newestLog() : std::nullopt;
-        if (newest)
-            w.value(Time::formatMs(*newest));
-        else
-            w.null();
-        w.key("last_ingest");
-        auto last = _writer ? _writer->lastIngest() : std::nullopt;
-        if (last)
-            w.value(Time::formatMs(*last));
-        else
-            w.null();
+        w.field("newest_log", Time::formatMs(_writer ? _writer->newestLog() : std::nullopt));
+        w.field("last_ingest", Time::formatMs(_writer ? _writer->lastIngest() : std::nullopt));
         w.endObject();
         // `,"logs_indexed":…` : the object's members without the braces.
         const std::string& s = w.str();

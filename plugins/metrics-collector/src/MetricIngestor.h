@@ -53,7 +53,7 @@ public:
     }
 
     /// Validates the whole body, drops points outside the acceptance window, stores the rest and returns
-    /// once they are committed. Throws HttpError 400 (§4.2 details, `index` for items) or 503 from the writer.
+    /// once they are committed. Throws HttpError 400 (§4.2 details, `index` for items) or StorageError from the writer.
     Result ingest(std::string_view body);
 
     /// `{"status":"accepted","count":N,"dropped":D}`

@@ -24,26 +24,25 @@ MetricStore::MetricStore(std::shared_ptr<Database> db, std::vector<std::string> 
 
 std::int64_t MetricStore::readMeta(Sql::Connection& c, const std::string& key)
 {
-    auto& s = c.cached("SELECT value FROM _meta WHERE key = ?");
+    auto s = c.cached("SELECT value FROM _meta WHERE key = ?");
     s.bind(1, key);
     std::int64_t v = 0;
     if (s.step())
         v = Poco::NumberParser::parse64(s.getText(0));
-    s.reset();
     return v;
 }
 
 void MetricStore::writeMeta(Sql::Connection& c, const std::string& key, std::int64_t value)
 {
-    auto& s = c.cached("INSERT INTO _meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-                       "excluded.value");
+    auto s = c.cached("INSERT INTO _meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                      "excluded.value");
     s.bind(1, key).bind(2, std::to_string(value)).run();
 }
 
 void MetricStore::initWatermarks(std::int64_t nowMs)
 {
     _db->write([&](WriteTx& tx) {
-        auto& s = tx.db().cached("INSERT OR IGNORE INTO _meta(key, value) VALUES (?, ?)");
+        auto s = tx.db().cached("INSERT OR IGNORE INTO _meta(key, value) VALUES (?, ?)");
         s.bind(1, "minute_watermark").bind(2, std::to_string(floorTo(nowMs, MINUTE_MS))).run();
         s.reset();
         s.bind(1, "hour_watermark").bind(2, std::to_string(floorTo(nowMs, HOUR_MS))).run();
@@ -70,17 +69,16 @@ std::int64_t MetricStore::seriesId(Sql::Connection& c, Pending& pending, const s
     auto found = pending.created.find(key);
     if (found != pending.created.end())
         return found->second;
-    auto& sel = c.cached("SELECT id FROM series WHERE name = ? AND type = ? AND project = ? AND labels = ? AND "
-                         "is_rollup = ?");
+    auto sel = c.cached("SELECT id FROM series WHERE name = ? AND type = ? AND project = ? AND labels = ? AND "
+                        "is_rollup = ?");
     sel.bind(1, name).bind(2, type).bind(3, project).bind(4, labels).bind(5, isRollup);
     std::int64_t id = 0;
     if (sel.step())
         id = sel.getInt(0);
-    sel.reset();
     if (id == 0)
     {
-        auto& ins = c.cached("INSERT INTO series(name, type, project, labels, is_rollup, last_seen) VALUES "
-                             "(?, ?, ?, ?, ?, 0)");
+        auto ins = c.cached("INSERT INTO series(name, type, project, labels, is_rollup, last_seen) VALUES "
+                            "(?, ?, ?, ?, ?, 0)");
         ins.bind(1, name).bind(2, type).bind(3, project).bind(4, labels).bind(5, isRollup).run();
         id = c.lastInsertId();
     }
@@ -127,10 +125,9 @@ void MetricStore::loadSeriesIndex()
 void MetricStore::loadSeriesIndex(Sql::Connection& c)
 {
     _knownSeries.clear();
-    auto& s = c.cached("SELECT name, type, project, labels FROM series WHERE is_rollup = 0");
+    auto s = c.cached("SELECT name, type, project, labels FROM series WHERE is_rollup = 0");
     while (s.step())
         _knownSeries[s.getText(2)].insert(seriesIndexKey(s.getText(0), s.getText(1), s.getText(3)));
-    s.reset();
     _knownSeriesLoaded = true;
 }
 
@@ -157,8 +154,8 @@ MetricStore::InsertResult MetricStore::insert(const std::vector<MetricPoint>& po
         result = InsertResult();
         std::int64_t wm = readMeta(c, "minute_watermark");
         std::unordered_map<std::int64_t, std::int64_t> newest;
-        auto& ins = c.cached("INSERT INTO metrics_raw(ts, series_id, rollup_id, value) VALUES (?, ?, ?, ?)");
-        auto& dirty = c.cached("INSERT OR IGNORE INTO dirty_buckets(resolution, bucket) VALUES (60, ?)");
+        auto ins = c.cached("INSERT INTO metrics_raw(ts, series_id, rollup_id, value) VALUES (?, ?, ?, ?)");
+        auto dirty = c.cached("INSERT OR IGNORE INTO dirty_buckets(resolution, bucket) VALUES (60, ?)");
         for (std::size_t i = 0; i < points.size(); ++i)
         {
             const auto& p = points[i];
@@ -194,7 +191,7 @@ MetricStore::InsertResult MetricStore::insert(const std::vector<MetricPoint>& po
                     it->second = p.ts;
             }
         }
-        auto& seen = c.cached("UPDATE series SET last_seen = ? WHERE id = ? AND last_seen < ?");
+        auto seen = c.cached("UPDATE series SET last_seen = ? WHERE id = ? AND last_seen < ?");
         for (const auto& [id, ts] : newest)
         {
             seen.bind(1, ts).bind(2, id).bind(3, ts).run();
@@ -233,8 +230,8 @@ MetricStore::foldRaw(Sql::Connection& c, std::int64_t from, std::int64_t to)
 {
     std::map<std::pair<std::int64_t, std::int64_t>, Aggregate> rows;
     std::unordered_map<std::int64_t, bool> isHistogram;
-    auto& type = c.cached("SELECT type FROM series WHERE id = ?");
-    auto& s = c.cached("SELECT id, ts, rollup_id, value FROM metrics_raw WHERE ts >= ? AND ts < ? ORDER BY ts, id");
+    auto type = c.cached("SELECT type FROM series WHERE id = ?");
+    auto s = c.cached("SELECT id, ts, rollup_id, value FROM metrics_raw WHERE ts >= ? AND ts < ? ORDER BY ts, id");
     s.bind(1, from).bind(2, to);
     while (s.step())
     {
@@ -253,7 +250,6 @@ MetricStore::foldRaw(Sql::Connection& c, std::int64_t from, std::int64_t to)
             it->second.histogram = h->second;
         it->second.addPoint(s.getDouble(3), ts, s.getInt(0));
     }
-    s.reset();
     return rows;
 }
 
@@ -261,8 +257,8 @@ std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>
 MetricStore::foldMinutes(Sql::Connection& c, std::int64_t from, std::int64_t to)
 {
     std::map<std::pair<std::int64_t, std::int64_t>, Aggregate> rows;
-    auto& s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
-                       "WHERE resolution = 60 AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket");
+    auto s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
+                      "WHERE resolution = 60 AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket");
     s.bind(1, from).bind(2, to);
     while (s.step())
     {
@@ -272,18 +268,17 @@ MetricStore::foldMinutes(Sql::Connection& c, std::int64_t from, std::int64_t to)
             it->second.histogram = minute.histogram;
         it->second.merge(minute);
     }
-    s.reset();
     return rows;
 }
 
 void MetricStore::upsert(Sql::Connection& c, int resolutionSeconds,
                          const std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>& rows)
 {
-    auto& s = c.cached("INSERT INTO metrics_rollup(resolution, series_id, bucket, count, sum, min, max, last, "
-                       "last_ts, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(resolution, series_id, "
-                       "bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, "
-                       "max = excluded.max, last = excluded.last, last_ts = excluded.last_ts, sketch = "
-                       "excluded.sketch");
+    auto s = c.cached("INSERT INTO metrics_rollup(resolution, series_id, bucket, count, sum, min, max, last, "
+                      "last_ts, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(resolution, series_id, "
+                      "bucket) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, "
+                      "max = excluded.max, last = excluded.last, last_ts = excluded.last_ts, sketch = "
+                      "excluded.sketch");
     for (const auto& [key, a] : rows)
     {
         s.bind(1, resolutionSeconds).bind(2, key.first).bind(3, key.second).bind(4, a.count).bind(5, a.sum);
@@ -323,13 +318,12 @@ std::size_t MetricStore::recomputeDirtyMinutes()
         std::int64_t wm = readMeta(c, "minute_watermark");
         std::int64_t wh = readMeta(c, "hour_watermark");
         std::vector<std::int64_t> minutes;
-        auto& list = c.cached("SELECT bucket FROM dirty_buckets WHERE resolution = 60 ORDER BY bucket");
+        auto list = c.cached("SELECT bucket FROM dirty_buckets WHERE resolution = 60 ORDER BY bucket");
         while (list.step())
             minutes.push_back(list.getInt(0));
-        list.reset();
-        auto& del = c.cached("DELETE FROM metrics_rollup WHERE resolution = 60 AND bucket = ?");
-        auto& clean = c.cached("DELETE FROM dirty_buckets WHERE resolution = 60 AND bucket = ?");
-        auto& markHour = c.cached("INSERT OR IGNORE INTO dirty_buckets(resolution, bucket) VALUES (3600, ?)");
+        auto del = c.cached("DELETE FROM metrics_rollup WHERE resolution = 60 AND bucket = ?");
+        auto clean = c.cached("DELETE FROM dirty_buckets WHERE resolution = 60 AND bucket = ?");
+        auto markHour = c.cached("INSERT OR IGNORE INTO dirty_buckets(resolution, bucket) VALUES (3600, ?)");
         for (std::int64_t d : minutes)
         {
             if (d < wm) // a minute at or after W_m is folded by the next regular step
@@ -369,12 +363,11 @@ std::size_t MetricStore::recomputeDirtyHours()
     _db->write([&](WriteTx& tx) {
         auto& c = tx.db();
         std::vector<std::int64_t> hours;
-        auto& list = c.cached("SELECT bucket FROM dirty_buckets WHERE resolution = 3600 ORDER BY bucket");
+        auto list = c.cached("SELECT bucket FROM dirty_buckets WHERE resolution = 3600 ORDER BY bucket");
         while (list.step())
             hours.push_back(list.getInt(0));
-        list.reset();
-        auto& del = c.cached("DELETE FROM metrics_rollup WHERE resolution = 3600 AND bucket = ?");
-        auto& clean = c.cached("DELETE FROM dirty_buckets WHERE resolution = 3600 AND bucket = ?");
+        auto del = c.cached("DELETE FROM metrics_rollup WHERE resolution = 3600 AND bucket = ?");
+        auto clean = c.cached("DELETE FROM dirty_buckets WHERE resolution = 3600 AND bucket = ?");
         for (std::int64_t h : hours)
         {
             del.bind(1, h).run();
@@ -395,7 +388,7 @@ std::size_t MetricStore::deleteChunked(const std::string& sql, std::int64_t cuto
     {
         int changed = 0;
         _db->write([&](WriteTx& tx) {
-            auto& s = tx.db().cached(sql);
+            auto s = tx.db().cached(sql);
             s.bind(1, cutoff).bind(2, static_cast<std::int64_t>(DELETE_CHUNK));
             changed = s.run();
         });
@@ -439,7 +432,7 @@ std::size_t MetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t raw
     {
         int changed = 0;
         _db->write([&](WriteTx& tx) {
-            auto& s = tx.db().cached(
+            auto s = tx.db().cached(
                 "DELETE FROM series WHERE id IN (SELECT id FROM series s WHERE s.last_seen < ?1 AND ((s.is_rollup "
                 "= 0 AND s.last_seen < ?2) OR (s.is_rollup = 1 AND NOT EXISTS (SELECT 1 FROM metrics_raw r WHERE "
                 "r.rollup_id = s.id) AND NOT EXISTS (SELECT 1 FROM metrics_rollup m WHERE m.resolution IN (60, "
@@ -472,9 +465,9 @@ std::vector<SeriesInfo> MetricStore::rollupSeries(Sql::Connection& c, const std:
                                                   const std::optional<std::string>& project,
                                                   const std::optional<std::string>& type)
 {
-    auto& s = name ? c.cached("SELECT id, name, type, project, labels, last_seen FROM series WHERE is_rollup = 1 "
-                              "AND name = ?1 AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) "
-                              "ORDER BY id")
+    auto s = name ? c.cached("SELECT id, name, type, project, labels, last_seen FROM series WHERE is_rollup = 1 "
+                             "AND name = ?1 AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) "
+                             "ORDER BY id")
                    : c.cached("SELECT id, name, type, project, labels, last_seen FROM series WHERE is_rollup = 1 "
                               "AND (?2 IS NULL OR project = ?2) AND (?3 IS NULL OR type = ?3) ORDER BY id");
     if (name)
@@ -484,95 +477,83 @@ std::vector<SeriesInfo> MetricStore::rollupSeries(Sql::Connection& c, const std:
     while (s.step())
     {
         SeriesInfo info;
-        info.id = s.getInt(0);
-        info.name = s.getText(1);
-        info.type = s.getText(2);
-        info.project = s.getText(3);
-        info.labels = LabelSet::fromJson(s.getText(4));
-        info.lastSeen = s.getInt(5);
+        std::string labels;
+        s.columns(info.id, info.name, info.type, info.project, labels, info.lastSeen);
+        info.labels = LabelSet::fromJson(labels);
         out.push_back(std::move(info));
     }
-    s.reset();
     return out;
 }
 
 std::optional<std::string> MetricStore::latestType(Sql::Connection& c, const std::string& name,
                                                    const std::optional<std::string>& project)
 {
-    auto& s = c.cached("SELECT type FROM series WHERE is_rollup = 1 AND name = ?1 AND (?2 IS NULL OR project = ?2) "
-                       "ORDER BY last_seen DESC, id DESC LIMIT 1");
+    auto s = c.cached("SELECT type FROM series WHERE is_rollup = 1 AND name = ?1 AND (?2 IS NULL OR project = ?2) "
+                      "ORDER BY last_seen DESC, id DESC LIMIT 1");
     s.bind(1, name).bind(2, project);
     std::optional<std::string> out;
     if (s.step())
         out = s.getText(0);
-    s.reset();
     return out;
 }
 
 std::vector<std::string> MetricStore::projects(Sql::Connection& c)
 {
-    auto& s = c.cached("SELECT DISTINCT project FROM series WHERE is_rollup = 1 AND project <> '' ORDER BY project");
+    auto s = c.cached("SELECT DISTINCT project FROM series WHERE is_rollup = 1 AND project <> '' ORDER BY project");
     std::vector<std::string> out;
     while (s.step())
         out.push_back(s.getText(0));
-    s.reset();
     return out;
 }
 
 void MetricStore::forEachRollup(Sql::Connection& c, int resolutionSeconds, std::int64_t seriesId, std::int64_t from,
                                 std::int64_t to, const RollupFn& fn)
 {
-    auto& s = c.cached("SELECT bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup WHERE "
-                       "resolution = ? AND series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket");
+    auto s = c.cached("SELECT bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup WHERE "
+                      "resolution = ? AND series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket");
     s.bind(1, resolutionSeconds).bind(2, seriesId).bind(3, from).bind(4, to);
     while (s.step())
         fn(seriesId, s.getInt(0), readRollup(s, 1));
-    s.reset();
 }
 
 void MetricStore::forEachRollupInRange(Sql::Connection& c, int resolutionSeconds, std::int64_t from,
                                        std::int64_t to, const RollupFn& fn)
 {
-    auto& s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
-                       "WHERE resolution = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, series_id");
+    auto s = c.cached("SELECT series_id, bucket, count, sum, min, max, last, last_ts, sketch FROM metrics_rollup "
+                      "WHERE resolution = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, series_id");
     s.bind(1, resolutionSeconds).bind(2, from).bind(3, to);
     while (s.step())
         fn(s.getInt(0), s.getInt(1), readRollup(s, 2));
-    s.reset();
 }
 
 void MetricStore::forEachRaw(Sql::Connection& c, std::int64_t rollupId, std::int64_t from, std::int64_t to,
                              const RawFn& fn)
 {
-    auto& s = c.cached("SELECT id, ts, value FROM metrics_raw WHERE rollup_id = ? AND ts >= ? AND ts < ? ORDER BY "
-                       "ts, id");
+    auto s = c.cached("SELECT id, ts, value FROM metrics_raw WHERE rollup_id = ? AND ts >= ? AND ts < ? ORDER BY "
+                      "ts, id");
     s.bind(1, rollupId).bind(2, from).bind(3, to);
     while (s.step())
         fn(rollupId, s.getInt(0), s.getInt(1), s.getDouble(2));
-    s.reset();
 }
 
 void MetricStore::forEachRawInRange(Sql::Connection& c, std::int64_t from, std::int64_t to, const RawFn& fn)
 {
-    auto& s = c.cached("SELECT rollup_id, id, ts, value FROM metrics_raw WHERE ts >= ? AND ts < ? ORDER BY ts, id");
+    auto s = c.cached("SELECT rollup_id, id, ts, value FROM metrics_raw WHERE ts >= ? AND ts < ? ORDER BY ts, id");
     s.bind(1, from).bind(2, to);
     while (s.step())
         fn(s.getInt(0), s.getInt(1), s.getInt(2), s.getDouble(3));
-    s.reset();
 }
 
 std::int64_t MetricStore::pointsSince(Sql::Connection& c, std::int64_t since)
 {
     Watermarks w = watermarks(c);
-    auto& rolled = c.cached("SELECT COALESCE(SUM(count), 0) FROM metrics_rollup WHERE resolution = 60 AND bucket >= "
-                            "? AND bucket < ?");
+    auto rolled = c.cached("SELECT COALESCE(SUM(count), 0) FROM metrics_rollup WHERE resolution = 60 AND bucket >= "
+                           "? AND bucket < ?");
     rolled.bind(1, since).bind(2, w.minute);
     std::int64_t total = rolled.step() ? rolled.getInt(0) : 0;
-    rolled.reset();
-    auto& raw = c.cached("SELECT COUNT(*) FROM metrics_raw WHERE ts >= ?");
+    auto raw = c.cached("SELECT COUNT(*) FROM metrics_raw WHERE ts >= ?");
     raw.bind(1, std::max(since, w.minute));
     total += raw.step() ? raw.getInt(0) : 0;
-    raw.reset();
     return total;
 }
 

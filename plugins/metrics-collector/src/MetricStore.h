@@ -55,7 +55,7 @@ public:
     /// Stores accepted points in one writer transaction: series rows (raw and rollup), raw rows in order,
     /// `last_seen`, and a dirty mark for each point older than the minute watermark. A point that would add a raw
     /// series to a project already holding the series limit is left out and counted. Blocks until committed;
-    /// throws what Database::write throws (503 busy/shutting down, SqlError).
+    /// throws what Database::write throws (StorageError, SqlError).
     InsertResult insert(const std::vector<MetricPoint>& points);
 
     // ---- aggregation (each call is one writer transaction) ----

@@ -2,6 +2,7 @@
 
 #include "Monlight/Sql.h"
 #include "Monlight/Version.h"
+#include <Poco/Exception.h>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +22,30 @@ namespace detail
 struct ReaderPool;
 }
 
+/// The database cannot take the work now. It knows nothing of HTTP: the dispatcher and the in-process ingest
+/// services answer it with toHttpError() (503 `Server busy` with Retry-After: 1, 503 `Shutting down`, 503
+/// `Database unavailable`).
+class MONLIGHT_API StorageError : public Poco::Exception
+{
+public:
+    enum class Reason
+    {
+        Busy,       ///< the write queue is full; retrying in a second is reasonable
+        Stopping,   ///< the database is closing (shutdown)
+        Unavailable ///< the writer thread is not running
+    };
+    explicit StorageError(Reason reason);
+    StorageError(const StorageError&) = default;
+    ~StorageError() noexcept override;
+    const char* name() const noexcept override;
+    Poco::Exception* clone() const override;
+    void rethrow() const override;
+    Reason reason() const { return _reason; }
+
+private:
+    Reason _reason;
+};
+
 /// The write context handed to work running on the writer thread, inside the batch transaction.
 class MONLIGHT_API WriteTx
 {
@@ -37,8 +62,8 @@ private:
     std::vector<std::function<void()>> _after;
 };
 
-/// A plugin's SQLite database (§0.15): pragmas, numbered migrations in `_meta`, one writer thread with group
-/// commit, and per-thread read connections.
+/// A plugin's SQLite database (WAL, foreign keys on): pragmas, numbered forward-only migrations recorded in
+/// `_meta`, one writer thread with group commit, and per-thread read connections.
 class MONLIGHT_API Database
 {
 public:
@@ -64,7 +89,7 @@ public:
 
     /// Submits `work` to the writer and blocks until the batch holding it has committed. Work runs inside a
     /// savepoint: if it throws, only its own changes are rolled back and the exception is rethrown here.
-    /// Throws HttpError 503 `Server busy` (Retry-After: 1) when the queue is full, 503 `Shutting down` after stop().
+    /// Throws StorageError Busy when the queue is full, Stopping after close().
     void write(std::function<void(WriteTx&)> work);
 
     /// Like write() but for many items that count as one queue entry each (ingest batches count once).
@@ -77,6 +102,7 @@ public:
     }
 
     /// A read connection owned by the calling thread (created lazily, `query_only=ON`). Never waits for the writer.
+    /// Throws StorageError Unavailable when the writer is not running, Stopping after close().
     /// When the thread ends (worker pools reap idle threads), its connection goes back to this database's pool
     /// and is handed to the next thread that reads, so connections never outnumber the threads reading at once.
     Sql::Connection& reader();

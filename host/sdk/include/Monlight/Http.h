@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace Monlight
@@ -97,6 +98,10 @@ public:
     /// The dispatcher's headers (request id, nosniff, CORS) as `Name: value\r\n` lines, for detached responses.
     virtual std::string headBlock() const = 0;
 };
+
+/// A `{id}` path segment: 1 to 18 ASCII digits (leading zeros allowed) with a value of at least 1; nothing
+/// otherwise (a sign, a space, `1e3`, non-ASCII digits). Routes answer 404 (or 400 `Invalid ID`) for nothing.
+MONLIGHT_API std::optional<std::int64_t> parseId(std::string_view segment);
 
 using Handler = std::function<void(Request&, Response&)>;
 

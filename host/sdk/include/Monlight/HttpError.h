@@ -3,14 +3,16 @@
 #include "Monlight/Version.h"
 #include <Poco/Exception.h>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace Monlight
 {
 
-/// An error that maps to an HTTP answer `{"detail":...}` (§0.10). Handlers throw it; only the dispatcher turns
-/// it into a response. `extraJson` is appended inside the object after `detail` (e.g. `,"index":3`).
+/// An error that maps to an HTTP answer with the JSON body `{"detail":"<text>"}` (plus the members of
+/// `extraJson`, e.g. `,"index":3`, after `detail`). Handlers throw it; only the dispatcher (and the in-process
+/// ingest services) turn it into a response, always through body().
 class MONLIGHT_API HttpError : public Poco::Exception
 {
 public:
@@ -37,6 +39,10 @@ public:
 
     const std::vector<std::pair<std::string, std::string>>& headers() const { return _headers; }
     const std::string& extraJson() const { return _extraJson; }
+    /// The answer's body: detailBody(detail(), extraJson()).
+    std::string body() const;
+    /// `{"detail":"<detail>"<extraJson>}`, the one error body of every route (detail escaped as a JSON string).
+    static std::string detailBody(std::string_view detail, std::string_view extraJson = {});
     bool closesConnection() const { return _close; }
 
 private:
@@ -46,7 +52,14 @@ private:
     bool _close = false;
 };
 
-/// Fatal startup problem with its exit code and the single stderr line (§0.2): `category`, `subject`, `reason`.
+class StorageError;
+
+/// The answer to a database that cannot take the work: Busy → 503 `Server busy` with `Retry-After: 1`, Stopping →
+/// 503 `Shutting down` (closing the connection), Unavailable → 503 `Database unavailable`.
+MONLIGHT_API HttpError toHttpError(const StorageError& e);
+
+/// Fatal startup problem with its process exit code (sysexits: 65 bad data, 70 internal or plugin, 71 system,
+/// 73 cannot create, 78 configuration) and the single stderr line `monlight-host: <category>: <subject>: <reason>`.
 class MONLIGHT_API StartupError : public Poco::Exception
 {
 public:

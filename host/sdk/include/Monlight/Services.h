@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Monlight/Http.h"
+#include "Monlight/HttpError.h"
 #include "Monlight/Version.h"
 #include <functional>
 #include <map>
@@ -87,11 +88,17 @@ public:
 };
 
 /// Result of an in-process ingest: exactly the status and body the HTTP endpoint would answer.
-struct IngestReply
+struct MONLIGHT_API IngestReply
 {
     int status = 0;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+
+    /// The reply the HTTP endpoint gives for `e`: its status, HttpError::body() and its headers.
+    static IngestReply fromError(const HttpError& e);
+    /// Runs `work` and answers what it throws as the HTTP endpoint would: HttpError → fromError(), StorageError →
+    /// fromError(toHttpError()), anything else → 500 `Internal server error`.
+    static IngestReply answer(const std::function<IngestReply()>& work);
 };
 
 /// In-process ingest: same validation, storage and answer as the plugin's HTTP ingest route, without
