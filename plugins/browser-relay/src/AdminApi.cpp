@@ -40,21 +40,24 @@ AdminApi::AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& 
 {
 }
 
-void AdminApi::addRoutes(Router& router, std::size_t sourceMapCap)
+void AdminApi::addRoutes(Router& router, std::size_t sourceMapCap, std::int64_t perMinute)
 {
     using namespace std::placeholders;
-    router.add({"POST"}, "/api/dsn-keys", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::createDsnKey, this, _1, _2));
-    router.add({"GET"}, "/api/dsn-keys", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::listDsnKeys, this, _1, _2));
-    router.add({"DELETE"}, "/api/dsn-keys/{id}", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::deactivateDsnKey, this, _1, _2));
-    router.add({"POST"}, "/api/source-maps", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::uploadSourceMap, this, _1, _2), sourceMapCap);
-    router.add({"GET"}, "/api/source-maps", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::listSourceMaps, this, _1, _2));
-    router.add({"DELETE"}, "/api/source-maps/{id}", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::deleteSourceMap, this, _1, _2));
+    router.add(Route::post("/api/dsn-keys").auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute).handle(
+        std::bind(&AdminApi::createDsnKey, this, _1, _2)));
+    router.add(Route::get("/api/dsn-keys").auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute).handle(
+        std::bind(&AdminApi::listDsnKeys, this, _1, _2)));
+    router.add(Route::del("/api/dsn-keys/{id}").auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute).handle(
+        std::bind(&AdminApi::deactivateDsnKey, this, _1, _2)));
+    router.add(Route::post("/api/source-maps")
+                   .auth(AuthPolicy::AdminKey)
+                   .limit(Limiter::Admin, perMinute)
+                   .bodyCap(sourceMapCap)
+                   .handle(std::bind(&AdminApi::uploadSourceMap, this, _1, _2)));
+    router.add(Route::get("/api/source-maps").auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute).handle(
+        std::bind(&AdminApi::listSourceMaps, this, _1, _2)));
+    router.add(Route::del("/api/source-maps/{id}").auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute).handle(
+        std::bind(&AdminApi::deleteSourceMap, this, _1, _2)));
 }
 
 std::string AdminApi::generateKey()

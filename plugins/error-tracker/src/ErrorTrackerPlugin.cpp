@@ -117,7 +117,7 @@ public:
         _db.reset();
     }
 
-    Health health() override
+    Health health(Json::Writer&) override
     {
         Health h;
         if (_alerts && !_alerts->alive())
