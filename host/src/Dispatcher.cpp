@@ -1,7 +1,7 @@
 #include "Dispatcher.h"
 
-#include "ExceptionText.h"
 #include "Monlight/Database.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Text.h"

@@ -1,6 +1,6 @@
 #include "HostRuntime.h"
 
-#include "ExceptionText.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Migrations.h"
 #include <Poco/File.h>
@@ -57,7 +57,7 @@ std::int64_t fileSize(const std::string& path)
     }
     catch (...)
     {
-        return 0;
+        return 0; // removed or unreadable between the check and the stat: reported as 0 bytes, like a missing file
     }
 }
 } // namespace

@@ -10,6 +10,7 @@
 #include "RelaySettings.h"
 #include "SdkAssets.h"
 #include "SourceMapCache.h"
+#include <Monlight/ExceptionText.h>
 #include <Monlight/HttpError.h>
 #include <Monlight/Plugin.h>
 #include <Monlight/Time.h>
@@ -124,6 +125,8 @@ public:
         }
         catch (...)
         {
+            if (_ctx)
+                _ctx->logger().error("DSN key usage not flushed at shutdown: " + currentExceptionText());
         }
         _jobs.reset();
         _browser.reset();

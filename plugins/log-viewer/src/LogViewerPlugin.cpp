@@ -1,3 +1,4 @@
+#include "Monlight/ExceptionText.h"
 #include "Monlight/Plugin.h"
 
 #include "LogIngestor.h"
@@ -170,6 +171,8 @@ public:
         }
         catch (...)
         {
+            if (_context)
+                _context->logger().error("shutdown: " + currentExceptionText());
         }
         _tailer.reset();
         _routes.reset();
