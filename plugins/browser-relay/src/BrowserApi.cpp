@@ -47,22 +47,19 @@ BrowserApi::BrowserApi(const RelaySettings& settings, SourceMapCache& maps, Forw
 
 void BrowserApi::addRoutes(Router& router, const std::shared_ptr<CorsPolicy>& cors)
 {
-    // DSN key (also `?key=`, for sendBeacon), counted per (key, IP) on `rate_limit` and per key on
-    // `dsn_rate_limit`; CORS on everything below /api/browser/, whose OPTIONS the host answers.
-    router.add(Route::post("/api/browser/errors")
-                   .auth(AuthPolicy::Dsn)
-                   .queryKey()
-                   .limit(Limiter::DsnIp, _settings.rateLimit)
-                   .limit(Limiter::Dsn, _settings.dsnRateLimit)
-                   .cors(cors, "/api/browser/")
-                   .handle([this](Request& req, Response& res) { postError(req, res); }));
-    router.add(Route::post("/api/browser/metrics")
-                   .auth(AuthPolicy::Dsn)
-                   .queryKey()
-                   .limit(Limiter::DsnIp, _settings.rateLimit)
-                   .limit(Limiter::Dsn, _settings.dsnRateLimit)
-                   .cors(cors, "/api/browser/")
-                   .handle([this](Request& req, Response& res) { postMetrics(req, res); }));
+    // Every browser route: POST with a DSN key (also `?key=`, for sendBeacon), counted per (key, IP) on
+    // `rate_limit` and per key on `dsn_rate_limit`; CORS on everything below /api/browser/, whose OPTIONS the host
+    // answers.
+    auto browserRoute = [&](std::string path) {
+        return Route::post(std::move(path))
+            .auth(AuthPolicy::Dsn)
+            .queryKey()
+            .limit(Limiter::DsnIp, _settings.rateLimit)
+            .limit(Limiter::Dsn, _settings.dsnRateLimit)
+            .cors(cors, "/api/browser/");
+    };
+    router.add(browserRoute("/api/browser/errors").handle([this](Request& q, Response& r) { postError(q, r); }));
+    router.add(browserRoute("/api/browser/metrics").handle([this](Request& q, Response& r) { postMetrics(q, r); }));
 }
 
 std::string BrowserApi::errorPayload(const std::string& body, const std::string& project)
