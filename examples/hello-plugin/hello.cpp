@@ -35,13 +35,16 @@ public:
     void initialize(Monlight::PluginContext& ctx) override
     {
         std::string greeting = ctx.config().getString("greeting");
-        ctx.router().add({"GET"}, "/api/hello", Monlight::AuthPolicy::ApiKey,
-                         [greeting](Monlight::Request& req, Monlight::Response& resp) {
-                             std::string name = req.query().get("name").value_or("world");
-                             Monlight::Json::Writer w;
-                             w.beginObject().field("hello", name).field("greeting", greeting).endObject();
-                             resp.json(200, w.str());
-                         });
+        // One statement per route: method, path, who may call it, then the handler. API-key routes are limited
+        // per key by `hello.rate_limit` and bodies by `hello.max_body_size` unless the route says otherwise.
+        ctx.router().add(Monlight::Route::get("/api/hello")
+                             .auth(Monlight::AuthPolicy::ApiKey)
+                             .handle([greeting](Monlight::Request& req, Monlight::Response& resp) {
+                                 std::string name = req.query().get("name").value_or("world");
+                                 Monlight::Json::Writer w;
+                                 w.beginObject().field("hello", name).field("greeting", greeting).endObject();
+                                 resp.json(200, w.str());
+                             }));
         ctx.logger().information("hello plugin ready");
     }
 

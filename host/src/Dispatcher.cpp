@@ -1,7 +1,7 @@
 #include "Dispatcher.h"
 
-#include "ExceptionText.h"
 #include "Monlight/Database.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Text.h"
@@ -81,6 +81,7 @@ std::string limiterLabel(Limiter l)
 {
     switch (l)
     {
+    case Limiter::Ip: return "ip";
     case Limiter::Key: return "key";
     case Limiter::DsnIp: return "dsn_ip";
     case Limiter::Dsn: return "dsn";
@@ -99,15 +100,33 @@ Dispatcher::Dispatcher(HostRuntime& host, PluginRuntime* plugin)
         _host.metrics.gaugeFn(p->pluginName(), "monlight_http_inflight_requests", "Requests being handled",
                               {{"plugin", p->pluginName()}}, [p] { return static_cast<double>(p->inflight.load()); });
     };
+    // The host's own routes: `/health` and `/metrics` of every plugin served here (not counted on the per-IP
+    // limiter, so monitoring never gets 429), and on the combined listener `/`, `/health` and `/metrics` of the host.
+    auto addOwnRoutes = [this](PluginRuntime* p) {
+        RouteTable& t = _ownRoutes[p];
+        t.add(Route::get("/health").auth(AuthPolicy::None).limit(Limiter::Ip, 0).handle(
+            [this, p](Request&, Response& resp) { p ? health(*p, resp) : combinedHealth(resp); }));
+        t.add(Route::get("/metrics").auth(AuthPolicy::None).limit(Limiter::Ip, 0).handle(
+            [this, p](Request& req, Response& resp) { metrics(p, req, resp); }));
+    };
     if (_plugin)
+    {
         registerGauge(_plugin);
-    else
-        for (const auto& name : _host.pluginOrder)
-        {
-            PluginRuntime* p = _host.plugin(name);
-            if (p && p->servesHttp() && p->listen().empty())
-                registerGauge(p);
-        }
+        addOwnRoutes(_plugin);
+        return;
+    }
+    addOwnRoutes(nullptr);
+    _ownRoutes[nullptr].add(Route::get("/").auth(AuthPolicy::None).uiPage().handle(
+        [this](Request&, Response& resp) { indexPage(resp); }));
+    for (const auto& name : _host.pluginOrder)
+    {
+        PluginRuntime* p = _host.plugin(name);
+        if (!p || !p->servesHttp())
+            continue;
+        addOwnRoutes(p);
+        if (p->listen().empty())
+            registerGauge(p);
+    }
 }
 
 Poco::Net::HTTPRequestHandler* Dispatcher::createRequestHandler(const Poco::Net::HTTPServerRequest& request)
@@ -220,69 +239,58 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
     checkFraming(req.raw());
     if (_host.stopping)
         throw HttpError(503, "Shutting down").closeConnection();
-    const std::string& method = req.method();
-    std::string path = req.path();
-    if (!_plugin)
+    if (_plugin)
     {
-        // Combined listener: host-wide pages, then /<plugin>/ prefixes.
-        if (path == "/" || path == "/health" || path == "/metrics")
+        serveRoute(*_plugin, req, resp, routeLabel);
+        return;
+    }
+    // Combined listener: the host's own routes, then /<plugin>/ prefixes.
+    std::string path = req.path();
+    auto own = _ownRoutes.at(nullptr).find(req.method(), path);
+    if (own.pathKnown)
+    {
+        serve(nullptr, own, req, resp, routeLabel);
+        return;
+    }
+    for (const auto& name : _host.pluginOrder)
+    {
+        PluginRuntime* p = _host.plugin(name);
+        if (!p || !p->servesHttp())
+            continue;
+        if (path == "/" + name)
         {
-            routeLabel = path;
-            if (method != "GET" && method != "HEAD")
-                throw HttpError(405, "Method not allowed").header("Allow", "GET, HEAD");
-            if (path == "/")
-            {
-                if (_host.settings.ipRateLimit > 0)
-                    rateLimit("host", "ip", "ip", req.clientIp(), _host.settings.ipRateLimit);
-                indexPage(resp);
-            }
-            else if (path == "/health")
-                combinedHealth(resp);
-            else
-                metrics(nullptr, req, resp);
+            served = p;
+            std::string loc = "/" + name + "/";
+            std::string rawQuery = req.raw().getURI();
+            auto qp = rawQuery.find('?');
+            if (qp != std::string::npos)
+                loc += rawQuery.substr(qp);
+            resp.setHeader("Location", loc);
+            resp.json(308, "{}");
             return;
         }
-        for (const auto& name : _host.pluginOrder)
+        if (path.compare(0, name.size() + 2, "/" + name + "/") == 0)
         {
-            PluginRuntime* p = _host.plugin(name);
-            if (!p || !p->servesHttp())
-                continue;
-            if (path == "/" + name)
+            served = p;
+            std::string uri = req.raw().getURI();
+            auto qp = uri.find('?');
+            RequestImpl sub(req.raw(), path.substr(name.size() + 1), qp == std::string::npos ? "" : uri.substr(qp + 1),
+                            req.clientIp(), req.requestId());
+            resp.bindRequest(sub);
+            try
             {
-                served = p;
-                std::string loc = "/" + name + "/";
-                std::string rawQuery = req.raw().getURI();
-                auto qp = rawQuery.find('?');
-                if (qp != std::string::npos)
-                    loc += rawQuery.substr(qp);
-                resp.setHeader("Location", loc);
-                resp.json(308, "{}");
-                return;
+                serveRoute(*p, sub, resp, routeLabel);
             }
-            if (path.compare(0, name.size() + 2, "/" + name + "/") == 0)
+            catch (...)
             {
-                served = p;
-                std::string uri = req.raw().getURI();
-                auto qp = uri.find('?');
-                RequestImpl sub(req.raw(), path.substr(name.size() + 1),
-                                qp == std::string::npos ? "" : uri.substr(qp + 1), req.clientIp(), req.requestId());
-                resp.bindRequest(sub);
-                try
-                {
-                    serveRoute(*p, sub, resp, routeLabel);
-                }
-                catch (...)
-                {
-                    resp.bindRequest(req);
-                    throw;
-                }
                 resp.bindRequest(req);
-                return;
+                throw;
             }
+            resp.bindRequest(req);
+            return;
         }
-        throw HttpError(404, "Not found");
     }
-    serveRoute(*_plugin, req, resp, routeLabel);
+    throw HttpError(404, "Not found");
 }
 
 void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& resp, std::string& routeLabel)
@@ -293,22 +301,19 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
         explicit Inflight(std::atomic<int>& c) : n(c) { ++n; }
         ~Inflight() { --n; }
     } inflight(p.inflight);
+    auto match = _ownRoutes.at(&p).find(req.method(), req.path());
+    if (!match.pathKnown)
+        match = p.routes().find(req.method(), req.path());
+    serve(&p, match, req, resp, routeLabel);
+}
+
+void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& req, ResponseImpl& resp,
+                       std::string& routeLabel)
+{
     const std::string& method = req.method();
-    const std::string& path = req.path();
-    const std::string& name = p.pluginName();
-    if (path == "/health" || path == "/metrics")
-    {
-        routeLabel = path;
-        if (method != "GET" && method != "HEAD")
-            throw HttpError(405, "Method not allowed").header("Allow", "GET, HEAD");
-        if (path == "/health")
-            health(p, resp);
-        else
-            metrics(&p, req, resp);
-        return;
-    }
-    // Step 4: CORS for the relay's browser paths.
-    if (const CorsPolicy* cors = p.corsFor(path))
+    const std::string name = p ? p->pluginName() : "host";
+    // Step 4: CORS of the route (or of its CORS area).
+    if (const CorsPolicy* cors = match.cors)
     {
         std::string origin = req.header("Origin", "");
         if (method == "OPTIONS")
@@ -320,8 +325,7 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
                 throw HttpError(403, "Origin not allowed").header("Vary", "Origin");
             if (origin.empty())
             {
-                auto m = p.routes().find("OPTIONS", path);
-                std::string allow = m.pathKnown ? m.allow : "POST";
+                std::string allow = match.allow;
                 if (allow.find("OPTIONS") == std::string::npos)
                     allow += ", OPTIONS";
                 resp.setHeader("Allow", allow);
@@ -343,21 +347,20 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
         }
     }
     // Step 5: route lookup.
-    auto match = p.routes().find(method, path);
     if (!match.pathKnown)
         throw HttpError(404, "Not found");
     if (!match.route)
     {
         // Step 4 answers OPTIONS on every CORS path, so its Allow says so.
         std::string allow = match.allow;
-        if (p.corsFor(path) && allow.find("OPTIONS") == std::string::npos)
+        if (match.cors && allow.find("OPTIONS") == std::string::npos)
             allow += ", OPTIONS";
         throw HttpError(405, "Method not allowed").header("Allow", allow);
     }
     const Route& route = *match.route;
-    routeLabel = route.pattern;
+    routeLabel = route.pattern();
     req.setParams(std::move(match.params));
-    if (route.uiPage)
+    if (route.isUiPage())
     {
         resp.setHeader("Content-Security-Policy",
                        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src "
@@ -365,37 +368,39 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
         resp.setHeader("Referrer-Policy", "no-referrer");
         resp.setHeader("X-Frame-Options", "DENY");
     }
-    // Steps 6–9: limits and authentication by policy.
+    // Steps 6–9: authentication by policy, then the route's limiters (its own limits, else the defaults).
+    auto limitOf = [&](Limiter l) {
+        return route.limitOf(l).value_or(l == Limiter::Ip ? _host.settings.ipRateLimit : p ? p->rateLimit(l) : 0);
+    };
     AuthService* auth = _host.auth();
-    switch (route.auth)
+    switch (*route.authPolicy())
     {
     case AuthPolicy::None:
-        if (_host.settings.ipRateLimit > 0)
-            rateLimit(name, "ip", "ip", req.clientIp(), _host.settings.ipRateLimit);
+        rateLimit(name, "ip", "ip", req.clientIp(), limitOf(Limiter::Ip));
         break;
     case AuthPolicy::ApiKey:
     case AuthPolicy::AdminKey:
     {
         authGuard(name, req.clientIp());
         std::string presented = req.header("X-API-Key", "");
-        if (!req.hasHeader("X-API-Key") && route.queryKey)
+        if (!req.hasHeader("X-API-Key") && route.acceptsQueryKey())
             presented = req.query().getRaw("api_key").value_or("");
-        std::string realm = route.auth == AuthPolicy::ApiKey ? name : name + ":admin";
-        auto principal = auth->verify(realm, presented);
+        const bool admin = *route.authPolicy() == AuthPolicy::AdminKey;
+        auto principal = auth->verify(admin ? name + ":admin" : name, presented);
         if (!principal)
         {
             authFailed(name, "api_key", req.clientIp(), true);
             throw HttpError(401, "Invalid API key");
         }
         req.setPrincipal(*principal);
-        Limiter l = route.auth == AuthPolicy::ApiKey ? Limiter::Key : Limiter::Admin;
-        rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l), *principal, p.rateLimit(l));
+        Limiter l = admin ? Limiter::Admin : Limiter::Key;
+        rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l), *principal, limitOf(l));
         break;
     }
     case AuthPolicy::Dsn:
     {
         std::string presented = req.header("X-Monlight-Key", "");
-        if (!req.hasHeader("X-Monlight-Key") && route.queryKey)
+        if (!req.hasHeader("X-Monlight-Key") && route.acceptsQueryKey())
             presented = req.query().getRaw("key").value_or(req.query().getRaw("dsn").value_or(""));
         auto identity = presented.empty() ? std::nullopt : auth->resolveDsn(presented);
         if (!identity)
@@ -405,59 +410,43 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
         }
         req.setPrincipal(presented);
         req.setDsn(*identity);
-        rateLimit(name, "dsn_ip", name + ":dsn_ip", presented + "|" + req.clientIp(), p.rateLimit(Limiter::DsnIp));
-        rateLimit(name, "dsn", name + ":dsn", presented, p.rateLimit(Limiter::Dsn));
+        rateLimit(name, "dsn_ip", name + ":dsn_ip", presented + "|" + req.clientIp(), limitOf(Limiter::DsnIp));
+        rateLimit(name, "dsn", name + ":dsn", presented, limitOf(Limiter::Dsn));
         break;
     }
     }
     // Step 10: body cap, checked on Content-Length before anything is read.
-    std::size_t cap = route.bodyCap ? route.bodyCap : p.bodyCap();
+    std::size_t cap = route.maxBody() ? route.maxBody() : p ? p->bodyCap() : 0;
     req.setBodyCap(cap);
     if (method != "GET" && method != "HEAD" && method != "DELETE" && req.contentLength().value_or(0) > cap)
         throw HttpError(413, "Request body exceeds maximum size").closeConnection();
     if (req.raw().getExpectContinue() && method != "GET" && method != "HEAD")
         resp.sendContinueIfNeeded();
     // Step 11.
-    route.handler(req, resp);
+    route.handler()(req, resp);
 }
 
-void Dispatcher::health(PluginRuntime& p, ResponseImpl& resp)
+void Dispatcher::health(PluginRuntime& p, Response& resp)
 {
+    Json::Writer fields;
+    fields.beginObject();
     std::string detail;
-    bool ok = p.databasesHealthy(detail);
-    Health h;
-    try
-    {
-        h = p.plugin().health();
-    }
-    catch (const std::exception& e)
-    {
-        h.ok = false;
-        h.detail = e.what();
-    }
-    if (!h.ok && ok)
-    {
-        ok = false;
-        detail = h.detail.empty() ? "unhealthy" : h.detail;
-    }
+    bool ok = p.healthy(fields, detail);
     if (ok && p.listenerStarved && p.listenerStarved())
     {
         ok = false;
         detail = "listener starved";
     }
-    std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"error\"") + ",\"service\":";
-    Json::appendQuoted(body, p.pluginName());
-    body += ",\"version\":\"" MONLIGHT_VERSION "\"" + h.extraJson;
+    Json::Writer w;
+    w.beginObject().field("status", ok ? "ok" : "error").field("service", p.pluginName());
+    w.field("version", MONLIGHT_VERSION).members(fields);
     if (!ok)
-    {
-        body += ",\"detail\":";
-        Json::appendQuoted(body, detail);
-    }
-    body += "}";
-    resp.json(ok ? 200 : 503, body);
+        w.field("detail", detail);
+    w.endObject();
+    resp.json(ok ? 200 : 503, w.str());
 }
 
-void Dispatcher::combinedHealth(ResponseImpl& resp)
+void Dispatcher::combinedHealth(Response& resp)
 {
     bool failed = false;  // a plugin itself is unhealthy
     bool starved = false; // a listener is starved (reported when nothing else is wrong)
@@ -491,7 +480,7 @@ void Dispatcher::combinedHealth(ResponseImpl& resp)
     resp.json(all ? 200 : 503, w.str());
 }
 
-void Dispatcher::metrics(PluginRuntime* p, RequestImpl& req, ResponseImpl& resp)
+void Dispatcher::metrics(PluginRuntime* p, Request& req, Response& resp)
 {
     const std::string& mode = _host.settings.selfMetrics;
     if (mode == "off")
@@ -524,7 +513,7 @@ void Dispatcher::metrics(PluginRuntime* p, RequestImpl& req, ResponseImpl& resp)
     resp.send(200, "text/plain; version=0.0.4; charset=utf-8", _host.metrics.render(p ? p->pluginName() : ""));
 }
 
-void Dispatcher::indexPage(ResponseImpl& resp)
+void Dispatcher::indexPage(Response& resp)
 {
     std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monlight</title>"
                        "<style>body{background:#111;color:#ddd;font-family:monospace}a{color:#8cf}"
@@ -540,11 +529,6 @@ void Dispatcher::indexPage(ResponseImpl& resp)
                 (ok ? "ok\">ok" : "error\">error") + "</span></li>";
     }
     html += "</ul></body></html>";
-    resp.setHeader("Content-Security-Policy",
-                   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-                   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'");
-    resp.setHeader("Referrer-Policy", "no-referrer");
-    resp.setHeader("X-Frame-Options", "DENY");
     resp.send(200, "text/html; charset=utf-8", html);
 }
 

@@ -5,6 +5,7 @@
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -35,11 +36,15 @@ public:
 
 private:
     void pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& served, std::string& routeLabel);
+    /// The host's own routes of `p`, then its routes.
     void serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& resp, std::string& routeLabel);
-    void health(PluginRuntime& p, ResponseImpl& resp);
-    void combinedHealth(ResponseImpl& resp);
-    void metrics(PluginRuntime* p, RequestImpl& req, ResponseImpl& resp);
-    void indexPage(ResponseImpl& resp);
+    /// Steps 4–11 for a looked-up route of plugin `p` (null: the host's own routes of the combined listener).
+    void serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& req, ResponseImpl& resp,
+               std::string& routeLabel);
+    void health(PluginRuntime& p, Response& resp);
+    void combinedHealth(Response& resp);
+    void metrics(PluginRuntime* p, Request& req, Response& resp);
+    void indexPage(Response& resp);
     void rateLimit(const std::string& plugin, const std::string& limiterLabel, const std::string& limiter,
                    const std::string& principal, std::int64_t limit);
     void authGuard(const std::string& plugin, const std::string& ip);
@@ -52,6 +57,9 @@ private:
     HostRuntime& _host;
     PluginRuntime* _plugin;
     std::function<bool()> _crowded;
+    /// The host's own routes per plugin served here (`/health`, `/metrics`), and under null those of the combined
+    /// listener (`/`, `/health`, `/metrics`). Built in the constructor, read-only afterwards.
+    std::map<PluginRuntime*, RouteTable> _ownRoutes;
     Poco::Logger& _log;
     std::mutex _metricsMutex;
     std::unordered_map<std::string, Counter*> _counters;

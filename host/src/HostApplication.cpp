@@ -1,11 +1,11 @@
 #include "HostApplication.h"
 
-#include "ExceptionText.h"
 #include "HostSchema.h"
 #include "PluginSet.h"
 #include "StartupValidation.h"
 #include "LogChannel.h"
 #include "WebUi.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Time.h"
 #include <Poco/AutoPtr.h>

@@ -1,6 +1,6 @@
 #include "HostRuntime.h"
 
-#include "ExceptionText.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Migrations.h"
 #include <Poco/File.h>
@@ -57,7 +57,7 @@ std::int64_t fileSize(const std::string& path)
     }
     catch (...)
     {
-        return 0;
+        return 0; // removed or unreadable between the check and the stat: reported as 0 bytes, like a missing file
     }
 }
 } // namespace
@@ -68,10 +68,7 @@ PluginRuntime::PluginRuntime(HostRuntime& host, LoadedPlugin loaded, PluginConfi
     if (_config.has("max_body_size"))
         _bodyCap = static_cast<std::size_t>(_config.getInt("max_body_size"));
     if (_config.has("rate_limit"))
-    {
-        _limits[Limiter::Key] = _config.getInt("rate_limit");
-        _limits[Limiter::DsnIp] = _config.getInt("rate_limit");
-    }
+        _rateLimit = _config.getInt("rate_limit");
 }
 
 PluginRuntime::~PluginRuntime() = default;
@@ -176,28 +173,9 @@ void PluginRuntime::add(Route route)
     _routes.add(std::move(route));
 }
 
-void PluginRuntime::setRateLimit(Limiter limiter, std::int64_t perMinute)
-{
-    _limits[limiter] = perMinute;
-}
-
-void PluginRuntime::enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy)
-{
-    _corsPrefix = pathPrefix;
-    _cors = std::move(policy);
-}
-
 std::int64_t PluginRuntime::rateLimit(Limiter limiter) const
 {
-    auto it = _limits.find(limiter);
-    return it == _limits.end() ? 0 : it->second;
-}
-
-const CorsPolicy* PluginRuntime::corsFor(const std::string& path) const
-{
-    if (!_cors || path.compare(0, _corsPrefix.size(), _corsPrefix) != 0)
-        return nullptr;
-    return _cors.get();
+    return limiter == Limiter::Key || limiter == Limiter::DsnIp ? _rateLimit : 0;
 }
 
 std::string PluginRuntime::listen() const
@@ -216,20 +194,36 @@ bool PluginRuntime::databasesHealthy(std::string& detail)
     return true;
 }
 
-bool PluginRuntime::healthy()
+bool PluginRuntime::healthy(Json::Writer& fields, std::string& detail)
 {
-    std::string detail;
-    if (!databasesHealthy(detail))
-        return false;
+    bool ok = databasesHealthy(detail);
     try
     {
-        return _loaded.plugin->health().ok;
+        Health h = _loaded.plugin->health(fields);
+        if (!h.ok && ok)
+        {
+            ok = false;
+            detail = h.detail.empty() ? "unhealthy" : h.detail;
+        }
     }
     catch (...)
     {
         _logger->warning("health check failed: " + currentExceptionText());
-        return false;
+        if (ok)
+            detail = currentExceptionText();
+        ok = false;
+        fields = Json::Writer(); // whatever the plugin wrote before it threw may be unbalanced
+        fields.beginObject();
     }
+    return ok;
+}
+
+bool PluginRuntime::healthy()
+{
+    Json::Writer fields;
+    fields.beginObject();
+    std::string detail;
+    return healthy(fields, detail);
 }
 
 void PluginRuntime::stopTimers()

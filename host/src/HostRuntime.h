@@ -44,25 +44,25 @@ public:
 
     // Router
     void add(Route route) override;
-    using Router::add;
-    void setRateLimit(Limiter limiter, std::int64_t perMinute) override;
-    void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) override;
 
     Plugin& plugin() { return *_loaded.plugin; }
     const PluginInfo& info() const { return _loaded.info; }
     const RouteTable& routes() const { return _routes; }
     /// The plugin declared routes: it is listed on the combined index page and in the combined `/health`, and
     /// served under `/<name>/`. A plugin that only provides services to the others has none.
-    bool servesHttp() const { return !_routes.routes().empty(); }
+    bool servesHttp() const { return !_routes.empty(); }
+    /// The default limit of a limiter on this plugin's routes: the plugin's `rate_limit` for Key and DsnIp,
+    /// else unlimited (0). Limiter::Ip is the host's (HostSettings::ipRateLimit).
     std::int64_t rateLimit(Limiter limiter) const;
-    /// The CORS policy for `path`, or null when the path is outside the CORS prefix.
-    const CorsPolicy* corsFor(const std::string& path) const;
     std::size_t bodyCap() const { return _bodyCap; }
     /// Non-empty `listen` value of the plugin's own listener.
     std::string listen() const;
     /// Database health of this plugin (every database answers SELECT 1 and its writer is alive).
     bool databasesHealthy(std::string& detail);
     /// Databases healthy and the plugin's own health() ok (an exception counts as unhealthy and is logged).
+    /// `fields` receives the plugin's health fields (an open object); `detail` the reason when unhealthy.
+    bool healthy(Json::Writer& fields, std::string& detail);
+    /// healthy() without the fields and the reason.
     bool healthy();
     /// Cancels timers (waiting for running tasks), then closes databases (draining their writers).
     void stopTimers();
@@ -81,9 +81,7 @@ private:
     PluginConfig _config;
     Poco::Logger* _logger;
     RouteTable _routes;
-    std::map<Limiter, std::int64_t> _limits;
-    std::string _corsPrefix;
-    std::shared_ptr<CorsPolicy> _cors;
+    std::int64_t _rateLimit = 0;
     std::size_t _bodyCap = 65536;
     std::vector<std::shared_ptr<Database>> _databases;
     std::unique_ptr<Poco::Util::Timer> _timer;

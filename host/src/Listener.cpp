@@ -1,7 +1,7 @@
 #include "Listener.h"
 
-#include "ExceptionText.h"
 #include "HttpConnection.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>

@@ -17,6 +17,19 @@ int placeholders(const std::string& pattern)
            (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0 ? 100 : 0);
 }
 
+/// The limiter a policy counts every request on (Dsn also counts on Limiter::Dsn).
+Limiter countsOn(AuthPolicy auth)
+{
+    switch (auth)
+    {
+    case AuthPolicy::None: return Limiter::Ip;
+    case AuthPolicy::ApiKey: return Limiter::Key;
+    case AuthPolicy::AdminKey: return Limiter::Admin;
+    case AuthPolicy::Dsn: return Limiter::DsnIp;
+    }
+    return Limiter::Ip;
+}
+
 std::vector<std::string> segments(const std::string& path)
 {
     std::vector<std::string> out;
@@ -35,11 +48,27 @@ std::vector<std::string> segments(const std::string& path)
 
 void RouteTable::add(Route route)
 {
-    if (route.methods.empty() || route.pattern.empty() || route.pattern[0] != '/')
-        throw Poco::InvalidArgumentException("route " + route.pattern + ": needs methods and a path starting with /");
+    const std::string& pattern = route.pattern();
+    auto refuse = [&pattern](const std::string& why) {
+        throw Poco::InvalidArgumentException("route " + pattern + ": " + why);
+    };
+    if (pattern.empty() || pattern[0] != '/')
+        refuse("needs a path starting with /");
+    if (!route.authPolicy())
+        refuse("needs an auth policy");
+    if (!route.handler())
+        refuse("needs a handler");
+    const AuthPolicy auth = *route.authPolicy();
+    for (Limiter l : {Limiter::Ip, Limiter::Key, Limiter::Admin, Limiter::DsnIp, Limiter::Dsn})
+        if (route.limitOf(l) && countsOn(auth) != l && !(auth == AuthPolicy::Dsn && l == Limiter::Dsn))
+            refuse("sets a limiter its auth policy does not count on");
+    if (route.acceptsQueryKey() && auth != AuthPolicy::ApiKey && auth != AuthPolicy::Dsn)
+        refuse("only API and DSN keys can come in the query");
+    if (!route.corsArea().empty() && (!route.corsPolicy() || route.corsArea().back() != '/'))
+        refuse("a CORS area needs a policy and ends in /");
     // Keep the table ordered by specificity so exact paths win over placeholders and prefixes.
     auto pos = std::find_if(_routes.begin(), _routes.end(), [&](const Route& r) {
-        return placeholders(r.pattern) > placeholders(route.pattern);
+        return placeholders(r.pattern()) > placeholders(pattern);
     });
     _routes.insert(pos, std::move(route));
 }
@@ -82,31 +111,35 @@ RouteTable::Match RouteTable::find(const std::string& method, const std::string&
     if (path.size() > 1 && path.back() == '/')
         path.pop_back();
     std::set<std::string> allowed;
+    auto allow = [&allowed](const Route& r) {
+        allowed.insert(r.method());
+        if (r.method() == "GET")
+            allowed.insert("HEAD");
+    };
     for (const auto& r : _routes)
     {
         std::map<std::string, std::string> params;
         // Prefix routes see the path as sent (a trailing slash is meaningful below /static/).
-        if (!matchPattern(r.pattern, r.pattern.back() == '*' ? rawPath : path, params))
+        if (!matchPattern(r.pattern(), r.pattern().back() == '*' ? rawPath : path, params))
             continue;
         m.pathKnown = true;
-        for (const auto& meth : r.methods)
+        allow(r);
+        if (!m.cors)
+            m.cors = r.corsPolicy();
+        if (!m.route && (r.method() == method || (method == "HEAD" && r.method() == "GET")))
         {
-            allowed.insert(meth);
-            if (meth == "GET")
-                allowed.insert("HEAD");
-        }
-        if (m.route)
-            continue;
-        for (const auto& meth : r.methods)
-        {
-            if (meth == method || (method == "HEAD" && meth == "GET"))
-            {
-                m.route = &r;
-                m.params = std::move(params);
-                break;
-            }
+            m.route = &r;
+            m.params = std::move(params);
         }
     }
+    if (!m.pathKnown)
+        for (const auto& r : _routes)
+            if (!r.corsArea().empty() && rawPath.compare(0, r.corsArea().size(), r.corsArea()) == 0)
+            {
+                allow(r);
+                if (!m.cors)
+                    m.cors = r.corsPolicy();
+            }
     for (const auto& a : allowed)
         m.allow += (m.allow.empty() ? "" : ", ") + a;
     return m;

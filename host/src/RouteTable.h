@@ -10,7 +10,7 @@ namespace Monlight
 namespace Host
 {
 
-/// The routes of one plugin and the §0.4 matching rules.
+/// The routes of one plugin (or the host's own) and how a request path finds one.
 class RouteTable
 {
 public:
@@ -19,18 +19,22 @@ public:
         const Route* route = nullptr;            ///< the route for this method, if any
         std::map<std::string, std::string> params; ///< `{name}` values
         bool pathKnown = false;                  ///< some route matches the path (→ 405 when route is null)
-        std::string allow;                       ///< `Allow` header value for 405 (`GET, HEAD, POST`)
+        std::string allow;                       ///< `Allow` header value for 405 (`GET, HEAD, POST`); for an
+                                                 ///< unknown path in a CORS area, the methods of the area's routes
+        /// CORS of the path: the policy of a route matching it, else of a route whose CORS area contains it.
+        const CorsPolicy* cors = nullptr;
     };
 
-    /// Adds a route; throws Poco::InvalidArgumentException for an empty method list or a pattern not starting
-    /// with `/`.
+    /// Adds a route; throws Poco::InvalidArgumentException for a pattern not starting with `/`, a route without
+    /// auth policy or handler, a limiter its auth policy does not count on, a query key on a policy without one,
+    /// or a CORS area not ending in `/`.
     void add(Route route);
 
     /// Finds the route for `method` and `path` (query already removed). `HEAD` matches `GET` routes. One
     /// trailing `/` is ignored except for `/`. Routes with fewer placeholders win.
     Match find(const std::string& method, const std::string& path) const;
 
-    const std::vector<Route>& routes() const { return _routes; }
+    bool empty() const { return _routes.empty(); }
 
 private:
     static bool matchPattern(const std::string& pattern, const std::string& path,

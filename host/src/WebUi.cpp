@@ -58,16 +58,10 @@ void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string
 
     auto page = [&plugin, version](const std::string& pattern, std::string_view html) {
         auto body = std::make_shared<std::string>(render(html, version));
-        Route r;
-        r.methods = {"GET"};
-        r.pattern = pattern;
-        r.auth = AuthPolicy::None;
-        r.uiPage = true;
-        r.handler = [body](Request&, Response& resp) {
+        plugin.add(Route::get(pattern).auth(AuthPolicy::None).uiPage().handle([body](Request&, Response& resp) {
             resp.setHeader("Cache-Control", "no-cache");
             resp.send(200, "text/html; charset=utf-8", *body);
-        };
-        plugin.add(std::move(r));
+        }));
     };
     page("/", files.at("web/index.html"));
     auto routes = files.find("web/routes.txt");
@@ -96,11 +90,7 @@ void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string
             (*assets)[name.substr(11)] = Asset{data, "\"" + hashOf(data) + "\"", contentType(name)};
     if (assets->empty())
         return;
-    Route r;
-    r.methods = {"GET"};
-    r.pattern = "/static/*";
-    r.auth = AuthPolicy::None;
-    r.handler = [assets](Request& req, Response& resp) {
+    plugin.add(Route::get("/static/*").auth(AuthPolicy::None).handle([assets](Request& req, Response& resp) {
         auto it = assets->find(req.path().substr(8));
         if (it == assets->end())
             throw HttpError(404, "Not found");
@@ -112,8 +102,7 @@ void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string
             return;
         }
         resp.send(200, it->second.type, std::string(it->second.data));
-    };
-    plugin.add(std::move(r));
+    }));
 }
 
 } // namespace Host

@@ -2,9 +2,15 @@
 #include "Monlight/Database.h"
 #include "Monlight/HttpError.h"
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Channel.h>
 #include <Poco/File.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
 #include <Poco/TemporaryFile.h>
 #include <atomic>
+#include <mutex>
+#include <stdexcept>
 #include <cppunit/extensions/HelperMacros.h>
 #include <thread>
 
@@ -19,6 +25,7 @@ class DatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFailingMigrationRolledBack);
     CPPUNIT_TEST(testConcurrentWritesShareBatches);
     CPPUNIT_TEST(testFailingItemDoesNotFailOthers);
+    CPPUNIT_TEST(testThrowingAfterCommitIsLoggedNotLost);
     CPPUNIT_TEST(testPragmas);
     CPPUNIT_TEST(testReaderConnectionsOutliveNoThread);
     CPPUNIT_TEST(testUnopenableDirectoryIs73);
@@ -141,6 +148,34 @@ public:
         bool ran = false;
         db->write([&](WriteTx& tx) { tx.afterCommit([&] { ran = true; }); });
         CPPUNIT_ASSERT(ran);
+    }
+
+    void testThrowingAfterCommitIsLoggedNotLost()
+    {
+        struct Capture : Poco::Channel
+        {
+            std::vector<std::string> lines;
+            std::mutex mutex;
+            void log(const Poco::Message& m) override
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                lines.push_back(m.getText());
+            }
+        };
+        Poco::AutoPtr<Capture> capture(new Capture);
+        Poco::Logger& log = Poco::Logger::get("test");
+        Poco::AutoPtr<Poco::Channel> previous(log.getChannel(), true);
+        log.setChannel(capture);
+        auto db = Database::open(options({"CREATE TABLE a(x)"}));
+        db->write([](WriteTx& tx) {
+            tx.db().exec("INSERT INTO a VALUES(1)");
+            tx.afterCommit([] { throw std::runtime_error("callback boom"); });
+        });
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), db->reader().queryInt("SELECT count(*) FROM a")); // committed anyway
+        db->close();
+        log.setChannel(previous);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), capture->lines.size());
+        CPPUNIT_ASSERT(capture->lines[0].find("callback boom") != std::string::npos);
     }
 
     void testPragmas()

@@ -5,6 +5,7 @@
 #include "fixtures/FakeSecurityServices.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Version.h"
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -29,25 +30,31 @@ public:
     void initialize(PluginContext& ctx) override
     {
         auto& r = ctx.router();
-        r.add({"GET"}, "/api/ok", AuthPolicy::ApiKey, [](Request& req, Response& resp) {
-            resp.json(200, "{\"principal\":\"" + req.principal() + "\"}");
-        });
-        r.add({"GET"}, "/api/http-error", AuthPolicy::ApiKey, [](Request&, Response&) {
+        r.add(Route::get("/api/ok").auth(AuthPolicy::ApiKey).limit(Limiter::Key, 3).handle(
+            [](Request& req, Response& resp) { resp.json(200, "{\"principal\":\"" + req.principal() + "\"}"); }));
+        r.add(Route::get("/api/unlimited").auth(AuthPolicy::ApiKey).handle(
+            [](Request&, Response& resp) { resp.json(200, "{}"); }));
+        r.add(Route::get("/api/http-error").auth(AuthPolicy::ApiKey).handle([](Request&, Response&) {
             throw HttpError(404, "Error not found");
-        });
-        r.add({"POST"}, "/api/batch", AuthPolicy::ApiKey, [](Request& req, Response&) {
+        }));
+        r.add(Route::post("/api/batch").auth(AuthPolicy::ApiKey).handle([](Request& req, Response&) {
             (void)req.body();
             throw HttpError(400, "Invalid metric").index(3);
-        });
-        r.add({"GET"}, "/api/std", AuthPolicy::ApiKey, [](Request&, Response&) {
+        }));
+        r.add(Route::get("/api/std").auth(AuthPolicy::ApiKey).handle([](Request&, Response&) {
             throw std::logic_error("boom");
-        });
-        r.add({"GET"}, "/api/silent", AuthPolicy::ApiKey, [](Request&, Response&) {});
-        r.add({"GET", "POST"}, "/api/browser/errors", AuthPolicy::Dsn, [](Request& req, Response& resp) {
-            resp.json(200, "{\"project\":\"" + req.dsn()->project + "\"}");
-        });
-        r.setRateLimit(Limiter::Key, 3);
-        r.enableCors("/api/browser/", std::make_shared<Fixture::FakeCorsPolicy>(std::vector<std::string>{"https://*.example.com"}));
+        }));
+        r.add(Route::get("/api/silent").auth(AuthPolicy::ApiKey).handle([](Request&, Response&) {}));
+        auto cors = std::make_shared<Fixture::FakeCorsPolicy>(std::vector<std::string>{"https://*.example.com"});
+        r.add(Route::post("/api/browser/errors").auth(AuthPolicy::Dsn).cors(cors, "/api/browser/").handle(
+            [](Request& req, Response& resp) { resp.json(200, "{\"project\":\"" + req.dsn()->project + "\"}"); }));
+        r.add(Route::post("/api/cors-only-here").auth(AuthPolicy::Dsn).cors(cors).handle(
+            [](Request&, Response& resp) { resp.json(200, "{}"); }));
+    }
+    Health health(Json::Writer& fields) override
+    {
+        fields.field("answer", 42).key("nested").beginObject().field("x", "y").endObject();
+        return {};
     }
     void shutdown() override {}
 };
@@ -72,6 +79,10 @@ class DispatcherTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBodyOverCapGives413);
     CPPUNIT_TEST(testCorsAndDsn);
     CPPUNIT_TEST(testRequestIdEchoed);
+    CPPUNIT_TEST(testLimitIsPerRoute);
+    CPPUNIT_TEST(testCorsAreaCoversUnknownPathsBelowIt);
+    CPPUNIT_TEST(testHealthComposesPluginFields);
+    CPPUNIT_TEST(testOwnRoutesAreGetOnlyAndUnlimited);
     CPPUNIT_TEST_SUITE_END();
 
     std::unique_ptr<HostRuntime> _rt;
@@ -248,6 +259,61 @@ public:
         a = call("GET", "/api/ok", "secret-key-0123456789", "", {{"X-Request-Id", "bad id!"}});
         CPPUNIT_ASSERT_EQUAL(std::size_t(16), a.head.get("X-Request-Id").size());
         CPPUNIT_ASSERT_EQUAL(std::string("nosniff"), a.head.get("X-Content-Type-Options"));
+    }
+
+    void testLimitIsPerRoute()
+    {
+        for (int i = 0; i < 3; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, call("GET", "/api/ok", "secret-key-0123456789").status);
+        CPPUNIT_ASSERT_EQUAL(429, call("GET", "/api/ok", "secret-key-0123456789").status);
+        // the same key on a route without .limit(): the plugin's default (no rate_limit here: unlimited)
+        for (int i = 0; i < 5; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, call("GET", "/api/unlimited", "secret-key-0123456789").status);
+    }
+
+    void testCorsAreaCoversUnknownPathsBelowIt()
+    {
+        auto a = call("OPTIONS", "/api/browser/nothing", "", "", {{"Origin", "https://app.example.com"}});
+        CPPUNIT_ASSERT_EQUAL(204, a.status);
+        a = call("OPTIONS", "/api/browser/nothing");
+        CPPUNIT_ASSERT_EQUAL(204, a.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST, OPTIONS"), a.head.get("Allow"));
+        a = call("POST", "/api/browser/nothing", "", "{}", {{"Origin", "https://app.example.com"}});
+        CPPUNIT_ASSERT_EQUAL(404, a.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("https://app.example.com"), a.head.get("Access-Control-Allow-Origin"));
+        a = call("POST", "/api/browser/nothing", "", "{}", {{"Origin", "https://evil.com"}});
+        CPPUNIT_ASSERT_EQUAL(403, a.status);
+        a = call("GET", "/api/browser/errors", "", "", {{"Origin", "https://app.example.com"}});
+        CPPUNIT_ASSERT_EQUAL(405, a.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST, OPTIONS"), a.head.get("Allow"));
+        // a CORS route without an area: its own path only
+        CPPUNIT_ASSERT_EQUAL(204, call("OPTIONS", "/api/cors-only-here").status);
+        a = call("POST", "/api/cors-only-herex", "", "{}", {{"Origin", "https://app.example.com"}});
+        CPPUNIT_ASSERT_EQUAL(404, a.status);
+        CPPUNIT_ASSERT(!a.head.has("Access-Control-Allow-Origin"));
+        // no CORS outside: an Origin is ignored, OPTIONS is an unknown method
+        a = call("GET", "/api/ok", "secret-key-0123456789", "", {{"Origin", "https://evil.com"}});
+        CPPUNIT_ASSERT_EQUAL(200, a.status);
+        CPPUNIT_ASSERT_EQUAL(405, call("OPTIONS", "/api/ok").status);
+    }
+
+    void testHealthComposesPluginFields()
+    {
+        auto a = call("GET", "/health");
+        CPPUNIT_ASSERT_EQUAL(200, a.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"status\":\"ok\",\"service\":\"test-plugin\",\"version\":\"" MONLIGHT_VERSION
+                                         "\",\"answer\":42,\"nested\":{\"x\":\"y\"}}"),
+                             a.body);
+    }
+
+    void testOwnRoutesAreGetOnlyAndUnlimited()
+    {
+        auto a = call("POST", "/health", "", "{}");
+        CPPUNIT_ASSERT_EQUAL(405, a.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("GET, HEAD"), a.head.get("Allow"));
+        _rt->settings.ipRateLimit = 1;
+        for (int i = 0; i < 3; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, call("GET", "/health").status);
     }
 };
 

@@ -17,6 +17,7 @@ class SdkTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testParsedObjectsStayConsistentWhenEdited);
     CPPUNIT_TEST(testIntegerLiteralsOutsideRangeAreInvalid);
     CPPUNIT_TEST(testWriterEscapingAndOrder);
+    CPPUNIT_TEST(testWriterMembersOfAnOpenObject);
     CPPUNIT_TEST(testDoubleFormatting);
     CPPUNIT_TEST(testTimestampFormats);
     CPPUNIT_TEST(testTimestampParsing);
@@ -158,6 +159,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("{\"z\":\"a\\\"b\\\\c\\n\\t\\u0001/\",\"a\":-5,\"arr\":[true,null,\"\\u2028\"],"
                                          "\"bad\":\"x\xEF\xBF\xBDy\"}"),
                              w.str());
+    }
+
+    void testWriterMembersOfAnOpenObject()
+    {
+        Json::Writer none;
+        none.beginObject();
+        Json::Writer some;
+        some.beginObject().field("n", 1).key("o").beginObject().field("x", "y").endObject();
+        Json::Writer w;
+        w.beginObject().field("a", 1).members(none).members(some).field("b", 2).endObject();
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"a\":1,\"n\":1,\"o\":{\"x\":\"y\"},\"b\":2}"), w.str());
+        Json::Writer first;
+        first.beginObject().members(some).endObject();
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"n\":1,\"o\":{\"x\":\"y\"}}"), first.str());
+        Json::Writer closed;
+        closed.beginObject().endObject();
+        Json::Writer unbalanced;
+        unbalanced.beginObject().key("k").beginArray();
+        CPPUNIT_ASSERT_THROW(w.members(closed), Poco::InvalidArgumentException);
+        CPPUNIT_ASSERT_THROW(w.members(unbalanced), Poco::InvalidArgumentException);
     }
 
     void testDoubleFormatting()

@@ -1,6 +1,8 @@
 #include "Monlight/Database.h"
 
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
+#include <Poco/Logger.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <cerrno>
@@ -289,6 +291,9 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             }
             catch (...)
             {
+                // The batch is committed: the callback's failure must not fail the writes it follows.
+                Poco::Logger::get(_opt.plugin.empty() ? "database" : _opt.plugin)
+                    .error("after-commit callback failed: " + currentExceptionText());
             }
         }
         item->done.set_value();
@@ -413,6 +418,7 @@ void Database::close()
         }
         catch (...)
         {
+            // Only a hint to SQLite's planner; closing goes on without it.
         }
         _writer.reset();
     }

@@ -104,16 +104,73 @@ Response::~Response() = default;
 CorsPolicy::~CorsPolicy() = default;
 Router::~Router() = default;
 
-void Router::add(std::vector<std::string> methods, std::string pattern, AuthPolicy auth, Handler handler,
-                 std::size_t bodyCap)
+Route::Route(std::string method, std::string pattern) : _method(std::move(method)), _pattern(std::move(pattern)) {}
+
+Route Route::get(std::string pattern)
 {
-    Route r;
-    r.methods = std::move(methods);
-    r.pattern = std::move(pattern);
-    r.auth = auth;
-    r.handler = std::move(handler);
-    r.bodyCap = bodyCap;
-    add(std::move(r));
+    return Route("GET", std::move(pattern));
+}
+
+Route Route::post(std::string pattern)
+{
+    return Route("POST", std::move(pattern));
+}
+
+Route Route::del(std::string pattern)
+{
+    return Route("DELETE", std::move(pattern));
+}
+
+Route& Route::auth(AuthPolicy policy)
+{
+    _auth = policy;
+    return *this;
+}
+
+Route& Route::queryKey()
+{
+    _queryKey = true;
+    return *this;
+}
+
+Route& Route::cors(std::shared_ptr<CorsPolicy> policy, std::string area)
+{
+    _cors = std::move(policy);
+    _corsArea = std::move(area);
+    return *this;
+}
+
+Route& Route::limit(Limiter limiter, std::int64_t perMinute)
+{
+    _limits.emplace_back(limiter, perMinute);
+    return *this;
+}
+
+Route& Route::bodyCap(std::size_t bytes)
+{
+    _bodyCap = bytes;
+    return *this;
+}
+
+Route& Route::uiPage()
+{
+    _uiPage = true;
+    return *this;
+}
+
+Route& Route::handle(Handler handler)
+{
+    _handler = std::move(handler);
+    return *this;
+}
+
+std::optional<std::int64_t> Route::limitOf(Limiter limiter) const
+{
+    std::optional<std::int64_t> found;
+    for (const auto& [l, perMinute] : _limits)
+        if (l == limiter)
+            found = perMinute; // the last call wins
+    return found;
 }
 
 } // namespace Monlight

@@ -2,6 +2,7 @@
 
 #include "Monlight/HttpError.h"
 #include "Monlight/Text.h"
+#include <Poco/Exception.h>
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 #include <cmath>
@@ -718,6 +719,17 @@ Writer& Writer::raw(std::string_view json)
 {
     separate();
     _out.append(json);
+    return *this;
+}
+
+Writer& Writer::members(const Writer& open)
+{
+    if (open._first.size() != 1 || open._afterKey || open._out.empty() || open._out.front() != '{')
+        throw Poco::InvalidArgumentException("Json::Writer::members: needs a writer with one open object");
+    if (open._first.back())
+        return *this; // no members
+    separate();
+    _out.append(open._out, 1, std::string::npos);
     return *this;
 }
 

@@ -201,7 +201,7 @@ std::string MetricsRegistry::render(const std::string& owner) const
                 }
                 catch (...)
                 {
-                    continue;
+                    continue; // the source is gone or failing (a closed database): no sample this time
                 }
                 lines += fam->name + labelText(s->labels) + " " + number(v) + "\n";
             }

@@ -15,7 +15,7 @@ void Plugin::start() {}
 
 void Plugin::stopping() {}
 
-Health Plugin::health()
+Health Plugin::health(Json::Writer&)
 {
     return {};
 }

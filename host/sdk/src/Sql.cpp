@@ -293,6 +293,8 @@ Transaction::~Transaction()
         }
         catch (...)
         {
+            // A destructor must not throw; SQLite rolls back an open transaction when the connection closes, and
+            // the next BEGIN on this connection reports the problem if one remains.
         }
     }
 }

@@ -40,21 +40,19 @@ AdminApi::AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& 
 {
 }
 
-void AdminApi::addRoutes(Router& router, std::size_t sourceMapCap)
+void AdminApi::addRoutes(Router& router, std::size_t sourceMapCap, std::int64_t perMinute)
 {
     using namespace std::placeholders;
-    router.add({"POST"}, "/api/dsn-keys", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::createDsnKey, this, _1, _2));
-    router.add({"GET"}, "/api/dsn-keys", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::listDsnKeys, this, _1, _2));
-    router.add({"DELETE"}, "/api/dsn-keys/{id}", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::deactivateDsnKey, this, _1, _2));
-    router.add({"POST"}, "/api/source-maps", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::uploadSourceMap, this, _1, _2), sourceMapCap);
-    router.add({"GET"}, "/api/source-maps", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::listSourceMaps, this, _1, _2));
-    router.add({"DELETE"}, "/api/source-maps/{id}", AuthPolicy::AdminKey,
-               std::bind(&AdminApi::deleteSourceMap, this, _1, _2));
+    // Every admin route: the admin key, counted per admin key on `admin_rate_limit`.
+    auto admin = [perMinute](Route route) { return route.auth(AuthPolicy::AdminKey).limit(Limiter::Admin, perMinute); };
+    router.add(admin(Route::post("/api/dsn-keys")).handle(std::bind(&AdminApi::createDsnKey, this, _1, _2)));
+    router.add(admin(Route::get("/api/dsn-keys")).handle(std::bind(&AdminApi::listDsnKeys, this, _1, _2)));
+    router.add(admin(Route::del("/api/dsn-keys/{id}")).handle(std::bind(&AdminApi::deactivateDsnKey, this, _1, _2)));
+    router.add(admin(Route::post("/api/source-maps"))
+                   .bodyCap(sourceMapCap)
+                   .handle(std::bind(&AdminApi::uploadSourceMap, this, _1, _2)));
+    router.add(admin(Route::get("/api/source-maps")).handle(std::bind(&AdminApi::listSourceMaps, this, _1, _2)));
+    router.add(admin(Route::del("/api/source-maps/{id}")).handle(std::bind(&AdminApi::deleteSourceMap, this, _1, _2)));
 }
 
 std::string AdminApi::generateKey()

@@ -19,7 +19,8 @@ public:
 
     /// Declares the six admin routes (AuthPolicy::AdminKey); the upload route gets `sourceMapCap` as body
     /// cap.
-    void addRoutes(Router& router, std::size_t sourceMapCap);
+    /// The admin routes: admin key, `perMinute` requests per admin key, source maps up to `sourceMapCap` bytes.
+    void addRoutes(Router& router, std::size_t sourceMapCap, std::int64_t perMinute);
 
     void createDsnKey(Request& req, Response& res);
     void listDsnKeys(Request& req, Response& res);

@@ -45,23 +45,21 @@ BrowserApi::BrowserApi(const RelaySettings& settings, SourceMapCache& maps, Forw
 {
 }
 
-void BrowserApi::addRoutes(Router& router)
+void BrowserApi::addRoutes(Router& router, const std::shared_ptr<CorsPolicy>& cors)
 {
-    Route errors;
-    errors.methods = {"POST"}; // OPTIONS is answered by the host (§0.3 step 4)
-    errors.pattern = "/api/browser/errors";
-    errors.auth = AuthPolicy::Dsn;
-    errors.queryKey = true;
-    errors.handler = [this](Request& req, Response& res) { postError(req, res); };
-    router.add(std::move(errors));
-
-    Route metrics;
-    metrics.methods = {"POST"};
-    metrics.pattern = "/api/browser/metrics";
-    metrics.auth = AuthPolicy::Dsn;
-    metrics.queryKey = true;
-    metrics.handler = [this](Request& req, Response& res) { postMetrics(req, res); };
-    router.add(std::move(metrics));
+    // Every browser route: POST with a DSN key (also `?key=`, for sendBeacon), counted per (key, IP) on
+    // `rate_limit` and per key on `dsn_rate_limit`; CORS on everything below /api/browser/, whose OPTIONS the host
+    // answers.
+    auto browserRoute = [&](std::string path) {
+        return Route::post(std::move(path))
+            .auth(AuthPolicy::Dsn)
+            .queryKey()
+            .limit(Limiter::DsnIp, _settings.rateLimit)
+            .limit(Limiter::Dsn, _settings.dsnRateLimit)
+            .cors(cors, "/api/browser/");
+    };
+    router.add(browserRoute("/api/browser/errors").handle([this](Request& q, Response& r) { postError(q, r); }));
+    router.add(browserRoute("/api/browser/metrics").handle([this](Request& q, Response& r) { postMetrics(q, r); }));
 }
 
 std::string BrowserApi::errorPayload(const std::string& body, const std::string& project)

@@ -18,7 +18,7 @@ public:
                ForwardTarget& metrics);
 
     /// Declares `/api/browser/errors` and `/api/browser/metrics` (AuthPolicy::Dsn, `?key=` accepted).
-    void addRoutes(Router& router);
+    void addRoutes(Router& router, const std::shared_ptr<CorsPolicy>& cors);
 
     void postError(Request& req, Response& res);
     void postMetrics(Request& req, Response& res);

@@ -10,6 +10,7 @@
 #include "RelaySettings.h"
 #include "SdkAssets.h"
 #include "SourceMapCache.h"
+#include <Monlight/ExceptionText.h>
 #include <Monlight/HttpError.h>
 #include <Monlight/Plugin.h>
 #include <Monlight/Time.h>
@@ -87,15 +88,13 @@ public:
                               _settings.metricsCollectorApiKey, "/api/metrics", {200, 201, 202});
 
         Router& router = ctx.router();
-        router.setRateLimit(Limiter::DsnIp, _settings.rateLimit);
-        router.setRateLimit(Limiter::Dsn, _settings.dsnRateLimit);
-        router.setRateLimit(Limiter::Admin, _settings.adminRateLimit);
         const auto cors = ctx.services().get<CorsService>("cors");
         if (!cors)
             throw StartupError(70, "plugin error", "browser-relay", "service cors (common) is not available");
+        std::shared_ptr<CorsPolicy> corsPolicy;
         try
         {
-            router.enableCors("/api/browser/", cors->makePolicy(_settings.corsOrigins));
+            corsPolicy = cors->makePolicy(_settings.corsOrigins);
         }
         catch (const Poco::InvalidArgumentException& e)
         {
@@ -103,9 +102,9 @@ public:
         }
 
         _admin = std::make_unique<AdminApi>(*_store, _dsnKeys, *_maps);
-        _admin->addRoutes(router, _settings.maxSourceMapSize);
+        _admin->addRoutes(router, _settings.maxSourceMapSize, _settings.adminRateLimit);
         _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
-        _browser->addRoutes(router);
+        _browser->addRoutes(router, corsPolicy);
         SdkAssets::addRoutes(router, sdkBundle());
         if (sdkBundle().js.empty())
             ctx.logger().information("browser SDK not embedded (" + sdkBundle().missing +
@@ -126,6 +125,8 @@ public:
         }
         catch (...)
         {
+            if (_ctx)
+                _ctx->logger().error("DSN key usage not flushed at shutdown: " + currentExceptionText());
         }
         _jobs.reset();
         _browser.reset();
@@ -137,15 +138,15 @@ public:
         _db.reset();
     }
 
-    Health health() override
+    Health health(Json::Writer& fields) override
     {
-        Health h;
         if (_errors && _metrics)
-        {
-            h.extraJson = std::string(",\"forwarding\":{\"error-tracker\":\"") + _errors->modeName() +
-                          "\",\"metrics-collector\":\"" + _metrics->modeName() + "\"}";
-        }
-        return h;
+            fields.key("forwarding")
+                .beginObject()
+                .field("error-tracker", _errors->modeName())
+                .field("metrics-collector", _metrics->modeName())
+                .endObject();
+        return {};
     }
 
 private:

@@ -10,10 +10,10 @@ namespace BrowserRelay
 void SdkAssets::addRoutes(Router& router, const SdkBundle& bundle)
 {
     const SdkBundle* b = &bundle;
-    router.add({"GET"}, "/sdk/monlight.min.js", AuthPolicy::None,
-               [b](Request& req, Response& res) { serve(*b, false, req, res); });
-    router.add({"GET"}, "/sdk/monlight.min.js.map", AuthPolicy::None,
-               [b](Request& req, Response& res) { serve(*b, true, req, res); });
+    router.add(Route::get("/sdk/monlight.min.js").auth(AuthPolicy::None).handle(
+        [b](Request& req, Response& res) { serve(*b, false, req, res); }));
+    router.add(Route::get("/sdk/monlight.min.js.map").auth(AuthPolicy::None).handle(
+        [b](Request& req, Response& res) { serve(*b, true, req, res); }));
 }
 
 void SdkAssets::serve(const SdkBundle& bundle, bool map, Request& req, Response& res)

@@ -42,23 +42,22 @@ ErrorRoutes::ErrorRoutes(std::shared_ptr<ErrorStore> store, std::shared_ptr<Erro
 
 void ErrorRoutes::install(Router& router)
 {
-    using namespace std::placeholders;
-    router.add({"POST"}, "/api/errors", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { postError(q, r); });
-    router.add({"GET"}, "/api/errors", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { listErrors(q, r); });
-    router.add({"GET"}, "/api/errors/{id}", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { getError(q, r); });
-    router.add({"POST"}, "/api/errors/{id}/resolve", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { setResolved(q, r, true); });
-    router.add({"POST"}, "/api/errors/{id}/unresolve", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { setResolved(q, r, false); });
-    router.add({"GET"}, "/api/projects", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { listProjects(q, r); });
-    router.add({"GET"}, "/api/environments", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { listEnvironments(q, r); });
-    router.add({"POST"}, "/api/test-alert", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { testAlert(q, r); });
+    router.add(Route::post("/api/errors").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { postError(q, r); }));
+    router.add(Route::get("/api/errors").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { listErrors(q, r); }));
+    router.add(Route::get("/api/errors/{id}").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { getError(q, r); }));
+    router.add(Route::post("/api/errors/{id}/resolve").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { setResolved(q, r, true); }));
+    router.add(Route::post("/api/errors/{id}/unresolve").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { setResolved(q, r, false); }));
+    router.add(Route::get("/api/projects").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { listProjects(q, r); }));
+    router.add(Route::get("/api/environments").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { listEnvironments(q, r); }));
+    router.add(Route::post("/api/test-alert").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { testAlert(q, r); }));
 }
 
 ErrorFilter ErrorRoutes::parseFilter(const QueryParams& q, std::int64_t nowMs)

@@ -3,6 +3,7 @@
 #include "ErrorRoutes.h"
 #include "ErrorStore.h"
 #include "ErrorTrackerConfig.h"
+#include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Plugin.h"
 #include "Monlight/Time.h"
@@ -106,6 +107,8 @@ public:
         }
         catch (...)
         {
+            if (_ctx)
+                _ctx->logger().error("shutdown: " + currentExceptionText());
         }
         _routes.reset();
         _ingest.reset();
@@ -117,7 +120,7 @@ public:
         _db.reset();
     }
 
-    Health health() override
+    Health health(Json::Writer&) override
     {
         Health h;
         if (_alerts && !_alerts->alive())

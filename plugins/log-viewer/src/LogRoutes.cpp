@@ -22,33 +22,24 @@ LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub,
 
 void LogRoutes::registerRoutes(Router& router)
 {
-    router.add({"GET"}, "/api/logs", AuthPolicy::ApiKey, [this](Request& q, Response& r) { logs(q, r); });
-    router.add({"GET"}, "/api/logs/containers", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { containers(q, r); });
-    router.add({"GET"}, "/api/containers", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { containers(q, r); });
-    router.add({"GET"}, "/api/logs/stats", AuthPolicy::ApiKey,
-               [this](Request& q, Response& r) { stats(q, r); });
-    router.add({"GET"}, "/api/stats", AuthPolicy::ApiKey, [this](Request& q, Response& r) { stats(q, r); });
-    Route tailRoute;
-    tailRoute.methods = {"GET"};
-    tailRoute.pattern = "/api/logs/tail";
-    tailRoute.auth = AuthPolicy::ApiKey;
-    tailRoute.queryKey = true; // EventSource cannot send headers (§0.5)
-    tailRoute.handler = [this](Request& q, Response& r) { tail(q, r); };
-    router.add(std::move(tailRoute));
+    router.add(Route::get("/api/logs").auth(AuthPolicy::ApiKey).handle([this](Request& q, Response& r) { logs(q, r); }));
+    router.add(Route::get("/api/logs/containers").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { containers(q, r); }));
+    router.add(Route::get("/api/containers").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { containers(q, r); }));
+    router.add(Route::get("/api/logs/stats").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { stats(q, r); }));
+    router.add(Route::get("/api/stats").auth(AuthPolicy::ApiKey).handle([this](Request& q, Response& r) { stats(q, r); }));
+    // EventSource cannot send headers: the key may come as ?api_key=.
+    router.add(Route::get("/api/logs/tail").auth(AuthPolicy::ApiKey).queryKey().handle(
+        [this](Request& q, Response& r) { tail(q, r); }));
 }
 
 void LogRoutes::registerIngest(Router& router, LogIngestor& ingestor, std::size_t bodyCap)
 {
-    Route r;
-    r.methods = {"POST"};
-    r.pattern = "/api/logs";
-    r.auth = AuthPolicy::ApiKey;
-    r.bodyCap = bodyCap;
     LogIngestor* in = &ingestor;
-    r.handler = [in](Request& q, Response& s) { s.json(202, LogIngestor::replyJson(in->ingest(q.body()))); };
-    router.add(std::move(r));
+    router.add(Route::post("/api/logs").auth(AuthPolicy::ApiKey).bodyCap(bodyCap).handle(
+        [in](Request& q, Response& s) { s.json(202, LogIngestor::replyJson(in->ingest(q.body()))); }));
 }
 
 void LogRoutes::logs(Request& req, Response& res)

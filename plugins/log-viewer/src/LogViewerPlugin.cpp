@@ -1,3 +1,4 @@
+#include "Monlight/ExceptionText.h"
 #include "Monlight/Plugin.h"
 
 #include "LogIngestor.h"
@@ -170,6 +171,8 @@ public:
         }
         catch (...)
         {
+            if (_context)
+                _context->logger().error("shutdown: " + currentExceptionText());
         }
         _tailer.reset();
         _routes.reset();
@@ -180,7 +183,7 @@ public:
         _db.reset();
     }
 
-    Health health() override
+    Health health(Json::Writer& fields) override
     {
         Health h;
         if (!_tailer || !_tailer->alive())
@@ -193,16 +196,10 @@ public:
             h.ok = false;
             h.detail = *why;
         }
-        Json::Writer w;
-        w.beginObject()
-            .field("logs_indexed", _writer ? _writer->rowCount() : std::int64_t(0))
+        fields.field("logs_indexed", _writer ? _writer->rowCount() : std::int64_t(0))
             .field("containers_watched", static_cast<std::int64_t>(_tailer ? _tailer->watchedCount() : 0));
-        w.field("newest_log", Time::formatMs(_writer ? _writer->newestLog() : std::nullopt));
-        w.field("last_ingest", Time::formatMs(_writer ? _writer->lastIngest() : std::nullopt));
-        w.endObject();
-        // `,"logs_indexed":…` : the object's members without the braces.
-        const std::string& s = w.str();
-        h.extraJson = "," + s.substr(1, s.size() - 2);
+        fields.field("newest_log", Time::formatMs(_writer ? _writer->newestLog() : std::nullopt));
+        fields.field("last_ingest", Time::formatMs(_writer ? _writer->lastIngest() : std::nullopt));
         return h;
     }
 

@@ -123,6 +123,7 @@ void SseStream::abort()
     }
     catch (...)
     {
+        // the client is gone already: nothing left to end
     }
 }
 
@@ -219,6 +220,7 @@ void SseStream::run()
     }
     catch (...)
     {
+        // a client gone before the first event: the first write fails and ends the stream
     }
     const std::int64_t started = steadyMs();
     std::int64_t nextHeartbeat = started + _opt.heartbeatMs;
@@ -312,6 +314,7 @@ void SseStream::run()
     }
     catch (...)
     {
+        // the client is gone already: nothing left to end
     }
     try
     {
@@ -319,6 +322,7 @@ void SseStream::run()
     }
     catch (...)
     {
+        // the client is gone already: nothing left to end
     }
     _finished = true;
     if (_onEnd)

@@ -85,20 +85,19 @@ public:
                   [aggregator] { return aggregator->lastPassSeconds(); });
 
         auto& router = context.router();
-        router.add({"GET", "POST"}, "/api/metrics", AuthPolicy::ApiKey, [this](Request& req, Response& res) {
-            if (req.method() == "POST")
-                res.json(202, MetricIngestor::replyJson(_ingestor->ingest(req.body())));
-            else
-                res.json(200, _queries->metrics(req.query()));
-        });
-        router.add({"GET"}, "/api/metrics/names", AuthPolicy::ApiKey,
-                   [this](Request& req, Response& res) { res.json(200, _queries->names(req.query())); });
-        router.add({"GET"}, "/api/metrics/labels", AuthPolicy::ApiKey,
-                   [this](Request& req, Response& res) { res.json(200, _queries->labels(req.query())); });
-        router.add({"GET"}, "/api/projects", AuthPolicy::ApiKey,
-                   [this](Request&, Response& res) { res.json(200, _queries->projects()); });
-        router.add({"GET"}, "/api/dashboard", AuthPolicy::ApiKey,
-                   [this](Request& req, Response& res) { res.json(200, _queries->dashboard(req.query())); });
+        router.add(Route::post("/api/metrics").auth(AuthPolicy::ApiKey).handle([this](Request& req, Response& res) {
+            res.json(202, MetricIngestor::replyJson(_ingestor->ingest(req.body())));
+        }));
+        router.add(Route::get("/api/metrics").auth(AuthPolicy::ApiKey).handle(
+            [this](Request& req, Response& res) { res.json(200, _queries->metrics(req.query())); }));
+        router.add(Route::get("/api/metrics/names").auth(AuthPolicy::ApiKey).handle(
+            [this](Request& req, Response& res) { res.json(200, _queries->names(req.query())); }));
+        router.add(Route::get("/api/metrics/labels").auth(AuthPolicy::ApiKey).handle(
+            [this](Request& req, Response& res) { res.json(200, _queries->labels(req.query())); }));
+        router.add(Route::get("/api/projects").auth(AuthPolicy::ApiKey).handle(
+            [this](Request&, Response& res) { res.json(200, _queries->projects()); }));
+        router.add(Route::get("/api/dashboard").auth(AuthPolicy::ApiKey).handle(
+            [this](Request& req, Response& res) { res.json(200, _queries->dashboard(req.query())); }));
 
         _service = std::make_shared<MetricsIngestService>(*_ingestor);
         context.services().add("metrics-collector.ingest", _service);
@@ -123,11 +122,10 @@ public:
         _service.reset();
     }
 
-    Health health() override
+    Health health(Json::Writer& fields) override
     {
-        Health h;
         if (!_store)
-            return h;
+            return {};
         std::int64_t now = Time::nowMs();
         std::int64_t received = 0;
         {
@@ -141,10 +139,13 @@ public:
             }
             received = _received;
         }
-        h.extraJson = ",\"metrics_received_24h\":" + std::to_string(received) + ",\"last_aggregation\":";
         auto last = _aggregator->lastAggregation();
-        h.extraJson += last ? "\"" + Time::formatSeconds(*last) + "\"" : "null";
-        return h;
+        fields.field("metrics_received_24h", received);
+        if (last)
+            fields.field("last_aggregation", Time::formatSeconds(*last));
+        else
+            fields.fieldNull("last_aggregation");
+        return {};
     }
 
 private:

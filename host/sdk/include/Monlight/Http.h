@@ -20,7 +20,7 @@ namespace Monlight
 /// the per-IP brute-force guard (`host.auth_failure_limit`); DSN failures do not.
 enum class AuthPolicy
 {
-    None,     ///< open (health, UI); per-IP limit except /health and /metrics
+    None,     ///< open (health, UI); counted on the per-IP limiter
     ApiKey,   ///< the plugin's `api_key` in X-API-Key
     AdminKey, ///< the plugin's `admin_api_key` in X-API-Key
     Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
@@ -105,21 +105,6 @@ MONLIGHT_API std::optional<std::int64_t> parseId(std::string_view segment);
 
 using Handler = std::function<void(Request&, Response&)>;
 
-/// One route, declared in one statement: path pattern, methods, auth policy, body cap, handler.
-/// Pattern: exact path with optional `{name}` segments (`/api/errors/{id}`); a pattern ending in `/*` matches
-/// every path below it (UI assets). One trailing `/` in a request path is ignored for API routes.
-struct MONLIGHT_API Route
-{
-    std::vector<std::string> methods; ///< `GET` implies `HEAD`
-    std::string pattern;
-    AuthPolicy auth = AuthPolicy::ApiKey;
-    Handler handler;
-    std::size_t bodyCap = 0;     ///< 0 = the plugin's `max_body_size`
-    bool queryKey = false;       ///< accept `?api_key=` (API_KEY) or `?key=` (DSN) when the header is absent
-    bool uiPage = false;         ///< HTML page: adds Content-Security-Policy, Referrer-Policy: no-referrer and
-                                 ///< X-Frame-Options: DENY
-};
-
 /// An origin allow-list (implemented by `common`, obtained through CorsService). Entries: an exact origin
 /// (compared ASCII case-insensitively), a pattern with one `*` matching at least one character without `/`, `:`
 /// or `@`, or `*` alone (every origin).
@@ -137,13 +122,82 @@ public:
                      const std::string& requestHeaders) const = 0;
 };
 
-/// Which principal-based limiter a setting applies to (each configured key string is its own principal).
+/// The rate limiters a route is counted on. Which ones apply follows from its AuthPolicy; each limiter is one
+/// sliding 60 s window per principal, shared by every route of the plugin that counts on it.
 enum class Limiter
 {
-    Key,    ///< per API key (`<plugin>.rate_limit` by default)
-    DsnIp,  ///< per (DSN key, client IP)
-    Dsn,    ///< per DSN key over all IPs
-    Admin   ///< per admin key
+    Ip,     ///< AuthPolicy::None: per client IP, host-wide; default `host.ip_rate_limit`
+    Key,    ///< AuthPolicy::ApiKey: per API key; default the plugin's `rate_limit`
+    Admin,  ///< AuthPolicy::AdminKey: per admin key; default unlimited
+    DsnIp,  ///< AuthPolicy::Dsn: per (DSN key, client IP); default the plugin's `rate_limit`
+    Dsn     ///< AuthPolicy::Dsn: per DSN key over all IPs; default unlimited
+};
+
+/// One route and its whole posture, declared in one statement:
+///
+///     router.add(Route::post("/api/errors").auth(AuthPolicy::ApiKey).bodyCap(256 * 1024)
+///                    .handle([this](Request& q, Response& r) { postError(q, r); }));
+///
+/// Pattern: an exact path with optional `{name}` segments (`/api/errors/{id}`); a pattern ending in `/*` matches
+/// every path below it (UI assets). One trailing `/` in a request path is ignored except below a `/*` pattern.
+/// Exact paths win over placeholders, placeholders over `/*`. The host checks, in this order: CORS (when declared),
+/// the route for the method (404, 405 with `Allow`), authentication and the limiters of the auth policy, the body
+/// cap, then calls the handler. Every route must state its auth policy and a handler; Router::add() throws
+/// Poco::InvalidArgumentException otherwise, or for a limiter its policy does not count on.
+class MONLIGHT_API Route
+{
+public:
+    /// `GET` routes also answer `HEAD` (without a body).
+    static Route get(std::string pattern);
+    static Route post(std::string pattern);
+    static Route del(std::string pattern);
+
+    /// Who may call it (required).
+    Route& auth(AuthPolicy policy);
+    /// Accepts the key in the query when its header is absent: `?api_key=` (ApiKey, for EventSource, which cannot
+    /// send headers) or `?key=`/`?dsn=` (Dsn, for sendBeacon).
+    Route& queryKey();
+    /// CORS for this route's path: every `OPTIONS` on it is a preflight answered by the host (204 to an allowed
+    /// `Origin`, `Allow` without `Origin`, 403 `Origin not allowed` otherwise, counted on the per-IP limiter), a
+    /// present but disallowed `Origin` on any other method gets 403 before anything else, and every answer to an
+    /// allowed origin carries the CORS headers. A non-empty `area` (a path prefix ending in `/`) extends this to
+    /// the paths below it that no route matches: their `OPTIONS` are preflights, their 404 carry the headers.
+    Route& cors(std::shared_ptr<CorsPolicy> policy, std::string area = {});
+    /// Per-minute limit of one of the limiters the auth policy counts on (0 = unlimited), instead of its default.
+    Route& limit(Limiter limiter, std::int64_t perMinute);
+    /// Largest accepted body in bytes, instead of the plugin's `max_body_size`: a larger Content-Length is
+    /// refused with 413 before anything is read, and so is a chunked body once it grows past the cap.
+    Route& bodyCap(std::size_t bytes);
+    /// An HTML page: adds Content-Security-Policy, Referrer-Policy: no-referrer and X-Frame-Options: DENY.
+    Route& uiPage();
+    /// The handler (required), called after every check above passed.
+    Route& handle(Handler handler);
+
+    const std::string& method() const { return _method; }
+    const std::string& pattern() const { return _pattern; }
+    const std::optional<AuthPolicy>& authPolicy() const { return _auth; }
+    bool acceptsQueryKey() const { return _queryKey; }
+    const CorsPolicy* corsPolicy() const { return _cors.get(); }
+    const std::string& corsArea() const { return _corsArea; }
+    /// The limit set with limit(), or nothing (the limiter's default applies).
+    std::optional<std::int64_t> limitOf(Limiter limiter) const;
+    std::size_t maxBody() const { return _bodyCap; } ///< 0 = the plugin's `max_body_size`
+    bool isUiPage() const { return _uiPage; }
+    const Handler& handler() const { return _handler; }
+
+private:
+    Route(std::string method, std::string pattern);
+
+    std::string _method;
+    std::string _pattern;
+    std::optional<AuthPolicy> _auth;
+    bool _queryKey = false;
+    std::shared_ptr<CorsPolicy> _cors;
+    std::string _corsArea;
+    std::vector<std::pair<Limiter, std::int64_t>> _limits;
+    std::size_t _bodyCap = 0;
+    bool _uiPage = false;
+    Handler _handler;
 };
 
 /// Route table of one plugin.
@@ -151,16 +205,8 @@ class MONLIGHT_API Router
 {
 public:
     virtual ~Router();
+    /// Adds a route (see Route for the checks).
     virtual void add(Route route) = 0;
-    /// Convenience: add({methods}, pattern, auth, handler).
-    void add(std::vector<std::string> methods, std::string pattern, AuthPolicy auth, Handler handler,
-             std::size_t bodyCap = 0);
-    /// Per-minute limit of a limiter for this plugin (0 = unlimited).
-    virtual void setRateLimit(Limiter limiter, std::int64_t perMinute) = 0;
-    /// CORS for every path starting with `pathPrefix`: every `OPTIONS` there is answered before route lookup
-    /// (preflight), a present but disallowed `Origin` gets 403, and answers to an allowed origin carry the CORS
-    /// headers.
-    virtual void enableCors(const std::string& pathPrefix, std::shared_ptr<CorsPolicy> policy) = 0;
 };
 
 } // namespace Monlight

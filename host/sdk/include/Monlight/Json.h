@@ -80,6 +80,9 @@ public:
     Writer& null();
     /// Inserts already serialized JSON as one value.
     Writer& raw(std::string_view json);
+    /// Appends the members written so far into `open`, a writer whose only container is an object begun and not
+    /// yet ended, to the object open here (how the host adds a plugin's health fields to its answer).
+    Writer& members(const Writer& open);
     /// Writes a string or null.
     Writer& value(const std::optional<std::string>& v);
 

@@ -3,6 +3,7 @@
 #include "Monlight/Config.h"
 #include "Monlight/Database.h"
 #include "Monlight/Http.h"
+#include "Monlight/Json.h"
 #include "Monlight/Metrics.h"
 #include "Monlight/Services.h"
 #include "Monlight/Version.h"
@@ -48,12 +49,11 @@ struct PluginInfo
     ServiceDefaults defaults;
 };
 
-/// Result of a plugin's health check, answered on `GET /health` (no table scans: in-memory or cached values).
+/// Result of a plugin's health check (see Plugin::health()).
 struct Health
 {
     bool ok = true;
-    std::string detail;    ///< reason when not ok
-    std::string extraJson; ///< fields appended after `version`, e.g. `,"logs_indexed":12`
+    std::string detail; ///< reason when not ok, answered as `detail` with 503
 };
 
 /// Everything a plugin gets from the host. Plugins never reach for globals.
@@ -103,8 +103,11 @@ public:
     virtual void stopping();
     /// Stops threads and releases everything, in reverse order of initialize(). Must not throw.
     virtual void shutdown() = 0;
-    /// Plugin-specific health (the host checks its databases itself).
-    virtual Health health();
+    /// Plugin-specific health, answered on `GET /health` (the host checks the plugin's databases itself). Must be
+    /// cheap: in-memory or cached values, no table scans. `fields` is the answer's object, open after `status`,
+    /// `service` and `version`: write the plugin's own members into it (`fields.field("logs_indexed", n)`) and
+    /// leave it open. The host composes the answer (and discards the fields where it only needs `ok`).
+    virtual Health health(Json::Writer& fields);
 };
 
 } // namespace Monlight

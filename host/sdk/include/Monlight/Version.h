@@ -1,13 +1,15 @@
 #pragma once
 /// Build identity shared by the host, the SDK library and every plugin.
-/// A plugin is accepted only when the signature it was compiled with equals the host's (§9.8).
+/// A plugin is accepted only when the signature it was compiled with equals the host's: a plugin built against
+/// another SDK ABI, Poco version, compiler, language level or standard library is refused before it is created.
 
 #include <Poco/Version.h>
 #include <cstddef> // defines the standard library identification macros used below
 
 #ifndef MONLIGHT_ABI_VERSION
 // 2: PluginContext::openDatabase() takes no migrations (the SDK applies the plugin's embedded sql/ files).
-#define MONLIGHT_ABI_VERSION 2
+// 3: routes are declared with the Route builder (Router::add(Route) only), Plugin::health(Json::Writer&).
+#define MONLIGHT_ABI_VERSION 3
 #endif
 
 #define MONLIGHT_VERSION "1.0.0"

@@ -1,11 +1,9 @@
-#include "ExceptionText.h"
+#include "Monlight/ExceptionText.h"
 
 #include <Poco/Exception.h>
 #include <exception>
 
 namespace Monlight
-{
-namespace Host
 {
 
 std::string currentExceptionText()
@@ -28,5 +26,4 @@ std::string currentExceptionText()
     }
 }
 
-} // namespace Host
 } // namespace Monlight
