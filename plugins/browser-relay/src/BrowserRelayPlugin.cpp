@@ -8,6 +8,7 @@
 #include "ForwardTarget.h"
 #include "RelayJobs.h"
 #include "RelaySettings.h"
+#include "SentryIngest.h"
 #include "SdkAssets.h"
 #include "SourceMapCache.h"
 #include <Monlight/HttpError.h>
@@ -93,9 +94,11 @@ public:
         const auto cors = ctx.services().get<CorsService>("cors");
         if (!cors)
             throw StartupError(70, "plugin error", "browser-relay", "service cors (common) is not available");
+        std::shared_ptr<CorsPolicy> corsPolicy;
         try
         {
-            router.enableCors("/api/browser/", cors->makePolicy(_settings.corsOrigins));
+            corsPolicy = cors->makePolicy(_settings.corsOrigins);
+            router.enableCors("/api/browser/", corsPolicy);
         }
         catch (const Poco::InvalidArgumentException& e)
         {
@@ -103,9 +106,13 @@ public:
         }
 
         _admin = std::make_unique<AdminApi>(*_store, _dsnKeys, *_maps);
+        _admin->setPublicUrl(_settings.publicUrl);
         _admin->addRoutes(router, _settings.maxSourceMapSize);
         _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
         _browser->addRoutes(router);
+        _sentry = std::make_unique<SentryIngest>(_settings, _dsnKeys, *_maps, *_errors, *_metrics, ctx.services(),
+                                                 ctx.metrics(), corsPolicy);
+        _sentry->addRoutes(router); // §11
         SdkAssets::addRoutes(router, sdkBundle());
         if (sdkBundle().js.empty())
             ctx.logger().information("browser SDK not embedded (" + sdkBundle().missing +
@@ -128,6 +135,7 @@ public:
         {
         }
         _jobs.reset();
+        _sentry.reset();
         _browser.reset();
         _admin.reset();
         _metrics.reset();
@@ -199,6 +207,7 @@ private:
     std::unique_ptr<ForwardTarget> _metrics;
     std::unique_ptr<AdminApi> _admin;
     std::unique_ptr<BrowserApi> _browser;
+    std::unique_ptr<SentryIngest> _sentry;
     std::unique_ptr<RelayJobs> _jobs;
 };
 
