@@ -82,3 +82,182 @@ def test_every_fixture_is_accepted_and_lands_where_a_user_looks(host):
 
 def http_ok(h):
     return h.request("browser-relay", "GET", "/health", key=False).status == 200
+
+
+PATH = f"/api/{FIXTURE_NUMBER}/envelope/"
+
+
+def py_event(**extra):
+    ev = {"event_id": "9f3c1c8e-4b1a-4d5e-8f00-0123456789ab", "platform": "python", "level": "error",
+          "environment": "staging", "release": "svc@1",
+          "exception": {"values": [{"type": "KeyError", "value": "'x'", "stacktrace": {"frames": [
+              {"filename": "app.py", "abs_path": "/srv/app.py", "function": "main", "lineno": 3,
+               "context_line": "    handle()  "}]}}]}}
+    ev.update(extra)
+    return ev
+
+
+def event_envelope(ev, header=None):
+    return envelope(header if header is not None else {"event_id": ev.get("event_id", "")},
+                    [({"type": "event"}, json.dumps(ev).encode())])
+
+
+def test_dsn_keys_carry_project_number_and_sentry_dsn(host_factory, tmp_path):
+    h = start(host_factory, tmp_path, combined=True)
+    keys = h.request("browser-relay", "GET", "/api/dsn-keys").json()["keys"]
+    k = keys[-1]
+    assert k["public_key"] == FIXTURE_KEY and k["project_number"] == 42
+    port = h.ports["browser-relay"]
+    assert k["sentry_dsn"] == f"http://{FIXTURE_KEY}@127.0.0.1:{port}/42"
+    created = h.request("browser-relay", "POST", "/api/dsn-keys", {"project": "web"}).json()
+    assert created["project_number"] == created["id"] == 43
+    assert created["sentry_dsn"] == f"http://{created['public_key']}@127.0.0.1:{port}/43"
+    # the combined listener keeps its prefix, and the DSN's ingest URL works there
+    from monlight_test import http
+    r = http("GET", h.url() + "/browser-relay/api/dsn-keys", headers={"X-API-Key": h.key("browser-relay")})
+    assert r.status == 200, r
+    dsn = r.json()["keys"][41]["sentry_dsn"]
+    assert dsn == f"http://{FIXTURE_KEY}@127.0.0.1:{h.combined_port}/browser-relay/42"
+    status, _, body = post(h.url(), "/browser-relay/api/42/envelope/", event_envelope(py_event()), auth())
+    assert status == 200 and json.loads(body) == {"id": "9f3c1c8e4b1a4d5e8f000123456789ab"}
+    assert [g["exception_type"] for g in errors(h)] == ["KeyError"]
+
+
+def test_public_url_is_used_for_the_dsn(host_factory, tmp_path):
+    h = start(host_factory, tmp_path, public_url="https://monlight.example.com/relay/")
+    k = h.request("browser-relay", "GET", "/api/dsn-keys").json()["keys"][-1]
+    assert k["sentry_dsn"] == f"https://{FIXTURE_KEY}@monlight.example.com/relay/42"
+
+
+def test_auth_forms_and_paths(host):
+    url = host.url("browser-relay")
+    body = event_envelope(py_event())
+    # query key, X-Sentry-Auth, Authorization, envelope header dsn; with and without trailing slash; /store/
+    assert post(url, PATH + f"?sentry_key={FIXTURE_KEY}&sentry_version=7", body)[0] == 200
+    assert post(url, PATH.rstrip("/"), body, auth())[0] == 200
+    assert post(url, PATH, body, {"Authorization": auth()["X-Sentry-Auth"]})[0] == 200
+    dsn_body = event_envelope(py_event(), {"event_id": "9f3c1c8e4b1a4d5e8f000123456789ab",
+                                           "dsn": f"https://{FIXTURE_KEY}@o1.example/42"})
+    assert post(url, PATH, dsn_body)[0] == 200
+    status, _, answer = post(url, "/api/42/store", json.dumps(py_event()).encode(), auth())
+    assert status == 200 and json.loads(answer) == {"id": "9f3c1c8e4b1a4d5e8f000123456789ab"}
+    [g] = errors(host)
+    assert g["count"] == 5 and g["environment"] == "staging"
+    d = error_detail(host, g["id"])
+    assert d["traceback"] == ("Traceback (most recent call last):\n  File \"/srv/app.py\", line 3, in main\n"
+                              "    handle()\nKeyError: 'x'")
+
+
+@pytest.mark.parametrize("path,headers", [
+    (PATH, {}),                                                    # no key at all
+    (PATH, auth("ffffffffffffffffffffffffffffffff")),              # unknown key
+    ("/api/41/envelope/", auth()),                                 # key of another project number
+])
+def test_bad_key_is_403_with_disabled_rate_limit_and_stores_nothing(host, path, headers):
+    status, h, body = post(host.url("browser-relay"), path, event_envelope(py_event()), headers)
+    assert status == 403 and json.loads(body) == {"detail": "Invalid DSN key"}
+    assert h["x-sentry-rate-limits"] == "3600::key:disabled"
+    assert errors(host) == []
+
+
+def test_deactivated_key_is_refused(host):
+    keys = host.request("browser-relay", "GET", "/api/dsn-keys").json()["keys"]
+    kid = [k for k in keys if k["public_key"] == FIXTURE_KEY][0]["id"]
+    assert host.request("browser-relay", "DELETE", f"/api/dsn-keys/{kid}").status == 200
+    assert post(host.url("browser-relay"), PATH, event_envelope(py_event()), auth())[0] == 403
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "deflate-raw", "br", "GZIP", "identity", ""])
+def test_content_encodings(host, encoding):
+    raw = event_envelope(py_event())
+    if encoding == "deflate-raw":
+        import zlib
+        c = zlib.compressobj(wbits=-15)
+        wire, header = c.compress(raw) + c.flush(), "deflate"
+    else:
+        wire, header = encode(raw, encoding.lower() if encoding.lower() not in ("identity",) else ""), encoding
+    hdrs = auth()
+    if header:
+        hdrs["Content-Encoding"] = header
+    status, _, body = post(host.url("browser-relay"), PATH, wire, hdrs)
+    assert status == 200, body
+    assert len(errors(host)) == 1
+
+
+def test_unknown_encoding_is_415(host):
+    status, _, body = post(host.url("browser-relay"), PATH, b"x", dict(auth(), **{"Content-Encoding": "zstd"}))
+    assert status == 415 and json.loads(body) == {"detail": "Unsupported Content-Encoding: zstd"}
+
+
+def test_chunked_body_without_content_length(host):
+    status, _, body = post(host.url("browser-relay"), PATH, encode(event_envelope(py_event()), "gzip"),
+                           dict(auth(), **{"Content-Encoding": "gzip"}), chunked=True)
+    assert status == 200, body
+    assert len(errors(host)) == 1
+
+
+def test_cors_preflight_and_every_answer(host):
+    from monlight_test import http
+    origin = "https://app.example.com"
+    r = http("OPTIONS", host.url("browser-relay") + PATH,
+             headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                      "Access-Control-Request-Headers": "content-type, x-sentry-auth"})
+    assert r.status == 204
+    assert r.headers["access-control-allow-origin"] == origin
+    assert r.headers["access-control-allow-headers"] == "content-type, x-sentry-auth"
+    assert "POST" in r.headers["access-control-allow-methods"]
+    # 2xx and 4xx both carry the CORS headers with the Sentry headers exposed
+    for key, want in ((FIXTURE_KEY, 200), ("nope0000nope0000", 403)):
+        status, h, _ = post(host.url("browser-relay"), PATH + f"?sentry_key={key}",
+                            event_envelope(py_event()), {"Origin": origin, "Content-Type": "text/plain"})
+        assert status == want
+        assert h["access-control-allow-origin"] == origin and h["vary"] == "Origin"
+        assert h["access-control-expose-headers"] == \
+            "X-Sentry-Rate-Limits, Retry-After, X-Sentry-Error, X-Request-Id"
+    # a disallowed origin is refused, nothing stored beyond the first
+    status, _, _ = post(host.url("browser-relay"), PATH + f"?sentry_key={FIXTURE_KEY}",
+                        event_envelope(py_event()), {"Origin": "https://evil.example.org"})
+    assert status == 403
+    assert errors(host)[0]["count"] == 1
+
+
+def test_rate_limit_answers_429_with_sentry_headers(host_factory, tmp_path):
+    h = start(host_factory, tmp_path, rate_limit=2)
+    url = h.url("browser-relay")
+    for _ in range(2):
+        assert post(url, PATH, event_envelope(py_event()), auth())[0] == 200
+    status, headers, body = post(url, PATH, event_envelope(py_event()), auth())
+    assert status == 429, body
+    s = int(headers["retry-after"])
+    assert 1 <= s <= 60 and headers["x-sentry-rate-limits"] == f"{s}::key:monlight"
+    assert errors(h)[0]["count"] == 2
+
+
+def test_unknown_items_and_bad_payloads_are_skipped_not_errors(host):
+    ev = py_event()
+    body = envelope({"event_id": "9f3c1c8e4b1a4d5e8f000123456789ab"}, [
+        ({"type": "attachment", "filename": "a.txt"}, b"hello"),
+        ({"type": "brand_new_thing"}, b"{}"),
+        ({"type": "log"}, b"not json"),
+        ({"type": "event"}, json.dumps(ev).encode()),
+        ({"type": "client_report"}, json.dumps({"discarded_events": [
+            {"reason": "queue_overflow", "category": "error", "quantity": 3}]}).encode()),
+    ])
+    status, _, answer = post(host.url("browser-relay"), PATH, body, auth())
+    assert status == 200 and json.loads(answer) == {"id": "9f3c1c8e4b1a4d5e8f000123456789ab"}
+    assert len(errors(host)) == 1
+    assert relay_metric(host, "monlight_sentry_items_total", type="attachment", outcome="dropped") == 1
+    assert relay_metric(host, "monlight_sentry_items_total", type="other", outcome="dropped") == 1
+    assert relay_metric(host, "monlight_sentry_items_total", type="log", outcome="invalid") == 1
+    assert relay_metric(host, "monlight_sentry_client_discarded_total", reason="queue_overflow",
+                        category="error") == 3
+
+
+def test_newline_framed_items(host):
+    ev = py_event()
+    body = (b'{"event_id":"9f3c1c8e4b1a4d5e8f000123456789ab"}\n{"type":"event"}\n' + json.dumps(ev).encode() +
+            b'\n{"type":"session"}\n{"sid":"x"}')
+    status, _, answer = post(host.url("browser-relay"), PATH, body, auth())
+    assert status == 200, answer
+    assert len(errors(host)) == 1
+    assert relay_metric(host, "monlight_sentry_items_total", type="session", outcome="counted") == 1
