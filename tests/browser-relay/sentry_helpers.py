@@ -91,12 +91,12 @@ def replay(h, entry, base=None):
 
 def envelope(header, items):
     """items: (item_header, payload bytes) pairs; length-framed."""
-    out = json.dumps(header).encode() + b"\n"
+    out = [json.dumps(header).encode() + b"\n"]
     for ih, payload in items:
         ih = dict(ih)
         ih.setdefault("length", len(payload))
-        out += json.dumps(ih).encode() + b"\n" + payload + b"\n"
-    return out
+        out.append(json.dumps(ih).encode() + b"\n" + payload + b"\n")
+    return b"".join(out)
 
 
 def auth(key=FIXTURE_KEY):
@@ -154,3 +154,37 @@ def wait_for(fn, timeout=10, interval=0.1):
         if v or time.time() > deadline:
             return v
         time.sleep(interval)
+
+
+def post_until_answered(url, path, body, headers, chunked=False, timeout=15):
+    """Sends a large body but stops as soon as the server answers (it may refuse early and close); returns
+    (status, body bytes)."""
+    import select
+    import socket
+    u = urllib.parse.urlsplit(url)
+    s = socket.create_connection((u.hostname, u.port), timeout=timeout)
+    try:
+        head = f"POST {path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\n"
+        for k, v in headers.items():
+            head += f"{k}: {v}\r\n"
+        head += "Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {len(body)}\r\n"
+        s.sendall(head.encode() + b"\r\n")
+        step = 64 * 1024
+        for i in range(0, len(body), step):
+            if select.select([s], [], [], 0)[0]:
+                break
+            part = body[i:i + step]
+            try:
+                s.sendall(b"%x\r\n" % len(part) + part + b"\r\n" if chunked else part)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status = int(data.split(b" ", 2)[1])
+        return status, data.split(b"\r\n\r\n", 1)[1]
+    finally:
+        s.close()
