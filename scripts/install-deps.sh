@@ -6,6 +6,7 @@
 #   debootstrap for the base image)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
+want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
 fi
@@ -55,5 +56,11 @@ fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import httpx, fastapi, uvicorn' >/dev/null 2>&1; then
   # Python SDK tests (clients/python/tests): httpx, FastAPI and uvicorn for the python3 that runs them
   pydeps=(httpx==0.28.1 fastapi==0.163.2 uvicorn==0.54.0)
+  python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import sentry_sdk, brotli; assert sentry_sdk.VERSION[0] == "2"' >/dev/null 2>&1; then
+  # Sentry ingest tests (tests/browser-relay/test_sentry_*.py): the unmodified sentry-python 2.x SDK, with brotli so
+  # its bodies are br-compressed as in production
+  pydeps=("sentry-sdk>=2,<3" brotli)
   python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
 fi
