@@ -261,3 +261,77 @@ def test_newline_framed_items(host):
     assert status == 200, answer
     assert len(errors(host)) == 1
     assert relay_metric(host, "monlight_sentry_items_total", type="session", outcome="counted") == 1
+
+
+def fresh(name):
+    """A fixture envelope re-framed with every timestamp moved to now (the metrics collector keeps recent points
+    only); everything else as recorded."""
+    import time
+    raw = (FIXTURES / name).read_bytes()
+    lines = raw.split(b"\n")
+    header, rest = lines[0], b"\n".join(lines[1:])
+    items, pos = [], 0
+    while pos < len(rest):
+        nl = rest.find(b"\n", pos)
+        ih = json.loads(rest[pos:nl])
+        pos = nl + 1
+        n = ih.pop("length", None)
+        if n is None:
+            end = rest.find(b"\n", pos)
+            end = len(rest) if end < 0 else end
+            payload, pos = rest[pos:end], end + 1
+        else:
+            payload, pos = rest[pos:pos + n], pos + n + 1
+        items.append((ih, payload))
+    now = time.time()
+
+    def shift(o):
+        if isinstance(o, dict):
+            return {k: (now if k in ("timestamp", "start_timestamp", "end_timestamp") and isinstance(v, (int, float))
+                        else shift(v)) for k, v in o.items()}
+        if isinstance(o, list):
+            return [shift(x) for x in o]
+        return o
+    return envelope(json.loads(header), [(ih, json.dumps(shift(json.loads(p))).encode()) for ih, p in items])
+
+
+def vital(h, name, **labels):
+    from sentry_helpers import metric
+    r = metric(h, name, labels=",".join(f"{k}:{v}" for k, v in labels.items()), period="1h", resolution="minute")
+    assert r.status == 200, r
+    return [b for b in r.json()["data"]]
+
+
+def test_web_vitals_from_transactions_and_spans(host):
+    url = host.url("browser-relay")
+    q = f"?sentry_key={FIXTURE_KEY}"
+    # static lifecycle: a pageload transaction with measurements
+    assert post(url, PATH + q, fresh("browser11.12.0-static-05-transaction.envelope"))[0] == 200
+    lcp = vital(host, "web_vitals_lcp", page="/static.html", source="browser", project="app")
+    assert [b["max"] for b in lcp] == [124]
+    assert vital(host, "web_vitals_fcp", page="/static.html")[0]["max"] == 124
+    assert abs(vital(host, "web_vitals_ttfb", page="/static.html")[0]["max"] - 10.7) < 0.01
+    # stream lifecycle: the pageload segment (with url.full), then LCP/CLS spans that only name the segment
+    assert post(url, PATH + q, fresh("browser11.12.0-stream-05-span.envelope"))[0] == 200
+    assert post(url, PATH + q, fresh("browser11.12.0-stream-08-span.envelope"))[0] == 200
+    assert vital(host, "web_vitals_fcp", page="/index.html", source="browser")[0]["max"] == 232
+    assert vital(host, "web_vitals_lcp", page="/index.html", source="browser")[0]["max"] == 232
+    assert vital(host, "web_vitals_cls", page="/index.html")[0]["count"] == 1
+    # a server transaction without vitals is dropped, counted
+    assert post(url, PATH, fresh("py2.68.0-04-transaction.envelope"), auth())[0] == 200
+    assert relay_metric(host, "monlight_sentry_items_total", type="transaction", outcome="dropped") == 1
+
+
+def test_trace_metrics_become_series(host):
+    url = host.url("browser-relay")
+    assert post(url, PATH, fresh("py2.68.0-06-trace_metric.envelope"), auth())[0] == 200
+    from sentry_helpers import metric
+    r = metric(host, "button.clicks", project="app", labels="page:home,environment:test,release:app@1.2.3",
+               period="1h", resolution="minute")
+    assert r.status == 200 and r.json()["type"] == "counter" and r.json()["data"][0]["sum"] == 2, r
+    r = metric(host, "latency", project="app", period="1h", resolution="minute")
+    assert r.json()["type"] == "histogram" and r.json()["data"][0]["max"] == 12.5
+    assert metric(host, "queue.depth", project="app", period="1h").json()["data"][0]["last"] == 7
+    # dropped attributes: server.address (cardinality) and sentry.* are not labels
+    r = metric(host, "button.clicks", project="app", labels="server.address:vm", period="1h")
+    assert r.json()["data"] == []

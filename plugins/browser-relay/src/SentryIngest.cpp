@@ -65,7 +65,7 @@ SentryIngest::SentryIngest(const RelaySettings& settings, DsnKeyCache& keys, Sou
                            ForwardTarget& errors, ForwardTarget& metrics, ServiceRegistry& services,
                            MetricsRegistry& registry, std::shared_ptr<CorsPolicy> cors)
     : _settings(settings), _keys(keys), _maps(maps), _errors(errors), _metrics(metrics), _services(services),
-      _registry(registry), _cors(std::move(cors))
+      _registry(registry), _cors(std::move(cors)), _vitals(settings.normalizePageIds)
 {
 }
 
@@ -366,7 +366,8 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
             if (!routeEvent(item.payload, type))
                 return;
         }
-        else if (type == "log" || type == "trace_metric" || type == "client_report")
+        else if (type == "log" || type == "trace_metric" || type == "client_report" || type == "transaction" ||
+                 type == "span")
         {
             Poco::JSON::Object::Ptr container;
             try
@@ -403,6 +404,18 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
                     return;
                 }
                 count(type, reply.status >= 400 ? "invalid" : "accepted");
+            }
+            else if (type == "transaction" || type == "span")
+            {
+                std::size_t n = 0;
+                const std::string body = _vitals.metrics(type, *container, project, n);
+                if (n == 0)
+                {
+                    count(type, "dropped"); // performance data other than Web Vitals is not stored
+                    continue;
+                }
+                if (!forwardTo(_metrics, body, type))
+                    return;
             }
             else if (type == "trace_metric")
             {

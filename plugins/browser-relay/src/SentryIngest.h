@@ -3,6 +3,7 @@
 #include "DsnKeyCache.h"
 #include "ForwardTarget.h"
 #include "RelaySettings.h"
+#include "SentryVitals.h"
 #include "SourceMapCache.h"
 #include <Monlight/Http.h>
 #include <Monlight/Metrics.h>
@@ -50,6 +51,7 @@ private:
     ServiceRegistry& _services;
     MetricsRegistry& _registry;
     std::shared_ptr<CorsPolicy> _cors;
+    SentryVitals _vitals;
 };
 
 } // namespace BrowserRelay
