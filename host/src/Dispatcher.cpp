@@ -392,6 +392,8 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
         rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l), *principal, p.rateLimit(l));
         break;
     }
+    case AuthPolicy::Sentry: // SENTRY auth and its (DSN key, IP) limits are the handler's (§11.2)
+        break;
     case AuthPolicy::Dsn:
     {
         std::string presented = req.header("X-Monlight-Key", "");

@@ -335,3 +335,17 @@ def test_trace_metrics_become_series(host):
     # dropped attributes: server.address (cardinality) and sentry.* are not labels
     r = metric(host, "button.clicks", project="app", labels="server.address:vm", period="1h")
     assert r.json()["data"] == []
+
+
+def test_host_per_ip_limit_does_not_apply_to_sentry_routes(host_factory, tmp_path):
+    """A busy server app sends from one IP: only the relay's (DSN key, IP) and per-key limits apply (§0.6, §11.2),
+    not `host.ip_rate_limit` of NONE-policy routes."""
+    h = start(host_factory, tmp_path)
+    h.stop()
+    with open(h.config_path, "a") as f:
+        f.write("host.ip_rate_limit = 3\n")
+    h.start()
+    for _ in range(6):
+        status, _, body = post(h.url("browser-relay"), PATH, event_envelope(py_event()), auth())
+        assert status == 200, body
+    assert errors(h)[0]["count"] == 6

@@ -74,7 +74,7 @@ void SentryIngest::addRoutes(Router& router)
     for (const char* kind : {"envelope", "store"})
     {
         const bool store = kind[0] == 's';
-        router.add({"POST", "OPTIONS"}, std::string("/api/{n}/") + kind, AuthPolicy::None,
+        router.add({"POST", "OPTIONS"}, std::string("/api/{n}/") + kind, AuthPolicy::Sentry,
                    [this, store](Request& req, Response& res) { handle(req, res, store); }, _settings.sentryMaxBody);
     }
 }

@@ -24,7 +24,7 @@ public:
                  ForwardTarget& metrics, ServiceRegistry& services, MetricsRegistry& registry,
                  std::shared_ptr<CorsPolicy> cors);
 
-    /// Declares POST and OPTIONS on both paths (AuthPolicy::None: SENTRY auth, CORS and limits are done here).
+    /// Declares POST and OPTIONS on both paths (AuthPolicy::Sentry: SENTRY auth, CORS and limits are done here).
     void addRoutes(Router& router);
 
     void handle(Request& req, Response& res, bool store);
