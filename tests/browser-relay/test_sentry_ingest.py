@@ -349,3 +349,56 @@ def test_host_per_ip_limit_does_not_apply_to_sentry_routes(host_factory, tmp_pat
         status, _, body = post(h.url("browser-relay"), PATH, event_envelope(py_event()), auth())
         assert status == 200, body
     assert errors(h)[0]["count"] == 6
+
+
+SPEC_MAP = {"version": 3, "file": "app.min.js", "sources": ["src/app.ts"], "names": ["handleClick"],
+            "mappings": "AAAA;AACA,IAAIA",
+            "sourcesContent": ["const a = 1;\nfunction handleClick() { throw new TypeError('x'); }\n"]}
+
+
+def test_browser_event_stack_is_source_mapped_with_the_event_release(host):
+    r = host.request("browser-relay", "POST", "/api/source-maps",
+                     {"project": "app", "release": "web@2", "file_url": "/static/app.min.js",
+                      "map_content": json.dumps(SPEC_MAP)})
+    assert r.status == 201, r
+    ev = {"event_id": "c" * 32, "platform": "javascript", "release": "web@2",
+          "request": {"url": "https://shop.example.com/cart"},
+          "exception": {"values": [{"type": "TypeError", "value": "x is undefined", "stacktrace": {"frames": [
+              {"filename": "https://cdn.other.com/vendor.js", "function": "HTMLButtonElement.dispatch",
+               "lineno": 1, "colno": 100},
+              {"filename": "https://shop.example.com/static/app.min.js", "function": "n", "lineno": 2,
+               "colno": 5}]}}]}}
+    status, _, body = post(host.url("browser-relay"), PATH + f"?sentry_key={FIXTURE_KEY}", event_envelope(ev),
+                           {"Origin": "https://app.example.com", "Content-Type": "text/plain;charset=UTF-8"})
+    assert status == 200, body
+    [g] = errors(host)
+    d = error_detail(host, g["id"])
+    assert d["source"] == "browser"
+    assert d["traceback"] == ("TypeError: x is undefined\n    at handleClick (src/app.ts:2:5)\n"
+                              "    at HTMLButtonElement.dispatch (https://cdn.other.com/vendor.js:1:100)")
+    extra = d["occurrences"][0]["extra"]
+    assert extra["original_stack"].split("\n")[1] == "    at n (https://shop.example.com/static/app.min.js:2:5)"
+    assert extra["source_context"][0]["source"] == "src/app.ts" and extra["source_context"][0]["line"] == 2
+    # another release has no map: the stack stays as sent
+    ev2 = dict(ev, event_id="d" * 32, release="web@3")
+    post(host.url("browser-relay"), PATH + f"?sentry_key={FIXTURE_KEY}", event_envelope(ev2))
+    assert len(errors(host)) == 2
+
+
+def test_unreachable_error_tracker_is_503_and_the_sdk_retries(host_factory, tmp_path):
+    from monlight_test import free_port
+    h = host_factory(plugins=["browser-relay"], config={
+        "browser-relay.dsn_keys": f"app:{FIXTURE_KEY}", "browser-relay.cors_origins": "https://app.example.com",
+        "browser-relay.error_tracker_url": f"http://127.0.0.1:{free_port()}",
+        "browser-relay.metrics_collector_url": f"http://127.0.0.1:{free_port()}",
+        "browser-relay.error_tracker_api_key": "k" * 16, "browser-relay.metrics_collector_api_key": "k" * 16,
+        "browser-relay.forward_timeout_ms": "1000"})
+    status, headers, body = post(h.url("browser-relay"), "/api/1/envelope/", event_envelope(py_event()),
+                                 dict(auth(), Origin="https://app.example.com"))
+    assert status == 503, body
+    assert headers["access-control-allow-origin"] == "https://app.example.com"
+    assert int(headers["retry-after"]) > 0
+    # items that need no target are still answered 200
+    status, _, _ = post(h.url("browser-relay"), "/api/1/envelope/",
+                        envelope({}, [({"type": "session"}, b'{"sid":"1"}')]), auth())
+    assert status == 200
