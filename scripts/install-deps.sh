@@ -9,6 +9,7 @@ want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 op
 want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
+  want+=(python3-sentry-sdk)  # tests/browser-relay/test_sentry_sdk_python19.py: Debian's sentry-python 1.9.10 (/store/)
 fi
 if [ "${1:-}" = "--deploy" ]; then
   # tests/deploy: podman (crun refuses cgroup v1 hybrid hosts, so runc), the Debian base image made with debootstrap,
