@@ -58,3 +58,25 @@ def test_python_sdk_errors_messages_logs_and_metrics(host_factory, tmp_path):
     r = metric(h, "checkout.clicks", project="shop", labels="button:buy,environment:sdktest")
     assert r.json()["data"], r
     assert relay_metric(h, "monlight_sentry_items_total", type="event", outcome="accepted") == 3
+
+
+def test_fastapi_app_with_the_sentry_integration(host_factory, tmp_path):
+    pytest.importorskip("fastapi")
+    h = start(host_factory, tmp_path)
+    created = h.request("browser-relay", "POST", "/api/dsn-keys", {"project": "api"}).json()
+    app = Path(__file__).resolve().parent / "sentry_clients" / "py_fastapi_app.py"
+    out = subprocess.run([sys.executable, str(app), created["sentry_dsn"]], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "500"
+    groups = wait_for(lambda: errors(h, project="api"))
+    assert [g["exception_type"] for g in groups] == ["KeyError"], groups
+    d = error_detail(h, groups[0]["id"])
+    assert d["message"] == "7" and d["environment"] == "fastapi"
+    assert "in read_item\n    return inventory[item_id]\n" in d["traceback"]
+    occ = d["occurrences"][0]
+    assert occ["request_method"] == "GET"
+    assert occ["request_url"].endswith("/items/7")
+    headers = {k.lower(): v for k, v in occ["request_headers"].items()}
+    assert "authorization" not in headers and headers.get("x-trace") == "t1"
+    assert occ["extra"]["transaction"] == "/items/{item_id}"
