@@ -55,12 +55,15 @@ if [ "${1:-}" = "--test" ]; then
   fi
 fi
 if [ "${1:-}" = "--test" ]; then
-  # tests/browser-relay/test_sentry_sdk_node.py: the unmodified @sentry/node 11 SDK (package-lock.json pins it)
-  sn="$(dirname "$0")/../tests/browser-relay/sentry_clients/node"
-  if [ ! -f "$sn/node_modules/.package-lock.json" ] || [ "$sn/package-lock.json" -nt "$sn/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm ci in tests/browser-relay/sentry_clients/node"
-    (cd "$sn" && npm ci --no-audit --no-fund --prefer-offline)
-  fi
+  # tests/browser-relay/test_sentry_sdk_{node,browser}.py: the unmodified @sentry/node and @sentry/browser 11 SDKs
+  # (package-lock.json pins them)
+  for sn in node browser; do
+    sn="$(dirname "$0")/../tests/browser-relay/sentry_clients/$sn"
+    if [ ! -f "$sn/node_modules/.package-lock.json" ] || [ "$sn/package-lock.json" -nt "$sn/node_modules/.package-lock.json" ]; then
+      echo "install-deps: npm ci in $sn"
+      (cd "$sn" && npm ci --no-audit --no-fund --prefer-offline)
+    fi
+  done
 fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import httpx, fastapi, uvicorn' >/dev/null 2>&1; then
   # Python SDK tests (clients/python/tests): httpx, FastAPI and uvicorn for the python3 that runs them
