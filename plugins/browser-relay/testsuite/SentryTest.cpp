@@ -2,6 +2,7 @@
 #include "SentryEnvelope.h"
 #include "SentryEvent.h"
 #include "SentryIngest.h"
+#include "SentryVitals.h"
 #include <Monlight/HttpError.h>
 #include <Monlight/Json.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -58,6 +59,8 @@ class SentryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRenderJsAndOther);
     CPPUNIT_TEST(testErrorPayloadFields);
     CPPUNIT_TEST(testLogsAndMetrics);
+    CPPUNIT_TEST(testVitalsPagesOfLaterSpans);
+    CPPUNIT_TEST(testVitalsPageMapIsBounded);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -279,6 +282,65 @@ public:
                                          "\"timestamp\":2,\"project\":\"proj\",\"labels\":{\"environment\":\"e\","
                                          "\"page\":\"home\"}}]}"),
                              m);
+    }
+
+    void testVitalsPagesOfLaterSpans()
+    {
+        SentryVitals v(true);
+        std::size_t n = 0;
+        // the child with a vital comes before its segment in the same container
+        const auto first = Json::parseObject(R"({"items":[
+            {"span_id":"c1","parent_span_id":"s1","start_timestamp":5,
+             "attributes":{"browser.web_vital.fcp.value":{"value":12.5}}},
+            {"span_id":"s1","is_segment":true,"start_timestamp":4,
+             "attributes":{"url.full":{"value":"https://a/users/42?x=1"},"browser.web_vital.ttfb.value":{"value":3}}}]})");
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("{\"metrics\":[{\"name\":\"web_vitals_fcp\",\"type\":\"histogram\",\"value\":12.5,"
+                        "\"timestamp\":5,\"project\":\"p\",\"labels\":{\"page\":\"/users/{id}\",\"source\":\"browser\","
+                        "\"project\":\"p\"}},{\"name\":\"web_vitals_ttfb\",\"type\":\"histogram\",\"value\":3,"
+                        "\"timestamp\":4,\"project\":\"p\",\"labels\":{\"page\":\"/users/{id}\",\"source\":\"browser\","
+                        "\"project\":\"p\"}}]}"),
+            v.metrics("span", *first, "p", n));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), n);
+        // a later LCP span names only the pageload span id
+        const auto later = Json::parseObject(R"({"items":[{"span_id":"l1","start_timestamp":9,"attributes":{
+            "sentry.pageload.span_id":{"value":"s1"},"sentry.segment.name":{"value":"Pageload"},
+            "browser.web_vital.lcp.value":{"value":99}}}]})");
+        CPPUNIT_ASSERT(v.metrics("span", *later, "p", n).find("\"page\":\"/users/{id}\"") != std::string::npos);
+        // unknown pageload: the segment name
+        const auto unknown = Json::parseObject(R"({"items":[{"span_id":"l2","attributes":{
+            "sentry.pageload.span_id":{"value":"zz"},"sentry.segment.name":{"value":"Pageload"},
+            "browser.web_vital.cls.value":{"value":0}}}]})");
+        CPPUNIT_ASSERT(v.metrics("span", *unknown, "p", n).find("\"page\":\"Pageload\"") != std::string::npos);
+        // no vitals: nothing
+        const auto none = Json::parseObject(R"({"type":"transaction","transaction":"GET /x","measurements":{}})");
+        v.metrics("transaction", *none, "p", n);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), n);
+    }
+
+    void testVitalsPageMapIsBounded()
+    {
+        SentryVitals v(false);
+        std::size_t n = 0;
+        auto segment = [&](int i)
+        {
+            const auto c = Json::parseObject("{\"items\":[{\"span_id\":\"s" + std::to_string(i) +
+                                             "\",\"is_segment\":true,\"attributes\":{\"url.full\":{\"value\":\"/p" +
+                                             std::to_string(i) + "\"}}}]}");
+            v.metrics("span", *c, "p", n);
+        };
+        auto pageOf = [&](int i)
+        {
+            const auto c = Json::parseObject("{\"items\":[{\"span_id\":\"x\",\"parent_span_id\":\"s" +
+                                             std::to_string(i) +
+                                             "\",\"attributes\":{\"browser.web_vital.lcp.value\":{\"value\":1}}}]}");
+            return v.metrics("span", *c, "p", n);
+        };
+        for (int i = 0; i <= static_cast<int>(SentryVitals::MAX_PAGES); ++i)
+            segment(i);
+        CPPUNIT_ASSERT(pageOf(0).find("\"page\"") == std::string::npos); // the oldest was evicted
+        CPPUNIT_ASSERT(pageOf(1).find("\"page\":\"/p1\"") != std::string::npos);
+        CPPUNIT_ASSERT(pageOf(10000).find("\"page\":\"/p10000\"") != std::string::npos);
     }
 };
 
