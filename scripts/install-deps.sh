@@ -6,8 +6,10 @@
 #   debootstrap for the base image)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
+want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
+  want+=(python3-sentry-sdk)  # tests/browser-relay/test_sentry_sdk_python19.py: Debian's sentry-python 1.9.10 (/store/)
 fi
 if [ "${1:-}" = "--deploy" ]; then
   # tests/deploy: podman (crun refuses cgroup v1 hybrid hosts, so runc), the Debian base image made with debootstrap,
@@ -52,8 +54,25 @@ if [ "${1:-}" = "--test" ]; then
     (cd "$js" && npm ci --no-audit --no-fund --prefer-offline)
   fi
 fi
+if [ "${1:-}" = "--test" ]; then
+  # tests/browser-relay/test_sentry_sdk_{node,browser}.py: the unmodified @sentry/node and @sentry/browser 11 SDKs
+  # (package-lock.json pins them)
+  for sn in node browser; do
+    sn="$(dirname "$0")/../tests/browser-relay/sentry_clients/$sn"
+    if [ ! -f "$sn/node_modules/.package-lock.json" ] || [ "$sn/package-lock.json" -nt "$sn/node_modules/.package-lock.json" ]; then
+      echo "install-deps: npm ci in $sn"
+      (cd "$sn" && npm ci --no-audit --no-fund --prefer-offline)
+    fi
+  done
+fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import httpx, fastapi, uvicorn' >/dev/null 2>&1; then
   # Python SDK tests (clients/python/tests): httpx, FastAPI and uvicorn for the python3 that runs them
   pydeps=(httpx==0.28.1 fastapi==0.163.2 uvicorn==0.54.0)
+  python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import sentry_sdk, brotli; assert sentry_sdk.VERSION[0] == "2"' >/dev/null 2>&1; then
+  # Sentry ingest tests (tests/browser-relay/test_sentry_*.py): the unmodified sentry-python 2.x SDK, with brotli so
+  # its bodies are br-compressed as in production
+  pydeps=("sentry-sdk>=2,<3" brotli)
   python3 -m pip install --quiet "${pydeps[@]}" || python3 -m pip install --quiet --break-system-packages "${pydeps[@]}"
 fi

@@ -65,7 +65,33 @@ def post(url, body, headers):
         return r.status, json.loads(r.read())
 
 
-def run_once(duration, map_text):
+def sentry_bodies(directory, count=500):
+    """br-compressed Sentry envelopes: one Python error event with a 20-frame stack each; 1 in 10 a new error
+    type (new group), the rest repeat 100 types, like relay.lua. Returns False when the brotli module is missing."""
+    try:
+        import brotli
+    except ImportError:
+        return False
+    directory.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        etype = f"New{i}Error" if i % 10 == 0 else f"Err{i % 100}"
+        frames = [{"filename": f"app/mod{f}.py", "abs_path": f"/srv/app/mod{f}.py", "function": f"handler{f}",
+                   "module": f"app.mod{f}", "lineno": 10 + f, "context_line": f"    result = step{f}(request)",
+                   "in_app": True} for f in range(20)]
+        event = {"event_id": f"{i:032x}", "platform": "python", "level": "error", "environment": "bench",
+                 "release": "1.0.0", "server_name": "bench-host", "tags": {"tenant": f"t{i % 5}"},
+                 "sdk": {"name": "sentry.python", "version": "2.0.0"},
+                 "exception": {"values": [{"type": etype, "value": f"bench message {i}",
+                                           "mechanism": {"type": "generic", "handled": True},
+                                           "stacktrace": {"frames": frames}}]}}
+        payload = json.dumps(event).encode()
+        env = (json.dumps({"event_id": event["event_id"], "sent_at": "2026-12-02T00:00:00Z"}).encode() + b"\n" +
+               json.dumps({"type": "event", "length": len(payload)}).encode() + b"\n" + payload + b"\n")
+        (directory / f"{i}.br").write_bytes(brotli.compress(env, quality=5))
+    return count
+
+
+def run_once(duration, map_text, sentry_dir=None, sentry_count=0):
     config = {"error-tracker.rate_limit": "0", "browser-relay.rate_limit": "0",
               "browser-relay.dsn_keys": f"shop:{DSN_KEY}"}
     with mb.BenchHost(["error-tracker", "metrics-collector", "browser-relay"], config) as h:
@@ -84,15 +110,22 @@ def run_once(duration, map_text):
             assert "src/module" in json.loads(r.read())["traceback"]
         res_relay = mb.run_wrk(relay, HERE / "relay.lua", duration=duration, env={"BR_KEY": DSN_KEY})
         res_et = mb.run_wrk(et, mb.LIB / "error-post.lua", duration=duration, env={"BENCH_KEY": h.key("error-tracker")})
+        res_sentry = None
+        if sentry_count:
+            # §11 Sentry envelope ingest on the same relay (the seeded key is project number 1)
+            res_sentry = mb.run_wrk(relay, HERE / "sentry.lua", duration=duration,
+                                    env={"SENTRY_BODIES": str(sentry_dir), "SENTRY_BODY_COUNT": str(sentry_count),
+                                         "SENTRY_KEY": DSN_KEY, "SENTRY_PATH": "/api/1/envelope/"})
         con = sqlite3.connect(str(h.data_dir / "errors.db"))
         stored = con.execute("SELECT coalesce(sum(count),0) FROM errors").fetchone()[0]
         con.close()
-        acked = 1 + sum(r["requests"] - r["non2xx"] for r in (res_relay, res_et))
+        measured = [r for r in (res_relay, res_et, res_sentry) if r]
+        acked = 1 + sum(r["requests"] - r["non2xx"] for r in measured)
         if stored < acked:
             raise RuntimeError(f"{acked} acknowledged reports but only {stored} stored")
-        for r in (res_relay, res_et):
+        for r in measured:
             r.pop("output", None)
-        return {"relay": res_relay, "error_tracker": res_et}
+        return {"relay": res_relay, "error_tracker": res_et, "sentry": res_sentry}
 
 
 def run_http(duration, map_text):
@@ -123,7 +156,12 @@ def main():
     if args.quick or os.environ.get("BENCH_QUICK") == "1":
         args.duration, args.runs = 3, 1
     map_text = synthetic_map()
-    runs = [run_once(args.duration, map_text) for _ in range(args.runs)]
+    import tempfile
+    sentry_dir = Path(tempfile.mkdtemp(prefix="monlight-sentry-bench-"))
+    sentry_count = sentry_bodies(sentry_dir)
+    if not sentry_count:
+        print("warning: python brotli module missing: Sentry envelope figure skipped", file=sys.stderr)
+    runs = [run_once(args.duration, map_text, sentry_dir, sentry_count) for _ in range(args.runs)]
     http_run = run_http(args.duration, map_text)
     relay = mb.median(r["relay"]["rps"] for r in runs)
     direct = mb.median(r["error_tracker"]["rps"] for r in runs)
@@ -133,11 +171,16 @@ def main():
     rep.figure("P11_error_tracker_ingest_rps", direct, "req/s", None, "-")
     rep.figure("P11_relay_http_forward_rps", http_run["rps"], "req/s", http_run["rps"] / direct, "-",
                mode="http, tracker in a second host process on the same core")
+    if sentry_count:
+        sentry = mb.median(r["sentry"]["rps"] for r in runs)
+        rep.figure("P11_sentry_envelope_rps", sentry, "req/s", sentry / direct, ">=0.5", ok=sentry / direct >= 0.5,
+                   baseline=direct, body="one error event, 20-frame Python stack, br-compressed")
+        rep.figure("P11_sentry_envelope_p99_peak", mb.median(r["sentry"]["p99_ms"] for r in runs), "ms", None, "-")
     rep.figure("P11_relay_p99_peak", mb.median(r["relay"]["p99_ms"] for r in runs), "ms", None, "-")
     rep.figure("P11_source_map_bytes", len(map_text), "bytes", None, "~200KB")
-    bad = sum(r["relay"]["non2xx"] for r in runs)
+    bad = sum(r["relay"]["non2xx"] + (r["sentry"]["non2xx"] if r["sentry"] else 0) for r in runs)
     if bad:
-        print(f"warning: {bad} non-2xx relay answers", file=sys.stderr)
+        print(f"warning: {bad} non-2xx relay answers (browser errors and Sentry envelopes)", file=sys.stderr)
     rep.details["runs"] = runs
     rep.details["http"] = http_run
     rep.write()

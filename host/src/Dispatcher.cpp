@@ -397,6 +397,8 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
         rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l), *principal, limitOf(l));
         break;
     }
+    case AuthPolicy::Sentry: // SENTRY auth and its (DSN key, IP) limits are the handler's (§11.2)
+        break;
     case AuthPolicy::Dsn:
     {
         std::string presented = req.header("X-Monlight-Key", "");

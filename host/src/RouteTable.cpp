@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace Monlight
@@ -17,8 +18,9 @@ int placeholders(const std::string& pattern)
            (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0 ? 100 : 0);
 }
 
-/// The limiter a policy counts every request on (Dsn also counts on Limiter::Dsn).
-Limiter countsOn(AuthPolicy auth)
+/// The limiter a policy counts every request on (Dsn also counts on Limiter::Dsn); none for Sentry, whose
+/// handler authenticates and limits.
+std::optional<Limiter> countsOn(AuthPolicy auth)
 {
     switch (auth)
     {
@@ -26,6 +28,7 @@ Limiter countsOn(AuthPolicy auth)
     case AuthPolicy::ApiKey: return Limiter::Key;
     case AuthPolicy::AdminKey: return Limiter::Admin;
     case AuthPolicy::Dsn: return Limiter::DsnIp;
+    case AuthPolicy::Sentry: return std::nullopt;
     }
     return Limiter::Ip;
 }

@@ -58,7 +58,7 @@ def test_dsn_key_create_list_deactivate(host):
     r = admin(host, "POST", "/api/dsn-keys", {"project": "blog"})
     assert r.status == 201, r
     k = r.json()
-    assert list(k) == ["id", "public_key", "project", "active", "created_at"]
+    assert list(k) == ["id", "public_key", "project", "active", "created_at", "project_number", "sentry_dsn"]
     assert re.fullmatch(r"[0-9a-f]{32}", k["public_key"])
     assert k["project"] == "blog" and k["active"] is True
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", k["created_at"])
@@ -67,7 +67,8 @@ def test_dsn_key_create_list_deactivate(host):
 
     keys = admin(host, "GET", "/api/dsn-keys").json()["keys"]
     assert [x["project"] for x in keys] == ["shop", "blog", "blog"]  # seeded key first, ordered by id
-    assert list(keys[0]) == ["id", "public_key", "project", "active", "created_at", "last_used_at"]
+    assert list(keys[0]) == ["id", "public_key", "project", "active", "created_at", "last_used_at",
+                            "project_number", "sentry_dsn"]
     assert keys[0]["public_key"] == SEED_KEY
     assert len(admin(host, "GET", "/api/dsn-keys?project=blog").json()["keys"]) == 2
 

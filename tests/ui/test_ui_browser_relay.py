@@ -38,6 +38,13 @@ def test_dsn_keys_and_source_maps(host_factory, page):
     assert snippet == (f'<script>window.MonlightConfig={{dsn:"{key}",endpoint:"{base}"}}</script>'
                        f'<script src="{base}/sdk/monlight.min.js?v={version}"></script>')
     assert page.eval("document.querySelector('.nk-sdk-missing').classList.contains('hidden')")
+    # §11.1: the Sentry DSN with its Sentry.init examples, and in the key row
+    port = base.rsplit(":", 1)[1]
+    dsn = f"http://{key}@127.0.0.1:{port}/1"
+    assert page.text(".nk-sentry-dsn") == dsn
+    sentry = page.text(".nk-sentry-snippet")
+    assert f'sentry_sdk.init(dsn="{dsn}"' in sentry and f'Sentry.init({{ dsn: "{dsn}"' in sentry
+    assert page.text("tr.key-row .key-dsn") == dsn
     keys = h.request("browser-relay", "GET", "/api/dsn-keys").json()["keys"]
     assert [(k["project"], k["public_key"], k["active"]) for k in keys] == [("shop", key, True)]
     # validation errors are shown

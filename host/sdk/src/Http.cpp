@@ -121,6 +121,11 @@ Route Route::del(std::string pattern)
     return Route("DELETE", std::move(pattern));
 }
 
+Route Route::options(std::string pattern)
+{
+    return Route("OPTIONS", std::move(pattern));
+}
+
 Route& Route::auth(AuthPolicy policy)
 {
     _auth = policy;

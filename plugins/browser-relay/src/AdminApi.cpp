@@ -1,6 +1,7 @@
 #include "AdminApi.h"
 
 #include "FileKey.h"
+#include "SentryIngest.h"
 #include "SourceMap.h"
 #include <Monlight/HttpError.h>
 #include <Monlight/Json.h>
@@ -114,6 +115,8 @@ void AdminApi::createDsnKey(Request& req, Response& res)
         .field("project", rec.project)
         .field("active", true)
         .field("created_at", Time::formatMs(rec.createdAt))
+        .field("project_number", rec.id)
+        .field("sentry_dsn", SentryIngest::dsn(req, _publicUrl, rec.publicKey, rec.id))
         .endObject();
     res.json(201, w.str());
 }
@@ -142,6 +145,7 @@ void AdminApi::listDsnKeys(Request& req, Response& res)
             .field("active", k.active)
             .field("created_at", Time::formatMs(k.createdAt));
         w.field("last_used_at", Time::formatMs(k.lastUsedAt));
+        w.field("project_number", k.id).field("sentry_dsn", SentryIngest::dsn(req, _publicUrl, k.publicKey, k.id));
         w.endObject();
     }
     w.endArray().endObject();

@@ -33,11 +33,14 @@ public:
     static std::string generateKey();
     /// A `{id}` path segment (Monlight::parseId), else HttpError 400 `Invalid ID`.
     static std::int64_t parseId(const std::string& segment);
+    /// §11.1: `browser-relay.public_url`, the base of the printed Sentry DSNs (empty = from the request).
+    void setPublicUrl(std::string url) { _publicUrl = std::move(url); }
 
 private:
     BrowserRelayStore& _store;
     DsnKeyCache& _keys;
     SourceMapCache& _maps;
+    std::string _publicUrl;
 };
 
 } // namespace BrowserRelay

@@ -8,6 +8,7 @@
 #include "ForwardTarget.h"
 #include "RelayJobs.h"
 #include "RelaySettings.h"
+#include "SentryIngest.h"
 #include "SdkAssets.h"
 #include "SourceMapCache.h"
 #include <Monlight/ExceptionText.h>
@@ -102,9 +103,13 @@ public:
         }
 
         _admin = std::make_unique<AdminApi>(*_store, _dsnKeys, *_maps);
+        _admin->setPublicUrl(_settings.publicUrl);
         _admin->addRoutes(router, _settings.maxSourceMapSize, _settings.adminRateLimit);
         _browser = std::make_unique<BrowserApi>(_settings, *_maps, *_errors, *_metrics);
         _browser->addRoutes(router, corsPolicy);
+        _sentry = std::make_unique<SentryIngest>(_settings, _dsnKeys, *_maps, *_errors, *_metrics, ctx.services(),
+                                                 ctx.metrics(), corsPolicy);
+        _sentry->addRoutes(router); // §11
         SdkAssets::addRoutes(router, sdkBundle());
         if (sdkBundle().js.empty())
             ctx.logger().information("browser SDK not embedded (" + sdkBundle().missing +
@@ -129,6 +134,7 @@ public:
                 _ctx->logger().error("DSN key usage not flushed at shutdown: " + currentExceptionText());
         }
         _jobs.reset();
+        _sentry.reset();
         _browser.reset();
         _admin.reset();
         _metrics.reset();
@@ -200,6 +206,7 @@ private:
     std::unique_ptr<ForwardTarget> _metrics;
     std::unique_ptr<AdminApi> _admin;
     std::unique_ptr<BrowserApi> _browser;
+    std::unique_ptr<SentryIngest> _sentry;
     std::unique_ptr<RelayJobs> _jobs;
 };
 

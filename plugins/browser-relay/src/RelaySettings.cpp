@@ -49,6 +49,11 @@ std::vector<ConfigKey> RelaySettings::schema()
         ConfigKey::string("default_environment", "prod", "Environment of browser errors that have none"),
         ConfigKey::integer("source_map_cache_mb", 64, 1, 4096, "LRU budget for parsed source maps"),
         ConfigKey::boolean("normalize_page_ids", true, "Replace id-like segments of page labels with {id}"),
+        ConfigKey::string("public_url", "",
+                          "Base URL printed in Sentry DSNs (http(s)://host[:port][/prefix]); empty = from the request"),
+        ConfigKey::bytes("sentry_max_body", 2097152, 1024, 1073741824, "Sentry ingest body cap on the wire"),
+        ConfigKey::bytes("sentry_max_decompressed", 20971520, 1024, 1073741824,
+                         "Sentry ingest body cap after Content-Encoding is undone"),
     };
 }
 
@@ -75,6 +80,9 @@ RelaySettings RelaySettings::from(const PluginConfig& c)
     s.defaultEnvironment = c.getString("default_environment");
     s.sourceMapCacheMb = static_cast<std::size_t>(c.getInt("source_map_cache_mb"));
     s.normalizePageIds = c.getBool("normalize_page_ids");
+    s.publicUrl = c.getString("public_url");
+    s.sentryMaxBody = static_cast<std::size_t>(c.getInt("sentry_max_body"));
+    s.sentryMaxDecompressed = static_cast<std::size_t>(c.getInt("sentry_max_decompressed"));
     return s;
 }
 

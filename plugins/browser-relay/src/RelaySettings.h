@@ -33,6 +33,9 @@ struct RelaySettings
     std::string defaultEnvironment = "prod";
     std::size_t sourceMapCacheMb = 64;
     bool normalizePageIds = true;
+    std::string publicUrl;                        ///< §11.1 base of printed Sentry DSNs, empty = from the request
+    std::size_t sentryMaxBody = 2097152;          ///< §11.3 wire cap
+    std::size_t sentryMaxDecompressed = 20971520; ///< §11.3 decoded cap
 
     /// The plugin-specific keys of §1.9 (the §1.5 common keys are added by the host).
     static std::vector<ConfigKey> schema();

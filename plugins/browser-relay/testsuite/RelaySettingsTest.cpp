@@ -109,9 +109,10 @@ public:
              {"admin_api_key", "forward_mode", "error_tracker_url", "error_tracker_api_key",
               "metrics_collector_url", "metrics_collector_api_key", "forward_timeout_ms", "forward_pool_size",
               "forward_tls_verify", "cors_origins", "max_source_map_size", "dsn_rate_limit", "admin_rate_limit", "retention_days",
-              "dsn_keys", "default_environment", "source_map_cache_mb", "normalize_page_ids"})
+              "dsn_keys", "default_environment", "source_map_cache_mb", "normalize_page_ids", "public_url",
+              "sentry_max_body", "sentry_max_decompressed"})
             CPPUNIT_ASSERT_MESSAGE(key, names.count(key) == 1);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(18), schema.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(21), schema.size());
         CPPUNIT_ASSERT(schema[0].required && schema[0].secret);
         CPPUNIT_ASSERT_EQUAL(std::string("ADMIN_API_KEY"), schema[0].envName);
     }

@@ -23,7 +23,8 @@ enum class AuthPolicy
     None,     ///< open (health, UI); counted on the per-IP limiter
     ApiKey,   ///< the plugin's `api_key` in X-API-Key
     AdminKey, ///< the plugin's `admin_api_key` in X-API-Key
-    Dsn       ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
+    Dsn,      ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
+    Sentry    ///< the handler authenticates and rate-limits (the relay's Sentry ingest, §11.2); no per-IP limit
 };
 
 /// The identity behind an active DSN key (its project), answered by the hook the browser relay installs in the
@@ -151,6 +152,9 @@ public:
     static Route get(std::string pattern);
     static Route post(std::string pattern);
     static Route del(std::string pattern);
+    /// An `OPTIONS` route whose handler answers preflights by its own rules (the relay's Sentry ingest echoes the
+    /// requested headers); a route with cors() needs none, the host answers its preflights.
+    static Route options(std::string pattern);
 
     /// Who may call it (required).
     Route& auth(AuthPolicy policy);

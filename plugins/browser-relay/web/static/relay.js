@@ -25,6 +25,13 @@
       '<script src="' + relayUrl() + '/sdk/monlight.min.js' + (version ? '?v=' + version : '') + '"></script>';
   }
 
+  // §11.1: the three-line Sentry.init examples for a key's DSN
+  function sentrySnippet(dsn) {
+    return '# Python (pip install sentry-sdk)\nimport sentry_sdk\nsentry_sdk.init(dsn="' + dsn + '", enable_logs=True)\n\n' +
+      '// JavaScript (@sentry/browser or @sentry/node)\nimport * as Sentry from "@sentry/browser";\n' +
+      'Sentry.init({ dsn: "' + dsn + '", enableLogs: true });\n';
+  }
+
   function size(n) {
     if (n === null || n === undefined) return '—';
     if (n < 1024) return n + ' B';
@@ -52,7 +59,9 @@
       return '<tr class="key-row' + (k.active ? '' : ' inactive') + '" data-id="' + k.id + '">' +
         '<td data-label="ID">' + k.id + '</td><td data-label="Project">' + ML.esc(k.project) + '</td>' +
         '<td data-label="Key"><code class="key-value">' + ML.esc(k.public_key) + '</code> ' +
-        '<button class="btn link key-copy" type="button" data-key="' + ML.esc(k.public_key) + '">copy</button></td>' +
+        '<button class="btn link key-copy" type="button" data-key="' + ML.esc(k.public_key) + '">copy</button>' +
+        (k.sentry_dsn ? '<br><span class="muted small">Sentry DSN</span> <code class="key-dsn">' + ML.esc(k.sentry_dsn) + '</code> ' +
+          '<button class="btn link key-copy" type="button" data-key="' + ML.esc(k.sentry_dsn) + '">copy DSN</button>' : '') + '</td>' +
         '<td data-label="Active">' + (k.active ? '<span class="badge green">active</span>' : '<span class="badge">inactive</span>') + '</td>' +
         '<td data-label="Created">' + ML.timeHtml(k.created_at) + '</td>' +
         '<td data-label="Last used">' + ML.timeHtml(k.last_used_at) + '</td>' +
@@ -105,6 +114,8 @@
         const version = await loadSdkVersion();
         $('.nk-snippet').textContent = snippet(k.public_key, version);
         $('.nk-sdk-missing').classList.toggle('hidden', !!version);
+        $('.nk-sentry-dsn').textContent = k.sentry_dsn || '';
+        $('.nk-sentry-snippet').textContent = sentrySnippet(k.sentry_dsn || '');
         $('.new-key').classList.remove('hidden');
         $('.nk-project').value = '';
         loadKeys();
@@ -114,6 +125,8 @@
     });
     $('.nk-copy').addEventListener('click', function (ev) { ML.copy($('.nk-key').textContent, ev.currentTarget); });
     $('.nk-copy-snippet').addEventListener('click', function (ev) { ML.copy($('.nk-snippet').textContent, ev.currentTarget); });
+    $('.nk-copy-dsn').addEventListener('click', function (ev) { ML.copy($('.nk-sentry-dsn').textContent, ev.currentTarget); });
+    $('.nk-copy-sentry').addEventListener('click', function (ev) { ML.copy($('.nk-sentry-snippet').textContent, ev.currentTarget); });
 
     $('.keys-body').addEventListener('click', async function (ev) {
       const c = ev.target.closest('.key-copy');
