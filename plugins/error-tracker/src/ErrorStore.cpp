@@ -85,6 +85,7 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
             find.bind(1, fingerprint).bind(2, r.environment);
             std::int64_t id = 0;
+            std::int64_t count = 1;
             if (!find.step())
             {
                 find.reset();
@@ -113,16 +114,33 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
             {
                 id = find.getInt(0);
                 bool resolved = find.getInt(1) != 0;
-                std::int64_t count = find.getInt(2) + 1;
+                count = find.getInt(2);
                 find.reset();
+                if (r.eventId)
+                {
+                    // §11.5: the same event reported again is acknowledged and not stored.
+                    auto seen = c.cached("SELECT 1 FROM error_event_ids WHERE error_id = ? AND event_id = ?");
+                    seen.bind(1, id).bind(2, *r.eventId);
+                    bool duplicate = seen.step();
+                    seen.reset();
+                    if (duplicate)
+                    {
+                        result.status = IngestResult::Status::Incremented;
+                        result.group.id = id;
+                        result.group.fingerprint = fingerprint;
+                        result.group.count = count;
+                        result.deduplicated = true;
+                        return;
+                    }
+                }
+                ++count;
                 if (resolved)
                 {
                     auto up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
-                                                  "count = count + 1, last_seen = ? WHERE id = ?");
+                                       "count = count + 1, last_seen = ? WHERE id = ?");
                     up.bind(1, now).bind(2, id);
                     up.run();
-                    auto sel =
-                        c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
+                    auto sel = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
                     sel.bind(1, id);
                     if (sel.step())
                         result.group = readGroup(sel);
@@ -130,14 +148,12 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                 }
                 else
                 {
-                    auto up =
-                        c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
+                    auto up = c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
                     up.bind(1, now).bind(2, id);
                     up.run();
                     result.status = IngestResult::Status::Incremented;
                     result.group.id = id;
                     result.group.fingerprint = fingerprint;
-                    result.group.count = count;
                 }
                 result.group.count = count;
             }
@@ -145,10 +161,20 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
             auto occ =
                 c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
                          "request_headers, "
-                         "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
+                         "user_id, session_id, extra, traceback, event_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
             occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
-                        r.traceback)
+                        r.traceback, r.eventId)
                 .run();
+
+            if (r.eventId)
+            {
+                // The ring of remembered event ids: this report takes slot count % EVENT_ID_RING, replacing the
+                // event id of the report EVENT_ID_RING reports earlier.
+                auto remember = c.cached(
+                    "INSERT OR REPLACE INTO error_event_ids (error_id, event_id, slot) VALUES (?,?,?)");
+                remember.bind(1, id).bind(2, *r.eventId).bind(3, count % EVENT_ID_RING);
+                remember.run();
+            }
 
             if (result.status != IngestResult::Status::Created)
             {

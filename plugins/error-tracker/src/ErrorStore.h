@@ -24,9 +24,14 @@ class ErrorStore
 public:
     explicit ErrorStore(std::shared_ptr<Database> db);
 
+    /// Event ids remembered per group for the dedup of §11.5: those of the group's last EVENT_ID_RING stored
+    /// reports.
+    static constexpr std::int64_t EVENT_ID_RING = 256;
+
 
     /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
-    /// returns after the commit. Throws StorageError when the writer queue is full or stopping.
+    /// returns after the commit. A report whose event id (ErrorReport::eventId) the group already remembers
+    /// changes nothing and comes back Incremented with the unchanged count and `deduplicated` set. Throws StorageError when the writer queue is full or stopping.
     IngestResult ingest(const ErrorReport& report, const std::string& fingerprint, int maxOccurrences);
 
     /// Groups matching `filter`, and the number of all matching groups.
