@@ -18,3 +18,8 @@ CREATE TABLE error_event_ids (
   PRIMARY KEY (error_id, event_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX idx_event_ids_slot ON error_event_ids(error_id, slot);
+
+-- The store writes the full-text row of a new group itself, in the statement after the group's INSERT. Through
+-- the trigger, the INSERT needed a statement journal, and every statement savepoint makes FTS5 flush its pending
+-- terms into a new segment: one segment (and later merges) per new group instead of one per commit.
+DROP TRIGGER errors_ai;

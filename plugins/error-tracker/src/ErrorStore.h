@@ -8,6 +8,7 @@
 #include "Monlight/Database.h"
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,14 @@ public:
     Database& database() { return *_db; }
 
 private:
+    struct Drain;
+    void runDrain(WriteTx& tx, Drain& drain);
+    IngestResult storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
+                          int maxOccurrences);
+
     std::shared_ptr<Database> _db;
+    std::mutex _drainMutex;
+    std::shared_ptr<Drain> _openDrain; ///< reports waiting for the writer item that will store them
 };
 
 } // namespace ErrorTracker
