@@ -629,27 +629,26 @@ private:
         std::size_t start = out.size();
         ++_p; // opening quote
         std::size_t run = _p; // start of the pending run of plain bytes
+        const std::size_t n = _s.size();
         for (;;)
         {
-            if (_p >= _s.size())
+            // Plain ASCII (most of a body) in a tight loop; anything else is looked at below.
+            while (_p < n && plainAscii(static_cast<unsigned char>(_s[_p])))
+                ++_p;
+            if (_p >= n)
                 throw invalidJson();
             auto c = static_cast<unsigned char>(_s[_p]);
             if (c == '"')
                 break;
             if (c < 0x20)
                 throw invalidJson();
-            if (c < 0x80 && c != '\\')
-            {
-                ++_p;
-                continue;
-            }
             if (c >= 0x80)
             {
                 unsigned cp;
-                std::size_t n = decodeUtf8(_s, _p, cp);
-                if (n == 0)
+                std::size_t len = decodeUtf8(_s, _p, cp);
+                if (len == 0)
                     throw invalidJson();
-                _p += n;
+                _p += len;
                 continue;
             }
             // an escape: flush the run before it
@@ -702,6 +701,9 @@ private:
     }
 
     static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+    /// A byte that stands for itself inside a string: U+0020-U+007F except `"` and `\`.
+    static bool plainAscii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
     void number()
     {
