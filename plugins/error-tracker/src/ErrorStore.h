@@ -32,7 +32,8 @@ public:
 
     /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
     /// returns after the commit. A report whose event id (ErrorReport::eventId) the group already remembers
-    /// changes nothing and comes back Incremented with the unchanged count and `deduplicated` set. Throws StorageError when the writer queue is full or stopping.
+    /// changes nothing and comes back Incremented with the unchanged count and `deduplicated` set. Throws
+    /// StorageError when the writer queue is full or stopping.
     IngestResult ingest(const ErrorReport& report, const std::string& fingerprint, int maxOccurrences);
 
     /// Groups matching `filter`, and the number of all matching groups.

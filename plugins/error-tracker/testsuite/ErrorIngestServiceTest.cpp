@@ -166,18 +166,22 @@ public:
         ErrorTrackerConfig cfg;
         FakeChannel* ch = makeService(cfg);
         std::string body = R"({"project":"myapp","exception_type":"E","message":"m","traceback":"",)"
-                           R"("fingerprint":["{{ default }}","x"],"extra":{"event_id":"9ec79c33-ec99-42ab-8353-589fcb2e04dc"}})";
+                           R"("fingerprint":["{{ default }}","x"],)"
+                           R"("extra":{"event_id":"9ec79c33-ec99-42ab-8353-589fcb2e04dc"}})";
         IngestReply a = _service->ingest(body);
         CPPUNIT_ASSERT_EQUAL(201, a.status);
         Poco::MD5Engine md5;
         md5.update(std::string("myapp:myapp:E:m\x1fx"));
         std::string fp = Poco::DigestEngine::digestToHex(md5.digest());
-        CPPUNIT_ASSERT_EQUAL("{\"status\":\"created\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}", a.body);
+        CPPUNIT_ASSERT_EQUAL("{\"status\":\"created\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}",
+                             a.body);
         IngestReply b = _service->ingest(body);
         CPPUNIT_ASSERT_EQUAL(200, b.status);
-        CPPUNIT_ASSERT_EQUAL("{\"status\":\"incremented\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}", b.body);
+        CPPUNIT_ASSERT_EQUAL("{\"status\":\"incremented\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}",
+                             b.body);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _store->occurrences(1).size());
-        IngestReply bad = _service->ingest(R"({"project":"p","exception_type":"E","message":"","traceback":"","fingerprint":[]})");
+        IngestReply bad =
+            _service->ingest(R"({"project":"p","exception_type":"E","message":"","traceback":"","fingerprint":[]})");
         CPPUNIT_ASSERT_EQUAL(400, bad.status);
         CPPUNIT_ASSERT(waitFor([&] { return ch->snapshot().size() == 1; })); // one `new` alert, none for the repeat
         std::this_thread::sleep_for(std::chrono::milliseconds(50));

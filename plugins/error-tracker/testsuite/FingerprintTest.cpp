@@ -44,12 +44,16 @@ public:
             return Poco::DigestEngine::digestToHex(e.digest());
         };
         std::vector<std::string> one{"checkout-failed"};
-        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:checkout-failed"), Fingerprint::compute("e2e-test", "TestError", tb, "x", &one));
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:checkout-failed"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &one));
         std::vector<std::string> withDefault{"{{ default }}", "tenant", "{{default}}"};
-        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:e2e-test:TestError:/app/test.py:42\x1f" "tenant\x1f" "e2e-test:TestError:/app/test.py:42"),
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:e2e-test:TestError:/app/test.py:42\x1f"
+                                 "tenant\x1f"
+                                 "e2e-test:TestError:/app/test.py:42"),
                              Fingerprint::compute("e2e-test", "TestError", tb, "x", &withDefault));
         std::vector<std::string> notWhole{"{{ default}}"};
-        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:{{ default}}"), Fingerprint::compute("e2e-test", "TestError", tb, "x", &notWhole));
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:{{ default}}"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &notWhole));
         std::vector<std::string> none;
         CPPUNIT_ASSERT_EQUAL(std::string("bfe948320647333075d782d84349909c"),
                              Fingerprint::compute("e2e-test", "TestError", tb, "x", &none));
