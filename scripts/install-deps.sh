@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Monlight needs on Debian bookworm. Idempotent and quick when
 # everything is present (apt-get runs only for missing packages).
-# Usage: scripts/install-deps.sh [--test | --fuzz | --deploy]   (--test adds what the test suites need; --fuzz
-#   clang and libFuzzer for scripts/fuzz.sh; --deploy the container engine tests/deploy uses: podman with runc,
-#   debootstrap for the base image)
+# Usage: scripts/install-deps.sh [--test | --fuzz | --deploy | --profile]   (--test adds what the test suites need;
+#   --fuzz clang and libFuzzer for scripts/fuzz.sh; --deploy the container engine tests/deploy uses: podman with
+#   runc, debootstrap for the base image; --profile valgrind for bench/error-tracker/profile.py)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
 want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
@@ -21,6 +21,9 @@ fi
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 if [ "${1:-}" = "--fuzz" ]; then
   want+=(clang libclang-rt-14-dev)  # bookworm's clang 14; libclang-rt-14-dev holds libFuzzer and the sanitizers
+fi
+if [ "${1:-}" = "--profile" ]; then
+  want+=(valgrind wrk)  # callgrind instruction counts: stable on a shared, noisy machine
 fi
 missing=()
 for p in "${want[@]}"; do

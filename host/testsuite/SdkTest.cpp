@@ -16,6 +16,7 @@ class SdkTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testParseKeepsKeyOrderOfLargeObjects);
     CPPUNIT_TEST(testParsedObjectsStayConsistentWhenEdited);
     CPPUNIT_TEST(testIntegerLiteralsOutsideRangeAreInvalid);
+    CPPUNIT_TEST(testDocumentAgreesWithParse);
     CPPUNIT_TEST(testWriterEscapingAndOrder);
     CPPUNIT_TEST(testWriterMembersOfAnOpenObject);
     CPPUNIT_TEST(testDoubleFormatting);
@@ -37,6 +38,87 @@ class SdkTest : public CppUnit::TestFixture
     }
 
 public:
+    /// Json::Document (the single-pass parser) accepts and rejects exactly what Json::parse does, with the same
+    /// error, and writes what stringify() writes; on hand-written cases and on random edits of them.
+    void testDocumentAgreesWithParse()
+    {
+        auto viaParse = [](const std::string& t) -> std::string
+        {
+            try
+            {
+                return "OK " + Json::stringify(Json::parse(t));
+            }
+            catch (const HttpError& e)
+            {
+                return "ERR " + e.detail();
+            }
+        };
+        auto viaDocument = [](const std::string& t) -> std::string
+        {
+            try
+            {
+                Json::Document d(t);
+                return "OK " + d.root().compact();
+            }
+            catch (const HttpError& e)
+            {
+                return "ERR " + e.detail();
+            }
+        };
+        std::vector<std::string> cases = {
+            "", " \n", "\xEF\xBB\xBF", "\xEF\xBB\xBF{\"a\":1}", "{}", "[]", "{\"a\":[1,2.5,-0,1e5,true,false,null]}",
+            "{\"a\":1,\"b\":2,\"a\":3}", "[1,]", "{\"a\":1,}", "[01]", "[-01]", "[1.]", "[.5]", "[+1]", "[-]", "[1e]",
+            "[1e+]", "[True]", "[nul]", "[1 2]", "{\"a\" 1}", "{1:2}", "[\"\\u0000\"]", "[\"\\x\"]", "[\"\\/\"]",
+            "[\"\\U0041\"]", "[-0.0]", "[1E2]", "[18446744073709551615]", "[18446744073709551616]",
+            "[-9223372036854775808]", "[-9223372036854775809]", "[1e400]", "[-1e400]", "[1e-400]",
+            "[1.7976931348623157e308]", "[1.7976931348623159e308]", "[\"\\ud800\"]", "[\"\\udc00\"]",
+            "[\"\\ud83d\\ude00\"]", "[\"\\ud83d\\u0041\"]", "[\"a\tb\"]", "[\"a\x7f\"]", "[\"\xc3\xa9\"]", "[\"\xc3\"]",
+            "[\"\xed\xa0\x80\"]", "[\"\xf4\x90\x80\x80\"]", "[\"\xc0\xaf\"]", "\"abc\"", "true", "null", "42", " 4 2",
+            "[1]]", "{\"a\":1}}", "[]x", "[1e15]", "[0.1]", "[\"\xe2\x80\xa8\"]", "{\"\":{\"\":[]}}"};
+        for (int depth : {63, 64, 65})
+            cases.push_back(std::string(static_cast<std::size_t>(depth), '[') +
+                            std::string(static_cast<std::size_t>(depth), ']'));
+        std::string many = "{";
+        for (int i = 0; i < 100; ++i)
+            many += (i ? ",\"k" : "\"k") + std::to_string(i % 37) + "\":" + std::to_string(i);
+        cases.push_back(many + "}");
+        for (const auto& c : cases)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c, viaParse(c), viaDocument(c));
+        // Random edits of a few seeds (deterministic).
+        const std::vector<std::string> seeds = {
+            "{\"a\":[1,2.5,-0,1e5,\"x\\u00e9\\ud83d\\ude00\",true,false,null],\"b\":{\"c\":\"d\",\"c\":1},\"a\":0}",
+            "{\"k\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0001\"}", "\xEF\xBB\xBF {\"\xc3\xa9\":\"\xe2\x80\xa8\"} "};
+        const std::string alphabet = "{}[]\",:\\u0123456789abcdefE.-+ \t\ntruefalsnl\xc3\xa9\xff\x80";
+        std::uint32_t rnd = 12345;
+        auto next = [&] { return rnd = rnd * 1103515245u + 12345u, (rnd >> 8); };
+        for (int it = 0; it < 20000; ++it)
+        {
+            std::string t = seeds[next() % seeds.size()];
+            for (int k = 0, n = 1 + static_cast<int>(next() % 3); k < n; ++k)
+            {
+                std::size_t pos = next() % (t.size() + 1);
+                char ch = alphabet[next() % alphabet.size()];
+                switch (next() % 3)
+                {
+                case 0: if (pos < t.size()) t.erase(pos, 1); break;
+                case 1: t.insert(pos, 1, ch); break;
+                default: if (pos < t.size()) t[pos] = ch; break;
+                }
+            }
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(t, viaParse(t), viaDocument(t));
+        }
+        // Lookups: the last duplicate wins; absent and null read as null.
+        Json::Document d("{\"a\":1,\"s\":\"x\\ny\",\"a\":{\"b\":[true,null]},\"n\":null}");
+        CPPUNIT_ASSERT(d.root()["a"].isObject());
+        CPPUNIT_ASSERT_EQUAL(std::string("[true,null]"), d.root()["a"]["b"].compact());
+        CPPUNIT_ASSERT_EQUAL(std::string("x\ny"), std::string(d.root()["s"].string()));
+        CPPUNIT_ASSERT(d.root()["n"].isNull() && d.root()["zz"].isNull() && d.root()["s"]["x"].isNull());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), d.root().size());
+        // Integers beyond 2^53 stay exact (Poco 1.11 reads large negative ones as doubles).
+        CPPUNIT_ASSERT_EQUAL(std::string("[-922337203685477508,18446744073709551615]"),
+                             Json::Document("[-922337203685477508,18446744073709551615]").root().compact());
+    }
+
     void testParseRejectsPerSpec()
     {
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid JSON"), detailOf("{\"a\":1e400}"));

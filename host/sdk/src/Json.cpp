@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <unordered_map>
 
 namespace Monlight
 {
@@ -432,6 +433,467 @@ Poco::Dynamic::Var parse(std::string_view text)
     if (!allFinite(result))
         throw invalidJson();
     return result;
+}
+
+// ------------------------------------------------------------------------------------------------- Document
+
+/// One pass over the text: grammar (RFC 8259), UTF-8 inside strings, escapes and surrogate pairs, depth, number
+/// range and finiteness. Non-ASCII bytes outside strings are grammar errors, so the whole text is checked.
+class DocumentParser
+{
+public:
+    DocumentParser(Document& doc, std::string_view text) : _doc(doc), _s(text) {}
+
+    void run()
+    {
+        if (_s.size() >= 3 && std::memcmp(_s.data(), "\xEF\xBB\xBF", 3) == 0)
+            _p = 3;
+        skipWs();
+        if (_p == _s.size())
+            throw HttpError(400, "Empty request body");
+        if (_s.size() > 0xFFFFFFF0u)
+            throw invalidJson();
+        _doc._nodes.reserve(32);
+        _doc._strings.reserve(_s.size());
+        value(0);
+        skipWs();
+        if (_p != _s.size())
+            throw invalidJson();
+    }
+
+private:
+    void skipWs()
+    {
+        while (_p < _s.size() && isWs(_s[_p]))
+            ++_p;
+    }
+
+    std::uint32_t push(Document::Type t)
+    {
+        _doc._nodes.emplace_back();
+        _doc._nodes.back().type = t;
+        return static_cast<std::uint32_t>(_doc._nodes.size() - 1);
+    }
+
+    void finish(std::uint32_t i) { _doc._nodes[i].end = static_cast<std::uint32_t>(_doc._nodes.size()); }
+
+    bool literal(const char* word, std::size_t n)
+    {
+        if (_s.size() - _p < n || std::memcmp(_s.data() + _p, word, n) != 0)
+            return false;
+        _p += n;
+        return true;
+    }
+
+    void value(int depth)
+    {
+        if (_p >= _s.size())
+            throw invalidJson();
+        char c = _s[_p];
+        switch (c)
+        {
+        case '{': object(depth + 1); return;
+        case '[': array(depth + 1); return;
+        case '"': string(); return;
+        case 't':
+        case 'f':
+        {
+            bool v = c == 't';
+            if (!literal(v ? "true" : "false", v ? 4 : 5))
+                throw invalidJson();
+            std::uint32_t i = push(Document::Type::Bool);
+            _doc._nodes[i].flag = v;
+            finish(i);
+            return;
+        }
+        case 'n':
+            if (!literal("null", 4))
+                throw invalidJson();
+            finish(push(Document::Type::Null));
+            return;
+        default:
+            if (c == '-' || (c >= '0' && c <= '9'))
+            {
+                number();
+                return;
+            }
+            throw invalidJson();
+        }
+    }
+
+    void object(int depth)
+    {
+        if (depth > 64)
+            throw invalidJson();
+        std::uint32_t i = push(Document::Type::Object);
+        ++_p;
+        skipWs();
+        std::uint32_t n = 0;
+        if (_p < _s.size() && _s[_p] == '}')
+            ++_p;
+        else
+        {
+            for (;;)
+            {
+                if (_p >= _s.size() || _s[_p] != '"')
+                    throw invalidJson();
+                string();
+                skipWs();
+                if (_p >= _s.size() || _s[_p] != ':')
+                    throw invalidJson();
+                ++_p;
+                skipWs();
+                value(depth);
+                ++n;
+                skipWs();
+                if (_p >= _s.size())
+                    throw invalidJson();
+                if (_s[_p] == ',')
+                {
+                    ++_p;
+                    skipWs();
+                    continue;
+                }
+                if (_s[_p] != '}')
+                    throw invalidJson();
+                ++_p;
+                break;
+            }
+        }
+        _doc._nodes[i].size = n;
+        finish(i);
+    }
+
+    void array(int depth)
+    {
+        if (depth > 64)
+            throw invalidJson();
+        std::uint32_t i = push(Document::Type::Array);
+        ++_p;
+        skipWs();
+        std::uint32_t n = 0;
+        if (_p < _s.size() && _s[_p] == ']')
+            ++_p;
+        else
+        {
+            for (;;)
+            {
+                value(depth);
+                ++n;
+                skipWs();
+                if (_p >= _s.size())
+                    throw invalidJson();
+                if (_s[_p] == ',')
+                {
+                    ++_p;
+                    skipWs();
+                    continue;
+                }
+                if (_s[_p] != ']')
+                    throw invalidJson();
+                ++_p;
+                break;
+            }
+        }
+        _doc._nodes[i].size = n;
+        finish(i);
+    }
+
+    void appendUtf8(std::string& out, std::uint32_t cp)
+    {
+        if (cp < 0x80)
+            out += static_cast<char>(cp);
+        else if (cp < 0x800)
+        {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        else if (cp < 0x10000)
+        {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        else
+        {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+
+    void string()
+    {
+        std::uint32_t i = push(Document::Type::String);
+        std::string& out = _doc._strings;
+        std::size_t start = out.size();
+        ++_p; // opening quote
+        std::size_t run = _p; // start of the pending run of plain bytes
+        const std::size_t n = _s.size();
+        for (;;)
+        {
+            // Plain ASCII (most of a body) in a tight loop; anything else is looked at below.
+            while (_p < n && plainAscii(static_cast<unsigned char>(_s[_p])))
+                ++_p;
+            if (_p >= n)
+                throw invalidJson();
+            auto c = static_cast<unsigned char>(_s[_p]);
+            if (c == '"')
+                break;
+            if (c < 0x20)
+                throw invalidJson();
+            if (c >= 0x80)
+            {
+                unsigned cp;
+                std::size_t len = decodeUtf8(_s, _p, cp);
+                if (len == 0)
+                    throw invalidJson();
+                _p += len;
+                continue;
+            }
+            // an escape: flush the run before it
+            out.append(_s.data() + run, _p - run);
+            if (_p + 1 >= _s.size())
+                throw invalidJson();
+            char e = _s[_p + 1];
+            _p += 2;
+            switch (e)
+            {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u':
+            {
+                std::uint32_t cp;
+                if (!Text::readHex4(_s, _p, cp))
+                    throw invalidJson();
+                _p += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF)
+                {
+                    std::uint32_t lo;
+                    if (_p + 1 >= _s.size() || _s[_p] != '\\' || _s[_p + 1] != 'u' ||
+                        !Text::readHex4(_s, _p + 2, lo) || lo < 0xDC00 || lo > 0xDFFF)
+                        throw invalidJson();
+                    _p += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                else if (cp >= 0xDC00 && cp <= 0xDFFF)
+                    throw invalidJson();
+                appendUtf8(out, cp);
+                break;
+            }
+            default:
+                throw invalidJson();
+            }
+            run = _p;
+        }
+        out.append(_s.data() + run, _p - run);
+        ++_p; // closing quote
+        Document::Node& node = _doc._nodes[i];
+        node.off = static_cast<std::uint32_t>(start);
+        node.len = static_cast<std::uint32_t>(out.size() - start);
+        finish(i);
+    }
+
+    static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+    /// A byte that stands for itself inside a string: U+0020-U+007F except `"` and `\`.
+    static bool plainAscii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+    void number()
+    {
+        std::size_t start = _p;
+        bool negative = _s[_p] == '-';
+        if (negative)
+            ++_p;
+        if (_p >= _s.size() || !digit(_s[_p]))
+            throw invalidJson();
+        if (_s[_p] == '0')
+            ++_p;
+        else
+            while (_p < _s.size() && digit(_s[_p]))
+                ++_p;
+        bool integer = true;
+        if (_p < _s.size() && _s[_p] == '.')
+        {
+            integer = false;
+            ++_p;
+            if (_p >= _s.size() || !digit(_s[_p]))
+                throw invalidJson();
+            while (_p < _s.size() && digit(_s[_p]))
+                ++_p;
+        }
+        if (_p < _s.size() && (_s[_p] == 'e' || _s[_p] == 'E'))
+        {
+            integer = false;
+            ++_p;
+            if (_p < _s.size() && (_s[_p] == '+' || _s[_p] == '-'))
+                ++_p;
+            if (_p >= _s.size() || !digit(_s[_p]))
+                throw invalidJson();
+            while (_p < _s.size() && digit(_s[_p]))
+                ++_p;
+        }
+        std::string_view token = _s.substr(start, _p - start);
+        std::uint32_t i = push(Document::Type::Number);
+        Document::Node& node = _doc._nodes[i];
+        node.flag = integer;
+        if (integer)
+        {
+            if (!integerInRange(token))
+                throw invalidJson();
+            std::uint64_t u = 0;
+            for (char d : token.substr(negative ? 1 : 0))
+                u = u * 10 + static_cast<std::uint64_t>(d - '0');
+            node.negative = negative && u != 0; // -0 is the integer 0
+            node.u = node.negative ? (~u + 1) : u;
+            node.d = node.negative ? -static_cast<double>(u) : static_cast<double>(u);
+        }
+        else
+        {
+            char buf[64];
+            std::string big;
+            const char* z;
+            if (token.size() < sizeof buf)
+            {
+                std::memcpy(buf, token.data(), token.size());
+                buf[token.size()] = '\0';
+                z = buf;
+            }
+            else
+            {
+                big.assign(token);
+                z = big.c_str();
+            }
+            double d = std::strtod(z, nullptr);
+            if (!std::isfinite(d))
+                throw invalidJson();
+            node.d = d;
+        }
+        finish(i);
+    }
+
+    Document& _doc;
+    std::string_view _s;
+    std::size_t _p = 0;
+};
+
+Document::Document(std::string_view text)
+{
+    DocumentParser(*this, text).run();
+}
+
+std::string_view Document::Value::string() const
+{
+    if (!isString())
+        return {};
+    const Node& n = node();
+    return std::string_view(_doc->_strings.data() + n.off, n.len);
+}
+
+Document::Value Document::Value::operator[](std::string_view key) const
+{
+    Value found;
+    members(
+        [&](std::string_view k, Value v)
+        {
+            if (k == key)
+                found = v;
+        });
+    return found;
+}
+
+void Document::Value::appendCompact(std::string& out) const
+{
+    switch (type())
+    {
+    case Type::Null: out += "null"; return;
+    case Type::Bool: out += node().flag ? "true" : "false"; return;
+    case Type::String: appendQuoted(out, string()); return;
+    case Type::Number:
+    {
+        const Node& n = node();
+        if (!n.flag)
+            appendDouble(out, n.d);
+        else if (n.negative)
+            out += std::to_string(static_cast<std::int64_t>(n.u));
+        else
+            out += std::to_string(n.u);
+        return;
+    }
+    case Type::Array:
+    {
+        out += '[';
+        bool first = true;
+        elements(
+            [&](Value v)
+            {
+                if (!first)
+                    out += ',';
+                first = false;
+                v.appendCompact(out);
+            });
+        out += ']';
+        return;
+    }
+    case Type::Object:
+        break;
+    }
+    // Objects: keys in document order; a duplicate key keeps the place of its first occurrence and the value of
+    // its last (as parse() builds them).
+    const Node& n = node();
+    std::vector<std::pair<std::string_view, Value>> members;
+    members.reserve(n.size);
+    this->members([&](std::string_view k, Value v) { members.emplace_back(k, v); });
+    out += '{';
+    bool first = true;
+    auto emit = [&](std::string_view k, Value v)
+    {
+        if (!first)
+            out += ',';
+        first = false;
+        appendQuoted(out, k);
+        out += ':';
+        v.appendCompact(out);
+    };
+    if (members.size() <= 16)
+    {
+        for (std::size_t a = 0; a < members.size(); ++a)
+        {
+            bool seen = false;
+            for (std::size_t b = 0; b < a && !seen; ++b)
+                seen = members[b].first == members[a].first;
+            if (seen)
+                continue;
+            Value v = members[a].second;
+            for (std::size_t b = a + 1; b < members.size(); ++b)
+                if (members[b].first == members[a].first)
+                    v = members[b].second;
+            emit(members[a].first, v);
+        }
+    }
+    else
+    {
+        std::unordered_map<std::string_view, std::size_t> last;
+        last.reserve(members.size());
+        for (std::size_t a = 0; a < members.size(); ++a)
+            last[members[a].first] = a;
+        for (std::size_t a = 0; a < members.size(); ++a)
+        {
+            auto it = last.find(members[a].first);
+            if (it == last.end())
+                continue; // emitted at its first place already
+            emit(members[a].first, members[it->second].second);
+            last.erase(it);
+        }
+    }
+    out += '}';
 }
 
 Poco::JSON::Object::Ptr parseObject(std::string_view text)

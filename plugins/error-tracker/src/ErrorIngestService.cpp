@@ -32,8 +32,8 @@ IngestReply ErrorIngestService::ingest(const std::string& jsonBody)
 IngestReply ErrorIngestService::process(std::string_view jsonBody)
 {
     ErrorReport report = ErrorReport::parse(jsonBody, _defaultEnvironment);
-    std::string fp =
-        Fingerprint::compute(report.project, report.exceptionType, report.traceback, report.message);
+    std::string fp = Fingerprint::compute(report.project, report.exceptionType, report.traceback, report.message,
+                                          report.fingerprint ? &*report.fingerprint : nullptr);
     IngestResult result = _store->ingest(report, fp, _maxOccurrences);
 
     const char* status = "created";

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace Monlight
 {
@@ -32,6 +33,14 @@ public:
     std::optional<std::string> userId;         ///< string, or the JSON text of a number; ≤ 200 chars
     std::optional<std::string> extra;          ///< compact JSON text
     std::optional<std::string> sessionId;      ///< `extra.session_id` when it is a string
+    /// `extra.event_id` when it is a string of 32 hex digits once dashes are removed, as lowercase hex (SPEC
+    /// §11.5: a second report of the same event id in the same group is not stored again).
+    std::optional<std::string> eventId;
+    /// The optional `fingerprint` field (§11.5): 1-16 non-empty strings of at most 1000 chars each.
+    std::optional<std::vector<std::string>> fingerprint;
+
+    static constexpr std::size_t MAX_FINGERPRINT_PARTS = 16;
+    static constexpr std::size_t MAX_FINGERPRINT_PART_CHARS = 1000;
 };
 
 } // namespace ErrorTracker

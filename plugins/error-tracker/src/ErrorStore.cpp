@@ -1,7 +1,9 @@
 #include "ErrorStore.h"
 
 #include "Monlight/Time.h"
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string_view>
 
 namespace Monlight
@@ -73,93 +75,237 @@ int bindFilter(Sql::Statement& st, const ErrorFilter& f)
 
 ErrorStore::ErrorStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
 
+/// Reports waiting for the writer. The first report that finds no open drain submits one writer item for the drain;
+/// every report that joins before the writer runs it is stored by that item, in one savepoint, and released by
+/// its commit. One writer item per drain instead of per report: one savepoint (and one flush of FTS5's pending
+/// terms) per drain, and the handlers park on the drain, not on one promise each.
+struct ErrorStore::Drain
+{
+    struct Entry
+    {
+        const ErrorReport* report;
+        const std::string* fingerprint;
+        int maxOccurrences;
+        IngestResult result;
+        std::exception_ptr error;
+    };
+    std::vector<Entry*> entries;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool finished = false;
+    std::exception_ptr error; ///< the drain as a whole failed (queue full, shutdown, failed commit)
+};
+
 IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
 {
-    IngestResult result;
-    _db->write(
-        [&](WriteTx& tx)
+    Drain::Entry entry{&r, &fingerprint, maxOccurrences, {}, nullptr};
+    std::shared_ptr<Drain> drain;
+    bool submit = false;
+    {
+        std::lock_guard<std::mutex> lock(_drainMutex);
+        if (!_openDrain)
         {
-            Sql::Connection& c = tx.db();
-            std::int64_t now = Time::nowMs();
-            auto find =
-                c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
-            find.bind(1, fingerprint).bind(2, r.environment);
-            std::int64_t id = 0;
-            if (!find.step())
+            _openDrain = std::make_shared<Drain>();
+            submit = true;
+        }
+        drain = _openDrain;
+        drain->entries.push_back(&entry);
+    }
+    if (submit)
+    {
+        std::exception_ptr failed;
+        try
+        {
+            _db->write([this, drain](WriteTx& tx) { runDrain(tx, *drain); });
+        }
+        catch (...)
+        {
+            failed = std::current_exception();
+        }
+        {
+            // A drain that never reached the writer (queue full, stopping) must not take more entries.
+            std::lock_guard<std::mutex> lock(_drainMutex);
+            if (_openDrain == drain)
+                _openDrain.reset();
+        }
+        {
+            std::lock_guard<std::mutex> lock(drain->mutex);
+            drain->error = failed;
+            drain->finished = true;
+        }
+        drain->cv.notify_all();
+    }
+    else
+    {
+        std::unique_lock<std::mutex> lock(drain->mutex);
+        drain->cv.wait(lock, [&] { return drain->finished; });
+    }
+    if (drain->error)
+        std::rethrow_exception(drain->error);
+    if (entry.error)
+        std::rethrow_exception(entry.error);
+    return entry.result;
+}
+
+void ErrorStore::runDrain(WriteTx& tx, Drain& drain)
+{
+    {
+        // From here on, new reports open the next drain.
+        std::lock_guard<std::mutex> lock(_drainMutex);
+        if (_openDrain.get() == &drain)
+            _openDrain.reset();
+    }
+    Sql::Connection& c = tx.db();
+    for (Drain::Entry* e : drain.entries)
+    {
+        e->error = nullptr;
+        e->result = IngestResult();
+    }
+    // Fast path: every report of the drain in one go. A failing report rolls the drain back and the slow path
+    // gives each report its own savepoint, so that one bad report cannot fail the others.
+    c.cached("SAVEPOINT drain").run();
+    try
+    {
+        for (Drain::Entry* e : drain.entries)
+            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences);
+        c.cached("RELEASE drain").run();
+        return;
+    }
+    catch (...)
+    {
+        c.cached("ROLLBACK TO drain").run();
+        c.cached("RELEASE drain").run();
+    }
+    for (Drain::Entry* e : drain.entries)
+    {
+        e->result = IngestResult();
+        c.cached("SAVEPOINT report").run();
+        try
+        {
+            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences);
+            c.cached("RELEASE report").run();
+        }
+        catch (...)
+        {
+            e->error = std::current_exception();
+            c.cached("ROLLBACK TO report").run();
+            c.cached("RELEASE report").run();
+        }
+    }
+}
+
+IngestResult ErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
+                                  int maxOccurrences)
+{
+    IngestResult result;
+    std::int64_t now = Time::nowMs();
+    auto find =
+        c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
+    find.bind(1, fingerprint).bind(2, r.environment);
+    std::int64_t id = 0;
+    std::int64_t count = 1;
+    if (!find.step())
+    {
+        find.reset();
+        auto ins = c.cached(
+            "INSERT INTO errors (fingerprint, project, environment, exception_type, message, "
+            "traceback, "
+            "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
+        ins.bindAll(fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback,
+                    r.fromBrowser() ? "browser" : "server", now, now)
+            .run();
+        id = c.lastInsertId();
+        // The full-text row (migration 2 replaced the insert trigger, see sql/002_lean_duplicates.sql).
+        auto fts = c.cached("INSERT INTO errors_fts (rowid, exception_type, message, traceback) VALUES (?,?,?,?)");
+        fts.bindAll(id, r.exceptionType, r.message, r.traceback).run();
+        result.status = IngestResult::Status::Created;
+        ErrorGroup& g = result.group;
+        g.id = id;
+        g.fingerprint = fingerprint;
+        g.project = r.project;
+        g.environment = r.environment;
+        g.exceptionType = r.exceptionType;
+        g.message = r.message;
+        g.traceback = r.traceback;
+        g.source = r.fromBrowser() ? "browser" : "server";
+        g.count = 1;
+        g.firstSeen = g.lastSeen = now;
+    }
+    else
+    {
+        id = find.getInt(0);
+        bool resolved = find.getInt(1) != 0;
+        count = find.getInt(2);
+        find.reset();
+        if (r.eventId)
+        {
+            // §11.5: the same event reported again is acknowledged and not stored.
+            auto seen = c.cached("SELECT 1 FROM error_event_ids WHERE error_id = ? AND event_id = ?");
+            seen.bind(1, id).bind(2, *r.eventId);
+            bool duplicate = seen.step();
+            seen.reset();
+            if (duplicate)
             {
-                find.reset();
-                auto ins = c.cached(
-                    "INSERT INTO errors (fingerprint, project, environment, exception_type, message, "
-                    "traceback, "
-                    "source, count, first_seen, last_seen, resolved) VALUES (?,?,?,?,?,?,?,1,?,?,0)");
-                ins.bindAll(fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback,
-                            r.fromBrowser() ? "browser" : "server", now, now)
-                    .run();
-                id = c.lastInsertId();
-                result.status = IngestResult::Status::Created;
-                ErrorGroup& g = result.group;
-                g.id = id;
-                g.fingerprint = fingerprint;
-                g.project = r.project;
-                g.environment = r.environment;
-                g.exceptionType = r.exceptionType;
-                g.message = r.message;
-                g.traceback = r.traceback;
-                g.source = r.fromBrowser() ? "browser" : "server";
-                g.count = 1;
-                g.firstSeen = g.lastSeen = now;
-            }
-            else
-            {
-                id = find.getInt(0);
-                bool resolved = find.getInt(1) != 0;
-                std::int64_t count = find.getInt(2) + 1;
-                find.reset();
-                if (resolved)
-                {
-                    auto up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
-                                                  "count = count + 1, last_seen = ? WHERE id = ?");
-                    up.bind(1, now).bind(2, id);
-                    up.run();
-                    auto sel =
-                        c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
-                    sel.bind(1, id);
-                    if (sel.step())
-                        result.group = readGroup(sel);
-                    result.status = IngestResult::Status::Reopened;
-                }
-                else
-                {
-                    auto up =
-                        c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
-                    up.bind(1, now).bind(2, id);
-                    up.run();
-                    result.status = IngestResult::Status::Incremented;
-                    result.group.id = id;
-                    result.group.fingerprint = fingerprint;
-                    result.group.count = count;
-                }
+                result.status = IngestResult::Status::Incremented;
+                result.group.id = id;
+                result.group.fingerprint = fingerprint;
                 result.group.count = count;
+                result.deduplicated = true;
+                return result;
             }
+        }
+        ++count;
+        if (resolved)
+        {
+            auto up = c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL, "
+                               "count = count + 1, last_seen = ? WHERE id = ?");
+            up.bind(1, now).bind(2, id);
+            up.run();
+            auto sel = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
+            sel.bind(1, id);
+            if (sel.step())
+                result.group = readGroup(sel);
+            result.status = IngestResult::Status::Reopened;
+        }
+        else
+        {
+            auto up = c.cached("UPDATE errors SET count = count + 1, last_seen = ? WHERE id = ?");
+            up.bind(1, now).bind(2, id);
+            up.run();
+            result.status = IngestResult::Status::Incremented;
+            result.group.id = id;
+            result.group.fingerprint = fingerprint;
+        }
+        result.group.count = count;
+    }
 
-            auto occ =
-                c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
-                         "request_headers, "
-                         "user_id, session_id, extra, traceback) VALUES (?,?,?,?,?,?,?,?,?)");
-            occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
-                        r.traceback)
-                .run();
+    auto occ =
+        c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
+                 "request_headers, "
+                 "user_id, session_id, extra, traceback, event_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
+                r.traceback, r.eventId)
+        .run();
 
-            if (result.status != IngestResult::Status::Created)
-            {
-                // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
-                auto trim =
-                    c.cached("DELETE FROM error_occurrences WHERE error_id = ?1 AND id <= (SELECT id FROM "
-                             "error_occurrences WHERE error_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
-                trim.bind(1, id).bind(2, static_cast<std::int64_t>(maxOccurrences));
-                trim.run();
-            }
-        });
+    if (r.eventId)
+    {
+        // The ring of remembered event ids: this report takes slot count % EVENT_ID_RING, replacing the
+        // event id of the report EVENT_ID_RING reports earlier.
+        auto remember = c.cached(
+            "INSERT OR REPLACE INTO error_event_ids (error_id, event_id, slot) VALUES (?,?,?)");
+        remember.bind(1, id).bind(2, *r.eventId).bind(3, count % EVENT_ID_RING);
+        remember.run();
+    }
+
+    if (result.status != IngestResult::Status::Created)
+    {
+        // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
+        auto trim =
+            c.cached("DELETE FROM error_occurrences WHERE error_id = ?1 AND id <= (SELECT id FROM "
+                     "error_occurrences WHERE error_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+        trim.bind(1, id).bind(2, static_cast<std::int64_t>(maxOccurrences));
+        trim.run();
+    }
     return result;
 }
 

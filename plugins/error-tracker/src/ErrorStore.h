@@ -8,6 +8,7 @@
 #include "Monlight/Database.h"
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +25,15 @@ class ErrorStore
 public:
     explicit ErrorStore(std::shared_ptr<Database> db);
 
+    /// Event ids remembered per group for the dedup of §11.5: those of the group's last EVENT_ID_RING stored
+    /// reports.
+    static constexpr std::int64_t EVENT_ID_RING = 256;
+
 
     /// Stores one report per §2.2 (create / increment / reopen, add occurrence, trim to `maxOccurrences`) and
-    /// returns after the commit. Throws StorageError when the writer queue is full or stopping.
+    /// returns after the commit. A report whose event id (ErrorReport::eventId) the group already remembers
+    /// changes nothing and comes back Incremented with the unchanged count and `deduplicated` set. Throws
+    /// StorageError when the writer queue is full or stopping.
     IngestResult ingest(const ErrorReport& report, const std::string& fingerprint, int maxOccurrences);
 
     /// Groups matching `filter`, and the number of all matching groups.
@@ -56,7 +63,14 @@ public:
     Database& database() { return *_db; }
 
 private:
+    struct Drain;
+    void runDrain(WriteTx& tx, Drain& drain);
+    IngestResult storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
+                          int maxOccurrences);
+
     std::shared_ptr<Database> _db;
+    std::mutex _drainMutex;
+    std::shared_ptr<Drain> _openDrain; ///< reports waiting for the writer item that will store them
 };
 
 } // namespace ErrorTracker

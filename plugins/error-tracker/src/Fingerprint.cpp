@@ -88,17 +88,57 @@ bool isUuidAt(std::string_view s, std::size_t pos)
 
 } // namespace
 
+namespace
+{
+std::string md5Hex(std::string_view text)
+{
+    Poco::MD5Engine md5;
+    md5.update(text.data(), static_cast<unsigned>(text.size()));
+    return Poco::DigestEngine::digestToHex(md5.digest());
+}
+} // namespace
+
+std::string Fingerprint::key(std::string_view project, std::string_view exceptionType, std::string_view traceback,
+                             std::string_view message)
+{
+    std::string k;
+    std::string loc = location(traceback, message);
+    k.reserve(project.size() + exceptionType.size() + loc.size() + 2);
+    k.append(project).append(1, ':').append(exceptionType).append(1, ':').append(loc);
+    return k;
+}
+
 std::string Fingerprint::compute(std::string_view project, std::string_view exceptionType,
                                  std::string_view traceback, std::string_view message)
 {
-    Poco::MD5Engine md5;
-    md5.update(project.data(), static_cast<unsigned>(project.size()));
-    md5.update(':');
-    md5.update(exceptionType.data(), static_cast<unsigned>(exceptionType.size()));
-    md5.update(':');
-    std::string loc = location(traceback, message);
-    md5.update(loc.data(), static_cast<unsigned>(loc.size()));
-    return Poco::DigestEngine::digestToHex(md5.digest());
+    return md5Hex(key(project, exceptionType, traceback, message));
+}
+
+std::string Fingerprint::compute(std::string_view project, std::string_view exceptionType,
+                                 std::string_view traceback, std::string_view message,
+                                 const std::vector<std::string>* parts)
+{
+    if (!parts || parts->empty())
+        return compute(project, exceptionType, traceback, message);
+    std::string text(project);
+    text += ':';
+    std::string defaultKey;
+    bool first = true;
+    for (const auto& part : *parts)
+    {
+        if (!first)
+            text += '\x1f';
+        first = false;
+        if (part == "{{ default }}" || part == "{{default}}")
+        {
+            if (defaultKey.empty())
+                defaultKey = key(project, exceptionType, traceback, message);
+            text += defaultKey;
+        }
+        else
+            text += part;
+    }
+    return md5Hex(text);
 }
 
 std::string Fingerprint::location(std::string_view traceback, std::string_view message)

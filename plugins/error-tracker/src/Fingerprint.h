@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace Monlight
 {
@@ -15,6 +16,17 @@ public:
     /// Lowercase hex MD5 of `project:exception_type:LOC` (32 characters).
     static std::string compute(std::string_view project, std::string_view exceptionType,
                                std::string_view traceback, std::string_view message);
+
+    /// The §2.3 key that compute() hashes: `project:exception_type:LOC`.
+    static std::string key(std::string_view project, std::string_view exceptionType, std::string_view traceback,
+                           std::string_view message);
+
+    /// With a client-supplied `fingerprint` array (SPEC §11.5): lowercase hex MD5 of
+    /// `project + ":" + parts joined by "\x1f"`, where a part equal to `{{ default }}` or `{{default}}` stands for
+    /// key(). Without parts (nullptr or empty), compute().
+    static std::string compute(std::string_view project, std::string_view exceptionType,
+                               std::string_view traceback, std::string_view message,
+                               const std::vector<std::string>* parts);
 
     /// The LOC part: Python location, else JavaScript location, else the normalized traceback (or message).
     static std::string location(std::string_view traceback, std::string_view message);

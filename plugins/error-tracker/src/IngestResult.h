@@ -17,6 +17,7 @@ struct IngestResult
         Reopened
     };
     Status status = Status::Created;
+    bool deduplicated = false; ///< a repeated event id: nothing was stored
     ErrorGroup group; ///< full group (with traceback) for created/reopened; id, fingerprint, count otherwise
 };
 

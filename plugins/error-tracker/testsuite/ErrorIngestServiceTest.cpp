@@ -4,6 +4,10 @@
 #include "AlertDispatcher.h"
 
 #include "Monlight/HttpError.h"
+#include "Monlight/Json.h"
+#include <Poco/DigestEngine.h>
+#include <Poco/MD5Engine.h>
+#include <algorithm>
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/TemporaryFile.h>
@@ -76,6 +80,8 @@ class ErrorIngestServiceTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testThrottleSuppressesAndReports);
     CPPUNIT_TEST(testQueueFullDrops);
     CPPUNIT_TEST(testHugeTracebackAlertTruncated);
+    CPPUNIT_TEST(testSentryFieldsInProcess);
+    CPPUNIT_TEST(testConcurrentReportsAllCommitted);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -152,6 +158,61 @@ public:
                 "{\"status\":\"reopened\",\"id\":1,\"fingerprint\":\"a2aa039023e9e993384f51f3268f2861\","
                 "\"count\":3}"),
             c.body);
+    }
+
+    // §2.12 + §11.5: the in-process service the relay uses honours `fingerprint` and `extra.event_id`.
+    void testSentryFieldsInProcess()
+    {
+        ErrorTrackerConfig cfg;
+        FakeChannel* ch = makeService(cfg);
+        std::string body = R"({"project":"myapp","exception_type":"E","message":"m","traceback":"",)"
+                           R"("fingerprint":["{{ default }}","x"],)"
+                           R"("extra":{"event_id":"9ec79c33-ec99-42ab-8353-589fcb2e04dc"}})";
+        IngestReply a = _service->ingest(body);
+        CPPUNIT_ASSERT_EQUAL(201, a.status);
+        Poco::MD5Engine md5;
+        md5.update(std::string("myapp:myapp:E:m\x1fx"));
+        std::string fp = Poco::DigestEngine::digestToHex(md5.digest());
+        CPPUNIT_ASSERT_EQUAL("{\"status\":\"created\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}",
+                             a.body);
+        IngestReply b = _service->ingest(body);
+        CPPUNIT_ASSERT_EQUAL(200, b.status);
+        CPPUNIT_ASSERT_EQUAL("{\"status\":\"incremented\",\"id\":1,\"fingerprint\":\"" + fp + "\",\"count\":1}",
+                             b.body);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _store->occurrences(1).size());
+        IngestReply bad =
+            _service->ingest(R"({"project":"p","exception_type":"E","message":"","traceback":"","fingerprint":[]})");
+        CPPUNIT_ASSERT_EQUAL(400, bad.status);
+        CPPUNIT_ASSERT(waitFor([&] { return ch->snapshot().size() == 1; })); // one `new` alert, none for the repeat
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), ch->snapshot().size());
+    }
+
+    // Reports that join one drain of the writer are all stored and answered with their own counts.
+    void testConcurrentReportsAllCommitted()
+    {
+        makeService(ErrorTrackerConfig());
+        std::vector<std::thread> threads;
+        std::mutex m;
+        std::vector<std::int64_t> counts;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back(
+                [&]
+                {
+                    for (int i = 0; i < 50; ++i)
+                    {
+                        IngestReply r = _service->ingest(BODY);
+                        auto obj = Json::parseObject(r.body);
+                        std::lock_guard<std::mutex> lock(m);
+                        counts.push_back(static_cast<std::int64_t>(*Json::getNumber(*obj, "count")));
+                    }
+                });
+        for (auto& t : threads)
+            t.join();
+        std::sort(counts.begin(), counts.end());
+        for (std::size_t i = 0; i < counts.size(); ++i)
+            CPPUNIT_ASSERT_EQUAL(static_cast<std::int64_t>(i + 1), counts[i]);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(400), _store->find(1)->count);
     }
 
     void testValidationErrorReply()

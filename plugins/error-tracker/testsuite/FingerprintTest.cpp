@@ -1,5 +1,7 @@
 #include "Fingerprint.h"
 
+#include <Poco/DigestEngine.h>
+#include <Poco/MD5Engine.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 using Monlight::ErrorTracker::Fingerprint;
@@ -24,9 +26,41 @@ class FingerprintTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFirstParsableJsFrameWins);
     CPPUNIT_TEST(testWhitespaceTracebackUsesMessage);
     CPPUNIT_TEST(testNormalize);
+    CPPUNIT_TEST(testClientPartsReplaceTheKey);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // SPEC §11.5: md5(project + ":" + parts joined by "\x1f"), a `{{ default }}` / `{{default}}` part being the
+    // §2.3 key (`project:exception_type:LOC`).
+    void testClientPartsReplaceTheKey()
+    {
+        std::string tb = "Traceback:\n  File \"/app/test.py\", line 42, in f\nTestError: x";
+        CPPUNIT_ASSERT_EQUAL(std::string("e2e-test:TestError:/app/test.py:42"),
+                             Fingerprint::key("e2e-test", "TestError", tb, "x"));
+        auto md5 = [](const std::string& s)
+        {
+            Poco::MD5Engine e;
+            e.update(s);
+            return Poco::DigestEngine::digestToHex(e.digest());
+        };
+        std::vector<std::string> one{"checkout-failed"};
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:checkout-failed"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &one));
+        std::vector<std::string> withDefault{"{{ default }}", "tenant", "{{default}}"};
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:e2e-test:TestError:/app/test.py:42\x1f"
+                                 "tenant\x1f"
+                                 "e2e-test:TestError:/app/test.py:42"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &withDefault));
+        std::vector<std::string> notWhole{"{{ default}}"};
+        CPPUNIT_ASSERT_EQUAL(md5("e2e-test:{{ default}}"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &notWhole));
+        std::vector<std::string> none;
+        CPPUNIT_ASSERT_EQUAL(std::string("bfe948320647333075d782d84349909c"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", &none));
+        CPPUNIT_ASSERT_EQUAL(std::string("bfe948320647333075d782d84349909c"),
+                             Fingerprint::compute("e2e-test", "TestError", tb, "x", nullptr));
+    }
+
     void testPythonDeepestFrameWins()
     {
         std::string tb =

@@ -24,6 +24,117 @@ MONLIGHT_API Poco::Dynamic::Var parse(std::string_view text);
 /// parse() and require a top-level object, else 400 `Request body must be a JSON object`.
 MONLIGHT_API Poco::JSON::Object::Ptr parseObject(std::string_view text);
 
+/// A JSON document read in one pass with every rule of parse() (§0.8: BOM, UTF-8, surrogates, depth 64, finite
+/// numbers, integer range, nothing after the value), without building Poco objects: the nodes live in one vector
+/// and every decoded string in one buffer, so a small body costs a few allocations. Errors are parse()'s:
+/// HttpError 400 `Empty request body` or `Invalid JSON`. It accepts exactly what parse() accepts, and
+/// Value::appendCompact() writes exactly what stringify(parse(text)) writes (ordered keys, the last of duplicate
+/// keys wins at the place of the first).
+///   Json::Document doc(body);
+///   Json::Document::Value root = doc.root();
+///   if (root.isObject()) { auto name = root["name"]; if (name.isString()) use(name.string()); }
+class MONLIGHT_API Document
+{
+public:
+    enum class Type : std::uint8_t
+    {
+        Null,
+        Bool,
+        Number,
+        String,
+        Array,
+        Object
+    };
+
+private:
+    struct Node
+    {
+        Type type = Type::Null;
+        bool flag = false;    ///< Bool: the value; Number: an integer literal (no fraction, no exponent)
+        bool negative = false; ///< integer literal with a minus sign (its value is in `i`, else in `u`)
+        std::uint32_t end = 0; ///< index one past this node's subtree
+        std::uint32_t size = 0; ///< Array: elements; Object: members (keys count once per member)
+        std::uint32_t off = 0, len = 0; ///< String (also keys): the decoded text in _strings
+        double d = 0;           ///< Number: the value as a double
+        std::uint64_t u = 0;    ///< integer literal: the value (two's complement when negative)
+    };
+
+public:
+    /// A node of the document (or an absent one, which reads as null). Valid while the Document lives.
+    class MONLIGHT_API Value
+    {
+    public:
+        Value() = default;
+        Type type() const { return _doc ? node().type : Type::Null; }
+        bool isNull() const { return type() == Type::Null; }
+        bool isBool() const { return type() == Type::Bool; }
+        bool isNumber() const { return type() == Type::Number; }
+        bool isString() const { return type() == Type::String; }
+        bool isArray() const { return type() == Type::Array; }
+        bool isObject() const { return type() == Type::Object; }
+        /// The decoded string (empty unless a string).
+        std::string_view string() const;
+        /// A number's value as a double (0 unless a number); a bool's value.
+        double number() const { return isNumber() ? node().d : 0; }
+        bool boolean() const { return isBool() && node().flag; }
+        /// Elements of an array, members of an object (duplicate keys counted each time), else 0.
+        std::size_t size() const { return isArray() || isObject() ? node().size : 0; }
+        /// The value of `key` in an object (the last of duplicate keys); null when absent or not an object.
+        Value operator[](std::string_view key) const;
+        /// Calls f(std::string_view key, Value value) for every member of an object in document order,
+        /// duplicates included.
+        template <typename F> void members(F&& f) const
+        {
+            if (!isObject())
+                return;
+            for (std::uint32_t k = _i + 1; k < node().end;)
+            {
+                Value key(_doc, k), value(_doc, k + 1);
+                f(key.string(), value);
+                k = value.node().end;
+            }
+        }
+        /// Calls f(Value element) for every element of an array.
+        template <typename F> void elements(F&& f) const
+        {
+            if (!isArray())
+                return;
+            for (std::uint32_t k = _i + 1; k < node().end; k = _doc->_nodes[k].end)
+                f(Value(_doc, k));
+        }
+        /// Appends the value as compact JSON, exactly as stringify() writes the parse() result.
+        void appendCompact(std::string& out) const;
+        std::string compact() const
+        {
+            std::string s;
+            appendCompact(s);
+            return s;
+        }
+
+    private:
+        friend class Document;
+        Value(const Document* doc, std::uint32_t i) : _doc(doc), _i(i) {}
+        const Node& node() const { return _doc->_nodes[_i]; }
+        const Document* _doc = nullptr;
+        std::uint32_t _i = 0;
+    };
+
+    /// Parses `text`; throws HttpError 400 (`Empty request body`, `Invalid JSON`) like parse().
+    explicit Document(std::string_view text);
+    Document(const Document&) = delete;
+    Document& operator=(const Document&) = delete;
+    Document(Document&&) = default;
+    Document& operator=(Document&&) = default;
+
+    Value root() const { return Value(this, 0); }
+
+private:
+    friend class Value;
+    friend class DocumentParser;
+    std::vector<Node> _nodes;
+    std::string _strings;
+};
+
 /// True iff `text` is valid UTF-8: no overlong forms, no surrogates (U+D800-U+DFFF), nothing above U+10FFFF, no
 /// truncated sequence.
 MONLIGHT_API bool isValidUtf8(std::string_view text);
