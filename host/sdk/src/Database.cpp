@@ -50,6 +50,24 @@ struct Database::Item
     std::promise<void> done;
     std::exception_ptr error;
     std::vector<std::function<void()>> after;
+    std::shared_ptr<WriteSequence> sequence;
+
+    /// Runs the work, unless an earlier write of its sequence failed; a failure breaks the sequence.
+    void run(WriteTx& tx)
+    {
+        if (sequence && sequence->_broken.load())
+            throw Poco::IllegalStateException("an earlier write of the same sequence failed");
+        try
+        {
+            work(tx);
+        }
+        catch (...)
+        {
+            if (sequence)
+                sequence->_broken = true;
+            throw;
+        }
+    }
 };
 
 namespace
@@ -181,10 +199,11 @@ void Database::migrate(Sql::Connection& c)
     _schemaVersion = known > version ? known : version;
 }
 
-void Database::write(std::function<void(WriteTx&)> work)
+std::future<void> Database::submit(std::function<void(WriteTx&)> work, std::shared_ptr<WriteSequence> sequence)
 {
     auto item = std::make_shared<Item>();
     item->work = std::move(work);
+    item->sequence = std::move(sequence);
     auto fut = item->done.get_future();
     {
         std::lock_guard<std::mutex> lock(_mutex);
@@ -195,9 +214,12 @@ void Database::write(std::function<void(WriteTx&)> work)
         _queue.push_back(item);
     }
     _cv.notify_one();
-    fut.wait();
-    if (item->error)
-        std::rethrow_exception(item->error);
+    return fut;
+}
+
+void Database::write(std::function<void(WriteTx&)> work)
+{
+    submit(std::move(work)).get();
 }
 
 void Database::writerLoop()
@@ -236,13 +258,15 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             WriteTx wtx(c);
             try
             {
-                item->work(wtx);
+                item->run(wtx);
                 c.cached("RELEASE item").run();
                 item->after = std::move(wtx._after);
             }
             catch (...)
             {
                 item->error = std::current_exception();
+                if (item->sequence)
+                    item->sequence->_broken = true;
                 c.cached("ROLLBACK TO item").run();
                 c.cached("RELEASE item").run();
             }
@@ -266,13 +290,15 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             {
                 Sql::Transaction tx(c);
                 WriteTx wtx(c);
-                item->work(wtx);
+                item->run(wtx);
                 tx.commit();
                 item->after = std::move(wtx._after);
             }
             catch (...)
             {
                 item->error = std::current_exception();
+                if (item->sequence)
+                    item->sequence->_broken = true;
             }
         }
     }
@@ -291,7 +317,10 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             {
             }
         }
-        item->done.set_value();
+        if (item->error)
+            item->done.set_exception(item->error);
+        else
+            item->done.set_value();
     }
 }
 

@@ -1,6 +1,5 @@
 #include "SseHub.h"
 
-#include "EntryFormat.h"
 #include <algorithm>
 #include <chrono>
 
@@ -98,17 +97,11 @@ void SseHub::publish(std::vector<LogEntry>& entries)
     }
     if (streams.empty())
         return;
-    auto batch = std::make_shared<PublishedBatch>();
-    batch->entries = std::move(entries); // the writer is done with them
-    std::sort(batch->entries.begin(), batch->entries.end(),
-              [](const LogEntry& a, const LogEntry& b) { return a.id < b.id; });
-    batch->offsets.reserve(batch->entries.size() + 1);
-    for (const auto& e : batch->entries)
-    {
-        batch->offsets.push_back(batch->frames.size());
-        batch->frames += EntryFormat::sseFrame(e);
-    }
-    batch->offsets.push_back(batch->frames.size());
+    // The writer is done with the entries: they are taken, not copied. Frames are made later, off this thread.
+    auto byId = [](const LogEntry& a, const LogEntry& b) { return a.id < b.id; };
+    if (!std::is_sorted(entries.begin(), entries.end(), byId))
+        std::sort(entries.begin(), entries.end(), byId);
+    auto batch = std::make_shared<const PublishedBatch>(std::move(entries));
     PublishedBatchPtr shared = batch;
     for (auto& s : streams)
     {

@@ -17,8 +17,8 @@ namespace LogViewer
 {
 
 /// The live-tail hub (§3.5): owns the open streams, enforces `sse_max_connections`, and fans committed
-/// entries out to them. publish() runs on the writer thread right after each commit and never touches a
-/// socket.
+/// entries out to them. publish() runs on the writer thread right after each commit: it only hands the entries
+/// to the streams (no formatting, no socket).
 class SseHub
 {
 public:

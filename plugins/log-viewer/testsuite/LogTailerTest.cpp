@@ -87,7 +87,9 @@ class LogTailerTest : public CppUnit::TestFixture
         o.maxLineBytes = 16384;
         o.assembler.flushMs = 20;
         LogTailer::Hooks h;
-        h.commit = [this](IngestBatch& b) { _writer->commit(b); };
+        h.submit = [this](std::shared_ptr<IngestBatch> b, std::shared_ptr<WriteSequence> s)
+        { return _writer->submit(std::move(b), std::move(s)); };
+        h.committed = [this] { _writer->pruneIfNeeded(); };
         _tailer = std::make_unique<LogTailer>(o, h, LogStore(_db).cursors(), Poco::Logger::get("test"));
         _tailer->start();
     }

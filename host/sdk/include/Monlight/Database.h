@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,24 @@ private:
     std::vector<std::function<void()>> _after;
 };
 
+/// Keeps one producer's pipelined writes in order across failures. Pass the same sequence to every submit() of
+/// the producer: once one of its writes fails (its work threw, or its transaction could not commit), every later
+/// write of the sequence still in the queue fails too, without running (Poco::IllegalStateException), so none of
+/// them commits ahead of the failed one. The producer waits until all its futures are ready, calls reset() and
+/// submits the failed write and the later ones again, in their order.
+class MONLIGHT_API WriteSequence
+{
+public:
+    /// A write of this sequence failed since the last reset().
+    bool broken() const { return _broken.load(); }
+    /// Only when no write of the sequence is pending (every future is ready).
+    void reset() { _broken = false; }
+
+private:
+    friend class Database;
+    std::atomic<bool> _broken{false};
+};
+
 /// A plugin's SQLite database (WAL, foreign keys on): pragmas, numbered forward-only migrations recorded in
 /// `_meta`, one writer thread with group commit, and per-thread read connections.
 class MONLIGHT_API Database
@@ -87,9 +106,16 @@ public:
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    /// Submits `work` to the writer and blocks until the batch holding it has committed. Work runs inside a
-    /// savepoint: if it throws, only its own changes are rolled back and the exception is rethrown here.
-    /// Throws StorageError Busy when the queue is full, Stopping after close().
+    /// Queues `work` for the writer and returns at once. The future becomes ready once the batch holding the work
+    /// has committed (after its afterCommit() functions ran, on the writer thread), or holds the work's exception:
+    /// work runs inside a savepoint, so when it throws only its own changes are rolled back. Nothing the work
+    /// wrote is visible to readers before the future is ready. Works run, and their futures become ready, in the
+    /// order of their submit() calls. Everything `work` uses must outlive the future (capture by value).
+    /// `sequence` (optional): see WriteSequence. Throws StorageError Busy when the queue is full, Stopping after
+    /// close(); the work is then not queued.
+    std::future<void> submit(std::function<void(WriteTx&)> work, std::shared_ptr<WriteSequence> sequence = nullptr);
+
+    /// submit() and wait: blocks until the batch holding `work` has committed; rethrows the work's exception.
     void write(std::function<void(WriteTx&)> work);
 
     /// Like write() but for many items that count as one queue entry each (ingest batches count once).
