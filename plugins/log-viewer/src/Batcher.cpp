@@ -1,5 +1,6 @@
 #include "Batcher.h"
 
+#include "SteadyClock.h"
 #include <chrono>
 #include <thread>
 
@@ -14,12 +15,6 @@ constexpr std::int64_t RETRY_MS = 1000;
 constexpr std::int64_t SHUTDOWN_RETRY_MS = 200;
 constexpr int SHUTDOWN_ATTEMPTS = 3;
 
-std::int64_t steadyMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 } // namespace
 
 Batcher::Batcher(Hooks hooks, std::size_t maxInFlight, Poco::Logger& logger)

@@ -1,5 +1,6 @@
 #include "LogTailer.h"
 
+#include "SteadyClock.h"
 #include "LineDecoder.h"
 #include "Monlight/Time.h"
 #include <algorithm>
@@ -24,13 +25,6 @@ constexpr std::size_t READ_CHUNK = 65536;
 constexpr std::size_t MAX_IN_FLIGHT = 4;        // batches committing while the tailer reads on
 constexpr std::int64_t COLLECT_EVERY_MS = 20;   // how soon a commit in flight is noticed while idle
 constexpr std::int64_t COALESCE_MS = 10;
-
-std::int64_t steadyMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace
 

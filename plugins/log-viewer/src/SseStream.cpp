@@ -1,5 +1,6 @@
 #include "SseStream.h"
 
+#include "SteadyClock.h"
 #include "EntryFormat.h"
 #include "FilterParser.h"
 #include <Poco/Exception.h>
@@ -24,13 +25,6 @@ constexpr std::size_t BACKLOG_PAGE_BYTES = 256 * 1024;
 /// writes per client under load, at most this much later.
 constexpr std::int64_t COALESCE_MS = 20;
 constexpr long SEND_TIMEOUT_S = 10;
-
-std::int64_t steadyMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace
 
