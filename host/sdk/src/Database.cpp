@@ -251,11 +251,12 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
     try
     {
         Sql::Transaction tx(c);
+        const std::uint64_t transaction = ++_transactions;
         for (auto& item : batch)
         {
             // Prepared once: these run for every item of every batch.
             c.cached("SAVEPOINT item").run();
-            WriteTx wtx(c);
+            WriteTx wtx(c, transaction);
             try
             {
                 item->run(wtx);
@@ -289,7 +290,7 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             try
             {
                 Sql::Transaction tx(c);
-                WriteTx wtx(c);
+                WriteTx wtx(c, ++_transactions);
                 item->run(wtx);
                 tx.commit();
                 item->after = std::move(wtx._after);

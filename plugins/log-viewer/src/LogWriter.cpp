@@ -43,10 +43,10 @@ std::future<void> LogWriter::submit(std::shared_ptr<IngestBatch> batch, std::sha
             LogStore::insert(tx, batch->entries, batch->cursors);
             if (count > 0)
                 tx.afterCommit(
-                    [this, batch, count, newest]
+                    [this, batch, count, newest, transaction = tx.transaction()]
                     {
                         committed(count, newest);
-                        _hub.publish(batch->entries); // may take the entries
+                        _hub.publish(batch->entries, transaction); // may take the entries
                     });
         },
         std::move(sequence));

@@ -86,10 +86,12 @@ void SseHub::reap()
         s->join();
 }
 
-void SseHub::publish(std::vector<LogEntry>& entries)
+void SseHub::publish(std::vector<LogEntry>& entries, std::uint64_t transaction)
 {
     if (entries.empty() || _active.load() == 0)
         return;
+    if (transaction == 0)
+        transaction = (std::uint64_t(1) << 63) | ++_ownTransactions; // never equal to a database's number
     std::vector<std::shared_ptr<SseStream>> streams;
     {
         std::lock_guard<std::mutex> lock(_mutex);
@@ -105,7 +107,7 @@ void SseHub::publish(std::vector<LogEntry>& entries)
     PublishedBatchPtr shared = batch;
     for (auto& s : streams)
     {
-        if (!s->push(shared) && _onOverflow)
+        if (!s->push(shared, transaction) && _onOverflow)
             _onOverflow();
     }
 }

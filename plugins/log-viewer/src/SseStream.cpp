@@ -22,7 +22,8 @@ namespace
 
 constexpr std::size_t BACKLOG_PAGE_BYTES = 256 * 1024;
 /// Live batches arriving within this long after a write go out together in the next one: fewer, larger socket
-/// writes per client under load, at most this much later.
+/// writes per client under load, at most this much later. Never while half the queue bound is waiting: held
+/// events count towards the overflow bound like any others.
 constexpr std::int64_t COALESCE_MS = 20;
 constexpr long SEND_TIMEOUT_S = 10;
 
@@ -75,33 +76,42 @@ std::size_t SseStream::countMatches(const PublishedBatch& b) const
     return n;
 }
 
-bool SseStream::push(const PublishedBatchPtr& batch)
+bool SseStream::push(const PublishedBatchPtr& batch, std::uint64_t transaction)
 {
     if (_finished.load())
         return true;
     std::size_t n = countMatches(*batch);
     if (n == 0)
         return true;
-    bool wasEmpty;
+    bool wakeNow;
     {
         std::lock_guard<std::mutex> lock(_mutex);
         if (!_closeReason.empty())
             return true;
-        // Only events still waiting from earlier batches count: a large batch for a caught-up client is fine.
-        if (_queuedEvents >= _opt.queueSize)
+        // Only events still waiting from earlier transactions count: a large commit (one batch or several
+        // committed together) for a caught-up client is fine.
+        if (transaction != _transaction)
+        {
+            _queuedBefore = _queuedEvents;
+            _transaction = transaction;
+        }
+        if (_queuedBefore >= _opt.queueSize)
         {
             _closeReason = "overflow";
             _queue.clear();
             _queuedEvents = 0;
+            _queuedBefore = 0;
             wake();
             return false;
         }
-        wasEmpty = _queue.empty();
+        const std::size_t half = _opt.queueSize / 2;
+        // Otherwise the stream was woken already and has not taken the queue yet, or holds it back on purpose.
+        wakeNow = _queue.empty() || (_queuedEvents < half && _queuedEvents + n >= half);
         _queue.push_back(batch);
         _queuedEvents += n;
     }
-    if (wasEmpty)
-        wake(); // otherwise the stream was woken already and has not taken the queue yet
+    if (wakeNow)
+        wake();
     return true;
 }
 
@@ -182,6 +192,7 @@ bool SseStream::sendBacklog()
                 std::lock_guard<std::mutex> lock(_mutex);
                 _queue.clear();
                 _queuedEvents = 0;
+                _queuedBefore = 0;
                 if (!_closeReason.empty())
                     break;
             }
@@ -241,11 +252,13 @@ void SseStream::run()
         {
             std::lock_guard<std::mutex> lock(_mutex);
             reason = _closeReason;
-            waiting = !_queue.empty() && reason.empty() && now < lastWrite + COALESCE_MS;
+            waiting = !_queue.empty() && reason.empty() && now < lastWrite + COALESCE_MS &&
+                      _queuedEvents < _opt.queueSize / 2;
             if (!waiting)
             {
                 work.swap(_queue);
                 _queuedEvents = 0;
+                _queuedBefore = 0;
             }
         }
         out.clear();

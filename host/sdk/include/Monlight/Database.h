@@ -51,8 +51,10 @@ private:
 class MONLIGHT_API WriteTx
 {
 public:
-    explicit WriteTx(Sql::Connection& c) : _c(c) {}
+    explicit WriteTx(Sql::Connection& c, std::uint64_t transaction = 0) : _c(c), _transaction(transaction) {}
     Sql::Connection& db() { return _c; }
+    /// Identifies the writer transaction the work runs in: equal for works committed together, increasing.
+    std::uint64_t transaction() const { return _transaction; }
     /// Runs `fn` on the writer thread after the batch holding this work has committed (never if it rolled back).
     /// Used for notifications that must not precede durability (LV live tail).
     void afterCommit(std::function<void()> fn) { _after.push_back(std::move(fn)); }
@@ -60,6 +62,7 @@ public:
 private:
     friend class Database;
     Sql::Connection& _c;
+    std::uint64_t _transaction;
     std::vector<std::function<void()>> _after;
 };
 
@@ -168,6 +171,7 @@ private:
     std::atomic<bool> _writerAlive{false};
     std::thread _thread;
     std::atomic<std::uint64_t> _batches{0}, _items{0}, _lastBatch{0};
+    std::uint64_t _transactions = 0; // writer thread only
     std::shared_ptr<detail::ReaderPool> _readerPool; // shared with the threads holding its connections
     std::uint64_t _id;
 };
