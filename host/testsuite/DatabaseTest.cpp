@@ -9,9 +9,11 @@
 #include <Poco/Message.h>
 #include <Poco/TemporaryFile.h>
 #include <atomic>
-#include <mutex>
+#include <chrono>
 #include <stdexcept>
 #include <cppunit/extensions/HelperMacros.h>
+#include <future>
+#include <mutex>
 #include <thread>
 
 using namespace Monlight;
@@ -29,9 +31,34 @@ class DatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPragmas);
     CPPUNIT_TEST(testReaderConnectionsOutliveNoThread);
     CPPUNIT_TEST(testUnopenableDirectoryIs73);
+    CPPUNIT_TEST(testSubmitReturnsBeforeCommit);
+    CPPUNIT_TEST(testSubmitFutureCarriesWorkError);
+    CPPUNIT_TEST(testSubmitKeepsOrder);
+    CPPUNIT_TEST(testSubmitRefusedWhenFullOrClosed);
+    CPPUNIT_TEST(testSequenceHoldsLaterWritesAfterFailure);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _dir;
+
+    /// Occupies the writer thread until the returned promise is set (later work queues behind it).
+    static std::promise<void> blockWriter(Database& db)
+    {
+        std::promise<void> release;
+        auto released = std::make_shared<std::shared_future<void>>(release.get_future().share());
+        auto entered = std::make_shared<std::promise<void>>();
+        auto running = entered->get_future();
+        db.submit([released, entered](WriteTx&) {
+            entered->set_value();
+            released->wait();
+        });
+        running.wait();
+        return release;
+    }
+
+    static bool ready(const std::future<void>& f)
+    {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }
 
     Database::Options options(std::vector<std::string> migrations)
     {
@@ -247,6 +274,154 @@ public:
         {
             CPPUNIT_ASSERT_EQUAL(73, e.exitCode());
         }
+    }
+
+    void testSubmitReturnsBeforeCommit()
+    {
+        auto db = Database::open(options({"CREATE TABLE a(x INTEGER)"}));
+        auto release = blockWriter(*db);
+        std::atomic<bool> after{false};
+        auto f = db->submit([&after](WriteTx& tx) {
+            tx.db().exec("INSERT INTO a VALUES(7)");
+            tx.afterCommit([&after] { after = true; });
+        });
+        // The writer is busy: submit() did not wait, nothing is committed or visible.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        CPPUNIT_ASSERT(!ready(f));
+        CPPUNIT_ASSERT(!after.load());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), db->reader().queryInt("SELECT count(*) FROM a"));
+        release.set_value();
+        f.get();
+        CPPUNIT_ASSERT(after.load()); // afterCommit ran before the future became ready
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), db->reader().queryInt("SELECT count(*) FROM a"));
+    }
+
+    void testSubmitFutureCarriesWorkError()
+    {
+        auto db = Database::open(options({"CREATE TABLE a(x INTEGER UNIQUE)"}));
+        auto release = blockWriter(*db);
+        auto ok1 = db->submit([](WriteTx& tx) { tx.db().exec("INSERT INTO a VALUES(1)"); });
+        auto bad = db->submit([](WriteTx& tx) {
+            tx.db().exec("INSERT INTO a VALUES(2)");
+            tx.db().exec("INSERT INTO a VALUES(1)"); // unique violation: the whole item is rolled back
+        });
+        auto ok2 = db->submit([](WriteTx& tx) { tx.db().exec("INSERT INTO a VALUES(3)"); });
+        release.set_value();
+        ok1.get();
+        CPPUNIT_ASSERT_THROW(bad.get(), Sql::SqlError);
+        ok2.get();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), db->reader().queryInt("SELECT sum(x) FROM a")); // 1 + 3
+    }
+
+    void testSubmitKeepsOrder()
+    {
+        auto db = Database::open(options({"CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER)"}));
+        std::vector<std::future<void>> futures;
+        std::vector<int> readyOrder;
+        std::mutex m;
+        for (int i = 0; i < 200; ++i)
+            futures.push_back(db->submit([i, &readyOrder, &m](WriteTx& tx) {
+                tx.db().cached("INSERT INTO a(x) VALUES(?)").bind(1, i).run();
+                tx.afterCommit([i, &readyOrder, &m] {
+                    std::lock_guard<std::mutex> lock(m);
+                    readyOrder.push_back(i);
+                });
+            }));
+        // Every earlier submit is committed when a later one is.
+        futures[100].wait();
+        for (std::size_t k = 0; k < 100; ++k)
+            CPPUNIT_ASSERT(ready(futures[k]));
+        futures.back().wait();
+        for (auto& f : futures)
+        {
+            CPPUNIT_ASSERT(ready(f));
+            f.get();
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(200), readyOrder.size());
+        for (int i = 0; i < 200; ++i)
+            CPPUNIT_ASSERT_EQUAL(i, readyOrder[static_cast<std::size_t>(i)]);
+        // Row ids follow submission order.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0),
+                             db->reader().queryInt("SELECT count(*) FROM a WHERE x <> id - 1"));
+    }
+
+    void testSubmitRefusedWhenFullOrClosed()
+    {
+        Database::Options o = options({"CREATE TABLE a(x INTEGER)"});
+        o.writeQueueSize = 2;
+        auto db = Database::open(o);
+        auto release = blockWriter(*db);
+        auto f1 = db->submit([](WriteTx& tx) { tx.db().exec("INSERT INTO a VALUES(1)"); });
+        auto f2 = db->submit([](WriteTx& tx) { tx.db().exec("INSERT INTO a VALUES(2)"); });
+        bool ran = false;
+        try
+        {
+            db->submit([&ran](WriteTx&) { ran = true; });
+            CPPUNIT_FAIL("expected Busy");
+        }
+        catch (const StorageError& e)
+        {
+            CPPUNIT_ASSERT(e.reason() == StorageError::Reason::Busy);
+        }
+        release.set_value();
+        f1.get();
+        f2.get();
+        db->close();
+        try
+        {
+            db->submit([&ran](WriteTx&) { ran = true; });
+            CPPUNIT_FAIL("expected Stopping");
+        }
+        catch (const StorageError& e)
+        {
+            CPPUNIT_ASSERT(e.reason() == StorageError::Reason::Stopping);
+        }
+        CPPUNIT_ASSERT(!ran);
+    }
+
+    void testSequenceHoldsLaterWritesAfterFailure()
+    {
+        auto db = Database::open(options({"CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER)"}));
+        auto seq = std::make_shared<WriteSequence>();
+        std::atomic<bool> fail{true};
+        auto insert = [&fail](int x, bool mayFail) {
+            return [x, mayFail, &fail](WriteTx& tx) {
+                if (mayFail && fail.load())
+                    throw Poco::IOException("disk trouble");
+                tx.db().cached("INSERT INTO a(x) VALUES(?)").bind(1, x).run();
+            };
+        };
+        auto release = blockWriter(*db);
+        auto f1 = db->submit(insert(1, false), seq);
+        auto f2 = db->submit(insert(2, true), seq);
+        auto f3 = db->submit(insert(3, false), seq);
+        auto other = db->submit(insert(100, false)); // not of the sequence: unaffected
+        auto f4 = db->submit(insert(4, false), seq);
+        release.set_value();
+        f1.get();
+        CPPUNIT_ASSERT_THROW(f2.get(), Poco::IOException);
+        CPPUNIT_ASSERT_THROW(f3.get(), Poco::IllegalStateException);
+        other.get();
+        CPPUNIT_ASSERT_THROW(f4.get(), Poco::IllegalStateException);
+        CPPUNIT_ASSERT(seq->broken());
+        // Nothing after the failed write committed ahead of it.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(101), db->reader().queryInt("SELECT sum(x) FROM a"));
+
+        // Resubmitted in order after reset(): committed in order.
+        fail = false;
+        seq->reset();
+        auto g2 = db->submit(insert(2, true), seq);
+        auto g3 = db->submit(insert(3, false), seq);
+        auto g4 = db->submit(insert(4, false), seq);
+        g2.get();
+        g3.get();
+        g4.get();
+        CPPUNIT_ASSERT(!seq->broken());
+        auto st = db->reader().prepare("SELECT x FROM a WHERE x < 100 ORDER BY id");
+        std::string order;
+        while (st.step())
+            order += std::to_string(st.getInt(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("1234"), order);
     }
 };
 

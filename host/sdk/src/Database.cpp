@@ -52,6 +52,24 @@ struct Database::Item
     std::promise<void> done;
     std::exception_ptr error;
     std::vector<std::function<void()>> after;
+    std::shared_ptr<WriteSequence> sequence;
+
+    /// Runs the work, unless an earlier write of its sequence failed; a failure breaks the sequence.
+    void run(WriteTx& tx)
+    {
+        if (sequence && sequence->_broken.load())
+            throw Poco::IllegalStateException("an earlier write of the same sequence failed");
+        try
+        {
+            work(tx);
+        }
+        catch (...)
+        {
+            if (sequence)
+                sequence->_broken = true;
+            throw;
+        }
+    }
 };
 
 namespace
@@ -183,10 +201,11 @@ void Database::migrate(Sql::Connection& c)
     _schemaVersion = known > version ? known : version;
 }
 
-void Database::write(std::function<void(WriteTx&)> work)
+std::future<void> Database::submit(std::function<void(WriteTx&)> work, std::shared_ptr<WriteSequence> sequence)
 {
     auto item = std::make_shared<Item>();
     item->work = std::move(work);
+    item->sequence = std::move(sequence);
     auto fut = item->done.get_future();
     {
         std::lock_guard<std::mutex> lock(_mutex);
@@ -197,9 +216,12 @@ void Database::write(std::function<void(WriteTx&)> work)
         _queue.push_back(item);
     }
     _cv.notify_one();
-    fut.wait();
-    if (item->error)
-        std::rethrow_exception(item->error);
+    return fut;
+}
+
+void Database::write(std::function<void(WriteTx&)> work)
+{
+    submit(std::move(work)).get();
 }
 
 void Database::writerLoop()
@@ -231,20 +253,23 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
     try
     {
         Sql::Transaction tx(c);
+        const std::uint64_t transaction = ++_transactions;
         for (auto& item : batch)
         {
             // Prepared once: these run for every item of every batch.
             c.cached("SAVEPOINT item").run();
-            WriteTx wtx(c);
+            WriteTx wtx(c, transaction);
             try
             {
-                item->work(wtx);
+                item->run(wtx);
                 c.cached("RELEASE item").run();
                 item->after = std::move(wtx._after);
             }
             catch (...)
             {
                 item->error = std::current_exception();
+                if (item->sequence)
+                    item->sequence->_broken = true;
                 c.cached("ROLLBACK TO item").run();
                 c.cached("RELEASE item").run();
             }
@@ -267,14 +292,16 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
             try
             {
                 Sql::Transaction tx(c);
-                WriteTx wtx(c);
-                item->work(wtx);
+                WriteTx wtx(c, ++_transactions);
+                item->run(wtx);
                 tx.commit();
                 item->after = std::move(wtx._after);
             }
             catch (...)
             {
                 item->error = std::current_exception();
+                if (item->sequence)
+                    item->sequence->_broken = true;
             }
         }
     }
@@ -296,7 +323,10 @@ void Database::runBatch(std::vector<std::shared_ptr<Item>>& batch)
                     .error("after-commit callback failed: " + currentExceptionText());
             }
         }
-        item->done.set_value();
+        if (item->error)
+            item->done.set_exception(item->error);
+        else
+            item->done.set_value();
     }
 }
 

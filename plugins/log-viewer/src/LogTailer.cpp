@@ -1,5 +1,6 @@
 #include "LogTailer.h"
 
+#include "SteadyClock.h"
 #include "LineDecoder.h"
 #include "Monlight/Time.h"
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,21 +22,16 @@ namespace
 {
 
 constexpr std::size_t READ_CHUNK = 65536;
-constexpr std::size_t MAX_QUEUED_BATCHES = 4;
+constexpr std::size_t MAX_IN_FLIGHT = 4;        // batches committing while the tailer reads on
+constexpr std::int64_t COLLECT_EVERY_MS = 20;   // how soon a commit in flight is noticed while idle
 constexpr std::int64_t COALESCE_MS = 10;
-
-std::int64_t steadyMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace
 
 LogTailer::LogTailer(Options options, Hooks hooks, std::vector<LogStore::Cursor> cursors,
                      Poco::Logger& logger)
-    : _opt(std::move(options)), _hooks(std::move(hooks)), _filter(_opt.containers), _logger(logger)
+    : _opt(std::move(options)), _hooks(std::move(hooks)), _filter(_opt.containers), _logger(logger),
+      _batcher({_hooks.submit, _hooks.committed}, MAX_IN_FLIGHT, logger)
 {
     for (auto& c : cursors)
     {
@@ -56,8 +51,7 @@ void LogTailer::start()
         return;
     if (::pipe2(_wake, O_CLOEXEC | O_NONBLOCK) != 0)
         _wake[0] = _wake[1] = -1;
-    _inotify = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (_inotify < 0)
+    if (!_inotify.open())
         _logger.warning("inotify unavailable (" + std::string(std::strerror(errno)) + "); polling every " +
                         std::to_string(_opt.pollIntervalMs) + " ms");
     discover(true);
@@ -66,7 +60,6 @@ void LogTailer::start()
     _nextRescan = now + _opt.rescanIntervalMs;
     beat();
     _alive = true;
-    _committer = std::thread([this] { commitLoop(); });
     _thread = std::thread([this] { run(); });
 }
 
@@ -81,18 +74,10 @@ void LogTailer::stop()
     }
     if (_thread.joinable())
         _thread.join();
-    if (_committer.joinable())
-        _committer.join();
     _alive = false;
     for (auto& [id, c] : _containers)
-    {
-        if (c->fd >= 0)
-            ::close(c->fd);
-        c->fd = -1;
-    }
-    if (_inotify >= 0)
-        ::close(_inotify);
-    _inotify = -1;
+        c->file.close();
+    _inotify.close();
     for (int& fd : _wake)
     {
         if (fd >= 0)
@@ -132,37 +117,9 @@ void LogTailer::updateWatched()
 // ---------------------------------------------------------------------------------------------------------------
 // Discovery
 
-void LogTailer::watchDir(const std::string& id, const std::string& dir)
-{
-    if (_inotify < 0 || _watchByIds.count(id))
-        return;
-    int wd = ::inotify_add_watch(_inotify, dir.c_str(),
-                                 IN_DONT_FOLLOW | IN_ONLYDIR | IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                     IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
-    if (wd < 0)
-        return;
-    _watchIds[wd] = id;
-    _watchByIds[id] = wd;
-}
-
-void LogTailer::unwatchDir(const std::string& id)
-{
-    auto it = _watchByIds.find(id);
-    if (it == _watchByIds.end())
-        return;
-    if (_inotify >= 0)
-        ::inotify_rm_watch(_inotify, it->second);
-    _watchIds.erase(it->second);
-    _watchByIds.erase(it);
-}
-
 void LogTailer::discover(bool initial)
 {
-    if (_inotify >= 0 && _sourcesWatch < 0)
-    {
-        _sourcesWatch = ::inotify_add_watch(_inotify, _opt.sources.c_str(),
-                                            IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR);
-    }
+    _inotify.watchSources(_opt.sources);
     std::vector<std::string> skipped;
     std::vector<ContainerInfo> found = ContainerScanner::scan(_opt.sources, &skipped);
     for (const auto& what : skipped)
@@ -198,11 +155,11 @@ void LogTailer::discover(bool initial)
         if (selected)
             attach(info, initial);
         else
-            unwatchDir(info.id);
+            _inotify.unwatchDir(info.id);
     }
 
     // Directories not (yet) complete containers: watch them so their config/log creation triggers a scan.
-    if (_inotify >= 0)
+    if (_inotify.fd() >= 0)
     {
         if (DIR* d = ::opendir(_opt.sources.c_str()))
         {
@@ -214,7 +171,7 @@ void LogTailer::discover(bool initial)
                 std::string dir = _opt.sources + "/" + id;
                 struct stat st;
                 if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-                    watchDir(id, dir);
+                    _inotify.watchDir(id, dir);
             }
             ::closedir(d);
         }
@@ -224,10 +181,10 @@ void LogTailer::discover(bool initial)
 
 void LogTailer::attach(const ContainerInfo& info, bool initial)
 {
-    struct stat st;
     std::string why;
-    int fd = ContainerScanner::openRegular(info.dir, info.id + "-json.log", st, why);
-    if (fd < 0)
+    std::int64_t size = 0;
+    FollowedFile file = FollowedFile::open(info.dir, info.id + "-json.log", size, why);
+    if (!file.valid())
     {
         if (!why.empty())
             warnPath(info.logPath, why);
@@ -237,19 +194,9 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
     c->info = info;
     c->splitter = LineSplitter(0, _opt.maxLineBytes);
     c->assembler = std::make_unique<EntryAssembler>(info.name, info.id, _opt.assembler);
-    c->fd = fd;
-    c->inode = static_cast<std::int64_t>(st.st_ino);
-    std::int64_t size = static_cast<std::int64_t>(st.st_size);
+    c->file = std::move(file);
     std::int64_t pos = 0;
     bool skip = false;
-
-    auto byteBefore = [](int f, std::int64_t p)
-    {
-        char b = '\n';
-        if (p > 0 && ::pread(f, &b, 1, p - 1) != 1)
-            b = '\n';
-        return b;
-    };
 
     auto cur = _cursors.find(info.id);
     if (cur != _cursors.end())
@@ -257,38 +204,33 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
         const LogStore::Cursor& k = cur->second;
         c->committedInode = k.inode;
         c->committedPos = k.position;
-        if (k.inode == c->inode)
+        if (k.inode == c->file.inode())
             pos = k.position <= size ? k.position : 0;
         else
         {
             // Rotated while stopped: find the cursor's file among <log>.1 … <log>.N.
-            int old = -1;
-            struct stat ost;
+            FollowedFile old;
+            std::int64_t oldSize = 0;
             const std::string base = info.id + "-json.log.";
-            for (int n = 1; n <= _opt.maxRotated && old < 0; ++n)
+            for (int n = 1; n <= _opt.maxRotated && !old.valid(); ++n)
             {
                 std::string owhy;
-                int f = ContainerScanner::openRegular(info.dir, base + std::to_string(n), ost, owhy);
-                if (f < 0)
+                FollowedFile f = FollowedFile::open(info.dir, base + std::to_string(n), oldSize, owhy);
+                if (!f.valid())
                 {
                     if (owhy.empty())
                         break; // numbering ends
                     continue;
                 }
-                if (static_cast<std::int64_t>(ost.st_ino) == k.inode)
-                    old = f;
-                else
-                    ::close(f);
+                if (f.inode() == k.inode)
+                    old = std::move(f);
             }
-            if (old >= 0)
+            if (old.valid())
             {
                 // Finish the rotated file from the cursor; the rotation check then reads the newer rotated
                 // files and opens the current one at 0.
-                ::close(fd);
-                c->fd = old;
-                c->inode = k.inode;
-                pos = k.position <= ost.st_size ? k.position : 0;
-                fd = old;
+                c->file = std::move(old);
+                pos = k.position <= oldSize ? k.position : 0;
             }
             else
             {
@@ -297,7 +239,7 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
                 pos = 0;
             }
         }
-        bool midLine = pos > 0 && byteBefore(fd, pos) != '\n';
+        bool midLine = pos > 0 && c->file.byteBefore(pos) != '\n';
         c->splitter.reset(pos, midLine);
     }
     else
@@ -305,14 +247,14 @@ void LogTailer::attach(const ContainerInfo& info, bool initial)
         if (initial)
         {
             pos = LineSplitter::firstSightStart(size, _opt.tailBuffer);
-            skip = LineSplitter::needsSkip(pos, byteBefore(fd, pos));
+            skip = LineSplitter::needsSkip(pos, c->file.byteBefore(pos));
         }
         c->splitter.reset(pos);
         if (skip)
             c->splitter.skipToNextLine();
     }
     c->assembler->reset(pos);
-    watchDir(info.id, info.dir);
+    _inotify.watchDir(info.id, info.dir);
     _logger.information("watching container " + info.name + " (" + info.id.substr(0, 12) + ") from byte " +
                         std::to_string(pos));
     _containers[info.id] = std::move(c);
@@ -327,10 +269,8 @@ void LogTailer::detach(const std::string& id)
     std::int64_t now = Time::nowMs();
     c.assembler->flushAll(now);
     takeReady(c);
-    pushBatch(true); // commits the container's final cursor while it is still known
-    if (c.fd >= 0)
-        ::close(c.fd);
-    unwatchDir(id);
+    pushBatch(); // commits the container's final cursor while it is still known
+    _inotify.unwatchDir(id);
     _logger.information("stopped watching container " + c.info.name);
     _containers.erase(it);
 }
@@ -340,11 +280,26 @@ void LogTailer::detach(const std::string& id)
 
 void LogTailer::takeReady(Container& c)
 {
-    while (c.assembler->takeReady(_batch.entries,
-                                  _opt.maxBatch - std::min(_opt.maxBatch, _batch.entries.size())) > 0)
+    std::vector<LogEntry>& entries = _batcher.current().entries;
+    while (c.assembler->takeReady(entries, _opt.maxBatch - std::min(_opt.maxBatch, entries.size())) > 0)
     {
-        if (_batch.entries.size() >= _opt.maxBatch)
-            pushBatch(false);
+        if (entries.size() >= _opt.maxBatch)
+            pushBatch();
+    }
+}
+
+void LogTailer::dispatch(Container& c, const PhysicalLine& line, std::int64_t now)
+{
+    if (line.raw)
+        c.assembler->addRaw(line.text, line.start, line.end, now);
+    else if (auto rec = LineDecoder::decode(line.text, now))
+        c.assembler->addRecord(std::move(*rec), line.start, line.end, now);
+    else
+    {
+        c.assembler->skip(line.start, line.end);
+        if (_hooks.invalidLine)
+            _hooks.invalidLine();
+        warnInvalid();
     }
 }
 
@@ -355,17 +310,7 @@ void LogTailer::processLines(Container& c, std::int64_t now)
     while (c.splitter.next(line))
     {
         ++lines;
-        if (line.raw)
-            c.assembler->addRaw(line.text, line.start, line.end, now);
-        else if (auto rec = LineDecoder::decode(line.text, now))
-            c.assembler->addRecord(std::move(*rec), line.start, line.end, now);
-        else
-        {
-            c.assembler->skip(line.start, line.end);
-            if (_hooks.invalidLine)
-                _hooks.invalidLine();
-            warnInvalid();
-        }
+        dispatch(c, line, now);
     }
     // Bytes the splitter consumed without handing out a line (the cut first line) still advance the position.
     c.assembler->skip(c.splitter.consumed(), c.splitter.consumed());
@@ -380,9 +325,7 @@ bool LogTailer::readToEof(Container& c)
     bool any = false;
     for (;;)
     {
-        ssize_t n = ::pread(c.fd, buf, sizeof buf, c.splitter.appended());
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = c.file.readAt(buf, sizeof buf, c.splitter.appended());
         if (n <= 0)
             break;
         any = true;
@@ -400,16 +343,7 @@ void LogTailer::finishFile(Container& c, std::int64_t now)
     PhysicalLine line;
     if (c.splitter.finish(line))
     {
-        if (line.raw)
-            c.assembler->addRaw(line.text, line.start, line.end, now);
-        else if (auto rec = LineDecoder::decode(line.text, now))
-            c.assembler->addRecord(std::move(*rec), line.start, line.end, now);
-        else
-        {
-            c.assembler->skip(line.start, line.end);
-            if (_hooks.invalidLine)
-                _hooks.invalidLine();
-        }
+        dispatch(c, line, now);
         if (_hooks.linesConsumed)
             _hooks.linesConsumed(1);
     }
@@ -423,8 +357,7 @@ void LogTailer::readContainer(Container& c)
     for (int round = 0; round < 8 && !_stop.load(); ++round)
     {
         readToEof(c);
-        struct stat path;
-        if (::lstat(c.info.logPath.c_str(), &path) == 0 && static_cast<std::int64_t>(path.st_ino) != c.inode)
+        if (c.file.replacedAt(c.info.logPath))
         {
             // Rotation: the old descriptor is read to its very end first (its last line counts as complete).
             readToEof(c);
@@ -432,26 +365,23 @@ void LogTailer::readContainer(Container& c)
             finishFile(c, now);
             // The new current file is opened before the rotated files are listed, so a rotation in between
             // shows it among them and nothing between the old and the new one is missed.
-            struct stat st;
             std::string why;
-            int fd = ContainerScanner::openRegular(c.info.dir, c.info.id + "-json.log", st, why);
-            if (fd < 0)
+            std::int64_t size = 0;
+            FollowedFile current = FollowedFile::open(c.info.dir, c.info.id + "-json.log", size, why);
+            if (!current.valid())
             {
                 if (!why.empty())
                     warnPath(c.info.logPath, why);
                 return; // retried at the next change or poll
             }
-            readRotated(c, static_cast<std::int64_t>(st.st_ino));
-            ::close(c.fd);
-            c.fd = fd;
-            c.inode = static_cast<std::int64_t>(st.st_ino);
+            readRotated(c, current.inode());
+            c.file = std::move(current);
             c.splitter.reset(0);
             c.assembler->reset(0);
             _logger.debug("log file of " + c.info.name + " rotated");
             continue;
         }
-        struct stat own;
-        if (::fstat(c.fd, &own) == 0 && own.st_size < c.splitter.appended())
+        if (c.file.shrunkBelow(c.splitter.appended()))
         {
             // Truncation: same file, shorter than what was read. Continue at 0.
             std::int64_t now = Time::nowMs();
@@ -470,32 +400,26 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
 {
     // <log>.1 is the newest rotated file. Those newer than the one just finished (found by inode; all of them
     // when it is gone) and older than the new current file were never read: read them, oldest first.
-    struct Rotated
-    {
-        int fd;
-        std::int64_t inode;
-        struct timespec mtime;
-    };
-    std::vector<Rotated> files; // .1, .2, ... (newest first)
+    std::vector<FollowedFile> files; // .1, .2, ... (newest first)
     const std::string base = c.info.id + "-json.log.";
     for (int n = 1; n <= _opt.maxRotated; ++n)
     {
-        struct stat st;
         std::string why;
-        int fd = ContainerScanner::openRegular(c.info.dir, base + std::to_string(n), st, why);
-        if (fd < 0)
+        std::int64_t size = 0;
+        FollowedFile f = FollowedFile::open(c.info.dir, base + std::to_string(n), size, why);
+        if (!f.valid())
         {
             if (why.empty())
                 break; // numbering ends
             warnPath(c.info.dir + "/" + base + std::to_string(n), why);
             continue;
         }
-        files.push_back({fd, static_cast<std::int64_t>(st.st_ino), st.st_mtim});
+        files.push_back(std::move(f));
     }
     std::size_t end = files.size(); // first index not to read: the finished file or an older one
     for (std::size_t i = 0; i < files.size(); ++i)
     {
-        if (files[i].inode == c.inode)
+        if (files[i].inode() == c.file.inode())
         {
             end = i;
             break;
@@ -503,36 +427,26 @@ void LogTailer::readRotated(Container& c, std::int64_t currentInode)
     }
     // When the finished file is gone (rotated beyond the kept count, or overwritten by the rename), every rotated
     // file is newer than it under Docker's scheme; as a guard, one last modified before it is not (re)read.
-    struct stat own;
-    bool finishedFound = end < files.size();
-    bool haveOwn = !finishedFound && ::fstat(c.fd, &own) == 0;
-    auto olderThanFinished = [&](const Rotated& r)
-    {
-        return haveOwn && (r.mtime.tv_sec < own.st_mtim.tv_sec ||
-                           (r.mtime.tv_sec == own.st_mtim.tv_sec && r.mtime.tv_nsec < own.st_mtim.tv_nsec));
-    };
+    const bool finishedFound = end < files.size();
     std::size_t begin = 0; // the new current file (and anything newer) when it was rotated meanwhile
     for (std::size_t i = 0; i < end; ++i)
     {
-        if (files[i].inode == currentInode)
+        if (files[i].inode() == currentInode)
             begin = i + 1;
     }
-    const int oldFd = c.fd;
+    FollowedFile finished = std::move(c.file);
     for (std::size_t i = end; i-- > begin && !_stop.load();)
     {
-        if (olderThanFinished(files[i]))
+        if (!finishedFound && files[i].modifiedBefore(finished))
             continue;
-        c.fd = files[i].fd;
-        c.inode = files[i].inode;
+        c.file = std::move(files[i]);
         c.splitter.reset(0);
         c.assembler->reset(0);
         _logger.debug("log file of " + c.info.name + " rotated twice or more: reading a rotated file");
         readToEof(c);
         finishFile(c, Time::nowMs());
     }
-    c.fd = oldFd;
-    for (auto& f : files)
-        ::close(f.fd);
+    c.file = std::move(finished);
 }
 
 void LogTailer::warnPath(const std::string& path, const std::string& why)
@@ -558,7 +472,7 @@ std::optional<std::string> LogTailer::stalled(std::int64_t stallMs) const
     if (!_alive.load())
         return std::nullopt;
     std::int64_t now = steadyMs();
-    std::int64_t since = _commitSince.load();
+    std::int64_t since = _batcher.commitSince();
     if (since > 0 && now - since >= stallMs)
         return "log batch not committed for " + std::to_string((now - since) / 1000) + " s (database stuck?)";
     std::int64_t beat = _beat.load();
@@ -587,86 +501,28 @@ void LogTailer::warnInvalid()
 // ---------------------------------------------------------------------------------------------------------------
 // Batches
 
-void LogTailer::pushBatch(bool force)
+void LogTailer::pushBatch()
 {
     std::int64_t now = Time::nowMs();
+    IngestBatch& batch = _batcher.current();
     for (auto& [id, c] : _containers)
     {
         std::int64_t pos = c->assembler->safePosition();
-        if (pos == c->committedPos && c->inode == c->committedInode)
+        if (pos == c->committedPos && c->file.inode() == c->committedInode)
             continue;
         LogStore::Cursor k;
         k.containerId = id;
         k.containerName = c->info.name;
         k.filePath = c->info.logPath;
-        k.inode = c->inode;
+        k.inode = c->file.inode();
         k.position = pos;
         k.updatedAt = now;
-        c->committedInode = c->inode;
+        c->committedInode = c->file.inode();
         c->committedPos = pos;
         _cursors[id] = k;
-        _batch.cursors.push_back(std::move(k));
+        batch.cursors.push_back(std::move(k));
     }
-    if (_batch.entries.empty() && _batch.cursors.empty())
-        return;
-    (void)force;
-    IngestBatch batch;
-    std::swap(batch, _batch);
-    std::unique_lock<std::mutex> lock(_queueMutex);
-    _queueCv.wait(lock, [this] { return _queue.size() < MAX_QUEUED_BATCHES; });
-    _queue.push_back(std::move(batch));
-    _queueCv.notify_all();
-}
-
-void LogTailer::commitLoop()
-{
-    for (;;)
-    {
-        IngestBatch batch;
-        {
-            std::unique_lock<std::mutex> lock(_queueMutex);
-            _queueCv.wait(lock, [this] { return !_queue.empty() || _producerDone; });
-            if (_queue.empty())
-                break;
-            batch = std::move(_queue.front());
-        }
-        int attempts = 0;
-        _commitSince = steadyMs();
-        for (;;)
-        {
-            try
-            {
-                _hooks.commit(batch);
-                break;
-            }
-            catch (const Poco::Exception& e)
-            {
-                ++attempts;
-                if (attempts == 1 || attempts % 60 == 0)
-                    _logger.error("log batch commit failed (retrying): " + e.displayText());
-            }
-            catch (const std::exception& e)
-            {
-                ++attempts;
-                if (attempts == 1 || attempts % 60 == 0)
-                    _logger.error("log batch commit failed (retrying): " + std::string(e.what()));
-            }
-            bool done;
-            {
-                std::lock_guard<std::mutex> lock(_queueMutex);
-                done = _producerDone;
-            }
-            if (done && attempts >= 3)
-                break; // shutting down and the database refuses: give up, the cursor is not advanced
-            std::this_thread::sleep_for(std::chrono::milliseconds(done ? 200 : 1000));
-        }
-        _commitSince = 0;
-        {
-            std::lock_guard<std::mutex> lock(_queueMutex);
-            _queue.pop_front();
-        }
-        _queueCv.notify_all();
-    }
+    _batcher.push(_stop);
 }
 
 void LogTailer::flushAllPending()
@@ -684,53 +540,22 @@ void LogTailer::flushAllPending()
 
 void LogTailer::handleInotify()
 {
-    alignas(struct inotify_event) char buf[16384];
-    for (;;)
+    InotifyWatch::Changes changes;
+    _inotify.read(changes);
+    if (changes.rescan)
+        _rescanSoon = true;
+    if (changes.all)
     {
-        ssize_t n = ::read(_inotify, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (char* p = buf; p < buf + n;)
-        {
-            auto* ev = reinterpret_cast<struct inotify_event*>(p);
-            p += sizeof(struct inotify_event) + ev->len;
-            if (ev->mask & IN_Q_OVERFLOW)
-            {
-                for (auto& [id, c] : _containers)
-                    c->dirty = true;
-                _rescanSoon = true;
-                continue;
-            }
-            if (ev->wd == _sourcesWatch)
-            {
-                _rescanSoon = true;
-                continue;
-            }
-            if (ev->mask & IN_IGNORED)
-            {
-                auto w = _watchIds.find(ev->wd);
-                if (w != _watchIds.end())
-                {
-                    _watchByIds.erase(w->second);
-                    _watchIds.erase(w);
-                }
-                _rescanSoon = true;
-                continue;
-            }
-            auto w = _watchIds.find(ev->wd);
-            if (w == _watchIds.end())
-                continue;
-            auto c = _containers.find(w->second);
-            if (c == _containers.end())
-            {
-                _rescanSoon = true; // an incomplete container directory got its files
-                continue;
-            }
-            std::string name = ev->len ? std::string(ev->name) : std::string();
-            if (name == "config.v2.json" || (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)))
-                _rescanSoon = true;
+        for (auto& [id, c] : _containers)
+            c->dirty = true;
+    }
+    for (const auto& id : changes.ids)
+    {
+        auto c = _containers.find(id);
+        if (c == _containers.end())
+            _rescanSoon = true; // an incomplete container directory got its files
+        else
             c->second->dirty = true;
-        }
     }
 }
 
@@ -750,11 +575,16 @@ void LogTailer::run()
                 if (at >= 0)
                     deadline = std::min(deadline, now + std::max<std::int64_t>(0, at - wallNow));
             }
+            // Commits in flight are collected soon after they end (pruning, stall detection); a failed one is
+            // submitted again when its retry is due.
+            std::int64_t due = _batcher.nextDue();
+            if (due >= 0)
+                deadline = std::min(deadline, due == 0 ? now + COLLECT_EVERY_MS : due);
             int timeout = static_cast<int>(std::clamp<std::int64_t>(deadline - now, 0, 1000));
             struct pollfd fds[2];
             int nfds = 0;
-            if (_inotify >= 0)
-                fds[nfds++] = {_inotify, POLLIN, 0};
+            if (_inotify.fd() >= 0)
+                fds[nfds++] = {_inotify.fd(), POLLIN, 0};
             if (_wake[0] >= 0)
                 fds[nfds++] = {_wake[0], POLLIN, 0};
             int rc = ::poll(fds, static_cast<nfds_t>(nfds), timeout);
@@ -763,7 +593,7 @@ void LogTailer::run()
             // Lines read in this cycle count as arrived when the change was seen, so the coalescing delay is
             // part of their multiline flush window rather than added to it.
             _cycleMs = Time::nowMs();
-            if (rc > 0 && _inotify >= 0 && (fds[0].revents & POLLIN))
+            if (rc > 0 && _inotify.fd() >= 0 && (fds[0].revents & POLLIN))
             {
                 // Coalesce bursts of events (§3.7: 10 ms).
                 ::poll(nullptr, 0, static_cast<int>(COALESCE_MS));
@@ -796,11 +626,12 @@ void LogTailer::run()
                     takeReady(*c);
                 }
             }
-            pushBatch(false);
+            pushBatch();
+            _batcher.collect();
         }
         // Shutdown (§0.17 step 4): pending multiline entries are stored with their cursors.
         flushAllPending();
-        pushBatch(true);
+        pushBatch();
     }
     catch (const Poco::Exception& e)
     {
@@ -810,11 +641,14 @@ void LogTailer::run()
     {
         _logger.error("log tailer stopped: " + std::string(e.what()));
     }
+    try
     {
-        std::lock_guard<std::mutex> lock(_queueMutex);
-        _producerDone = true;
+        _batcher.drain(); // batches handed over are committed before the tailer ends
     }
-    _queueCv.notify_all();
+    catch (const std::exception& e)
+    {
+        _logger.error("log batches not committed at shutdown: " + std::string(e.what()));
+    }
     if (!_stop.load())
         _alive = false;
 }

@@ -1,15 +1,16 @@
 #pragma once
 
+#include "Batcher.h"
 #include "ContainerFilter.h"
 #include "ContainerScanner.h"
 #include "EntryAssembler.h"
+#include "FollowedFile.h"
+#include "InotifyWatch.h"
 #include "LineSplitter.h"
 #include "LogEntry.h"
 #include "LogStore.h"
 #include <Poco/Logger.h>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,17 +25,10 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// Entries and the cursors that cover them: committed together in one transaction (§3.7).
-struct IngestBatch
-{
-    std::vector<LogEntry> entries;
-    std::vector<LogStore::Cursor> cursors;
-};
-
 /// The Docker log tailer (§3.6, §3.7, §3.13): discovers containers, follows their json-file logs with inotify
-/// and polling, decodes and assembles entries and hands them with byte-exact cursors to a commit function.
-/// Reading and committing run on two threads so decoding overlaps the database work; batches are committed in
-/// order.
+/// (InotifyWatch) and polling, reads each log as a FollowedFile (rotation, truncation), decodes and assembles
+/// entries and hands them with byte-exact cursors to the Batcher. One thread: commits stay in flight on the
+/// database writer while it reads on (Database::submit); batches are committed in order.
 class LogTailer
 {
 public:
@@ -54,8 +48,10 @@ public:
 
     struct Hooks
     {
-        /// Commits a batch durably (blocks until committed). Throws on failure (the batch is retried).
-        std::function<void(IngestBatch&)> commit;
+        /// Queues a batch for commit (Batcher::Hooks::submit); on failure the batch is submitted again.
+        std::function<std::future<void>(std::shared_ptr<IngestBatch>, std::shared_ptr<WriteSequence>)> submit;
+        /// After each committed batch, on the tailer's thread (pruning).
+        std::function<void()> committed;
         /// Physical lines consumed.
         std::function<void(std::uint64_t)> linesConsumed;
         /// One invalid json-file line skipped.
@@ -67,7 +63,7 @@ public:
     LogTailer(const LogTailer&) = delete;
     LogTailer& operator=(const LogTailer&) = delete;
 
-    /// Initial scan, then starts the reader and committer threads.
+    /// Initial scan, then starts the tailer thread.
     void start();
     /// Stops reading, stores pending multiline entries with their cursors, waits for the last commit.
     /// Idempotent.
@@ -79,7 +75,7 @@ public:
     std::vector<std::string> watchedNames() const;
     /// Ids of the containers currently tailed.
     std::vector<std::string> watchedIds() const;
-    /// Both threads running (health).
+    /// The tailer thread running (health).
     bool alive() const { return _alive.load(); }
     /// Why the tailer is stuck (health): the reader made no progress, or a batch has not committed, for
     /// `stallMs` or longer. Nothing when it works.
@@ -89,8 +85,7 @@ private:
     struct Container
     {
         ContainerInfo info;
-        int fd = -1;
-        std::int64_t inode = 0;
+        FollowedFile file;
         LineSplitter splitter;
         std::unique_ptr<EntryAssembler> assembler;
         std::int64_t committedInode = -1;
@@ -99,19 +94,17 @@ private:
     };
 
     void run();
-    void commitLoop();
     void discover(bool initial);
     void attach(const ContainerInfo& info, bool initial);
     void detach(const std::string& id);
     void readContainer(Container& c);
     bool readToEof(Container& c);
+    void dispatch(Container& c, const PhysicalLine& line, std::int64_t now);
     void processLines(Container& c, std::int64_t now);
     void finishFile(Container& c, std::int64_t now);
     void takeReady(Container& c);
-    void pushBatch(bool force);
+    void pushBatch();
     void flushAllPending();
-    void watchDir(const std::string& id, const std::string& dir);
-    void unwatchDir(const std::string& id);
     void handleInotify();
     void warnInvalid();
     void warnPath(const std::string& path, const std::string& why);
@@ -126,34 +119,25 @@ private:
 
     std::map<std::string, LogStore::Cursor> _cursors; // last committed (or loaded) per container id
     std::map<std::string, std::unique_ptr<Container>> _containers;
-    IngestBatch _batch;
+    Batcher _batcher;
     std::int64_t _nextPoll = 0, _nextRescan = 0;
     bool _rescanSoon = false;
 
-    int _inotify = -1;
+    InotifyWatch _inotify;
     int _wake[2] = {-1, -1};
-    int _sourcesWatch = -1;
-    std::map<int, std::string> _watchIds;   // wd → container id
-    std::map<std::string, int> _watchByIds; // container id → wd
 
     std::int64_t _cycleMs = 0; // wall time at which the current read cycle's changes were seen
     std::int64_t _invalidWarnAt = 0;
     std::uint64_t _invalidSuppressed = 0;
     std::map<std::string, std::int64_t> _pathWarnAt; // path → steady ms before which it is not warned again
 
-    std::atomic<std::int64_t> _beat{0};        // steady ms of the reader's last progress
-    std::atomic<std::int64_t> _commitSince{0}; // steady ms at which the pending commit began (0: none)
+    std::atomic<std::int64_t> _beat{0}; // steady ms of the reader's last progress
 
-    std::thread _thread, _committer;
+    std::thread _thread;
     std::atomic<bool> _stop{false}, _alive{false}, _started{false};
     std::atomic<std::size_t> _watchedCount{0};
     mutable std::mutex _namesMutex;
     std::vector<std::string> _watchedNames, _watchedIds;
-
-    std::mutex _queueMutex;
-    std::condition_variable _queueCv;
-    std::deque<IngestBatch> _queue;
-    bool _producerDone = false;
 };
 
 } // namespace LogViewer

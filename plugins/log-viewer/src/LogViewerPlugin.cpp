@@ -138,7 +138,9 @@ public:
         o.assembler.stderrDefault = _config.stderrDefaultLevel;
 
         LogTailer::Hooks hooks;
-        hooks.commit = [this](IngestBatch& b) { _writer->commit(b); };
+        hooks.submit = [this](std::shared_ptr<IngestBatch> b, std::shared_ptr<WriteSequence> s)
+        { return _writer->submit(std::move(b), std::move(s)); };
+        hooks.committed = [this] { _writer->pruneIfNeeded(); };
         Counter* lines = _linesTotal;
         Counter* invalid = _invalidLines;
         hooks.linesConsumed = [lines](std::uint64_t n) { lines->inc(n); };

@@ -28,35 +28,48 @@ void LogWriter::load()
         _newest = *n;
 }
 
-void LogWriter::commit(IngestBatch& batch)
+std::future<void> LogWriter::submit(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence)
 {
     // Ids follow time order within a batch (§3.2): sort before inserting.
-    std::stable_sort(batch.entries.begin(), batch.entries.end(),
+    std::stable_sort(batch->entries.begin(), batch->entries.end(),
                      [](const LogEntry& a, const LogEntry& b) { return a.timestampMs < b.timestampMs; });
-    const std::size_t count = batch.entries.size();
+    const std::size_t count = batch->entries.size();
     std::int64_t newest = INT64_MIN;
-    for (const auto& e : batch.entries)
+    for (const auto& e : batch->entries)
         newest = std::max(newest, e.timestampMs);
-    _db->write(
-        [&](WriteTx& tx)
+    return _db->submit(
+        [this, batch, count, newest](WriteTx& tx)
         {
-            LogStore::insert(tx, batch.entries, batch.cursors);
+            LogStore::insert(tx, batch->entries, batch->cursors);
             if (count > 0)
-                tx.afterCommit([this, &batch] { _hub.publish(batch.entries); }); // may take the entries
-        });
-    if (count > 0)
-    {
-        _rows += static_cast<std::int64_t>(count);
-        // The tailer's committer and API requests commit concurrently: keep the maximum.
-        std::int64_t seen = _newest.load();
-        while (newest > seen && !_newest.compare_exchange_weak(seen, newest))
-        {
-        }
-        _lastIngest = Time::nowMs();
-        if (_entriesTotal)
-            _entriesTotal->inc(count);
-    }
+                tx.afterCommit(
+                    [this, batch, count, newest, transaction = tx.transaction()]
+                    {
+                        committed(count, newest);
+                        _hub.publish(batch->entries, transaction); // may take the entries
+                    });
+        },
+        std::move(sequence));
+}
+
+void LogWriter::commit(IngestBatch& batch)
+{
+    // Not owned: the caller's batch outlives the wait.
+    submit(std::shared_ptr<IngestBatch>(std::shared_ptr<IngestBatch>(), &batch)).get();
     pruneIfNeeded();
+}
+
+void LogWriter::committed(std::size_t count, std::int64_t newest)
+{
+    _rows += static_cast<std::int64_t>(count);
+    // The tailer and API requests commit concurrently: keep the maximum.
+    std::int64_t seen = _newest.load();
+    while (newest > seen && !_newest.compare_exchange_weak(seen, newest))
+    {
+    }
+    _lastIngest = Time::nowMs();
+    if (_entriesTotal)
+        _entriesTotal->inc(count);
 }
 
 void LogWriter::pruneIfNeeded()

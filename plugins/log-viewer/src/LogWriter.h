@@ -1,7 +1,7 @@
 #pragma once
 
+#include "Batcher.h"
 #include "LogStore.h"
-#include "LogTailer.h"
 #include "Monlight/Metrics.h"
 #include "SseHub.h"
 #include <atomic>
@@ -29,8 +29,12 @@ public:
     /// Reads the row count and the newest timestamp (start-up).
     void load();
 
-    /// Commits `batch` (entries in timestamp order), then prunes if over the threshold. Blocks until durable.
-    /// Thread-safe (the tailer's committer and the ingest API call it).
+    /// Queues `batch` (entries then in timestamp order) for the database writer and returns at once. The future
+    /// is ready once it is committed; by then the counts are updated and its entries published to the live tail
+    /// (which may take them). Thread-safe. `sequence`: see WriteSequence (the tailer's ordered pipeline).
+    std::future<void> submit(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence = nullptr);
+
+    /// submit() and wait until durable, then prunes if over the threshold (the ingest API).
     void commit(IngestBatch& batch);
 
     /// Deletes the oldest rows down to `maxEntries` when the count exceeds the hysteresis threshold.
@@ -45,6 +49,8 @@ public:
     std::optional<std::int64_t> lastIngest() const;
 
 private:
+    void committed(std::size_t count, std::int64_t newest);
+
     std::shared_ptr<Database> _db;
     SseHub& _hub;
     std::int64_t _maxEntries;

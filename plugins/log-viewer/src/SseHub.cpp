@@ -1,6 +1,5 @@
 #include "SseHub.h"
 
-#include "EntryFormat.h"
 #include <algorithm>
 #include <chrono>
 
@@ -87,10 +86,12 @@ void SseHub::reap()
         s->join();
 }
 
-void SseHub::publish(std::vector<LogEntry>& entries)
+void SseHub::publish(std::vector<LogEntry>& entries, std::uint64_t transaction)
 {
     if (entries.empty() || _active.load() == 0)
         return;
+    if (transaction == 0)
+        transaction = (std::uint64_t(1) << 63) | ++_ownTransactions; // never equal to a database's number
     std::vector<std::shared_ptr<SseStream>> streams;
     {
         std::lock_guard<std::mutex> lock(_mutex);
@@ -98,21 +99,15 @@ void SseHub::publish(std::vector<LogEntry>& entries)
     }
     if (streams.empty())
         return;
-    auto batch = std::make_shared<PublishedBatch>();
-    batch->entries = std::move(entries); // the writer is done with them
-    std::sort(batch->entries.begin(), batch->entries.end(),
-              [](const LogEntry& a, const LogEntry& b) { return a.id < b.id; });
-    batch->offsets.reserve(batch->entries.size() + 1);
-    for (const auto& e : batch->entries)
-    {
-        batch->offsets.push_back(batch->frames.size());
-        batch->frames += EntryFormat::sseFrame(e);
-    }
-    batch->offsets.push_back(batch->frames.size());
+    // The writer is done with the entries: they are taken, not copied. Frames are made later, off this thread.
+    auto byId = [](const LogEntry& a, const LogEntry& b) { return a.id < b.id; };
+    if (!std::is_sorted(entries.begin(), entries.end(), byId))
+        std::sort(entries.begin(), entries.end(), byId);
+    auto batch = std::make_shared<const PublishedBatch>(std::move(entries));
     PublishedBatchPtr shared = batch;
     for (auto& s : streams)
     {
-        if (!s->push(shared) && _onOverflow)
+        if (!s->push(shared, transaction) && _onOverflow)
             _onOverflow();
     }
 }

@@ -17,8 +17,8 @@ namespace LogViewer
 {
 
 /// The live-tail hub (§3.5): owns the open streams, enforces `sse_max_connections`, and fans committed
-/// entries out to them. publish() runs on the writer thread right after each commit and never touches a
-/// socket.
+/// entries out to them. publish() runs on the writer thread right after each commit: it only hands the entries
+/// to the streams (no formatting, no socket).
 class SseHub
 {
 public:
@@ -41,7 +41,9 @@ public:
     void abandon(const std::shared_ptr<SseStream>& stream);
 
     /// Publishes committed entries to every stream (takes them when a stream is open, else leaves them).
-    void publish(std::vector<LogEntry>& entries);
+    /// `transaction` (WriteTx::transaction()): entries committed together arrive at a stream as one burst, and
+    /// only what still waits from earlier transactions counts towards its queue bound; 0 = a transaction of its own.
+    void publish(std::vector<LogEntry>& entries, std::uint64_t transaction = 0);
 
     /// SIGTERM: every stream sends `close` with reason `shutdown`; waits up to `waitMs` for them to end.
     void stopping(long waitMs = 2000);
@@ -63,6 +65,7 @@ private:
     std::vector<std::shared_ptr<SseStream>> _done;    // ended, thread to be joined
     bool _stopping = false;
     std::atomic<std::size_t> _active{0};
+    std::uint64_t _ownTransactions = 0; // numbers for publish() without one (writer thread)
 };
 
 } // namespace LogViewer

@@ -1,5 +1,6 @@
 #include "SseStream.h"
 
+#include "SteadyClock.h"
 #include "EntryFormat.h"
 #include "FilterParser.h"
 #include <Poco/Exception.h>
@@ -20,14 +21,11 @@ namespace
 {
 
 constexpr std::size_t BACKLOG_PAGE_BYTES = 256 * 1024;
+/// Live batches arriving within this long after a write go out together in the next one: fewer, larger socket
+/// writes per client under load, at most this much later. Never while half the queue bound is waiting: held
+/// events count towards the overflow bound like any others.
+constexpr std::int64_t COALESCE_MS = 20;
 constexpr long SEND_TIMEOUT_S = 10;
-
-std::int64_t steadyMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace
 
@@ -68,9 +66,9 @@ void SseStream::wake()
 std::size_t SseStream::countMatches(const PublishedBatch& b) const
 {
     if (_unfiltered)
-        return b.entries.size();
+        return b.entries().size();
     std::size_t n = 0;
-    for (const auto& e : b.entries)
+    for (const auto& e : b.entries())
     {
         if (FilterParser::matches(_filter, e))
             ++n;
@@ -78,30 +76,42 @@ std::size_t SseStream::countMatches(const PublishedBatch& b) const
     return n;
 }
 
-bool SseStream::push(const PublishedBatchPtr& batch)
+bool SseStream::push(const PublishedBatchPtr& batch, std::uint64_t transaction)
 {
     if (_finished.load())
         return true;
     std::size_t n = countMatches(*batch);
     if (n == 0)
         return true;
+    bool wakeNow;
     {
         std::lock_guard<std::mutex> lock(_mutex);
         if (!_closeReason.empty())
             return true;
-        // Only events still waiting from earlier batches count: a large batch for a caught-up client is fine.
-        if (_queuedEvents >= _opt.queueSize)
+        // Only events still waiting from earlier transactions count: a large commit (one batch or several
+        // committed together) for a caught-up client is fine.
+        if (transaction != _transaction)
+        {
+            _queuedBefore = _queuedEvents;
+            _transaction = transaction;
+        }
+        if (_queuedBefore >= _opt.queueSize)
         {
             _closeReason = "overflow";
             _queue.clear();
             _queuedEvents = 0;
+            _queuedBefore = 0;
             wake();
             return false;
         }
+        const std::size_t half = _opt.queueSize / 2;
+        // Otherwise the stream was woken already and has not taken the queue yet, or holds it back on purpose.
+        wakeNow = _queue.empty() || (_queuedEvents < half && _queuedEvents + n >= half);
         _queue.push_back(batch);
         _queuedEvents += n;
     }
-    wake();
+    if (wakeNow)
+        wake();
     return true;
 }
 
@@ -183,6 +193,7 @@ bool SseStream::sendBacklog()
                 std::lock_guard<std::mutex> lock(_mutex);
                 _queue.clear();
                 _queuedEvents = 0;
+                _queuedBefore = 0;
                 if (!_closeReason.empty())
                     break;
             }
@@ -233,31 +244,40 @@ void SseStream::run()
     std::string out;
     std::deque<PublishedBatchPtr> work;
     int sock = _socket.impl()->sockfd();
+    std::int64_t lastWrite = 0;
 
     while (ok)
     {
         std::string reason;
+        std::int64_t now = steadyMs();
+        bool waiting; // batches queued but held back to go out with the next ones
         {
             std::lock_guard<std::mutex> lock(_mutex);
-            work.swap(_queue);
-            _queuedEvents = 0;
             reason = _closeReason;
+            waiting = !_queue.empty() && reason.empty() && now < lastWrite + COALESCE_MS &&
+                      _queuedEvents < _opt.queueSize / 2;
+            if (!waiting)
+            {
+                work.swap(_queue);
+                _queuedEvents = 0;
+                _queuedBefore = 0;
+            }
         }
         out.clear();
         for (const auto& b : work)
         {
-            const auto& entries = b->entries;
+            const auto& entries = b->entries();
             if (entries.empty())
                 continue;
             if (_unfiltered && entries.front().id > _lastSent)
             {
                 if (out.empty() && work.size() == 1)
                 {
-                    ok = sendAll(b->frames); // the shared block, no copy
+                    ok = sendAll(b->frames()); // the shared block, no copy
                     _lastSent = entries.back().id;
                     continue;
                 }
-                out += b->frames;
+                out += b->frames();
                 _lastSent = entries.back().id;
                 continue;
             }
@@ -266,16 +286,18 @@ void SseStream::run()
                 const LogEntry& e = entries[i];
                 if (e.id <= _lastSent || !FilterParser::matches(_filter, e))
                     continue;
-                out.append(b->frames, b->offsets[i], b->offsets[i + 1] - b->offsets[i]);
+                out += b->frame(i);
                 _lastSent = e.id;
             }
         }
+        if (!work.empty())
+            lastWrite = now;
         work.clear();
         if (ok && !out.empty())
             ok = sendAll(out);
         if (!ok)
             break;
-        std::int64_t now = steadyMs();
+        now = steadyMs();
         if (reason.empty() && now >= endAt)
             reason = "max_duration";
         if (!reason.empty())
@@ -289,12 +311,17 @@ void SseStream::run()
             nextHeartbeat = now + _opt.heartbeatMs;
             continue;
         }
+        // While batches are held back the wake-up descriptor is not watched (it stays readable): the timeout
+        // ends the wait.
         struct pollfd fds[2] = {{sock, POLLIN | POLLRDHUP, 0}, {_eventFd, POLLIN, 0}};
-        int timeout = static_cast<int>(std::max<std::int64_t>(0, std::min(nextHeartbeat, endAt) - now));
-        int rc = ::poll(fds, 2, timeout);
+        std::int64_t until = std::min(nextHeartbeat, endAt);
+        if (waiting)
+            until = std::min(until, lastWrite + COALESCE_MS);
+        int timeout = static_cast<int>(std::max<std::int64_t>(0, until - now));
+        int rc = ::poll(fds, waiting ? 1 : 2, timeout);
         if (rc < 0 && errno != EINTR)
             break;
-        if (rc > 0 && (fds[1].revents & POLLIN))
+        if (rc > 0 && !waiting && (fds[1].revents & POLLIN))
         {
             std::uint64_t v;
             [[maybe_unused]] auto n = ::read(_eventFd, &v, sizeof v);

@@ -51,8 +51,9 @@ public:
                Backlog backlog = {});
 
     /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false
-    /// when the queue overflowed (the stream then closes with reason `overflow`).
-    bool push(const PublishedBatchPtr& batch);
+    /// when the queue overflowed (the stream then closes with reason `overflow`): when at least `queueSize`
+    /// events from earlier transactions were still waiting.
+    bool push(const PublishedBatchPtr& batch, std::uint64_t transaction);
 
     /// Asks the stream to send `event: close` with `reason` and end.
     void close(const std::string& reason);
@@ -88,6 +89,8 @@ private:
     std::mutex _mutex;
     std::deque<PublishedBatchPtr> _queue;
     std::size_t _queuedEvents = 0;
+    std::size_t _queuedBefore = 0;      ///< of _queuedEvents, those from transactions before _transaction
+    std::uint64_t _transaction = 0;     ///< of the last batch queued
     std::string _closeReason;
     std::thread _thread;
     std::atomic<bool> _finished{false};

@@ -8,7 +8,10 @@
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/TemporaryFile.h>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <future>
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <cstdio>
@@ -59,6 +62,7 @@ class LogTailerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFirstSightReadsOnlyTailBuffer);
     CPPUNIT_TEST(testContainerFilterAndLateContainersFromStart);
     CPPUNIT_TEST(testRotationWhileStoppedUsesRotatedFile);
+    CPPUNIT_TEST(testFailedCommitIsRetriedInOrder);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _dir, _sources;
@@ -76,7 +80,10 @@ class LogTailerTest : public CppUnit::TestFixture
         return dir + "/" + id + "-json.log";
     }
 
-    void startTailer(std::vector<std::string> containers = {}, std::int64_t tailBuffer = 65536)
+    using Submit = std::function<std::future<void>(std::shared_ptr<IngestBatch>, std::shared_ptr<WriteSequence>)>;
+
+    void startTailer(std::vector<std::string> containers = {}, std::int64_t tailBuffer = 65536,
+                     std::size_t maxBatch = 1000, Submit submit = nullptr)
     {
         LogTailer::Options o;
         o.sources = _sources;
@@ -86,8 +93,12 @@ class LogTailerTest : public CppUnit::TestFixture
         o.tailBuffer = tailBuffer;
         o.maxLineBytes = 16384;
         o.assembler.flushMs = 20;
+        o.maxBatch = maxBatch;
         LogTailer::Hooks h;
-        h.commit = [this](IngestBatch& b) { _writer->commit(b); };
+        h.submit = submit ? submit
+                          : [this](std::shared_ptr<IngestBatch> b, std::shared_ptr<WriteSequence> s)
+        { return _writer->submit(std::move(b), std::move(s)); };
+        h.committed = [this] { _writer->pruneIfNeeded(); };
         _tailer = std::make_unique<LogTailer>(o, h, LogStore(_db).cursors(), Poco::Logger::get("test"));
         _tailer->start();
     }
@@ -168,6 +179,41 @@ public:
         appendFile(log, third.substr(10));
         CPPUNIT_ASSERT_EQUAL(std::string("hello \"world\"|second|third|"), join(waitFor(3)));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _tailer->watchedCount());
+    }
+
+    void testFailedCommitIsRetriedInOrder()
+    {
+        std::string log = makeContainer("c1", "web");
+        std::atomic<int> submits{0};
+        // One entry per batch; the third batch fails once on the writer: it and every later batch are submitted
+        // again, in order, and nothing is lost or reordered.
+        startTailer({}, 65536, 1,
+                    [this, &submits](std::shared_ptr<IngestBatch> b, std::shared_ptr<WriteSequence> s)
+                    {
+                        if (++submits == 3)
+                            return _db->submit([](WriteTx&) { throw Poco::IOException("disk trouble"); }, s);
+                        return _writer->submit(std::move(b), std::move(s));
+                    });
+        std::string data;
+        std::string expected;
+        for (int i = 0; i < 12; ++i)
+        {
+            data += jsonLine("line" + std::to_string(i) + "\n");
+            expected += "line" + std::to_string(i) + "|";
+        }
+        appendFile(log, data);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+        while (messages().size() < 12 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        CPPUNIT_ASSERT_EQUAL(expected, join(messages()));
+        CPPUNIT_ASSERT(submits.load() > 12); // the failed batch and the ones behind it went again
+        CPPUNIT_ASSERT(!_tailer->stalled(60000));
+        // The stored cursor covers every line: a restart reads nothing again.
+        _tailer->stop();
+        _tailer.reset();
+        startTailer();
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        CPPUNIT_ASSERT_EQUAL(expected, join(messages()));
     }
 
     void testRotationFinishesOldFileThenReadsNewFromStart()

@@ -1,4 +1,5 @@
 #include "MetricQueries.h"
+#include "QueryOutput.h"
 #include "ReadSnapshot.h"
 #include "Monlight/Config.h"
 #include "Monlight/HttpError.h"
@@ -21,18 +22,11 @@ namespace
 constexpr std::int64_t DAY_MS = 24 * HOUR_MS;
 constexpr std::size_t PER_SERIES_LIMIT = 64; // above this many series one range scan is cheaper
 
-const std::array<const char*, 5> VITALS = {"lcp", "inp", "cls", "fcp", "ttfb"};
-
-[[noreturn]] void invalid(const std::string& name)
-{
-    throw HttpError(400, "Invalid parameter: " + name);
-}
-
 std::optional<std::string> typeParam(const QueryParams& q)
 {
     auto type = q.get("type");
     if (type && *type != "counter" && *type != "histogram" && *type != "gauge")
-        invalid("type");
+        invalidParameter("type");
     return type;
 }
 
@@ -46,18 +40,10 @@ std::vector<std::pair<std::string, std::string>> labelFilter(const QueryParams& 
     {
         auto colon = pair.find(':');
         if (colon == std::string::npos || colon == 0)
-            invalid("labels");
+            invalidParameter("labels");
         out.emplace_back(pair.substr(0, colon), pair.substr(colon + 1));
     }
     return out;
-}
-
-void writeNumberOrNull(Json::Writer& w, double v)
-{
-    if (std::isfinite(v))
-        w.value(v);
-    else
-        w.null();
 }
 
 void writeBucket(Json::Writer& w, std::int64_t bucket, const Aggregate& a, std::int64_t resolutionMs,
@@ -101,25 +87,25 @@ Range parseRange(const QueryParams& q, std::int64_t now)
     {
         auto t = Time::parseQueryTimestamp(*until, now);
         if (!t)
-            invalid("until");
+            invalidParameter("until");
         r.until = *t;
     }
     if (auto since = q.get("since"))
     {
         auto t = Time::parseQueryTimestamp(*since, now);
         if (!t)
-            invalid("since");
+            invalidParameter("since");
         r.start = *t;
         // `since` replaces `period`, which is still checked when given.
         if (auto period = q.get("period"); period && !MetricQueries::parsePeriod(*period))
-            invalid("period");
+            invalidParameter("period");
     }
     else
     {
         std::string period = q.get("period").value_or("24h");
         auto span = MetricQueries::parsePeriod(period);
         if (!span)
-            invalid("period");
+            invalidParameter("period");
         r.start = now - *span;
         r.period = period;
     }
@@ -146,24 +132,6 @@ std::optional<std::int64_t> MetricQueries::parsePeriod(const std::string& text)
     if (mult == 0 || n * mult > 366 * DAY_MS)
         return std::nullopt;
     return n * mult;
-}
-
-std::string MetricQueries::rating(const std::string& vital, double p75)
-{
-    double good = 0, poor = 0;
-    if (vital == "lcp")
-        good = 2500, poor = 4000;
-    else if (vital == "inp")
-        good = 200, poor = 500;
-    else if (vital == "cls")
-        good = 0.1, poor = 0.25;
-    else if (vital == "fcp")
-        good = 1800, poor = 3000;
-    else
-        good = 800, poor = 1800;
-    if (p75 <= good)
-        return "good";
-    return p75 > poor ? "poor" : "needs-improvement";
 }
 
 void MetricQueries::collect(Sql::Connection& c, const Watermarks& w, std::int64_t res, std::int64_t from,
@@ -232,7 +200,7 @@ std::string MetricQueries::metrics(const QueryParams& q)
     Range range = parseRange(q, now);
     std::string resolution = q.get("resolution").value_or("auto");
     if (resolution != "auto" && resolution != "minute" && resolution != "hour")
-        invalid("resolution");
+        invalidParameter("resolution");
     if (resolution == "auto")
         resolution = range.until - range.start <= DAY_MS ? "minute" : "hour";
     std::int64_t res = resolution == "minute" ? MINUTE_MS : HOUR_MS;
@@ -396,181 +364,6 @@ std::string MetricQueries::projects()
     for (const auto& p : _store.projects(_store.reader()))
         w.value(p);
     w.endArray().endObject();
-    return w.take();
-}
-
-std::string MetricQueries::dashboard(const QueryParams& q)
-{
-    std::int64_t now = _clock();
-    std::string period = q.get("period").value_or("24h");
-    auto span = parsePeriod(period);
-    if (!span)
-        invalid("period");
-    auto project = q.get("project");
-    std::int64_t res = *span <= 6 * HOUR_MS ? MINUTE_MS : HOUR_MS;
-    // Totals cover the period to the minute; timeseries buckets are still floored to `res`.
-    std::int64_t from = floorTo(now - *span, MINUTE_MS);
-    std::int64_t end = floorTo(now, res) + res;
-
-    auto& c = _store.reader();
-    ReadSnapshot snapshot(c);
-    std::vector<SeriesInfo> all = _store.rollupSeries(c, std::nullopt, project, std::nullopt);
-    std::unordered_map<std::int64_t, std::size_t> selected;
-    std::vector<int> vitalOf(all.size(), -1);
-    for (std::size_t i = 0; i < all.size(); ++i)
-    {
-        selected.emplace(all[i].id, i);
-        const auto& s = all[i];
-        const std::string* source = s.labels.find("source");
-        if (s.type == "histogram" && source && *source == "browser" && s.name.rfind("web_vitals_", 0) == 0)
-            for (std::size_t v = 0; v < VITALS.size(); ++v)
-                if (s.name == std::string("web_vitals_") + VITALS[v])
-                    vitalOf[i] = static_cast<int>(v);
-    }
-    std::vector<Aggregate> perSeries(all.size());
-    for (std::size_t i = 0; i < all.size(); ++i)
-        perSeries[i].histogram = vitalOf[i] >= 0;
-    std::map<std::int64_t, std::array<Aggregate, 5>> vitalBuckets;
-    std::map<std::string, std::array<Aggregate, 5>> vitalPages;
-    auto vitalSlot = [](std::array<Aggregate, 5>& arr, int v) -> Aggregate& {
-        arr[static_cast<std::size_t>(v)].histogram = true;
-        return arr[static_cast<std::size_t>(v)];
-    };
-    auto pageOf = [&](std::size_t i) {
-        const std::string* page = all[i].labels.find("page");
-        return page ? *page : std::string("/");
-    };
-    collect(
-        c, _store.watermarks(c), res, from, end, selected,
-        [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) {
-            std::size_t i = selected.at(id);
-            perSeries[i].merge(a);
-            if (vitalOf[i] >= 0)
-            {
-                vitalSlot(vitalBuckets[bucket], vitalOf[i]).merge(a);
-                vitalSlot(vitalPages[pageOf(i)], vitalOf[i]).merge(a);
-            }
-        },
-        [&](std::int64_t id, std::int64_t bucket, std::int64_t rid, std::int64_t ts, double v) {
-            std::size_t i = selected.at(id);
-            perSeries[i].addPoint(v, ts, rid);
-            if (vitalOf[i] >= 0)
-            {
-                vitalSlot(vitalBuckets[bucket], vitalOf[i]).addPoint(v, ts, rid);
-                vitalSlot(vitalPages[pageOf(i)], vitalOf[i]).addPoint(v, ts, rid);
-            }
-        });
-
-    std::int64_t total = 0, seriesWithData = 0;
-    std::set<std::string> names;
-    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, double>> byMetric;
-    std::array<Aggregate, 5> vitalTotals;
-    for (auto& a : vitalTotals)
-        a.histogram = true;
-    for (std::size_t i = 0; i < all.size(); ++i)
-    {
-        const Aggregate& a = perSeries[i];
-        if (a.count == 0)
-            continue;
-        total += a.count;
-        ++seriesWithData;
-        names.insert(all[i].name);
-        auto& m = byMetric[{all[i].name, all[i].type}];
-        m.first += a.count;
-        m.second += a.sum;
-        if (vitalOf[i] >= 0)
-            vitalTotals[static_cast<std::size_t>(vitalOf[i])].merge(a);
-    }
-    std::vector<std::pair<std::pair<std::string, std::string>, std::pair<std::int64_t, double>>> top(
-        byMetric.begin(), byMetric.end());
-    std::stable_sort(top.begin(), top.end(),
-                     [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
-    if (top.size() > 10)
-        top.resize(10);
-
-    Json::Writer w;
-    w.beginObject().field("period", period).field("project", project);
-    w.key("summary")
-        .beginObject()
-        .field("total_datapoints", total)
-        .field("distinct_metrics", static_cast<std::int64_t>(names.size()))
-        .field("series", seriesWithData)
-        .endObject();
-    w.key("top_metrics").beginArray();
-    for (const auto& [key, m] : top)
-    {
-        w.beginObject().field("name", key.first).field("type", key.second).field("count", m.first);
-        w.key("total");
-        writeNumberOrNull(w, m.second);
-        w.endObject();
-    }
-    w.endArray();
-    w.key("web_vitals");
-    bool anyVitals = std::any_of(vitalTotals.begin(), vitalTotals.end(), [](const Aggregate& a) { return a.count > 0; });
-    if (!anyVitals)
-        w.null();
-    else
-    {
-        w.beginObject().key("summary").beginObject();
-        for (std::size_t v = 0; v < VITALS.size(); ++v)
-        {
-            const Aggregate& a = vitalTotals[v];
-            w.key(VITALS[v]).beginObject();
-            if (a.count == 0)
-                w.fieldNull("p75").field("count", std::int64_t(0)).field("rating", "unknown");
-            else
-            {
-                double p75 = a.quantile(0.75);
-                w.key("p75");
-                writeNumberOrNull(w, p75);
-                w.field("count", a.count).field("rating", rating(VITALS[v], p75));
-            }
-            w.endObject();
-        }
-        w.endObject();
-        auto writeVitals = [&](const std::array<Aggregate, 5>& arr) {
-            std::int64_t samples = 0;
-            for (std::size_t v = 0; v < VITALS.size(); ++v)
-            {
-                w.key(VITALS[v]);
-                if (arr[v].count == 0)
-                    w.null();
-                else
-                    writeNumberOrNull(w, arr[v].quantile(0.75));
-                samples += arr[v].count;
-            }
-            return samples;
-        };
-        w.key("timeseries").beginArray();
-        for (const auto& [bucket, arr] : vitalBuckets)
-        {
-            w.beginObject().field("bucket", Time::formatSeconds(bucket));
-            std::int64_t samples = writeVitals(arr);
-            w.field("count", samples).endObject();
-        }
-        w.endArray();
-        std::vector<std::pair<std::int64_t, const std::string*>> pages;
-        for (const auto& [page, arr] : vitalPages)
-        {
-            std::int64_t samples = 0;
-            for (const auto& a : arr)
-                samples += a.count;
-            pages.emplace_back(samples, &page);
-        }
-        std::stable_sort(pages.begin(), pages.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-        if (pages.size() > 20)
-            pages.resize(20);
-        w.key("by_page").beginArray();
-        for (const auto& [samples, page] : pages)
-        {
-            w.beginObject().field("page", *page);
-            writeVitals(vitalPages[*page]);
-            w.field("samples", samples).endObject();
-        }
-        w.endArray();
-        w.endObject();
-    }
-    w.endObject();
     return w.take();
 }
 

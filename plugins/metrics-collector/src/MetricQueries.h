@@ -18,7 +18,8 @@ namespace MetricsCollector
 
 /// The read API of SPEC §4.6–§4.8. Each method takes the decoded query string and returns the JSON body;
 /// invalid parameters throw HttpError 400 with the documented `detail`. Not yet aggregated time is read
-/// from raw points, so fresh points show at once.
+/// from raw points, so fresh points show at once. `GET /api/metrics` and the dashboard (MetricDashboard.cpp)
+/// each go parse (check the parameters) → collect (read the store) → render (write the body).
 class MetricQueries
 {
 public:
@@ -53,6 +54,18 @@ public:
                  const RowFn& onRow, const PointFn& onRaw);
 
 private:
+    struct MetricsRequest;
+    struct MetricsData;
+    static MetricsRequest parseMetrics(const QueryParams& q, std::int64_t now);
+    MetricsData collectMetrics(const MetricsRequest& r);
+    static std::string renderMetrics(const MetricsRequest& r, const MetricsData& d, std::int64_t now);
+
+    struct DashboardRequest;
+    struct DashboardData;
+    static DashboardRequest parseDashboard(const QueryParams& q, std::int64_t now);
+    DashboardData collectDashboard(const DashboardRequest& r);
+    static std::string renderDashboard(const DashboardRequest& r, const DashboardData& d);
+
     MetricStore& _store;
     Clock _clock;
 };

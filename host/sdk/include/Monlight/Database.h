@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,8 +51,10 @@ private:
 class MONLIGHT_API WriteTx
 {
 public:
-    explicit WriteTx(Sql::Connection& c) : _c(c) {}
+    explicit WriteTx(Sql::Connection& c, std::uint64_t transaction = 0) : _c(c), _transaction(transaction) {}
     Sql::Connection& db() { return _c; }
+    /// Identifies the writer transaction the work runs in: equal for works committed together, increasing.
+    std::uint64_t transaction() const { return _transaction; }
     /// Runs `fn` on the writer thread after the batch holding this work has committed (never if it rolled back).
     /// Used for notifications that must not precede durability (LV live tail).
     void afterCommit(std::function<void()> fn) { _after.push_back(std::move(fn)); }
@@ -59,7 +62,26 @@ public:
 private:
     friend class Database;
     Sql::Connection& _c;
+    std::uint64_t _transaction;
     std::vector<std::function<void()>> _after;
+};
+
+/// Keeps one producer's pipelined writes in order across failures. Pass the same sequence to every submit() of
+/// the producer: once one of its writes fails (its work threw, or its transaction could not commit), every later
+/// write of the sequence still in the queue fails too, without running (Poco::IllegalStateException), so none of
+/// them commits ahead of the failed one. The producer waits until all its futures are ready, calls reset() and
+/// submits the failed write and the later ones again, in their order.
+class MONLIGHT_API WriteSequence
+{
+public:
+    /// A write of this sequence failed since the last reset().
+    bool broken() const { return _broken.load(); }
+    /// Only when no write of the sequence is pending (every future is ready).
+    void reset() { _broken = false; }
+
+private:
+    friend class Database;
+    std::atomic<bool> _broken{false};
 };
 
 /// A plugin's SQLite database (WAL, foreign keys on): pragmas, numbered forward-only migrations recorded in
@@ -87,9 +109,16 @@ public:
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    /// Submits `work` to the writer and blocks until the batch holding it has committed. Work runs inside a
-    /// savepoint: if it throws, only its own changes are rolled back and the exception is rethrown here.
-    /// Throws StorageError Busy when the queue is full, Stopping after close().
+    /// Queues `work` for the writer and returns at once. The future becomes ready once the batch holding the work
+    /// has committed (after its afterCommit() functions ran, on the writer thread), or holds the work's exception:
+    /// work runs inside a savepoint, so when it throws only its own changes are rolled back. Nothing the work
+    /// wrote is visible to readers before the future is ready. Works run, and their futures become ready, in the
+    /// order of their submit() calls. Everything `work` uses must outlive the future (capture by value).
+    /// `sequence` (optional): see WriteSequence. Throws StorageError Busy when the queue is full, Stopping after
+    /// close(); the work is then not queued.
+    std::future<void> submit(std::function<void(WriteTx&)> work, std::shared_ptr<WriteSequence> sequence = nullptr);
+
+    /// submit() and wait: blocks until the batch holding `work` has committed; rethrows the work's exception.
     void write(std::function<void(WriteTx&)> work);
 
     /// Like write() but for many items that count as one queue entry each (ingest batches count once).
@@ -142,6 +171,7 @@ private:
     std::atomic<bool> _writerAlive{false};
     std::thread _thread;
     std::atomic<std::uint64_t> _batches{0}, _items{0}, _lastBatch{0};
+    std::uint64_t _transactions = 0; // writer thread only
     std::shared_ptr<detail::ReaderPool> _readerPool; // shared with the threads holding its connections
     std::uint64_t _id;
 };
