@@ -53,3 +53,13 @@ def test_default_part_of_a_fingerprint_splits_by_the_normal_key(host):
     assert post(url, PATH, event("f" * 32, "KeyError", "y", ["{{ default }}", "eu"]), auth())[0] == 200
     assert post(url, PATH, event("1" * 32, "KeyError", "y", ["{{ default }}", "eu"]), auth())[0] == 200
     assert sorted(g["count"] for g in errors(host)) == [1, 2]
+
+
+def test_fingerprint_parts_the_tracker_would_refuse_are_cut_or_left_out(host):
+    """Sentry accepts any strings; the error tracker takes 1-16 non-empty parts of at most 1000 code points, so the
+    relay leaves empty parts out and cuts long ones at a code point boundary instead of losing the event."""
+    url = host.url("browser-relay")
+    long_part = "é" * 1500
+    assert post(url, PATH, event("2" * 32, "ValueError", "x", ["", long_part, "eu"]), auth())[0] == 200
+    [g] = errors(host)
+    assert g["fingerprint"] == hashlib.md5(("app:" + "é" * 1000 + "\x1feu").encode()).hexdigest()

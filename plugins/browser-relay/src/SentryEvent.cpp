@@ -394,14 +394,28 @@ std::string errorPayload(const Object& event, const std::string& project, const 
             w.field("user_id", userId);
         if (const auto fp = Json::getArray(event, "fingerprint"))
         {
+            // The error tracker takes 1-16 non-empty parts of at most 1000 code points: empty parts are left out
+            // and longer ones cut (at a code point boundary), so a valid Sentry event is never refused for them.
             std::vector<std::string> parts;
             for (std::size_t i = 0; i < fp->size() && parts.size() < 16; ++i)
             {
                 const auto v = fp->get(static_cast<unsigned>(i));
+                std::string part;
                 if (v.isString())
-                    parts.push_back(v.extract<std::string>());
+                    part = v.extract<std::string>();
                 else if (v.isNumeric() && !v.isBoolean())
-                    parts.push_back(Json::stringify(v));
+                    part = Json::stringify(v);
+                std::size_t cut = 0, points = 0;
+                while (cut < part.size() && points < 1000)
+                {
+                    ++cut;
+                    while (cut < part.size() && (static_cast<unsigned char>(part[cut]) & 0xC0) == 0x80)
+                        ++cut;
+                    ++points;
+                }
+                part.resize(cut);
+                if (!part.empty())
+                    parts.push_back(std::move(part));
             }
             if (!parts.empty())
             {
