@@ -131,13 +131,14 @@ def test_public_url_is_used_for_the_dsn(host_factory, tmp_path):
 
 def test_auth_forms_and_paths(host):
     url = host.url("browser-relay")
-    body = event_envelope(py_event())
+    def body(n):  # a distinct event each time: a repeated event_id is one occurrence (§11.5 dedup)
+        return event_envelope(py_event(event_id=f"{n:032x}"))
     # query key, X-Sentry-Auth, Authorization, envelope header dsn; with and without trailing slash; /store/
-    assert post(url, PATH + f"?sentry_key={FIXTURE_KEY}&sentry_version=7", body)[0] == 200
-    assert post(url, PATH.rstrip("/"), body, auth())[0] == 200
-    assert post(url, PATH, body, {"Authorization": auth()["X-Sentry-Auth"]})[0] == 200
-    dsn_body = event_envelope(py_event(), {"event_id": "9f3c1c8e4b1a4d5e8f000123456789ab",
-                                           "dsn": f"https://{FIXTURE_KEY}@o1.example/42"})
+    assert post(url, PATH + f"?sentry_key={FIXTURE_KEY}&sentry_version=7", body(1))[0] == 200
+    assert post(url, PATH.rstrip("/"), body(2), auth())[0] == 200
+    assert post(url, PATH, body(3), {"Authorization": auth()["X-Sentry-Auth"]})[0] == 200
+    dsn_body = event_envelope(py_event(event_id=f"{4:032x}"), {"event_id": f"{4:032x}",
+                                                              "dsn": f"https://{FIXTURE_KEY}@o1.example/42"})
     assert post(url, PATH, dsn_body)[0] == 200
     status, _, answer = post(url, "/api/42/store", json.dumps(py_event()).encode(), auth())
     assert status == 200 and json.loads(answer) == {"id": "9f3c1c8e4b1a4d5e8f000123456789ab"}
@@ -224,9 +225,9 @@ def test_cors_preflight_and_every_answer(host):
 def test_rate_limit_answers_429_with_sentry_headers(host_factory, tmp_path):
     h = start(host_factory, tmp_path, rate_limit=2)
     url = h.url("browser-relay")
-    for _ in range(2):
-        assert post(url, PATH, event_envelope(py_event()), auth())[0] == 200
-    status, headers, body = post(url, PATH, event_envelope(py_event()), auth())
+    for n in range(2):
+        assert post(url, PATH, event_envelope(py_event(event_id=f"{n:032x}")), auth())[0] == 200
+    status, headers, body = post(url, PATH, event_envelope(py_event(event_id=f"{2:032x}")), auth())
     assert status == 429, body
     s = int(headers["retry-after"])
     assert 1 <= s <= 60 and headers["x-sentry-rate-limits"] == f"{s}::key:monlight"
@@ -345,8 +346,8 @@ def test_host_per_ip_limit_does_not_apply_to_sentry_routes(host_factory, tmp_pat
     with open(h.config_path, "a") as f:
         f.write("host.ip_rate_limit = 3\n")
     h.start()
-    for _ in range(6):
-        status, _, body = post(h.url("browser-relay"), PATH, event_envelope(py_event()), auth())
+    for n in range(6):
+        status, _, body = post(h.url("browser-relay"), PATH, event_envelope(py_event(event_id=f"{n:032x}")), auth())
         assert status == 200, body
     assert errors(h)[0]["count"] == 6
 
