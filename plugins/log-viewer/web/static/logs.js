@@ -7,7 +7,7 @@
   const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
   const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', refresh: '0', tail: '0' };
   let state = ML.readState(DEFAULTS);
-  let offset = 0;
+  let oldest = null; // the oldest entry the query pages have shown: the keyset cursor of "Load older"
   let shown = 0;
   let total = 0;
   let seq = 0;
@@ -114,7 +114,11 @@
     }
     const q = queryParams();
     q.limit = PAGE;
-    q.offset = append ? offset + PAGE : 0;
+    if (append && oldest) {
+      // keyset paging in (time, id) order: rows that arrived by live tail meanwhile cannot shift the page
+      q.before_id = String(oldest.id);
+      q.before_ts = oldest.timestamp;
+    }
     let data;
     try {
       data = await ML.api('api/logs' + ML.qs(q));
@@ -127,11 +131,21 @@
       } else {
         ML.showError(e);
       }
+      if (!append) {
+        // the rows of the previous filters must not stay under the new ones
+        rowsById.clear();
+        shown = 0;
+        oldest = null;
+        const list = $('.log-list');
+        list.innerHTML = '<div class="empty query-failed"></div>';
+        list.firstChild.textContent = 'Query failed: ' + (e.detail || e.message || 'error');
+        $('.result-info').textContent = '';
+        $('.load-older').classList.add('hidden');
+      }
       return;
     }
     if (my !== seq) return;
     ML.banner('');
-    offset = q.offset;
     total = data.total || 0;
     const list = $('.log-list');
     const logs = data.logs || [];
@@ -140,12 +154,34 @@
       shown = 0;
       list.innerHTML = '';
     }
-    logs.forEach(function (e) { rowsById.set(e.id, e); if (!append && e.id > lastId) lastId = e.id; });
-    list.insertAdjacentHTML('beforeend', logs.map(function (e) { return rowHtml(e, false); }).join(''));
-    shown += logs.length;
+    if (logs.length) oldest = logs[logs.length - 1];
+    else if (!append) oldest = null;
+    const fresh = logs.filter(function (e) { return !rowsById.has(e.id); });
+    fresh.forEach(function (e) { rowsById.set(e.id, e); if (!append && e.id > lastId) lastId = e.id; });
+    list.insertAdjacentHTML('beforeend', fresh.map(function (e) { return rowHtml(e, false); }).join(''));
+    shown += fresh.length;
     if (!shown) list.innerHTML = '<div class="empty">No log entries match.</div>';
-    $('.result-info').textContent = shown + ' of ' + total + ' matching entries';
-    $('.load-older').classList.toggle('hidden', offset + logs.length >= total);
+    showInfo();
+    $('.load-older').classList.toggle('hidden', logs.length < PAGE);
+  }
+
+  function showInfo() {
+    $('.result-info').textContent = shown + ' of ' + Math.max(total, shown) + ' matching entries';
+  }
+
+  // The search box applied to live entries: the server filters on the longest word (`contains`), the page keeps
+  // the entries that contain every word (FTS operators are not words).
+  function searchWords() {
+    if (!state.search) return [];
+    return state.search.toLowerCase().replace(/["()*^:]/g, ' ').split(/\s+/).filter(function (w) {
+      return w && ['and', 'or', 'not', 'near'].indexOf(w) < 0;
+    });
+  }
+
+  let statsTimer = null;
+  function refreshStatsSoon() {
+    if (statsTimer) return;
+    statsTimer = setTimeout(function () { statsTimer = null; loadStats(); }, 1000);
   }
 
   async function loadStats() {
@@ -208,6 +244,10 @@
     if (!e || typeof e.id !== 'number') return;
     if (rowsById.has(e.id)) return;
     if (e.id > lastId) lastId = e.id;
+    refreshStatsSoon();
+    const msg = String(e.message || '').toLowerCase();
+    if (!searchWords().every(function (w) { return msg.indexOf(w) >= 0; })) return;
+    total++;
     rowsById.set(e.id, e);
     const list = $('.log-list');
     const empty = list.querySelector('.empty');
@@ -220,6 +260,9 @@
       last.remove();
       shown--;
     }
+    const lastRow = rowsById.get(Number(list.lastElementChild.getAttribute('data-id')));
+    if (lastRow) oldest = lastRow;
+    showInfo();
     if (window.scrollY > 80) {
       newCount++;
       const b = $('.new-count');
@@ -256,13 +299,17 @@
     }
     if (!tailWanted) return;
     const q = { container: state.container, level: state.level, stream: state.stream, api_key: ML.getKey() };
-    if (lastId > 0 && (resume || !state.search)) q.last_event_id = String(lastId);
+    const words = searchWords();
+    if (words.length) {
+      q.contains = words.reduce(function (a, b) { return b.length > a.length ? b : a; });
+    }
+    if (lastId > 0) q.last_event_id = String(lastId);
     const src = new EventSource(ML.root + 'api/logs/tail' + ML.qs(q));
     es = src;
     src.addEventListener('open', function () {
       if (es !== src) return;
       reconnectUsed = false;
-      tailStatus('Live tail: connected' + (state.search ? ' (the search applies to the list, not to live entries)' : ''));
+      tailStatus('Live tail: connected');
     });
     src.addEventListener('log', function (ev) {
       if (es !== src) return;
