@@ -198,3 +198,34 @@ def test_ui_under_the_combined_listener(host_factory, page):
     page.click(".back-link")
     page.wait("location.pathname === '/error-tracker/'")
     assert_clean(page)
+
+
+def test_ui_browsing_and_app_reporting_do_not_share_one_budget(host_factory, page):
+    """Issue 15: an application reporting with the key while someone changes filters in the UI: neither gets 429."""
+    import threading
+    import time
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "30"})
+    report(h, message="first")
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    statuses = []
+
+    def app():
+        for i in range(24):
+            body = {"project": "shop", "exception_type": "ValueError", "message": f"report {i}", "traceback": "T"}
+            statuses.append(h.request("error-tracker", "POST", "/api/errors", body).status)
+            time.sleep(0.05)
+
+    t = threading.Thread(target=app)
+    t.start()
+    for value in ["true", "all", "false", "all", "true", "false", "all", "false"]:
+        page.select(".f-resolved", value)
+        time.sleep(0.15)
+        assert "Rate limited" not in page.text(".ml-banner"), page.text(".ml-banner")
+    t.join()
+    page.wait("document.querySelector('.ml-banner').classList.contains('hidden') || "
+              "!document.querySelector('.ml-banner').textContent.includes('Rate')")
+    assert 429 not in statuses, statuses
+    assert "Rate limit" not in page.text(".ml-banner")
+    assert_clean(page)
