@@ -49,6 +49,7 @@
       h += '<details class="occ-min"><summary>minified stack</summary><pre class="code">' + ML.esc(extra.original_stack) + '</pre></details>';
     }
     h += renderSourceContext(extra.source_context);
+    h += '<div class="occ-logs hidden" data-occ="' + o.id + '"></div>';
     if (o.request_headers) {
       h += '<details><summary>Request headers</summary><pre class="code">' + ML.esc(pretty(o.request_headers)) + '</pre></details>';
     }
@@ -78,6 +79,66 @@
     const occ = d.occurrences || [];
     $('.d-occ-count').textContent = '(' + occ.length + ' kept)';
     $('.occurrences').innerHTML = occ.length ? occ.map(renderOccurrence).join('') : '<p class="empty">No occurrences kept.</p>';
+    occ.slice(0, 5).forEach(loadOccurrenceLogs);
+  }
+
+  // ---- errors linked to logs ----
+  // The log lines around an occurrence: those with its trace id, else those of the container whose name or id is
+  // the event's server_name (inside Docker the host name is the container id), within ±2 minutes. The log viewer
+  // is read on the combined listener (same origin, `../log-viewer/`) with the log viewer key stored there.
+  const LOG_WINDOW_MS = 2 * 60 * 1000;
+
+  function logViewerRoot() {
+    return /\/error-tracker\/$/.test(ML.root) ? ML.root.replace(/error-tracker\/$/, 'log-viewer/') : '';
+  }
+
+  function occurrenceLink(o) {
+    const extra = (o.extra && typeof o.extra === 'object' && !Array.isArray(o.extra)) ? o.extra : {};
+    const ctx = extra.contexts && typeof extra.contexts === 'object' ? extra.contexts : {};
+    const traceId = o.trace_id || extra.trace_id || (ctx.trace && ctx.trace.trace_id) || '';
+    const host = o.server_name || extra.server_name || '';
+    const t = Date.parse(o.timestamp);
+    if (isNaN(t) || (!traceId && !host)) return null;
+    const q = { since: new Date(t - LOG_WINDOW_MS).toISOString(), until: new Date(t + LOG_WINDOW_MS).toISOString() };
+    if (traceId && /^[0-9a-fA-F]{32}$/.test(String(traceId))) q.trace_id = String(traceId).toLowerCase();
+    else if (host) q.host = String(host);
+    else return null;
+    return q;
+  }
+
+  async function loadOccurrenceLogs(o) {
+    const root = logViewerRoot();
+    const q = occurrenceLink(o);
+    const box = document.querySelector('.occ-logs[data-occ="' + o.id + '"]');
+    if (!root || !q || !box) return;
+    const what = q.trace_id ? 'trace ' + q.trace_id.slice(0, 8) + '…' : 'host ' + q.host;
+    const link = '<a class="logs-link" href="' + ML.esc(root + ML.qs(q)) + '">Open in the log viewer</a>';
+    const key = localStorage.getItem('monlight.log-viewer.api_key') || '';
+    let res;
+    try {
+      res = await fetch(root + 'api/logs' + ML.qs(Object.assign({ limit: 50 }, q)),
+        { headers: key ? { 'X-API-Key': key, 'Accept': 'application/json' } : { 'Accept': 'application/json' }, cache: 'no-store' });
+    } catch (e) { return; }
+    if (res.status === 404) return; // no log viewer on this listener
+    box.classList.remove('hidden');
+    const head = '<div class="muted small">Logs around this event (' + ML.esc(what) + ', ±2 min) · ' + link + '</div>';
+    if (res.status === 401) {
+      box.innerHTML = head + '<p class="muted small logs-signin">Sign in to the log viewer to see its lines here.</p>';
+      return;
+    }
+    if (!res.ok) {
+      box.innerHTML = head + '<p class="muted small">Log viewer answered HTTP ' + res.status + '.</p>';
+      return;
+    }
+    const data = await res.json();
+    const logs = (data.logs || []).slice().reverse();
+    box.innerHTML = head + (logs.length ? '<div class="occ-log-lines">' + logs.map(function (l) {
+      const near = Math.abs(Date.parse(l.timestamp) - Date.parse(o.timestamp)) < 1000;
+      return '<div class="occ-log-line lvl-' + ML.esc(l.level) + (near ? ' near' : '') + '"><span class="t">' +
+        ML.esc(String(l.timestamp).slice(11, 23)) + '</span> <span class="c">' + ML.esc(l.container) + '</span> ' +
+        '<span class="m"></span></div>';
+    }).join('') + '</div>' : '<p class="muted small empty">No log lines in this window.</p>');
+    box.querySelectorAll('.occ-log-line .m').forEach(function (m, i) { m.textContent = logs[i].message; });
   }
 
   async function load() {

@@ -4,7 +4,7 @@
   const $ = ML.$;
   const PAGE = 50;
   const DEFAULTS = { project: '', environment: '', resolved: 'false', source: '', search: '', since: '',
-    sort: 'last_seen', session_id: '', offset: '0', refresh: '0' };
+    until: '', sort: 'last_seen', session_id: '', offset: '0', refresh: '0' };
   let state = ML.readState(DEFAULTS);
   let total = 0;
   let seq = 0;
@@ -100,13 +100,15 @@
     const my = ++seq;
     ML.writeState(state, DEFAULTS);
     try { sessionStorage.setItem('monlight.error-tracker.list_query', location.search); } catch (e) { /* ignore */ }
-    if (state.since && !ML.isRange(state.since)) {
+    // `until` and an absolute `since` come from links (a log line's "Errors ±2 min")
+    if ((state.since && !ML.isRange(state.since) && isNaN(Date.parse(state.since))) ||
+        (state.until && isNaN(Date.parse(state.until)) && !ML.isRange(state.until))) {
       ML.banner('Time range must look like 30m, 24h or 7d', 'error');
       return;
     }
     const q = {
       project: state.project, environment: state.environment, resolved: state.resolved, source: state.source,
-      search: state.search, since: state.since, sort: state.sort, session_id: state.session_id,
+      search: state.search, since: state.since, until: state.until, sort: state.sort, session_id: state.session_id,
       limit: PAGE, offset: state.offset === '0' ? '' : state.offset
     };
     try {

@@ -5,7 +5,10 @@
   const PAGE = 100;
   const MAX_TAIL_ROWS = 500;
   const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
-  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', refresh: '0', tail: '0' };
+  // trace_id, host and until come from links (an error's detail page links here with its trace id or host name
+  // and a ±2 min window); they show as a context bar with a clear button
+  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', until: '', trace_id: '',
+    host: '', refresh: '0', tail: '0' };
   let state = ML.readState(DEFAULTS);
   let oldest = null; // the oldest entry the query pages have shown: the keyset cursor of "Load older"
   let shown = 0;
@@ -86,7 +89,7 @@
       (e.attributes ? Object.keys(e.attributes).map(function (k) {
         return '<dt>' + ML.esc(k) + '</dt><dd>' + ML.esc(String(e.attributes[k])) + '</dd>';
       }).join('') : '') + '</dl>' +
-      '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>';
+      '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>' + errorsLink(e);
     d.querySelector('.log-message').textContent = e.message;
     d.querySelector('.copy-btn').addEventListener('click', function (ev) {
       ev.stopPropagation();
@@ -100,16 +103,41 @@
     return {
       container: state.container, level: state.level, stream: state.stream,
       search: state.search, search_mode: state.search ? (state.fts === '1' ? 'fts' : 'words') : '',
-      since: state.since
+      since: state.since, until: state.until, trace_id: state.trace_id, host: state.host
     };
+  }
+
+  function timeOk(v) {
+    return !v || ML.isRange(v) || !isNaN(Date.parse(v));
+  }
+
+  function renderContext() {
+    const parts = [];
+    if (state.trace_id) parts.push('trace id <code>' + ML.esc(state.trace_id) + '</code>');
+    if (state.host) parts.push('host <code>' + ML.esc(state.host) + '</code>');
+    if (state.until) parts.push('until ' + ML.esc(state.until));
+    const bar = $('.ctx-bar');
+    bar.classList.toggle('hidden', !parts.length);
+    $('.ctx-text').innerHTML = parts.length ? 'Showing lines of ' + parts.join(', ') : '';
+  }
+
+  // On the combined listener the error tracker is a sibling path: a log line links to the errors of its time.
+  function errorsLink(e) {
+    if (!/\/log-viewer\/$/.test(ML.root)) return '';
+    const t = Date.parse(e.timestamp);
+    if (isNaN(t)) return '';
+    const q = ML.qs({ resolved: 'all', since: new Date(t - 120000).toISOString(), until: new Date(t + 120000).toISOString() });
+    return '<a class="btn errors-link" href="' + ML.esc(ML.root.replace(/log-viewer\/$/, 'error-tracker/') + q) +
+      '">Errors ±2 min</a>';
   }
 
   async function loadLogs(append) {
     const my = ++seq;
     saveState();
     $('.search-error').classList.add('hidden');
-    if (state.since && !ML.isRange(state.since)) {
-      ML.banner('Time range must look like 30s, 5m, 1h or 7d', 'error');
+    renderContext();
+    if (!timeOk(state.since) || !timeOk(state.until)) {
+      ML.banner('Time range must look like 30s, 5m, 1h or 7d (or a date and time)', 'error');
       return;
     }
     const q = queryParams();
@@ -298,7 +326,8 @@
       return;
     }
     if (!tailWanted) return;
-    const q = { container: state.container, level: state.level, stream: state.stream, api_key: ML.getKey() };
+    const q = { container: state.container, level: state.level, stream: state.stream, trace_id: state.trace_id,
+      api_key: ML.getKey() };
     const words = searchWords();
     if (words.length) {
       q.contains = words.reduce(function (a, b) { return b.length > a.length ? b : a; });
@@ -362,6 +391,14 @@
       });
     });
     $('.load-older').addEventListener('click', function () { loadLogs(true); });
+    $('.ctx-clear').addEventListener('click', function () {
+      state.trace_id = '';
+      state.host = '';
+      state.until = '';
+      if (state.since && !ML.isRange(state.since)) { state.since = ''; $('.f-since').value = ''; }
+      lastId = 0;
+      loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
+    });
     $('.log-list').addEventListener('click', function (ev) {
       const row = ev.target.closest('.log-row');
       if (!row) return;
