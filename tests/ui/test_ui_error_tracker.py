@@ -229,3 +229,14 @@ def test_ui_browsing_and_app_reporting_do_not_share_one_budget(host_factory, pag
     assert 429 not in statuses, statuses
     assert "Rate limit" not in page.text(".ml-banner")
     assert_clean(page)
+
+
+def test_list_shows_the_culprit_line(host_factory, page):
+    h = host_factory(plugins=["error-tracker"])
+    report(h, traceback='Traceback (most recent call last):\n  File "/app/shop/orders.py", line 142, in create_order\n'
+                        '    raise ValueError("bad")\nValueError: bad')
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert page.text("tr.error-row .culprit") == "orders.py:142 in create_order"
+    assert_clean(page)

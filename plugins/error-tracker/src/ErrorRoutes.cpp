@@ -4,6 +4,8 @@
 #include "Monlight/Time.h"
 #include "SearchQuery.h"
 #include <Poco/String.h>
+#include <algorithm>
+#include <string_view>
 
 namespace Monlight
 {
@@ -32,7 +34,101 @@ void writeStringArray(Response& res, const char* key, const std::vector<std::str
     res.json(200, w.str());
 }
 
+std::string_view trimmed(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool allDigits(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// The last path segment of a file or URL, without its query or fragment.
+std::string baseName(std::string_view path)
+{
+    auto q = path.find_first_of("?#");
+    if (q != std::string_view::npos)
+        path = path.substr(0, q);
+    auto slash = path.find_last_of("/\\");
+    if (slash != std::string_view::npos)
+        path = path.substr(slash + 1);
+    return std::string(path);
+}
+
+/// "file:line in function" from a JavaScript frame location `url:line:col` (or `url:line`) and its function.
+std::string jsCulprit(std::string_view loc, std::string_view func)
+{
+    auto c1 = loc.rfind(':');
+    if (c1 == std::string_view::npos || !allDigits(loc.substr(c1 + 1)))
+        return {};
+    std::string_view line = loc.substr(c1 + 1);
+    std::string_view rest = loc.substr(0, c1);
+    auto c2 = rest.rfind(':');
+    if (c2 != std::string_view::npos && allDigits(rest.substr(c2 + 1)))
+    {
+        line = rest.substr(c2 + 1);
+        rest = rest.substr(0, c2);
+    }
+    std::string out = baseName(rest) + ":" + std::string(line);
+    if (!func.empty())
+        out += " in " + std::string(func);
+    return out;
+}
+
 } // namespace
+
+std::string ErrorRoutes::culprit(const std::string& traceback)
+{
+    // Python: the last `File "path", line N, in func` (the raising frame); JavaScript: the first `at func (url:l:c)`
+    // (V8) or `func@url:l:c` (Firefox, Safari) frame.
+    std::string python;
+    std::string js;
+    std::size_t pos = 0;
+    while (pos <= traceback.size())
+    {
+        std::size_t end = traceback.find('\n', pos);
+        if (end == std::string::npos)
+            end = traceback.size();
+        std::string_view line = trimmed(std::string_view(traceback).substr(pos, end - pos));
+        pos = end + 1;
+        if (line.rfind("File \"", 0) == 0)
+        {
+            auto close = line.find("\", line ", 6);
+            if (close == std::string_view::npos)
+                continue;
+            std::string_view file = line.substr(6, close - 6);
+            std::string_view after = line.substr(close + 8);
+            auto comma = after.find(',');
+            std::string_view num = after.substr(0, comma);
+            if (!allDigits(num))
+                continue;
+            python = baseName(file) + ":" + std::string(num);
+            if (comma != std::string_view::npos && after.substr(comma).rfind(", in ", 0) == 0)
+                python += " in " + std::string(trimmed(after.substr(comma + 5)));
+        }
+        else if (js.empty() && line.rfind("at ", 0) == 0)
+        {
+            std::string_view rest = line.substr(3);
+            auto open = rest.rfind(" (");
+            if (open != std::string_view::npos && rest.back() == ')')
+                js = jsCulprit(rest.substr(open + 2, rest.size() - open - 3), rest.substr(0, open));
+            else
+                js = jsCulprit(rest, {});
+        }
+        else if (js.empty() && python.empty())
+        {
+            auto at = line.find('@');
+            if (at != std::string_view::npos && line.find(' ') == std::string_view::npos)
+                js = jsCulprit(line.substr(at + 1), line.substr(0, at));
+        }
+    }
+    return python.empty() ? js : python;
+}
 
 ErrorRoutes::ErrorRoutes(std::shared_ptr<ErrorStore> store, std::shared_ptr<ErrorIngestService> ingest,
                          std::shared_ptr<AlertDispatcher> alerts)
@@ -121,6 +217,10 @@ void ErrorRoutes::writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTrac
         .field("message", g.message);
     if (withTraceback)
         w.field("traceback", g.traceback);
+    // "orders.py:142 in create_order": where it was raised, for the list (issue 15)
+    std::string where = culprit(g.traceback);
+    if (!where.empty())
+        w.field("culprit", where);
     w.field("count", g.count)
         .field("first_seen", Time::formatMs(g.firstSeen))
         .field("last_seen", Time::formatMs(g.lastSeen))

@@ -180,7 +180,11 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
     std::string order = f.sort == "count" ? "count" : (f.sort == "first_seen" ? "first_seen" : "last_seen");
     auto st =
         c.cached("SELECT id, fingerprint, project, environment, exception_type, "
-                 "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
+                 "substr(message, 1, 1000), "
+                 // the ends of the traceback, enough for the list's culprit line (issue 15), not all of it
+                 "CASE WHEN length(traceback) <= 4000 THEN traceback "
+                 "ELSE substr(traceback, 1, 2000) || char(10) || substr(traceback, -2000) END, "
+                 "source, count, first_seen, last_seen, resolved, "
                  "resolved_at FROM errors" +
                  where + " ORDER BY " + order + " DESC, id DESC LIMIT ? OFFSET ?");
     int i = bindFilter(st, f);

@@ -80,7 +80,8 @@
         const msg = (r.message || '').slice(0, 120);
         return '<tr class="clickable error-row" data-id="' + r.id + '" data-href="' + href + '">' +
           '<td class="type" data-label="Exception"><a class="row-link" href="' + href + '">' + ML.esc(r.exception_type) + '</a></td>' +
-          '<td class="msg" data-label="Message">' + ML.esc(msg) + (r.message && r.message.length > 120 ? '…' : '') + '</td>' +
+          '<td class="msg" data-label="Message">' + ML.esc(msg) + (r.message && r.message.length > 120 ? '…' : '') +
+          (r.culprit ? '<div class="culprit muted small"><code>' + ML.esc(r.culprit) + '</code></div>' : '') + '</td>' +
           '<td data-label="Project">' + ML.esc(r.project) + '</td>' +
           '<td data-label="Env">' + ML.esc(r.environment) + '</td>' +
           '<td class="num" data-label="Count"><span class="count ' + countClass(r.count) + '">' + ML.num(r.count) + '</span></td>' +
