@@ -281,3 +281,49 @@ def test_failed_query_clears_the_rows_of_the_old_filters(host_factory, page, tmp
     assert page.text(".log-list").startswith("Query failed: Invalid search query")
     assert page.text(".result-info") == ""
     assert_clean(page)
+
+
+def test_json_lines_tints_wrap_milliseconds_and_pause(host_factory, page, tmp_path):
+    """Issue 15 feature 5: JSON lines as text + field chips (pretty-printed when expanded), ERROR/WARNING rows
+    tinted, milliseconds shown, a wrap toggle kept in the URL, and pause/resume of the live tail."""
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", json.dumps({"msg": "order <placed>", "order_id": 42, "user": {"id": 7}}),
+                 "ERROR: payment failed", "WARNING slow query", "line one\n  continued")
+    wait_logs(h, 4)
+    open_viewer(h, page)
+    page.wait("document.querySelectorAll('.log-row').length === 4")
+    row = "[...document.querySelectorAll('.log-row')].find(r => r.textContent.includes('order'))"
+    assert page.eval(f"{row}.querySelector('.m').childNodes[0].textContent") == "order <placed> "
+    assert page.eval(f"[...{row}.querySelectorAll('.json-chip')].map(c => c.textContent)") == \
+        ["order_id=42", 'user={"id":7}']
+    assert page.count(".log-row .m placed") == 0
+    assert page.count(".log-row.row-ERROR") == 1 and page.count(".log-row.row-WARNING") == 1
+    bg = page.eval("getComputedStyle(document.querySelector('.log-row.row-ERROR')).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent"), bg
+    assert page.eval("/\\d\\d:\\d\\d:\\d\\d\\.\\d{3}$/.test(document.querySelector('.log-row .t').textContent)")
+    # expanded JSON is pretty-printed
+    page.eval(f"{row}.click()")
+    page.wait("document.querySelector('.log-detail .log-message')")
+    assert page.text(".log-detail .log-message").startswith('{\n  "msg": "order <placed>",')
+    # wrap: the whole multi-line message, wrapped, and the choice in the URL
+    multi = "[...document.querySelectorAll('.log-row .m')].find(m => m.textContent.startsWith('line one'))"
+    assert page.eval(f"{multi}.textContent") == "line one …"
+    page.click(".f-wrap")
+    page.wait(f"{multi}.textContent === 'line one\\n  continued'")
+    assert "wrap=1" in page.url()
+    assert page.eval(f"getComputedStyle({multi}).whiteSpace") == "pre-wrap"
+
+    # pause holds live lines back, resume shows them
+    page.click(".tail-toggle")
+    page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    page.click(".tail-pause")
+    docker.write("a1", "while paused 1", "while paused 2")
+    page.wait("document.querySelector('.tail-pause').textContent === 'Resume (2 new)'")
+    assert page.count(".log-row") == 4
+    page.click(".tail-pause")
+    page.wait("document.querySelectorAll('.log-row').length === 6 && "
+              "document.querySelector('.log-row .m').textContent === 'while paused 2'")
+    assert page.text(".tail-pause") == "Pause"
+    assert_clean(page)

@@ -8,7 +8,7 @@
   // trace_id, host and until come from links (an error's detail page links here with its trace id or host name
   // and a ±2 min window); they show as a context bar with a clear button
   const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', until: '', trace_id: '',
-    host: '', refresh: '0', tail: '0' };
+    host: '', refresh: '0', tail: '0', wrap: '0' };
   let state = ML.readState(DEFAULTS);
   let oldest = null; // the oldest entry the query pages have shown: the keyset cursor of "Load older"
   let shown = 0;
@@ -69,11 +69,48 @@
     return i < 0 ? s : s.slice(0, i) + ' …';
   }
 
+  // A message that is one JSON object (structured logging): its message field as text, the rest as chips.
+  const MSG_KEYS = ['message', 'msg', 'event', 'text'];
+  function jsonFields(msg) {
+    const t = String(msg || '').trim();
+    if (t.length < 2 || t[0] !== '{' || t[t.length - 1] !== '}') return null;
+    try {
+      const v = JSON.parse(t);
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+    } catch (err) { return null; }
+  }
+
+  function chipValue(v) {
+    const s = typeof v === 'string' ? v : JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 80) + '…' : s;
+  }
+
+  function messageHtml(e) {
+    const j = jsonFields(e.message);
+    if (!j) return ML.esc(state.wrap === '1' ? String(e.message || '') : firstLine(e.message));
+    const mk = MSG_KEYS.filter(function (k) { return typeof j[k] === 'string'; })[0];
+    const keys = Object.keys(j).filter(function (k) { return k !== mk; });
+    return (mk ? ML.esc(firstLine(j[mk])) + ' ' : '') + keys.slice(0, 12).map(function (k) {
+      return '<span class="chip json-chip"><span class="k">' + ML.esc(k) + '</span>=' + ML.esc(chipValue(j[k])) + '</span>';
+    }).join(' ') + (keys.length > 12 ? ' <span class="muted">+' + (keys.length - 12) + '</span>' : '');
+  }
+
+  function pad(n, w) { return String(n).padStart(w || 2, '0'); }
+  // local wall time with milliseconds: lines of one second stay in order to the eye
+  function timeMs(iso) {
+    const d = new Date(iso);
+    if (isNaN(d.getTime())) return ML.esc(iso || '');
+    const label = pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) +
+      ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
+    return '<time class="ts abs" datetime="' + ML.esc(iso) + '" title="' + ML.esc(iso) + '">' + label + '</time>';
+  }
+
   function rowHtml(e, fresh) {
-    return '<div class="log-row' + (fresh ? ' fresh' : '') + '" data-id="' + e.id + '">' +
-      '<div class="log-line"><span class="t">' + ML.timeHtml(e.timestamp, true) + '</span>' +
+    return '<div class="log-row row-' + ML.esc(e.level || 'INFO') + (fresh ? ' fresh' : '') + '" data-id="' + e.id +
+      '" tabindex="0">' +
+      '<div class="log-line"><span class="t">' + timeMs(e.timestamp) + '</span>' +
       '<span class="c" title="' + ML.esc(e.container) + '">' + ML.esc(e.container) + '</span>' +
-      levelBadge(e.level) + '<span class="m">' + ML.esc(firstLine(e.message)) + '</span></div></div>';
+      levelBadge(e.level) + '<span class="m">' + messageHtml(e) + '</span></div></div>';
   }
 
   function renderDetail(row) {
@@ -90,7 +127,8 @@
         return '<dt>' + ML.esc(k) + '</dt><dd>' + ML.esc(String(e.attributes[k])) + '</dd>';
       }).join('') : '') + '</dl>' +
       '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>' + errorsLink(e);
-    d.querySelector('.log-message').textContent = e.message;
+    const j = jsonFields(e.message);
+    d.querySelector('.log-message').textContent = j ? JSON.stringify(j, null, 2) : e.message;
     d.querySelector('.copy-btn').addEventListener('click', function (ev) {
       ev.stopPropagation();
       ML.copy(e.message, ev.currentTarget);
@@ -268,9 +306,18 @@
     }
   }
 
+  let paused = false;
+  let pausedBuffer = [];
+
   function onEntry(e) {
     if (!e || typeof e.id !== 'number') return;
     if (rowsById.has(e.id)) return;
+    if (paused) {
+      // held back while paused (the page keeps up with the stream; nothing is dropped up to the row cap)
+      if (pausedBuffer.length < MAX_TAIL_ROWS && !pausedBuffer.some(function (p) { return p.id === e.id; })) pausedBuffer.push(e);
+      $('.tail-pause').textContent = 'Resume (' + pausedBuffer.length + ' new)';
+      return;
+    }
     if (e.id > lastId) lastId = e.id;
     refreshStatsSoon();
     const msg = String(e.message || '').toLowerCase();
@@ -358,7 +405,20 @@
     });
   }
 
+  function setPaused(p) {
+    paused = p;
+    $('.tail-pause').textContent = p ? 'Resume (' + pausedBuffer.length + ' new)' : 'Pause';
+    $('.tail-pause').setAttribute('aria-pressed', p ? 'true' : 'false');
+    $('.tail-bar').classList.toggle('paused', p);
+    if (!p) {
+      const held = pausedBuffer;
+      pausedBuffer = [];
+      held.forEach(onEntry);
+    }
+  }
+
   function stopTail() {
+    if (paused) setPaused(false);
     tailWanted = false;
     closeStream();
     saveState();
@@ -411,6 +471,24 @@
       else { reconnectUsed = false; openTail(false); }
     });
     $('.tail-stop').addEventListener('click', stopTail);
+    $('.tail-pause').addEventListener('click', function () { setPaused(!paused); });
+    $('.f-wrap').checked = state.wrap === '1';
+    document.body.classList.toggle('lv-wrap', state.wrap === '1');
+    $('.f-wrap').addEventListener('change', function () {
+      state.wrap = $('.f-wrap').checked ? '1' : '0';
+      document.body.classList.toggle('lv-wrap', state.wrap === '1');
+      saveState();
+      $('.log-list').querySelectorAll('.log-row').forEach(function (row) {
+        const e = rowsById.get(Number(row.getAttribute('data-id')));
+        if (e) row.querySelector('.m').innerHTML = messageHtml(e);
+      });
+    });
+    $('.log-list').addEventListener('keydown', function (ev) {
+      if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.classList.contains('log-row')) {
+        ev.preventDefault();
+        ev.target.click();
+      }
+    });
     $('.new-count').addEventListener('click', function () {
       window.scrollTo(0, 0);
       newCount = 0;
