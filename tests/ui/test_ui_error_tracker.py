@@ -240,3 +240,23 @@ def test_list_shows_the_culprit_line(host_factory, page):
     page.wait("document.querySelectorAll('tr.error-row').length === 1")
     assert page.text("tr.error-row .culprit") == "orders.py:142 in create_order"
     assert_clean(page)
+
+
+def test_sparkline_per_row_and_volume_chart(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "0"})
+    for _ in range(3):
+        e = report(h, exception_type="Busy")
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelector('tr.error-row .spark')")
+    assert page.eval("document.querySelector('tr.error-row .spark title').textContent") == "3 in the last 24 h"
+    assert page.count("tr.error-row .spark rect") == 1  # only the current hour has occurrences
+    page.click("tr.error-row a.row-link")
+    page.wait("document.querySelectorAll('.v-chart .v-bar').length === 24")
+    assert page.text(".v-total") == "(3 in the last 24 hours)"
+    assert page.eval("[...document.querySelectorAll('.v-bar')].map(b => +b.dataset.count)")[-1] == 3
+    page.click(".v-period[data-period='14d']")
+    page.wait("document.querySelectorAll('.v-chart .v-bar').length === 14")
+    assert page.text(".v-total") == "(3 in the last 14 days)"
+    assert e["id"] > 0
+    assert_clean(page)

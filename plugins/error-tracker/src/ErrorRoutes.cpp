@@ -5,6 +5,7 @@
 #include "SearchQuery.h"
 #include <Poco/String.h>
 #include <algorithm>
+#include <map>
 #include <string_view>
 
 namespace Monlight
@@ -144,6 +145,8 @@ void ErrorRoutes::install(Router& router)
         [this](Request& q, Response& r) { listErrors(q, r); }));
     router.add(Route::get("/api/errors/{id}").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { getError(q, r); }));
+    router.add(Route::get("/api/errors/{id}/histogram").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { getHistogram(q, r); }));
     router.add(Route::post("/api/errors/{id}/resolve").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { setResolved(q, r, true); }));
     router.add(Route::post("/api/errors/{id}/unresolve").auth(AuthPolicy::ApiKey).handle(
@@ -240,15 +243,85 @@ void ErrorRoutes::listErrors(Request& req, Response& res)
     ErrorFilter f = parseFilter(req.query(), Time::nowMs());
     std::int64_t total = 0;
     std::vector<ErrorGroup> groups = _store->list(f, total);
+    // `histogram=24h`: each group's occurrences per hour of the last 24 h (oldest first), for sparklines
+    auto histogram = req.query().get("histogram");
+    if (histogram && *histogram != "24h")
+        throw HttpError(400, "Invalid value for 'histogram' (only 24h)");
+    const std::int64_t hour = 3600 * 1000;
+    const std::int64_t firstHour = Time::nowMs() / hour * hour - 23 * hour;
+    std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> counts;
+    if (histogram)
+    {
+        std::vector<std::int64_t> ids;
+        for (const auto& g : groups)
+            ids.push_back(g.id);
+        counts = _store->hourly(ids, firstHour);
+    }
     Json::Writer w;
     w.beginObject().key("errors").beginArray();
     for (const auto& g : groups)
     {
         w.beginObject();
         writeGroup(w, g, false);
+        if (histogram)
+        {
+            w.key("hourly").beginArray();
+            const auto it = counts.find(g.id);
+            for (int i = 0; i < 24; ++i)
+            {
+                std::int64_t n = 0;
+                if (it != counts.end())
+                {
+                    auto c = it->second.find(firstHour + i * hour);
+                    if (c != it->second.end())
+                        n = c->second;
+                }
+                w.value(n);
+            }
+            w.endArray();
+        }
         w.endObject();
     }
     w.endArray().field("total", total).field("limit", f.limit).field("offset", f.offset).endObject();
+    res.json(200, w.str());
+}
+
+void ErrorRoutes::getHistogram(Request& req, Response& res)
+{
+    auto id = Monlight::parseId(req.pathParam("id"));
+    if (!id || !_store->find(*id))
+        throw HttpError(404, "Error not found");
+    const std::string period = req.query().get("period").value_or("24h");
+    if (period != "24h" && period != "14d")
+        throw HttpError(400, "Invalid value for 'period' (24h or 14d)");
+    const std::int64_t hour = 3600 * 1000;
+    const std::int64_t day = 24 * hour;
+    const bool daily = period == "14d";
+    const std::int64_t step = daily ? day : hour;
+    const int n = daily ? 14 : 24;
+    const std::int64_t now = Time::nowMs();
+    const std::int64_t first = now / step * step - (n - 1) * step;
+    auto counts = _store->hourly({*id}, first);
+    std::vector<std::int64_t> buckets(static_cast<std::size_t>(n), 0);
+    std::int64_t total = 0;
+    for (const auto& [h, c] : counts[*id])
+    {
+        auto i = (h - first) / step;
+        if (i >= 0 && i < n)
+        {
+            buckets[static_cast<std::size_t>(i)] += c;
+            total += c;
+        }
+    }
+    Json::Writer w;
+    w.beginObject().field("id", *id).field("period", period).field("interval", daily ? "1d" : "1h");
+    w.field("total", total).key("buckets").beginArray();
+    for (int i = 0; i < n; ++i)
+        w.beginObject()
+            .field("start", Time::formatSeconds(first + i * step))
+            .field("count", buckets[static_cast<std::size_t>(i)])
+            .endObject();
+    w.endArray().endObject();
     res.json(200, w.str());
 }
 

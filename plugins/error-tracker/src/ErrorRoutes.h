@@ -37,6 +37,7 @@ private:
     void postError(Request& req, Response& res);
     void listErrors(Request& req, Response& res);
     void getError(Request& req, Response& res);
+    void getHistogram(Request& req, Response& res);
     void setResolved(Request& req, Response& res, bool resolved);
     void listProjects(Request& req, Response& res);
     void listEnvironments(Request& req, Response& res);

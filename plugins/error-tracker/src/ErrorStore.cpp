@@ -12,6 +12,8 @@ namespace ErrorTracker
 namespace
 {
 
+constexpr std::int64_t HOUR_MS = 3600 * 1000;
+
 const char* const GROUP_COLUMNS =
     "id, fingerprint, project, environment, exception_type, message, traceback, "
     "source, count, first_seen, last_seen, resolved, resolved_at";
@@ -150,6 +152,11 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
                         r.traceback)
                 .run();
 
+            auto hourly = c.cached("INSERT INTO error_hourly (error_id, hour, count) VALUES (?, ?, 1) "
+                                   "ON CONFLICT(error_id, hour) DO UPDATE SET count = count + 1");
+            hourly.bind(1, id).bind(2, now - now % HOUR_MS);
+            hourly.run();
+
             if (result.status != IngestResult::Status::Created)
             {
                 // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
@@ -273,6 +280,24 @@ std::vector<std::string> ErrorStore::environments(const std::optional<std::strin
     std::vector<std::string> out;
     while (st.step())
         out.push_back(st.getText(0));
+    return out;
+}
+
+std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> ErrorStore::hourly(const std::vector<std::int64_t>& ids,
+                                                                                std::int64_t fromHourMs)
+{
+    std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> out;
+    if (ids.empty())
+        return out;
+    std::string list = "[";
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        list += (i ? "," : "") + std::to_string(ids[i]);
+    list += "]";
+    auto st = _db->reader().cached("SELECT error_id, hour, count FROM error_hourly "
+                                   "WHERE error_id IN (SELECT value FROM json_each(?)) AND hour >= ?");
+    st.bind(1, list).bind(2, fromHourMs);
+    while (st.step())
+        out[st.getInt(0)][st.getInt(1)] = st.getInt(2);
     return out;
 }
 

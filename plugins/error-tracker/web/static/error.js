@@ -141,11 +141,34 @@
     box.querySelectorAll('.occ-log-line .m').forEach(function (m, i) { m.textContent = logs[i].message; });
   }
 
+  // ---- volume: occurrences per hour (24 h) or per day (14 d) as bars, with a text equivalent in each title ----
+  let volumePeriod = '24h';
+  async function loadVolume() {
+    let h;
+    try {
+      h = await ML.api('api/errors/' + encodeURIComponent(errorId) + '/histogram' + ML.qs({ period: volumePeriod }));
+    } catch (e) { return; }
+    const b = h.buckets || [];
+    const max = Math.max.apply(null, b.map(function (x) { return x.count; }).concat([1]));
+    const W = 600, H = 80, bw = W / Math.max(1, b.length);
+    const bars = b.map(function (x, i) {
+      const bh = x.count ? Math.max(1, Math.round(x.count / max * (H - 4))) : 0;
+      const label = ML.localTime(x.start).slice(0, h.interval === '1d' ? 10 : 16) + ': ' + x.count;
+      return '<rect class="v-bar" data-count="' + x.count + '" x="' + (i * bw + 1).toFixed(1) + '" y="' + (H - bh) +
+        '" width="' + Math.max(1, bw - 2).toFixed(1) + '" height="' + bh + '"><title>' + ML.esc(label) + '</title></rect>';
+    }).join('');
+    $('.v-chart').innerHTML = '<svg class="v-svg" viewBox="0 0 ' + W + ' ' + H + '" preserveAspectRatio="none" role="img" ' +
+      'aria-label="' + h.total + ' occurrences in the last ' + (volumePeriod === '14d' ? '14 days' : '24 hours') + '">' +
+      '<line x1="0" y1="' + (H - 0.5) + '" x2="' + W + '" y2="' + (H - 0.5) + '"></line>' + bars + '</svg>';
+    $('.v-total').textContent = '(' + ML.num(h.total) + ' in the last ' + (volumePeriod === '14d' ? '14 days' : '24 hours') + ')';
+  }
+
   async function load() {
     try {
       const d = await ML.api('api/errors/' + encodeURIComponent(errorId));
       ML.banner('');
       render(d);
+      loadVolume();
     } catch (e) {
       if (e.status === 404) {
         $('.d-type').textContent = 'Error not found';
@@ -176,6 +199,16 @@
     let back = '';
     try { back = sessionStorage.getItem('monlight.error-tracker.list_query') || ''; } catch (e) { back = ''; }
     $('.back-link').setAttribute('href', '../' + back);
+    document.querySelectorAll('.v-period').forEach(function (btn) {
+      btn.addEventListener('click', function () {
+        volumePeriod = btn.getAttribute('data-period');
+        document.querySelectorAll('.v-period').forEach(function (o) {
+          o.classList.toggle('active', o === btn);
+          o.setAttribute('aria-pressed', o === btn ? 'true' : 'false');
+        });
+        loadVolume();
+      });
+    });
     $('.d-resolve').addEventListener('click', function () { setResolved(true); });
     $('.d-reopen').addEventListener('click', function () { setResolved(false); });
     load();

@@ -68,12 +68,27 @@
     return n > 100 ? 'count-vhi' : (n > 10 ? 'count-hi' : '');
   }
 
+  // 24 bars, one per hour (oldest first), scaled to the busiest hour; the title says it in words
+  function sparkline(hourly) {
+    if (!Array.isArray(hourly) || !hourly.length) return '';
+    const max = Math.max.apply(null, hourly.concat([1]));
+    const sum = hourly.reduce(function (a, b) { return a + b; }, 0);
+    const W = 3, H = 16;
+    const bars = hourly.map(function (n, i) {
+      const h = n ? Math.max(1, Math.round(n / max * H)) : 0;
+      return h ? '<rect x="' + (i * W) + '" y="' + (H - h) + '" width="' + (W - 1) + '" height="' + h + '"></rect>' : '';
+    }).join('');
+    return '<svg class="spark" width="' + (hourly.length * W) + '" height="' + H + '" role="img" aria-label="' + sum +
+      ' in the last 24 h"><title>' + sum + ' in the last 24 h</title><line x1="0" y1="' + (H - 0.5) + '" x2="' +
+      (hourly.length * W) + '" y2="' + (H - 0.5) + '"></line>' + bars + '</svg>';
+  }
+
   function render(data) {
     const body = $('.errors-body');
     const rows = data.errors || [];
     total = data.total || 0;
     if (!rows.length) {
-      body.innerHTML = '<tr><td colspan="8" class="empty">No errors match these filters.</td></tr>';
+      body.innerHTML = '<tr><td colspan="9" class="empty">No errors match these filters.</td></tr>';
     } else {
       body.innerHTML = rows.map(function (r) {
         const href = 'errors/' + encodeURIComponent(r.id);
@@ -85,6 +100,7 @@
           '<td data-label="Project">' + ML.esc(r.project) + '</td>' +
           '<td data-label="Env">' + ML.esc(r.environment) + '</td>' +
           '<td class="num" data-label="Count"><span class="count ' + countClass(r.count) + '">' + ML.num(r.count) + '</span></td>' +
+          '<td class="spark-cell" data-label="24 h">' + sparkline(r.hourly) + '</td>' +
           '<td data-label="First seen">' + ML.timeHtml(r.first_seen) + '</td>' +
           '<td data-label="Last seen">' + ML.timeHtml(r.last_seen) + '</td>' +
           '<td data-label="Source"><span class="badge ' + ML.esc(r.source) + '">' + ML.esc(r.source) + '</span>' +
@@ -110,7 +126,7 @@
     const q = {
       project: state.project, environment: state.environment, resolved: state.resolved, source: state.source,
       search: state.search, since: state.since, until: state.until, sort: state.sort, session_id: state.session_id,
-      limit: PAGE, offset: state.offset === '0' ? '' : state.offset
+      limit: PAGE, offset: state.offset === '0' ? '' : state.offset, histogram: '24h'
     };
     try {
       const data = await ML.api('api/errors' + ML.qs(q));
