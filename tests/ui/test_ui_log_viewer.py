@@ -327,3 +327,25 @@ def test_json_lines_tints_wrap_milliseconds_and_pause(host_factory, page, tmp_pa
               "document.querySelector('.log-row .m').textContent === 'while paused 2'")
     assert page.text(".tail-pause") == "Pause"
     assert_clean(page)
+
+
+def test_download_the_current_result(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", "first <line>", "second\n  continued", "other")
+    wait_logs(h, 3)
+    open_viewer(h, page, "?search=first%20OR%20second&fts=1")
+    page.wait("document.querySelectorAll('.log-row').length === 2")
+    # capture the file the button hands to the browser
+    page.eval("window.__dl = null; const orig = URL.createObjectURL; URL.createObjectURL = function (b) {"
+              " b.text().then(t => { window.__dl = t; }); return orig(b); };"
+              "document.addEventListener('click', e => { if (e.target.download) window.__name = e.target.download; }, true);")
+    page.click(".download")
+    page.wait("window.__dl !== null")
+    lines = page.eval("window.__dl").splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].endswith(" web stdout INFO second") and lines[1] == "      continued"  # indented under its entry
+    assert lines[2].endswith(" web stdout INFO first <line>")
+    assert page.eval("window.__name").startswith("logs-") and page.eval("window.__name").endswith(".log")
+    assert_clean(page)

@@ -451,6 +451,23 @@
       });
     });
     $('.load-older').addEventListener('click', function () { loadLogs(true); });
+    $('.download').addEventListener('click', function () {
+      // the rows on screen, in screen order, one line per entry (continuation lines indented)
+      const lines = Array.prototype.map.call($('.log-list').querySelectorAll('.log-row'), function (row) {
+        const e = rowsById.get(Number(row.getAttribute('data-id')));
+        if (!e) return '';
+        return e.timestamp + ' ' + e.container + ' ' + e.stream + ' ' + (e.level || 'INFO') + ' ' +
+          String(e.message || '').replace(/\n/g, '\n    ');
+      }).filter(function (l) { return l; });
+      const url = URL.createObjectURL(new Blob([lines.join('\n') + (lines.length ? '\n' : '')], { type: 'text/plain' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'logs-' + new Date().toISOString().replace(/[:.]/g, '-') + '.log';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    });
     $('.ctx-clear').addEventListener('click', function () {
       state.trace_id = '';
       state.host = '';
