@@ -260,3 +260,23 @@ def test_sparkline_per_row_and_volume_chart(host_factory, page):
     assert page.text(".v-total") == "(3 in the last 14 days)"
     assert e["id"] > 0
     assert_clean(page)
+
+
+def test_detail_tags_panel(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "0"})
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+    for ua, user, release in ((chrome, "u1", "1.2.0"), (chrome, "u2", "1.2.0"), (firefox, "u1", "1.3.0 <b>")):
+        e = report(h, request_url="/api/cart", user_id=user, request_headers={"User-Agent": ua},
+                   extra={"release": release, "server_name": "web-1"})
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.goto(h.url("error-tracker") + f"/errors/{e['id']}")
+    page.wait("!document.querySelector('.d-tags').classList.contains('hidden')")
+    tag = lambda k: page.eval(f"[...document.querySelectorAll('.tag-{k} .tag-val')].map(e => e.textContent)")
+    assert tag("release") == ["1.2.0 2", "1.3.0 <b> 1"]
+    assert tag("browser") == ["Chrome 120 2", "Firefox 121 1"]
+    assert tag("server") == ["web-1 3"] and tag("url") == ["/api/cart 3"]
+    assert tag("user") == ["2"]
+    assert page.count(".d-tags b") == 0
+    assert_clean(page)

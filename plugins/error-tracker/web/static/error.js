@@ -59,6 +59,42 @@
     return h + '</div>';
   }
 
+  function browserName(ua) {
+    if (!ua) return '';
+    const m = /(Edg|OPR|Firefox|Chrome|Version)\/(\d+)/.exec(ua);
+    if (!m) return /python|curl|okhttp|Go-http/i.test(ua) ? String(ua).split(/[ /]/)[0] : 'other';
+    const name = { Edg: 'Edge', OPR: 'Opera', Version: /Safari/.test(ua) ? 'Safari' : 'other' }[m[1]] || m[1];
+    return name + ' ' + m[2];
+  }
+
+  // Tags of the kept occurrences (the newest max_occurrences): value → how many of them carry it.
+  function renderTags(occ) {
+    const tags = { release: {}, server: {}, browser: {}, url: {}, user: {} };
+    occ.forEach(function (o) {
+      const extra = (o.extra && typeof o.extra === 'object' && !Array.isArray(o.extra)) ? o.extra : {};
+      const ua = extra.user_agent || (o.request_headers && (o.request_headers['user-agent'] || o.request_headers['User-Agent']));
+      const add = function (k, v) { if (v) tags[k][String(v)] = (tags[k][String(v)] || 0) + 1; };
+      add('release', extra.release);
+      add('server', extra.server_name);
+      add('browser', browserName(ua));
+      add('url', o.request_url);
+      add('user', o.user_id);
+    });
+    const names = { release: 'Release', server: 'Server', browser: 'Browser', url: 'URL', user: 'Users affected' };
+    const html = Object.keys(tags).filter(function (k) { return Object.keys(tags[k]).length; }).map(function (k) {
+      const vals = Object.keys(tags[k]).sort(function (a, b) { return tags[k][b] - tags[k][a]; });
+      const body = k === 'user'
+        ? '<span class="tag-val">' + vals.length + '</span>'
+        : vals.slice(0, 5).map(function (v) {
+          return '<span class="tag-val" title="' + tags[k][v] + ' of ' + occ.length + ' kept occurrences">' + ML.esc(v) +
+            ' <span class="muted">' + tags[k][v] + '</span></span>';
+        }).join(' ');
+      return '<div class="tag tag-' + k + '"><span class="tag-name">' + names[k] + '</span> ' + body + '</div>';
+    }).join('');
+    $('.d-tags').innerHTML = html ? html + '<div class="muted small">from the ' + occ.length + ' kept occurrences</div>' : '';
+    $('.d-tags').classList.toggle('hidden', !html);
+  }
+
   function render(d) {
     document.title = d.exception_type + ' · Monlight';
     $('.d-type').textContent = d.exception_type;
@@ -78,6 +114,7 @@
     $('.d-traceback').textContent = d.traceback || '';
     const occ = d.occurrences || [];
     $('.d-occ-count').textContent = '(' + occ.length + ' kept)';
+    renderTags(occ);
     $('.occurrences').innerHTML = occ.length ? occ.map(renderOccurrence).join('') : '<p class="empty">No occurrences kept.</p>';
     occ.slice(0, 5).forEach(loadOccurrenceLogs);
   }
