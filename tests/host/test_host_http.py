@@ -175,7 +175,18 @@ def test_400_and_413_count_against_the_limit(fixture_host):
     h = fixture_host(config={"fixture-good.rate_limit": "2"})
     assert h.request(P, "POST", "/api/items", body=b"{bad").status == 400
     assert h.request(P, "POST", "/api/items", body=b"x" * 5000).status == 413
-    assert h.request(P, "GET", "/api/hello").status == 429
+    assert h.request(P, "POST", "/api/items", body=b'{"text":"x"}').status == 429
+    # reads have their own budget of the same size (issue 15: a UI browsing must not starve ingest, nor the reverse)
+    assert [h.request(P, "GET", "/api/hello").status for _ in range(3)] == [200, 200, 429]
+
+
+def test_favicon_on_every_listener(fixture_host):
+    h = fixture_host(combined=True)
+    for url in (h.url(P) + "/favicon.ico", h.url() + "/favicon.ico", h.url() + "/" + P + "/favicon.ico"):
+        r = http("GET", url)
+        assert r.status == 200, (url, r)
+        assert r.headers["content-type"] == "image/png"
+        assert r.body.startswith(b"\x89PNG\r\n\x1a\n") and len(r.body) < 1024
 
 
 def test_handler_std_exception_gives_500_and_connection_survives(fixture_host):

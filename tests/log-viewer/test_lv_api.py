@@ -258,7 +258,8 @@ def test_over_long_line_is_split_not_dropped(host_factory, docker):
     docker.write_raw("c1", physical + docker.line("next line"))
     assert wait_count(h, 4)
     time.sleep(0.3)
-    rows = logs(h, limit=10).json()["logs"][::-1]
+    # in ingest order (the list is newest first by time; the chunks carry their read time, not the line's)
+    rows = sorted(logs(h, limit=10).json()["logs"], key=lambda r: r["id"])
     assert [r["message"] for r in rows][-1] == "next line"
     chunks = [r["message"] for r in rows[:-1]]
     assert len(chunks) == 3 and all(len(c.encode()) <= 16384 for c in chunks)

@@ -71,3 +71,11 @@ def test_host_serves_pages_and_their_assets(host_factory):
                 assert ra.status == 200, (url, ra)
                 ext = a.split("?")[0].rsplit(".", 1)[1]
                 assert types[ext] in ra.headers["content-type"], (url, ra.headers)
+
+
+def test_banners_are_announced_to_screen_readers():
+    # issue 15 (accessibility): the banner that reports errors and rate limits is a polite live region on every page
+    for p in PLUGINS:
+        for f in pages(p):
+            html = f.read_text()
+            assert re.search(r'<div class="ml-banner hidden" role="status" aria-live="polite">', html), f

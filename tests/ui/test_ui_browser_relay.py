@@ -53,6 +53,18 @@ def test_dsn_keys_and_source_maps(host_factory, page):
     page.submit(".new-key-form")
     page.wait("document.querySelector('.nk-error').textContent === \"Field 'project' must be 1-100 characters\"")
 
+    # issue 15: the snippet is shown for every active key, not only right after creating it
+    page.goto(base + "/")
+    page.wait("document.querySelectorAll('tr.key-row').length === 1")
+    assert page.eval("document.querySelector('.new-key').classList.contains('hidden')")
+    page.click(".key-snippet")
+    page.wait("!document.querySelector('.new-key').classList.contains('hidden')")
+    assert page.text(".nk-snippet") == snippet and page.text(".nk-key") == key
+    assert page.text(".nk-created-project") == "shop"
+    # the script the snippet loads is served (200, JavaScript)
+    sdk = h.request("browser-relay", "GET", "/sdk/monlight.min.js", key=False)
+    assert sdk.status == 200 and "javascript" in sdk.headers["content-type"]
+
     # deactivate (confirm dialog accepted)
     page.click(".key-deactivate")
     page.wait("document.querySelector('tr.key-row').classList.contains('inactive')")

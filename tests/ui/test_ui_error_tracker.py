@@ -198,3 +198,85 @@ def test_ui_under_the_combined_listener(host_factory, page):
     page.click(".back-link")
     page.wait("location.pathname === '/error-tracker/'")
     assert_clean(page)
+
+
+def test_ui_browsing_and_app_reporting_do_not_share_one_budget(host_factory, page):
+    """Issue 15: an application reporting with the key while someone changes filters in the UI: neither gets 429."""
+    import threading
+    import time
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "30"})
+    report(h, message="first")
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    statuses = []
+
+    def app():
+        for i in range(24):
+            body = {"project": "shop", "exception_type": "ValueError", "message": f"report {i}", "traceback": "T"}
+            statuses.append(h.request("error-tracker", "POST", "/api/errors", body).status)
+            time.sleep(0.05)
+
+    t = threading.Thread(target=app)
+    t.start()
+    for value in ["true", "all", "false", "all", "true", "false", "all", "false"]:
+        page.select(".f-resolved", value)
+        time.sleep(0.15)
+        assert "Rate limited" not in page.text(".ml-banner"), page.text(".ml-banner")
+    t.join()
+    page.wait("document.querySelector('.ml-banner').classList.contains('hidden') || "
+              "!document.querySelector('.ml-banner').textContent.includes('Rate')")
+    assert 429 not in statuses, statuses
+    assert "Rate limit" not in page.text(".ml-banner")
+    assert_clean(page)
+
+
+def test_list_shows_the_culprit_line(host_factory, page):
+    h = host_factory(plugins=["error-tracker"])
+    report(h, traceback='Traceback (most recent call last):\n  File "/app/shop/orders.py", line 142, in create_order\n'
+                        '    raise ValueError("bad")\nValueError: bad')
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelectorAll('tr.error-row').length === 1")
+    assert page.text("tr.error-row .culprit") == "orders.py:142 in create_order"
+    assert_clean(page)
+
+
+def test_sparkline_per_row_and_volume_chart(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "0"})
+    for _ in range(3):
+        e = report(h, exception_type="Busy")
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.wait("document.querySelector('tr.error-row .spark')")
+    assert page.eval("document.querySelector('tr.error-row .spark title').textContent") == "3 in the last 24 h"
+    assert page.count("tr.error-row .spark rect") == 1  # only the current hour has occurrences
+    page.click("tr.error-row a.row-link")
+    page.wait("document.querySelectorAll('.v-chart .v-bar').length === 24")
+    assert page.text(".v-total") == "(3 in the last 24 hours)"
+    assert page.eval("[...document.querySelectorAll('.v-bar')].map(b => +b.dataset.count)")[-1] == 3
+    page.click(".v-period[data-period='14d']")
+    page.wait("document.querySelectorAll('.v-chart .v-bar').length === 14")
+    assert page.text(".v-total") == "(3 in the last 14 days)"
+    assert e["id"] > 0
+    assert_clean(page)
+
+
+def test_detail_tags_panel(host_factory, page):
+    h = host_factory(plugins=["error-tracker"], config={"error-tracker.rate_limit": "0"})
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+    for ua, user, release in ((chrome, "u1", "1.2.0"), (chrome, "u2", "1.2.0"), (firefox, "u1", "1.3.0 <b>")):
+        e = report(h, request_url="/api/cart", user_id=user, request_headers={"User-Agent": ua},
+                   extra={"release": release, "server_name": "web-1"})
+    page.goto(h.url("error-tracker") + "/")
+    enter_key(page, h.key("error-tracker"))
+    page.goto(h.url("error-tracker") + f"/errors/{e['id']}")
+    page.wait("!document.querySelector('.d-tags').classList.contains('hidden')")
+    tag = lambda k: page.eval(f"[...document.querySelectorAll('.tag-{k} .tag-val')].map(e => e.textContent)")
+    assert tag("release") == ["1.2.0 2", "1.3.0 <b> 1"]
+    assert tag("browser") == ["Chrome 120 2", "Firefox 121 1"]
+    assert tag("server") == ["web-1 3"] and tag("url") == ["/api/cart 3"]
+    assert tag("user") == ["2"]
+    assert page.count(".d-tags b") == 0
+    assert_clean(page)

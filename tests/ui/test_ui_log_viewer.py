@@ -187,3 +187,165 @@ def test_posted_entry_shows_trace_id_and_attributes(host_factory, page, tmp_path
     assert "0af7651916cd43dd8448eb211c80319c" in text and "user_id" in text and "42" in text and "<gold>" in text
     assert page.count(".log-detail dl gold") == 0  # attribute values stay text
     assert_clean(page)
+
+
+# ---- issue 15: bugs seen with realistic data ----
+
+def post_logs(h, entries):
+    r = h.request("log-viewer", "POST", "/api/logs", json.dumps(entries).encode(), {"Content-Type": "application/json"})
+    assert r.status == 202, r
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".000Z"
+
+
+def open_viewer(h, page, query=""):
+    page.goto(h.url("log-viewer") + "/")
+    page.eval(f"localStorage.setItem('monlight.log-viewer.api_key', {json.dumps(h.key('log-viewer'))})")
+    page.goto(h.url("log-viewer") + "/" + query)
+
+
+def test_newest_first_is_time_order_not_ingest_order(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    h = start(host_factory, docker)
+    now = time.time()
+    post_logs(h, [{"message": "recent line", "source": "web", "timestamp": iso(now - 5)}])
+    # a backlog arrives later with older lines
+    post_logs(h, [{"message": f"backlog {i}", "source": "worker", "timestamp": iso(now - 600 + i)} for i in range(3)])
+    open_viewer(h, page)
+    page.wait("document.querySelectorAll('.log-row').length === 4")
+    msgs = page.eval("[...document.querySelectorAll('.log-row .m')].map(e => e.textContent)")
+    assert msgs == ["recent line", "backlog 2", "backlog 1", "backlog 0"], msgs
+    assert_clean(page)
+
+
+def test_load_older_after_live_tail_has_no_duplicates(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", *[f"line {i:03d}" for i in range(130)])
+    wait_logs(h, 130)
+    open_viewer(h, page)
+    page.wait("document.querySelectorAll('.log-row').length === 100")
+    page.click(".tail-toggle")
+    page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    docker.write("a1", "live 1", "live 2", "live 3")
+    page.wait("document.querySelectorAll('.log-row').length === 103")
+    page.click(".load-older")
+    page.wait("!document.querySelector('.load-older') || document.querySelector('.load-older').classList.contains('hidden')")
+    time.sleep(0.3)
+    ids = page.eval("[...document.querySelectorAll('.log-row')].map(r => r.dataset.id)")
+    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicated rows"
+    assert len(ids) == 133
+    assert page.eval("document.querySelector('.log-row:last-child .m').textContent") == "line 000"
+    assert_clean(page)
+
+
+def test_live_tail_honours_search_and_refreshes_header_counts(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", "payment accepted", "unrelated")
+    wait_logs(h, 2)
+    open_viewer(h, page, "?search=payment")
+    page.wait("document.querySelectorAll('.log-row').length === 1")
+    page.wait("document.querySelector('.st-total').textContent === '2'")
+    page.click(".tail-toggle")
+    page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    docker.write("a1", "another unrelated line", "payment declined")
+    page.wait("document.querySelector('.log-row .m').textContent === 'payment declined'")
+    # the header counts follow the tail (4 entries in the store now)
+    page.wait("document.querySelector('.st-total').textContent === '4'", timeout=5)
+    docker.write("a1", "still unrelated")
+    wait_logs(h, 5)
+    time.sleep(1.0)
+    msgs = page.eval("[...document.querySelectorAll('.log-row .m')].map(e => e.textContent)")
+    assert msgs == ["payment declined", "payment accepted"], msgs
+    assert_clean(page)
+
+
+def test_failed_query_clears_the_rows_of_the_old_filters(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", "payment accepted", "other")
+    wait_logs(h, 2)
+    open_viewer(h, page)
+    page.wait("document.querySelectorAll('.log-row').length === 2")
+    page.fill(".f-search", "payment AND")
+    page.click(".f-fts")
+    page.submit(".filters")
+    page.wait("!document.querySelector('.search-error').classList.contains('hidden')")
+    assert page.count(".log-row") == 0
+    assert page.text(".log-list").startswith("Query failed: Invalid search query")
+    assert page.text(".result-info") == ""
+    assert_clean(page)
+
+
+def test_json_lines_tints_wrap_milliseconds_and_pause(host_factory, page, tmp_path):
+    """Issue 15 feature 5: JSON lines as text + field chips (pretty-printed when expanded), ERROR/WARNING rows
+    tinted, milliseconds shown, a wrap toggle kept in the URL, and pause/resume of the live tail."""
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", json.dumps({"msg": "order <placed>", "order_id": 42, "user": {"id": 7}}),
+                 "ERROR: payment failed", "WARNING slow query", "line one\n  continued")
+    wait_logs(h, 4)
+    open_viewer(h, page)
+    page.wait("document.querySelectorAll('.log-row').length === 4")
+    row = "[...document.querySelectorAll('.log-row')].find(r => r.textContent.includes('order'))"
+    assert page.eval(f"{row}.querySelector('.m').childNodes[0].textContent") == "order <placed> "
+    assert page.eval(f"[...{row}.querySelectorAll('.json-chip')].map(c => c.textContent)") == \
+        ["order_id=42", 'user={"id":7}']
+    assert page.count(".log-row .m placed") == 0
+    assert page.count(".log-row.row-ERROR") == 1 and page.count(".log-row.row-WARNING") == 1
+    bg = page.eval("getComputedStyle(document.querySelector('.log-row.row-ERROR')).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent"), bg
+    assert page.eval("/\\d\\d:\\d\\d:\\d\\d\\.\\d{3}$/.test(document.querySelector('.log-row .t').textContent)")
+    # expanded JSON is pretty-printed
+    page.eval(f"{row}.click()")
+    page.wait("document.querySelector('.log-detail .log-message')")
+    assert page.text(".log-detail .log-message").startswith('{\n  "msg": "order <placed>",')
+    # wrap: the whole multi-line message, wrapped, and the choice in the URL
+    multi = "[...document.querySelectorAll('.log-row .m')].find(m => m.textContent.startsWith('line one'))"
+    assert page.eval(f"{multi}.textContent") == "line one …"
+    page.click(".f-wrap")
+    page.wait(f"{multi}.textContent === 'line one\\n  continued'")
+    assert "wrap=1" in page.url()
+    assert page.eval(f"getComputedStyle({multi}).whiteSpace") == "pre-wrap"
+
+    # pause holds live lines back, resume shows them
+    page.click(".tail-toggle")
+    page.wait("document.querySelector('.tail-status').textContent === 'Live tail: connected'")
+    page.click(".tail-pause")
+    docker.write("a1", "while paused 1", "while paused 2")
+    page.wait("document.querySelector('.tail-pause').textContent === 'Resume (2 new)'")
+    assert page.count(".log-row") == 4
+    page.click(".tail-pause")
+    page.wait("document.querySelectorAll('.log-row').length === 6 && "
+              "document.querySelector('.log-row .m').textContent === 'while paused 2'")
+    assert page.text(".tail-pause") == "Pause"
+    assert_clean(page)
+
+
+def test_download_the_current_result(host_factory, page, tmp_path):
+    docker = Docker(tmp_path / "containers")
+    docker.add("a1", "web")
+    h = start(host_factory, docker)
+    docker.write("a1", "first <line>", "second\n  continued", "other")
+    wait_logs(h, 3)
+    open_viewer(h, page, "?search=first%20OR%20second&fts=1")
+    page.wait("document.querySelectorAll('.log-row').length === 2")
+    # capture the file the button hands to the browser
+    page.eval("window.__dl = null; const orig = URL.createObjectURL; URL.createObjectURL = function (b) {"
+              " b.text().then(t => { window.__dl = t; }); return orig(b); };"
+              "document.addEventListener('click', e => { if (e.target.download) window.__name = e.target.download; }, true);")
+    page.click(".download")
+    page.wait("window.__dl !== null")
+    lines = page.eval("window.__dl").splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].endswith(" web stdout INFO second") and lines[1] == "      continued"  # indented under its entry
+    assert lines[2].endswith(" web stdout INFO first <line>")
+    assert page.eval("window.__name").startswith("logs-") and page.eval("window.__name").endswith(".log")
+    assert_clean(page)

@@ -58,11 +58,14 @@ def test_dashboard_explorer_and_vitals(host_factory, page):
     page.wait("document.querySelector('.health-dot').classList.contains('ok')")
     # top metrics table
     page.wait("document.querySelectorAll('tr.top-row').length === 8")
-    # explorer picks the first non-vitals metric: http_requests_total (counter): avg + count lines, bucket table
-    page.wait("document.querySelectorAll('.x-chart svg .chart-series').length === 2")
-    assert page.eval("[...document.querySelectorAll('.x-chart .chart-series')].map(g => g.dataset.name)") == ["avg", "count"]
+    # explorer picks the first non-vitals metric: http_requests_total (counter): charted as the sum per bucket
+    # (issue 15: the number of requests is the sum of the increments, not their average or count)
+    page.wait("document.querySelectorAll('.x-chart svg .chart-series').length === 1")
+    assert page.eval("[...document.querySelectorAll('.x-chart .chart-series')].map(g => g.dataset.name)") == ["sum"]
     assert "name=http_requests_total" in page.url()
     assert page.count(".x-table tr.bucket-row") == 3
+    sums = page.eval("[...document.querySelectorAll('.x-table tr.bucket-row td[data-label=Sum]')].map(td => td.textContent)")
+    assert sums == ["5", "4", "3"], sums  # newest first: (3+2), (2+2), (1+2)
     # the current minute's bucket is partial → dashed segment
     assert page.count(".x-chart path.line-partial") >= 1
 
@@ -79,7 +82,8 @@ def test_dashboard_explorer_and_vitals(host_factory, page):
     page.click(".chip-remove")
     page.select(".x-group", "status")
     page.wait("document.querySelectorAll('.x-chart .chart-series').length === 2 && "
-              "[...document.querySelectorAll('.x-chart .chart-series')].every(g => g.dataset.name.startsWith('status='))")
+              "[...document.querySelectorAll('.x-chart .chart-series')].every(g => g.dataset.name.startsWith('status=') "
+              "&& g.dataset.name.endsWith(' sum'))")
 
     # a histogram shows p50/p95/p99
     page.select(".x-name", "request_seconds|histogram")
@@ -92,6 +96,14 @@ def test_dashboard_explorer_and_vitals(host_factory, page):
     rows = page.eval("[...document.querySelectorAll('tr.vitals-page')].map(r => [r.cells[0].textContent, r.cells[1].className])")
     assert sorted(rows) == [["/", "num good"], ["/checkout", "num poor"]]
     assert page.count(".vitals-chart svg .chart-series") == 4
+    # CLS has a trend too (its own unitless axis), and no trend line uses a rating colour
+    assert page.count(".vitals-cls-chart svg .chart-series") == 1
+    strokes = page.eval("[...document.querySelectorAll('.vitals .chart-series path, .vitals .chart-series circle')]"
+                       ".map(p => p.getAttribute('stroke') || p.getAttribute('fill'))")
+    rating_colours = page.eval("['--green', '--amber', '--red'].map(v => getComputedStyle(document.documentElement)"
+                               ".getPropertyValue(v).trim().toLowerCase())")
+    assert strokes and not set(s.lower() for s in strokes) & set(rating_colours), (strokes, rating_colours)
+    assert not set(s.lower() for s in strokes) & {"#3fb950", "#d29922", "#f85149"}, strokes
 
     # the project filter is part of the state
     page.wait("document.querySelectorAll('.f-project option').length === 2")
@@ -115,4 +127,20 @@ def test_vitals_hidden_without_data(host_factory, page):
     # an invalid period is reported, not sent
     page.fill(".f-period", "yesterday")
     page.wait("document.querySelector('.ml-banner').textContent.startsWith('Period must look like')")
+    assert_clean(page)
+
+
+def test_switching_project_drops_a_metric_the_project_does_not_have(host_factory, page):
+    h = host_factory(plugins=["metrics-collector"], config={"metrics-collector.rate_limit": "0"})
+    post(h, [{"name": "orders_total", "type": "counter", "value": 1, "project": "shop"},
+             {"name": "jobs_total", "type": "counter", "value": 1, "project": "batch"}])
+    wait_datapoints(h, 2)
+    page.goto(h.url("metrics-collector") + "/?project=shop&name=orders_total&type=counter")
+    enter_key(page, h.key("metrics-collector"))
+    page.wait("document.querySelector('.x-name').value === 'orders_total|counter'")
+    page.wait("document.querySelectorAll('.f-project option').length === 3")
+    page.select(".f-project", "batch")
+    page.wait("document.querySelector('.x-name').value === 'jobs_total|counter'")
+    assert "name=jobs_total" in page.url() and "orders_total" not in page.url()
+    assert page.eval("[...document.querySelectorAll('.x-name option')].map(o => o.value)") == ["", "jobs_total|counter"]
     assert_clean(page)

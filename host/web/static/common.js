@@ -51,14 +51,48 @@
     if (ML.$('.ml-modal')) return;
     const d = document.createElement('div');
     d.className = 'ml-modal hidden';
+    d.setAttribute('role', 'dialog');
+    d.setAttribute('aria-modal', 'true');
+    d.setAttribute('aria-labelledby', 'ml-modal-title');
     d.innerHTML = '<form class="ml-modal-box" autocomplete="off">' +
-      '<h2 class="ml-modal-title">' + ML.esc(keyLabel) + '</h2>' +
+      '<h2 class="ml-modal-title" id="ml-modal-title">' + ML.esc(keyLabel) + '</h2>' +
       '<p class="ml-modal-msg"></p>' +
       '<input class="ml-key-input" type="password" name="key" placeholder="' + ML.esc(keyLabel) + '" required>' +
       '<div class="ml-row"><button class="btn primary ml-key-save" type="submit">Save</button></div>' +
       '<p class="muted small">Stored in this browser (localStorage <code>' + ML.esc(ML.keyName()) + '</code>).</p>' +
       '</form>';
     document.body.appendChild(d);
+    // Keyboard: Tab stays inside the dialog; Escape closes it, leaving a banner button that opens it again
+    // (whatever waited for a key keeps waiting and goes on once one is saved).
+    d.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        d.classList.add('hidden');
+        ML.banner('No ' + keyLabel + ' entered.', 'warn');
+        const b = ML.$('.ml-banner');
+        if (b) {
+          const btn = document.createElement('button');
+          btn.type = 'button';
+          btn.className = 'btn ml-key-reopen';
+          btn.textContent = 'Enter key';
+          btn.addEventListener('click', function () {
+            ML.banner('');
+            d.classList.remove('hidden');
+            d.querySelector('.ml-key-input').focus();
+          });
+          b.appendChild(document.createTextNode(' '));
+          b.appendChild(btn);
+          btn.focus();
+        }
+        return;
+      }
+      if (ev.key !== 'Tab') return;
+      const f = Array.prototype.filter.call(d.querySelectorAll('input, button, a[href]'), function (e) { return !e.disabled; });
+      if (!f.length) return;
+      const first = f[0], last = f[f.length - 1];
+      if (ev.shiftKey && document.activeElement === first) { ev.preventDefault(); last.focus(); }
+      else if (!ev.shiftKey && document.activeElement === last) { ev.preventDefault(); first.focus(); }
+    });
     d.querySelector('form').addEventListener('submit', function (ev) {
       ev.preventDefault();
       const v = d.querySelector('.ml-key-input').value.trim();

@@ -4,6 +4,9 @@
 #include "Monlight/Time.h"
 #include "SearchQuery.h"
 #include <Poco/String.h>
+#include <algorithm>
+#include <map>
+#include <string_view>
 
 namespace Monlight
 {
@@ -32,7 +35,101 @@ void writeStringArray(Response& res, const char* key, const std::vector<std::str
     res.json(200, w.str());
 }
 
+std::string_view trimmed(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool allDigits(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// The last path segment of a file or URL, without its query or fragment.
+std::string baseName(std::string_view path)
+{
+    auto q = path.find_first_of("?#");
+    if (q != std::string_view::npos)
+        path = path.substr(0, q);
+    auto slash = path.find_last_of("/\\");
+    if (slash != std::string_view::npos)
+        path = path.substr(slash + 1);
+    return std::string(path);
+}
+
+/// "file:line in function" from a JavaScript frame location `url:line:col` (or `url:line`) and its function.
+std::string jsCulprit(std::string_view loc, std::string_view func)
+{
+    auto c1 = loc.rfind(':');
+    if (c1 == std::string_view::npos || !allDigits(loc.substr(c1 + 1)))
+        return {};
+    std::string_view line = loc.substr(c1 + 1);
+    std::string_view rest = loc.substr(0, c1);
+    auto c2 = rest.rfind(':');
+    if (c2 != std::string_view::npos && allDigits(rest.substr(c2 + 1)))
+    {
+        line = rest.substr(c2 + 1);
+        rest = rest.substr(0, c2);
+    }
+    std::string out = baseName(rest) + ":" + std::string(line);
+    if (!func.empty())
+        out += " in " + std::string(func);
+    return out;
+}
+
 } // namespace
+
+std::string ErrorRoutes::culprit(const std::string& traceback)
+{
+    // Python: the last `File "path", line N, in func` (the raising frame); JavaScript: the first `at func (url:l:c)`
+    // (V8) or `func@url:l:c` (Firefox, Safari) frame.
+    std::string python;
+    std::string js;
+    std::size_t pos = 0;
+    while (pos <= traceback.size())
+    {
+        std::size_t end = traceback.find('\n', pos);
+        if (end == std::string::npos)
+            end = traceback.size();
+        std::string_view line = trimmed(std::string_view(traceback).substr(pos, end - pos));
+        pos = end + 1;
+        if (line.rfind("File \"", 0) == 0)
+        {
+            auto close = line.find("\", line ", 6);
+            if (close == std::string_view::npos)
+                continue;
+            std::string_view file = line.substr(6, close - 6);
+            std::string_view after = line.substr(close + 8);
+            auto comma = after.find(',');
+            std::string_view num = after.substr(0, comma);
+            if (!allDigits(num))
+                continue;
+            python = baseName(file) + ":" + std::string(num);
+            if (comma != std::string_view::npos && after.substr(comma).rfind(", in ", 0) == 0)
+                python += " in " + std::string(trimmed(after.substr(comma + 5)));
+        }
+        else if (js.empty() && line.rfind("at ", 0) == 0)
+        {
+            std::string_view rest = line.substr(3);
+            auto open = rest.rfind(" (");
+            if (open != std::string_view::npos && rest.back() == ')')
+                js = jsCulprit(rest.substr(open + 2, rest.size() - open - 3), rest.substr(0, open));
+            else
+                js = jsCulprit(rest, {});
+        }
+        else if (js.empty() && python.empty())
+        {
+            auto at = line.find('@');
+            if (at != std::string_view::npos && line.find(' ') == std::string_view::npos)
+                js = jsCulprit(line.substr(at + 1), line.substr(0, at));
+        }
+    }
+    return python.empty() ? js : python;
+}
 
 ErrorRoutes::ErrorRoutes(std::shared_ptr<ErrorStore> store, std::shared_ptr<ErrorIngestService> ingest,
                          std::shared_ptr<AlertDispatcher> alerts)
@@ -48,6 +145,8 @@ void ErrorRoutes::install(Router& router)
         [this](Request& q, Response& r) { listErrors(q, r); }));
     router.add(Route::get("/api/errors/{id}").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { getError(q, r); }));
+    router.add(Route::get("/api/errors/{id}/histogram").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { getHistogram(q, r); }));
     router.add(Route::post("/api/errors/{id}/resolve").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { setResolved(q, r, true); }));
     router.add(Route::post("/api/errors/{id}/unresolve").auth(AuthPolicy::ApiKey).handle(
@@ -121,6 +220,10 @@ void ErrorRoutes::writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTrac
         .field("message", g.message);
     if (withTraceback)
         w.field("traceback", g.traceback);
+    // "orders.py:142 in create_order": where it was raised, for the list (issue 15)
+    std::string where = culprit(g.traceback);
+    if (!where.empty())
+        w.field("culprit", where);
     w.field("count", g.count)
         .field("first_seen", Time::formatMs(g.firstSeen))
         .field("last_seen", Time::formatMs(g.lastSeen))
@@ -140,15 +243,85 @@ void ErrorRoutes::listErrors(Request& req, Response& res)
     ErrorFilter f = parseFilter(req.query(), Time::nowMs());
     std::int64_t total = 0;
     std::vector<ErrorGroup> groups = _store->list(f, total);
+    // `histogram=24h`: each group's occurrences per hour of the last 24 h (oldest first), for sparklines
+    auto histogram = req.query().get("histogram");
+    if (histogram && *histogram != "24h")
+        throw HttpError(400, "Invalid value for 'histogram' (only 24h)");
+    const std::int64_t hour = 3600 * 1000;
+    const std::int64_t firstHour = Time::nowMs() / hour * hour - 23 * hour;
+    std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> counts;
+    if (histogram)
+    {
+        std::vector<std::int64_t> ids;
+        for (const auto& g : groups)
+            ids.push_back(g.id);
+        counts = _store->hourly(ids, firstHour);
+    }
     Json::Writer w;
     w.beginObject().key("errors").beginArray();
     for (const auto& g : groups)
     {
         w.beginObject();
         writeGroup(w, g, false);
+        if (histogram)
+        {
+            w.key("hourly").beginArray();
+            const auto it = counts.find(g.id);
+            for (int i = 0; i < 24; ++i)
+            {
+                std::int64_t n = 0;
+                if (it != counts.end())
+                {
+                    auto c = it->second.find(firstHour + i * hour);
+                    if (c != it->second.end())
+                        n = c->second;
+                }
+                w.value(n);
+            }
+            w.endArray();
+        }
         w.endObject();
     }
     w.endArray().field("total", total).field("limit", f.limit).field("offset", f.offset).endObject();
+    res.json(200, w.str());
+}
+
+void ErrorRoutes::getHistogram(Request& req, Response& res)
+{
+    auto id = Monlight::parseId(req.pathParam("id"));
+    if (!id || !_store->find(*id))
+        throw HttpError(404, "Error not found");
+    const std::string period = req.query().get("period").value_or("24h");
+    if (period != "24h" && period != "14d")
+        throw HttpError(400, "Invalid value for 'period' (24h or 14d)");
+    const std::int64_t hour = 3600 * 1000;
+    const std::int64_t day = 24 * hour;
+    const bool daily = period == "14d";
+    const std::int64_t step = daily ? day : hour;
+    const int n = daily ? 14 : 24;
+    const std::int64_t now = Time::nowMs();
+    const std::int64_t first = now / step * step - (n - 1) * step;
+    auto counts = _store->hourly({*id}, first);
+    std::vector<std::int64_t> buckets(static_cast<std::size_t>(n), 0);
+    std::int64_t total = 0;
+    for (const auto& [h, c] : counts[*id])
+    {
+        auto i = (h - first) / step;
+        if (i >= 0 && i < n)
+        {
+            buckets[static_cast<std::size_t>(i)] += c;
+            total += c;
+        }
+    }
+    Json::Writer w;
+    w.beginObject().field("id", *id).field("period", period).field("interval", daily ? "1d" : "1h");
+    w.field("total", total).key("buckets").beginArray();
+    for (int i = 0; i < n; ++i)
+        w.beginObject()
+            .field("start", Time::formatSeconds(first + i * step))
+            .field("count", buckets[static_cast<std::size_t>(i)])
+            .endObject();
+    w.endArray().endObject();
     res.json(200, w.str());
 }
 

@@ -30,11 +30,14 @@ public:
 
     /// Appends one group as a JSON object (list shape, or detail shape without `occurrences` closing).
     static void writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTraceback);
+    /// "file:line in function" of the raising frame of a Python traceback or JavaScript stack; empty if none.
+    static std::string culprit(const std::string& traceback);
 
 private:
     void postError(Request& req, Response& res);
     void listErrors(Request& req, Response& res);
     void getError(Request& req, Response& res);
+    void getHistogram(Request& req, Response& res);
     void setResolved(Request& req, Response& res, bool resolved);
     void listProjects(Request& req, Response& res);
     void listEnvironments(Request& req, Response& res);

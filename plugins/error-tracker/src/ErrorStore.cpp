@@ -14,6 +14,8 @@ namespace ErrorTracker
 namespace
 {
 
+constexpr std::int64_t HOUR_MS = 3600 * 1000;
+
 const char* const GROUP_COLUMNS =
     "id, fingerprint, project, environment, exception_type, message, traceback, "
     "source, count, first_seen, last_seen, resolved, resolved_at";
@@ -297,6 +299,11 @@ IngestResult ErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, cons
         remember.run();
     }
 
+    auto hourly = c.cached("INSERT INTO error_hourly (error_id, hour, count) VALUES (?, ?, 1) "
+                           "ON CONFLICT(error_id, hour) DO UPDATE SET count = count + 1");
+    hourly.bind(1, id).bind(2, now - now % HOUR_MS);
+    hourly.run();
+
     if (result.status != IngestResult::Status::Created)
     {
         // Everything at or below the (max+1)-th newest id goes; the index (error_id, id) serves both.
@@ -326,7 +333,11 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
     std::string order = f.sort == "count" ? "count" : (f.sort == "first_seen" ? "first_seen" : "last_seen");
     auto st =
         c.cached("SELECT id, fingerprint, project, environment, exception_type, "
-                 "substr(message, 1, 1000), '', source, count, first_seen, last_seen, resolved, "
+                 "substr(message, 1, 1000), "
+                 // the ends of the traceback, enough for the list's culprit line (issue 15), not all of it
+                 "CASE WHEN length(traceback) <= 4000 THEN traceback "
+                 "ELSE substr(traceback, 1, 2000) || char(10) || substr(traceback, -2000) END, "
+                 "source, count, first_seen, last_seen, resolved, "
                  "resolved_at FROM errors" +
                  where + " ORDER BY " + order + " DESC, id DESC LIMIT ? OFFSET ?");
     int i = bindFilter(st, f);
@@ -415,6 +426,24 @@ std::vector<std::string> ErrorStore::environments(const std::optional<std::strin
     std::vector<std::string> out;
     while (st.step())
         out.push_back(st.getText(0));
+    return out;
+}
+
+std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> ErrorStore::hourly(const std::vector<std::int64_t>& ids,
+                                                                                std::int64_t fromHourMs)
+{
+    std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> out;
+    if (ids.empty())
+        return out;
+    std::string list = "[";
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        list += (i ? "," : "") + std::to_string(ids[i]);
+    list += "]";
+    auto st = _db->reader().cached("SELECT error_id, hour, count FROM error_hourly "
+                                   "WHERE error_id IN (SELECT value FROM json_each(?)) AND hour >= ?");
+    st.bind(1, list).bind(2, fromHourMs);
+    while (st.step())
+        out[st.getInt(0)][st.getInt(1)] = st.getInt(2);
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include "IngestResult.h"
 #include "Monlight/Database.h"
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,11 @@ public:
 
     std::vector<std::string> projects();
     std::vector<std::string> environments(const std::optional<std::string>& project);
+
+    /// Occurrences per hour (epoch ms of the hour's start → count) of each of `ids` from `fromHourMs` on; hours
+    /// without occurrences are absent.
+    std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> hourly(const std::vector<std::int64_t>& ids,
+                                                                        std::int64_t fromHourMs);
 
     /// Deletes resolved groups resolved before `cutoffMs`, at most `batch` per transaction. Returns the
     /// count.

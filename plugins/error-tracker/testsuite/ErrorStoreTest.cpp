@@ -42,7 +42,7 @@ class ErrorStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testResolveKeepsResolvedAt);
     CPPUNIT_TEST(testProjectsAndEnvironmentsSorted);
     CPPUNIT_TEST(testRetentionDeletesOnlyOldResolved);
-    CPPUNIT_TEST(testMigrationsReachSchemaVersion2);
+    CPPUNIT_TEST(testMigrationsReachSchemaVersion3);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -268,7 +268,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), total);
     }
 
-    void testMigrationsReachSchemaVersion2() { CPPUNIT_ASSERT_EQUAL(2, _db->schemaVersion()); }
+    void testMigrationsReachSchemaVersion3() { CPPUNIT_ASSERT_EQUAL(3, _db->schemaVersion()); }
 
 private:
     std::unique_ptr<Poco::TemporaryFile> _dir;

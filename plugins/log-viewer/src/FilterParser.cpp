@@ -1,6 +1,7 @@
 #include "FilterParser.h"
 
 #include "Monlight/Config.h"
+#include "Monlight/Http.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
 #include "Monlight/Time.h"
@@ -183,8 +184,26 @@ LogFilter FilterParser::parseQuery(const QueryParams& q, std::int64_t nowMs)
         if (!f.until)
             throw invalid("until");
     }
+    if (auto h = q.get("host"))
+    {
+        if (h->empty() || Json::codePoints(*h) > 255 || !Json::isValidUtf8(*h))
+            throw invalid("host");
+        f.host = *h;
+    }
     f.limit = q.limit("limit", 100, 500);
     f.offset = q.offset("offset");
+    if (auto b = q.get("before_id"))
+    {
+        f.beforeId = parseId(*b);
+        if (!f.beforeId)
+            throw invalid("before_id");
+    }
+    if (auto b = q.get("before_ts"))
+    {
+        f.beforeTs = Time::parseQueryTimestamp(*b, nowMs);
+        if (!f.beforeTs)
+            throw invalid("before_ts");
+    }
     return f;
 }
 

@@ -23,8 +23,15 @@ struct LogFilter
     std::optional<std::int64_t> until;   ///< timestamp <= until (ms)
     std::optional<std::string> traceId;  ///< exact trace id (§12)
     std::optional<bool> fromApi;         ///< `source_kind`: true = api, false = docker (§12)
+    /// `host` (query route only): a host name as an error event's `server_name` gives it: the container of that
+    /// name, or (8 to 64 hex digits) the container whose id starts with it (inside Docker the host name is the id).
+    std::optional<std::string> host;
     std::int64_t limit = 100;
     std::int64_t offset = 0;
+    /// Keyset paging of the query route: only entries strictly older than this one in (timestamp, id) order.
+    std::optional<std::int64_t> beforeId;
+    /// The timestamp of `beforeId` when the client knows it (else looked up).
+    std::optional<std::int64_t> beforeTs;
 };
 
 } // namespace LogViewer

@@ -86,6 +86,29 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
         add("e.trace_id = ?");
         binds.emplace_back(*f.traceId);
     }
+    if (f.host)
+    {
+        std::string hex = *f.host;
+        bool isHex = hex.size() >= 8 && hex.size() <= 64;
+        for (auto& ch : hex)
+        {
+            if (ch >= 'A' && ch <= 'F')
+                ch = static_cast<char>(ch - 'A' + 'a');
+            isHex = isHex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+        }
+        if (isHex)
+        {
+            add("(e.container = ? OR substr(e.container_id, 1, ?) = ?)");
+            binds.emplace_back(*f.host);
+            binds.emplace_back(static_cast<std::int64_t>(hex.size()));
+            binds.emplace_back(hex);
+        }
+        else
+        {
+            add("e.container = ?");
+            binds.emplace_back(*f.host);
+        }
+    }
     if (f.fromApi)
     {
         add("(substr(e.container_id, 1, 4) = 'api:') = ?");
@@ -142,6 +165,7 @@ std::string filterKey(const LogFilter& f)
     k += '|';
     add(f.traceId.value_or("\x01"));
     k += f.fromApi ? (*f.fromApi ? 'A' : 'D') : '-';
+    add(f.host.value_or("\x01"));
     return k;
 }
 
@@ -321,7 +345,28 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
     std::string where;
     std::vector<Bind> binds;
     const std::string from = fromAndWhere(f, where, binds);
-    std::string order = f.match ? " ORDER BY log_entries_fts.rowid DESC" : " ORDER BY e.id DESC";
+    // Newest first by time (not by ingest order: a backlog or a catch-up inserts old lines late), ties by id.
+    const std::string order = " ORDER BY e.timestamp DESC, e.id DESC";
+    if (f.beforeId)
+    {
+        std::optional<std::int64_t> ts = f.beforeTs;
+        if (!ts)
+        {
+            auto st = c.cached("SELECT timestamp FROM log_entries WHERE id = ?");
+            st.bind(1, *f.beforeId);
+            if (st.step())
+                ts = st.getInt(0);
+        }
+        where += where.empty() ? " WHERE " : " AND ";
+        if (ts)
+        {
+            where += "(e.timestamp, e.id) < (?, ?)";
+            binds.emplace_back(*ts);
+        }
+        else // the cursor entry is gone (retention): ids still order the rest well enough
+            where += "e.id < ?";
+        binds.emplace_back(*f.beforeId);
+    }
 
     QueryResult r;
     {
@@ -333,7 +378,7 @@ LogStore::QueryResult LogStore::query(const LogFilter& f)
         while (searchStep(st))
             r.logs.push_back(readEntry(st));
     }
-    if (f.offset == 0 && static_cast<std::int64_t>(r.logs.size()) < f.limit)
+    if (f.offset == 0 && !f.beforeId && static_cast<std::int64_t>(r.logs.size()) < f.limit)
     {
         r.total = static_cast<std::int64_t>(r.logs.size()); // everything matching is on this page
         return r;
@@ -360,7 +405,7 @@ std::int64_t LogStore::countMatches(const LogFilter& f, std::int64_t aboveId, st
     std::vector<Bind> binds;
     std::string sql;
     bool ftsOnly = f.match && f.containers.empty() && f.levels.empty() && !f.isStderr && !f.since &&
-                   !f.until && (!f.contains || f.contains->empty()) && !f.traceId && !f.fromApi;
+                   !f.until && (!f.contains || f.contains->empty()) && !f.traceId && !f.fromApi && !f.host;
     if (ftsOnly)
     {
         // The index alone knows the answer (external content kept in step by triggers): no row lookups.

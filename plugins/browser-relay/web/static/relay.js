@@ -65,7 +65,10 @@
         '<td data-label="Active">' + (k.active ? '<span class="badge green">active</span>' : '<span class="badge">inactive</span>') + '</td>' +
         '<td data-label="Created">' + ML.timeHtml(k.created_at) + '</td>' +
         '<td data-label="Last used">' + ML.timeHtml(k.last_used_at) + '</td>' +
-        '<td>' + (k.active ? '<button class="btn danger key-deactivate" type="button" data-id="' + k.id + '">Deactivate</button>' : '') + '</td></tr>';
+        '<td>' + (k.active ? '<button class="btn key-snippet" type="button" data-key="' + ML.esc(k.public_key) +
+          '" data-project="' + ML.esc(k.project) + '" data-dsn="' + ML.esc(k.sentry_dsn || '') +
+          '">Snippet</button> ' : '') +
+        (k.active ? '<button class="btn danger key-deactivate" type="button" data-id="' + k.id + '">Deactivate</button>' : '') + '</td></tr>';
     }).join('') : '<tr><td colspan="7" class="empty">No DSN keys yet.</td></tr>';
   }
 
@@ -98,6 +101,19 @@
     });
   }
 
+  // The key and its page snippet, for a new key or (the "Snippet" button of a row) any active one.
+  async function showKey(project, key, heading, sentryDsn) {
+    $('.nk-heading').textContent = heading;
+    $('.nk-created-project').textContent = project;
+    $('.nk-key').textContent = key;
+    const version = await loadSdkVersion();
+    $('.nk-snippet').textContent = snippet(key, version);
+    $('.nk-sdk-missing').classList.toggle('hidden', !!version);
+    $('.nk-sentry-dsn').textContent = sentryDsn || '';
+    $('.nk-sentry-snippet').textContent = sentrySnippet(sentryDsn || '');
+    $('.new-key').classList.remove('hidden');
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     ML.init({ plugin: 'browser-relay', keyLabel: 'Admin API key', reload: reloadAll });
     $('.sm-f-project').value = state.project;
@@ -109,14 +125,7 @@
       const project = $('.nk-project').value.trim();
       try {
         const k = await ML.api('api/dsn-keys', { method: 'POST', body: { project: project } });
-        $('.nk-created-project').textContent = k.project;
-        $('.nk-key').textContent = k.public_key;
-        const version = await loadSdkVersion();
-        $('.nk-snippet').textContent = snippet(k.public_key, version);
-        $('.nk-sdk-missing').classList.toggle('hidden', !!version);
-        $('.nk-sentry-dsn').textContent = k.sentry_dsn || '';
-        $('.nk-sentry-snippet').textContent = sentrySnippet(k.sentry_dsn || '');
-        $('.new-key').classList.remove('hidden');
+        await showKey(k.project, k.public_key, 'New key', k.sentry_dsn);
         $('.nk-project').value = '';
         loadKeys();
       } catch (e) {
@@ -131,6 +140,13 @@
     $('.keys-body').addEventListener('click', async function (ev) {
       const c = ev.target.closest('.key-copy');
       if (c) { ML.copy(c.getAttribute('data-key'), c); return; }
+      const sn = ev.target.closest('.key-snippet');
+      if (sn) {
+        await showKey(sn.getAttribute('data-project'), sn.getAttribute('data-key'), 'Key',
+                      sn.getAttribute('data-dsn'));
+        $('.new-key').scrollIntoView({ block: 'nearest' });
+        return;
+      }
       const d = ev.target.closest('.key-deactivate');
       if (!d) return;
       const id = d.getAttribute('data-id');

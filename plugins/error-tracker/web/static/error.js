@@ -49,6 +49,7 @@
       h += '<details class="occ-min"><summary>minified stack</summary><pre class="code">' + ML.esc(extra.original_stack) + '</pre></details>';
     }
     h += renderSourceContext(extra.source_context);
+    h += '<div class="occ-logs hidden" data-occ="' + o.id + '"></div>';
     if (o.request_headers) {
       h += '<details><summary>Request headers</summary><pre class="code">' + ML.esc(pretty(o.request_headers)) + '</pre></details>';
     }
@@ -56,6 +57,42 @@
       h += '<details><summary>Extra</summary><pre class="code">' + ML.esc(pretty(o.extra)) + '</pre></details>';
     }
     return h + '</div>';
+  }
+
+  function browserName(ua) {
+    if (!ua) return '';
+    const m = /(Edg|OPR|Firefox|Chrome|Version)\/(\d+)/.exec(ua);
+    if (!m) return /python|curl|okhttp|Go-http/i.test(ua) ? String(ua).split(/[ /]/)[0] : 'other';
+    const name = { Edg: 'Edge', OPR: 'Opera', Version: /Safari/.test(ua) ? 'Safari' : 'other' }[m[1]] || m[1];
+    return name + ' ' + m[2];
+  }
+
+  // Tags of the kept occurrences (the newest max_occurrences): value → how many of them carry it.
+  function renderTags(occ) {
+    const tags = { release: {}, server: {}, browser: {}, url: {}, user: {} };
+    occ.forEach(function (o) {
+      const extra = (o.extra && typeof o.extra === 'object' && !Array.isArray(o.extra)) ? o.extra : {};
+      const ua = extra.user_agent || (o.request_headers && (o.request_headers['user-agent'] || o.request_headers['User-Agent']));
+      const add = function (k, v) { if (v) tags[k][String(v)] = (tags[k][String(v)] || 0) + 1; };
+      add('release', extra.release);
+      add('server', extra.server_name);
+      add('browser', browserName(ua));
+      add('url', o.request_url);
+      add('user', o.user_id);
+    });
+    const names = { release: 'Release', server: 'Server', browser: 'Browser', url: 'URL', user: 'Users affected' };
+    const html = Object.keys(tags).filter(function (k) { return Object.keys(tags[k]).length; }).map(function (k) {
+      const vals = Object.keys(tags[k]).sort(function (a, b) { return tags[k][b] - tags[k][a]; });
+      const body = k === 'user'
+        ? '<span class="tag-val">' + vals.length + '</span>'
+        : vals.slice(0, 5).map(function (v) {
+          return '<span class="tag-val" title="' + tags[k][v] + ' of ' + occ.length + ' kept occurrences">' + ML.esc(v) +
+            ' <span class="muted">' + tags[k][v] + '</span></span>';
+        }).join(' ');
+      return '<div class="tag tag-' + k + '"><span class="tag-name">' + names[k] + '</span> ' + body + '</div>';
+    }).join('');
+    $('.d-tags').innerHTML = html ? html + '<div class="muted small">from the ' + occ.length + ' kept occurrences</div>' : '';
+    $('.d-tags').classList.toggle('hidden', !html);
   }
 
   function render(d) {
@@ -77,7 +114,90 @@
     $('.d-traceback').textContent = d.traceback || '';
     const occ = d.occurrences || [];
     $('.d-occ-count').textContent = '(' + occ.length + ' kept)';
+    renderTags(occ);
     $('.occurrences').innerHTML = occ.length ? occ.map(renderOccurrence).join('') : '<p class="empty">No occurrences kept.</p>';
+    occ.slice(0, 5).forEach(loadOccurrenceLogs);
+  }
+
+  // ---- errors linked to logs ----
+  // The log lines around an occurrence: those with its trace id, else those of the container whose name or id is
+  // the event's server_name (inside Docker the host name is the container id), within ±2 minutes. The log viewer
+  // is read on the combined listener (same origin, `../log-viewer/`) with the log viewer key stored there.
+  const LOG_WINDOW_MS = 2 * 60 * 1000;
+
+  function logViewerRoot() {
+    return /\/error-tracker\/$/.test(ML.root) ? ML.root.replace(/error-tracker\/$/, 'log-viewer/') : '';
+  }
+
+  function occurrenceLink(o) {
+    const extra = (o.extra && typeof o.extra === 'object' && !Array.isArray(o.extra)) ? o.extra : {};
+    const ctx = extra.contexts && typeof extra.contexts === 'object' ? extra.contexts : {};
+    const traceId = o.trace_id || extra.trace_id || (ctx.trace && ctx.trace.trace_id) || '';
+    const host = o.server_name || extra.server_name || '';
+    const t = Date.parse(o.timestamp);
+    if (isNaN(t) || (!traceId && !host)) return null;
+    const q = { since: new Date(t - LOG_WINDOW_MS).toISOString(), until: new Date(t + LOG_WINDOW_MS).toISOString() };
+    if (traceId && /^[0-9a-fA-F]{32}$/.test(String(traceId))) q.trace_id = String(traceId).toLowerCase();
+    else if (host) q.host = String(host);
+    else return null;
+    return q;
+  }
+
+  async function loadOccurrenceLogs(o) {
+    const root = logViewerRoot();
+    const q = occurrenceLink(o);
+    const box = document.querySelector('.occ-logs[data-occ="' + o.id + '"]');
+    if (!root || !q || !box) return;
+    const what = q.trace_id ? 'trace ' + q.trace_id.slice(0, 8) + '…' : 'host ' + q.host;
+    const link = '<a class="logs-link" href="' + ML.esc(root + ML.qs(q)) + '">Open in the log viewer</a>';
+    const key = localStorage.getItem('monlight.log-viewer.api_key') || '';
+    let res;
+    try {
+      res = await fetch(root + 'api/logs' + ML.qs(Object.assign({ limit: 50 }, q)),
+        { headers: key ? { 'X-API-Key': key, 'Accept': 'application/json' } : { 'Accept': 'application/json' }, cache: 'no-store' });
+    } catch (e) { return; }
+    if (res.status === 404) return; // no log viewer on this listener
+    box.classList.remove('hidden');
+    const head = '<div class="muted small">Logs around this event (' + ML.esc(what) + ', ±2 min) · ' + link + '</div>';
+    if (res.status === 401) {
+      box.innerHTML = head + '<p class="muted small logs-signin">Sign in to the log viewer to see its lines here.</p>';
+      return;
+    }
+    if (!res.ok) {
+      box.innerHTML = head + '<p class="muted small">Log viewer answered HTTP ' + res.status + '.</p>';
+      return;
+    }
+    const data = await res.json();
+    const logs = (data.logs || []).slice().reverse();
+    box.innerHTML = head + (logs.length ? '<div class="occ-log-lines">' + logs.map(function (l) {
+      const near = Math.abs(Date.parse(l.timestamp) - Date.parse(o.timestamp)) < 1000;
+      return '<div class="occ-log-line lvl-' + ML.esc(l.level) + (near ? ' near' : '') + '"><span class="t">' +
+        ML.esc(String(l.timestamp).slice(11, 23)) + '</span> <span class="c">' + ML.esc(l.container) + '</span> ' +
+        '<span class="m"></span></div>';
+    }).join('') + '</div>' : '<p class="muted small empty">No log lines in this window.</p>');
+    box.querySelectorAll('.occ-log-line .m').forEach(function (m, i) { m.textContent = logs[i].message; });
+  }
+
+  // ---- volume: occurrences per hour (24 h) or per day (14 d) as bars, with a text equivalent in each title ----
+  let volumePeriod = '24h';
+  async function loadVolume() {
+    let h;
+    try {
+      h = await ML.api('api/errors/' + encodeURIComponent(errorId) + '/histogram' + ML.qs({ period: volumePeriod }));
+    } catch (e) { return; }
+    const b = h.buckets || [];
+    const max = Math.max.apply(null, b.map(function (x) { return x.count; }).concat([1]));
+    const W = 600, H = 80, bw = W / Math.max(1, b.length);
+    const bars = b.map(function (x, i) {
+      const bh = x.count ? Math.max(1, Math.round(x.count / max * (H - 4))) : 0;
+      const label = ML.localTime(x.start).slice(0, h.interval === '1d' ? 10 : 16) + ': ' + x.count;
+      return '<rect class="v-bar" data-count="' + x.count + '" x="' + (i * bw + 1).toFixed(1) + '" y="' + (H - bh) +
+        '" width="' + Math.max(1, bw - 2).toFixed(1) + '" height="' + bh + '"><title>' + ML.esc(label) + '</title></rect>';
+    }).join('');
+    $('.v-chart').innerHTML = '<svg class="v-svg" viewBox="0 0 ' + W + ' ' + H + '" preserveAspectRatio="none" role="img" ' +
+      'aria-label="' + h.total + ' occurrences in the last ' + (volumePeriod === '14d' ? '14 days' : '24 hours') + '">' +
+      '<line x1="0" y1="' + (H - 0.5) + '" x2="' + W + '" y2="' + (H - 0.5) + '"></line>' + bars + '</svg>';
+    $('.v-total').textContent = '(' + ML.num(h.total) + ' in the last ' + (volumePeriod === '14d' ? '14 days' : '24 hours') + ')';
   }
 
   async function load() {
@@ -85,6 +205,7 @@
       const d = await ML.api('api/errors/' + encodeURIComponent(errorId));
       ML.banner('');
       render(d);
+      loadVolume();
     } catch (e) {
       if (e.status === 404) {
         $('.d-type').textContent = 'Error not found';
@@ -115,6 +236,16 @@
     let back = '';
     try { back = sessionStorage.getItem('monlight.error-tracker.list_query') || ''; } catch (e) { back = ''; }
     $('.back-link').setAttribute('href', '../' + back);
+    document.querySelectorAll('.v-period').forEach(function (btn) {
+      btn.addEventListener('click', function () {
+        volumePeriod = btn.getAttribute('data-period');
+        document.querySelectorAll('.v-period').forEach(function (o) {
+          o.classList.toggle('active', o === btn);
+          o.setAttribute('aria-pressed', o === btn ? 'true' : 'false');
+        });
+        loadVolume();
+      });
+    });
     $('.d-resolve').addEventListener('click', function () { setResolved(true); });
     $('.d-reopen').addEventListener('click', function () { setResolved(false); });
     load();

@@ -4,7 +4,7 @@
   const $ = ML.$;
   const PAGE = 50;
   const DEFAULTS = { project: '', environment: '', resolved: 'false', source: '', search: '', since: '',
-    sort: 'last_seen', session_id: '', offset: '0', refresh: '0' };
+    until: '', sort: 'last_seen', session_id: '', offset: '0', refresh: '0' };
   let state = ML.readState(DEFAULTS);
   let total = 0;
   let seq = 0;
@@ -68,22 +68,39 @@
     return n > 100 ? 'count-vhi' : (n > 10 ? 'count-hi' : '');
   }
 
+  // 24 bars, one per hour (oldest first), scaled to the busiest hour; the title says it in words
+  function sparkline(hourly) {
+    if (!Array.isArray(hourly) || !hourly.length) return '';
+    const max = Math.max.apply(null, hourly.concat([1]));
+    const sum = hourly.reduce(function (a, b) { return a + b; }, 0);
+    const W = 3, H = 16;
+    const bars = hourly.map(function (n, i) {
+      const h = n ? Math.max(1, Math.round(n / max * H)) : 0;
+      return h ? '<rect x="' + (i * W) + '" y="' + (H - h) + '" width="' + (W - 1) + '" height="' + h + '"></rect>' : '';
+    }).join('');
+    return '<svg class="spark" width="' + (hourly.length * W) + '" height="' + H + '" role="img" aria-label="' + sum +
+      ' in the last 24 h"><title>' + sum + ' in the last 24 h</title><line x1="0" y1="' + (H - 0.5) + '" x2="' +
+      (hourly.length * W) + '" y2="' + (H - 0.5) + '"></line>' + bars + '</svg>';
+  }
+
   function render(data) {
     const body = $('.errors-body');
     const rows = data.errors || [];
     total = data.total || 0;
     if (!rows.length) {
-      body.innerHTML = '<tr><td colspan="8" class="empty">No errors match these filters.</td></tr>';
+      body.innerHTML = '<tr><td colspan="9" class="empty">No errors match these filters.</td></tr>';
     } else {
       body.innerHTML = rows.map(function (r) {
         const href = 'errors/' + encodeURIComponent(r.id);
         const msg = (r.message || '').slice(0, 120);
         return '<tr class="clickable error-row" data-id="' + r.id + '" data-href="' + href + '">' +
           '<td class="type" data-label="Exception"><a class="row-link" href="' + href + '">' + ML.esc(r.exception_type) + '</a></td>' +
-          '<td class="msg" data-label="Message">' + ML.esc(msg) + (r.message && r.message.length > 120 ? '…' : '') + '</td>' +
+          '<td class="msg" data-label="Message">' + ML.esc(msg) + (r.message && r.message.length > 120 ? '…' : '') +
+          (r.culprit ? '<div class="culprit muted small"><code>' + ML.esc(r.culprit) + '</code></div>' : '') + '</td>' +
           '<td data-label="Project">' + ML.esc(r.project) + '</td>' +
           '<td data-label="Env">' + ML.esc(r.environment) + '</td>' +
           '<td class="num" data-label="Count"><span class="count ' + countClass(r.count) + '">' + ML.num(r.count) + '</span></td>' +
+          '<td class="spark-cell" data-label="24 h">' + sparkline(r.hourly) + '</td>' +
           '<td data-label="First seen">' + ML.timeHtml(r.first_seen) + '</td>' +
           '<td data-label="Last seen">' + ML.timeHtml(r.last_seen) + '</td>' +
           '<td data-label="Source"><span class="badge ' + ML.esc(r.source) + '">' + ML.esc(r.source) + '</span>' +
@@ -100,14 +117,16 @@
     const my = ++seq;
     ML.writeState(state, DEFAULTS);
     try { sessionStorage.setItem('monlight.error-tracker.list_query', location.search); } catch (e) { /* ignore */ }
-    if (state.since && !ML.isRange(state.since)) {
+    // `until` and an absolute `since` come from links (a log line's "Errors ±2 min")
+    if ((state.since && !ML.isRange(state.since) && isNaN(Date.parse(state.since))) ||
+        (state.until && isNaN(Date.parse(state.until)) && !ML.isRange(state.until))) {
       ML.banner('Time range must look like 30m, 24h or 7d', 'error');
       return;
     }
     const q = {
       project: state.project, environment: state.environment, resolved: state.resolved, source: state.source,
-      search: state.search, since: state.since, sort: state.sort, session_id: state.session_id,
-      limit: PAGE, offset: state.offset === '0' ? '' : state.offset
+      search: state.search, since: state.since, until: state.until, sort: state.sort, session_id: state.session_id,
+      limit: PAGE, offset: state.offset === '0' ? '' : state.offset, histogram: '24h'
     };
     try {
       const data = await ML.api('api/errors' + ML.qs(q));

@@ -5,9 +5,12 @@
   const PAGE = 100;
   const MAX_TAIL_ROWS = 500;
   const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
-  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', refresh: '0', tail: '0' };
+  // trace_id, host and until come from links (an error's detail page links here with its trace id or host name
+  // and a ±2 min window); they show as a context bar with a clear button
+  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', until: '', trace_id: '',
+    host: '', refresh: '0', tail: '0', wrap: '0' };
   let state = ML.readState(DEFAULTS);
-  let offset = 0;
+  let oldest = null; // the oldest entry the query pages have shown: the keyset cursor of "Load older"
   let shown = 0;
   let total = 0;
   let seq = 0;
@@ -66,11 +69,48 @@
     return i < 0 ? s : s.slice(0, i) + ' …';
   }
 
+  // A message that is one JSON object (structured logging): its message field as text, the rest as chips.
+  const MSG_KEYS = ['message', 'msg', 'event', 'text'];
+  function jsonFields(msg) {
+    const t = String(msg || '').trim();
+    if (t.length < 2 || t[0] !== '{' || t[t.length - 1] !== '}') return null;
+    try {
+      const v = JSON.parse(t);
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+    } catch (err) { return null; }
+  }
+
+  function chipValue(v) {
+    const s = typeof v === 'string' ? v : JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 80) + '…' : s;
+  }
+
+  function messageHtml(e) {
+    const j = jsonFields(e.message);
+    if (!j) return ML.esc(state.wrap === '1' ? String(e.message || '') : firstLine(e.message));
+    const mk = MSG_KEYS.filter(function (k) { return typeof j[k] === 'string'; })[0];
+    const keys = Object.keys(j).filter(function (k) { return k !== mk; });
+    return (mk ? ML.esc(firstLine(j[mk])) + ' ' : '') + keys.slice(0, 12).map(function (k) {
+      return '<span class="chip json-chip"><span class="k">' + ML.esc(k) + '</span>=' + ML.esc(chipValue(j[k])) + '</span>';
+    }).join(' ') + (keys.length > 12 ? ' <span class="muted">+' + (keys.length - 12) + '</span>' : '');
+  }
+
+  function pad(n, w) { return String(n).padStart(w || 2, '0'); }
+  // local wall time with milliseconds: lines of one second stay in order to the eye
+  function timeMs(iso) {
+    const d = new Date(iso);
+    if (isNaN(d.getTime())) return ML.esc(iso || '');
+    const label = pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) +
+      ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
+    return '<time class="ts abs" datetime="' + ML.esc(iso) + '" title="' + ML.esc(iso) + '">' + label + '</time>';
+  }
+
   function rowHtml(e, fresh) {
-    return '<div class="log-row' + (fresh ? ' fresh' : '') + '" data-id="' + e.id + '">' +
-      '<div class="log-line"><span class="t">' + ML.timeHtml(e.timestamp, true) + '</span>' +
+    return '<div class="log-row row-' + ML.esc(e.level || 'INFO') + (fresh ? ' fresh' : '') + '" data-id="' + e.id +
+      '" tabindex="0">' +
+      '<div class="log-line"><span class="t">' + timeMs(e.timestamp) + '</span>' +
       '<span class="c" title="' + ML.esc(e.container) + '">' + ML.esc(e.container) + '</span>' +
-      levelBadge(e.level) + '<span class="m">' + ML.esc(firstLine(e.message)) + '</span></div></div>';
+      levelBadge(e.level) + '<span class="m">' + messageHtml(e) + '</span></div></div>';
   }
 
   function renderDetail(row) {
@@ -86,8 +126,9 @@
       (e.attributes ? Object.keys(e.attributes).map(function (k) {
         return '<dt>' + ML.esc(k) + '</dt><dd>' + ML.esc(String(e.attributes[k])) + '</dd>';
       }).join('') : '') + '</dl>' +
-      '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>';
-    d.querySelector('.log-message').textContent = e.message;
+      '<pre class="code log-message"></pre><button class="btn copy-btn" type="button">copy</button>' + errorsLink(e);
+    const j = jsonFields(e.message);
+    d.querySelector('.log-message').textContent = j ? JSON.stringify(j, null, 2) : e.message;
     d.querySelector('.copy-btn').addEventListener('click', function (ev) {
       ev.stopPropagation();
       ML.copy(e.message, ev.currentTarget);
@@ -100,21 +141,50 @@
     return {
       container: state.container, level: state.level, stream: state.stream,
       search: state.search, search_mode: state.search ? (state.fts === '1' ? 'fts' : 'words') : '',
-      since: state.since
+      since: state.since, until: state.until, trace_id: state.trace_id, host: state.host
     };
+  }
+
+  function timeOk(v) {
+    return !v || ML.isRange(v) || !isNaN(Date.parse(v));
+  }
+
+  function renderContext() {
+    const parts = [];
+    if (state.trace_id) parts.push('trace id <code>' + ML.esc(state.trace_id) + '</code>');
+    if (state.host) parts.push('host <code>' + ML.esc(state.host) + '</code>');
+    if (state.until) parts.push('until ' + ML.esc(state.until));
+    const bar = $('.ctx-bar');
+    bar.classList.toggle('hidden', !parts.length);
+    $('.ctx-text').innerHTML = parts.length ? 'Showing lines of ' + parts.join(', ') : '';
+  }
+
+  // On the combined listener the error tracker is a sibling path: a log line links to the errors of its time.
+  function errorsLink(e) {
+    if (!/\/log-viewer\/$/.test(ML.root)) return '';
+    const t = Date.parse(e.timestamp);
+    if (isNaN(t)) return '';
+    const q = ML.qs({ resolved: 'all', since: new Date(t - 120000).toISOString(), until: new Date(t + 120000).toISOString() });
+    return '<a class="btn errors-link" href="' + ML.esc(ML.root.replace(/log-viewer\/$/, 'error-tracker/') + q) +
+      '">Errors ±2 min</a>';
   }
 
   async function loadLogs(append) {
     const my = ++seq;
     saveState();
     $('.search-error').classList.add('hidden');
-    if (state.since && !ML.isRange(state.since)) {
-      ML.banner('Time range must look like 30s, 5m, 1h or 7d', 'error');
+    renderContext();
+    if (!timeOk(state.since) || !timeOk(state.until)) {
+      ML.banner('Time range must look like 30s, 5m, 1h or 7d (or a date and time)', 'error');
       return;
     }
     const q = queryParams();
     q.limit = PAGE;
-    q.offset = append ? offset + PAGE : 0;
+    if (append && oldest) {
+      // keyset paging in (time, id) order: rows that arrived by live tail meanwhile cannot shift the page
+      q.before_id = String(oldest.id);
+      q.before_ts = oldest.timestamp;
+    }
     let data;
     try {
       data = await ML.api('api/logs' + ML.qs(q));
@@ -127,11 +197,21 @@
       } else {
         ML.showError(e);
       }
+      if (!append) {
+        // the rows of the previous filters must not stay under the new ones
+        rowsById.clear();
+        shown = 0;
+        oldest = null;
+        const list = $('.log-list');
+        list.innerHTML = '<div class="empty query-failed"></div>';
+        list.firstChild.textContent = 'Query failed: ' + (e.detail || e.message || 'error');
+        $('.result-info').textContent = '';
+        $('.load-older').classList.add('hidden');
+      }
       return;
     }
     if (my !== seq) return;
     ML.banner('');
-    offset = q.offset;
     total = data.total || 0;
     const list = $('.log-list');
     const logs = data.logs || [];
@@ -140,12 +220,34 @@
       shown = 0;
       list.innerHTML = '';
     }
-    logs.forEach(function (e) { rowsById.set(e.id, e); if (!append && e.id > lastId) lastId = e.id; });
-    list.insertAdjacentHTML('beforeend', logs.map(function (e) { return rowHtml(e, false); }).join(''));
-    shown += logs.length;
+    if (logs.length) oldest = logs[logs.length - 1];
+    else if (!append) oldest = null;
+    const fresh = logs.filter(function (e) { return !rowsById.has(e.id); });
+    fresh.forEach(function (e) { rowsById.set(e.id, e); if (!append && e.id > lastId) lastId = e.id; });
+    list.insertAdjacentHTML('beforeend', fresh.map(function (e) { return rowHtml(e, false); }).join(''));
+    shown += fresh.length;
     if (!shown) list.innerHTML = '<div class="empty">No log entries match.</div>';
-    $('.result-info').textContent = shown + ' of ' + total + ' matching entries';
-    $('.load-older').classList.toggle('hidden', offset + logs.length >= total);
+    showInfo();
+    $('.load-older').classList.toggle('hidden', logs.length < PAGE);
+  }
+
+  function showInfo() {
+    $('.result-info').textContent = shown + ' of ' + Math.max(total, shown) + ' matching entries';
+  }
+
+  // The search box applied to live entries: the server filters on the longest word (`contains`), the page keeps
+  // the entries that contain every word (FTS operators are not words).
+  function searchWords() {
+    if (!state.search) return [];
+    return state.search.toLowerCase().replace(/["()*^:]/g, ' ').split(/\s+/).filter(function (w) {
+      return w && ['and', 'or', 'not', 'near'].indexOf(w) < 0;
+    });
+  }
+
+  let statsTimer = null;
+  function refreshStatsSoon() {
+    if (statsTimer) return;
+    statsTimer = setTimeout(function () { statsTimer = null; loadStats(); }, 1000);
   }
 
   async function loadStats() {
@@ -204,10 +306,23 @@
     }
   }
 
+  let paused = false;
+  let pausedBuffer = [];
+
   function onEntry(e) {
     if (!e || typeof e.id !== 'number') return;
     if (rowsById.has(e.id)) return;
+    if (paused) {
+      // held back while paused (the page keeps up with the stream; nothing is dropped up to the row cap)
+      if (pausedBuffer.length < MAX_TAIL_ROWS && !pausedBuffer.some(function (p) { return p.id === e.id; })) pausedBuffer.push(e);
+      $('.tail-pause').textContent = 'Resume (' + pausedBuffer.length + ' new)';
+      return;
+    }
     if (e.id > lastId) lastId = e.id;
+    refreshStatsSoon();
+    const msg = String(e.message || '').toLowerCase();
+    if (!searchWords().every(function (w) { return msg.indexOf(w) >= 0; })) return;
+    total++;
     rowsById.set(e.id, e);
     const list = $('.log-list');
     const empty = list.querySelector('.empty');
@@ -220,6 +335,9 @@
       last.remove();
       shown--;
     }
+    const lastRow = rowsById.get(Number(list.lastElementChild.getAttribute('data-id')));
+    if (lastRow) oldest = lastRow;
+    showInfo();
     if (window.scrollY > 80) {
       newCount++;
       const b = $('.new-count');
@@ -255,14 +373,19 @@
       return;
     }
     if (!tailWanted) return;
-    const q = { container: state.container, level: state.level, stream: state.stream, api_key: ML.getKey() };
-    if (lastId > 0 && (resume || !state.search)) q.last_event_id = String(lastId);
+    const q = { container: state.container, level: state.level, stream: state.stream, trace_id: state.trace_id,
+      api_key: ML.getKey() };
+    const words = searchWords();
+    if (words.length) {
+      q.contains = words.reduce(function (a, b) { return b.length > a.length ? b : a; });
+    }
+    if (lastId > 0) q.last_event_id = String(lastId);
     const src = new EventSource(ML.root + 'api/logs/tail' + ML.qs(q));
     es = src;
     src.addEventListener('open', function () {
       if (es !== src) return;
       reconnectUsed = false;
-      tailStatus('Live tail: connected' + (state.search ? ' (the search applies to the list, not to live entries)' : ''));
+      tailStatus('Live tail: connected');
     });
     src.addEventListener('log', function (ev) {
       if (es !== src) return;
@@ -282,7 +405,20 @@
     });
   }
 
+  function setPaused(p) {
+    paused = p;
+    $('.tail-pause').textContent = p ? 'Resume (' + pausedBuffer.length + ' new)' : 'Pause';
+    $('.tail-pause').setAttribute('aria-pressed', p ? 'true' : 'false');
+    $('.tail-bar').classList.toggle('paused', p);
+    if (!p) {
+      const held = pausedBuffer;
+      pausedBuffer = [];
+      held.forEach(onEntry);
+    }
+  }
+
   function stopTail() {
+    if (paused) setPaused(false);
     tailWanted = false;
     closeStream();
     saveState();
@@ -315,6 +451,31 @@
       });
     });
     $('.load-older').addEventListener('click', function () { loadLogs(true); });
+    $('.download').addEventListener('click', function () {
+      // the rows on screen, in screen order, one line per entry (continuation lines indented)
+      const lines = Array.prototype.map.call($('.log-list').querySelectorAll('.log-row'), function (row) {
+        const e = rowsById.get(Number(row.getAttribute('data-id')));
+        if (!e) return '';
+        return e.timestamp + ' ' + e.container + ' ' + e.stream + ' ' + (e.level || 'INFO') + ' ' +
+          String(e.message || '').replace(/\n/g, '\n    ');
+      }).filter(function (l) { return l; });
+      const url = URL.createObjectURL(new Blob([lines.join('\n') + (lines.length ? '\n' : '')], { type: 'text/plain' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'logs-' + new Date().toISOString().replace(/[:.]/g, '-') + '.log';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    });
+    $('.ctx-clear').addEventListener('click', function () {
+      state.trace_id = '';
+      state.host = '';
+      state.until = '';
+      if (state.since && !ML.isRange(state.since)) { state.since = ''; $('.f-since').value = ''; }
+      lastId = 0;
+      loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
+    });
     $('.log-list').addEventListener('click', function (ev) {
       const row = ev.target.closest('.log-row');
       if (!row) return;
@@ -327,6 +488,24 @@
       else { reconnectUsed = false; openTail(false); }
     });
     $('.tail-stop').addEventListener('click', stopTail);
+    $('.tail-pause').addEventListener('click', function () { setPaused(!paused); });
+    $('.f-wrap').checked = state.wrap === '1';
+    document.body.classList.toggle('lv-wrap', state.wrap === '1');
+    $('.f-wrap').addEventListener('change', function () {
+      state.wrap = $('.f-wrap').checked ? '1' : '0';
+      document.body.classList.toggle('lv-wrap', state.wrap === '1');
+      saveState();
+      $('.log-list').querySelectorAll('.log-row').forEach(function (row) {
+        const e = rowsById.get(Number(row.getAttribute('data-id')));
+        if (e) row.querySelector('.m').innerHTML = messageHtml(e);
+      });
+    });
+    $('.log-list').addEventListener('keydown', function (ev) {
+      if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.classList.contains('log-row')) {
+        ev.preventDefault();
+        ev.target.click();
+      }
+    });
     $('.new-count').addEventListener('click', function () {
       window.scrollTo(0, 0);
       newCount = 0;

@@ -3,12 +3,13 @@
 (function () {
   const $ = ML.$;
   const DEFAULTS = { project: '', period: '24h', refresh: '0', name: '', type: '', labels: '', group_by: '', resolution: 'auto' };
+  // Trend line colours stay clear of the rating colours (green/amber/red = good/needs improvement/poor).
   const VITALS = [
-    { key: 'lcp', label: 'LCP', unit: 'ms', good: 2500, poor: 4000 },
-    { key: 'inp', label: 'INP', unit: 'ms', good: 200, poor: 500 },
-    { key: 'cls', label: 'CLS', unit: '', good: 0.1, poor: 0.25 },
-    { key: 'fcp', label: 'FCP', unit: 'ms', good: 1800, poor: 3000 },
-    { key: 'ttfb', label: 'TTFB', unit: 'ms', good: 800, poor: 1800 }
+    { key: 'lcp', label: 'LCP', unit: 'ms', good: 2500, poor: 4000, color: '#5aa9ff' },
+    { key: 'inp', label: 'INP', unit: 'ms', good: 200, poor: 500, color: '#bc8cff' },
+    { key: 'cls', label: 'CLS', unit: '', good: 0.1, poor: 0.25, color: '#f778ba' },
+    { key: 'fcp', label: 'FCP', unit: 'ms', good: 1800, poor: 3000, color: '#39c5cf' },
+    { key: 'ttfb', label: 'TTFB', unit: 'ms', good: 800, poor: 1800, color: '#c9d1d9' }
   ];
   let state = ML.readState(DEFAULTS);
   let names = [];
@@ -76,7 +77,7 @@
     } catch (e) { ML.showError(e); }
   }
 
-  async function loadNames() {
+  async function loadNames(dropMissing) {
     try {
       const r = await ML.api('api/metrics/names' + ML.qs({ project: state.project }));
       names = r.metrics || [];
@@ -85,13 +86,20 @@
       sel.innerHTML = '<option value="">— choose —</option>' + names.map(function (n) {
         return '<option value="' + ML.esc(n.name + '|' + n.type) + '">' + ML.esc(n.name) + ' (' + ML.esc(n.type) + ')</option>';
       }).join('');
-      if (cur && !names.some(function (n) { return n.name === state.name && n.type === state.type; })) {
+      const known = names.some(function (n) { return n.name === state.name && n.type === state.type; });
+      if (cur && !known && dropMissing) {
+        // another project was chosen: its first metric, not one it does not have
+        state.name = '';
+        state.type = '';
+        state.labels = '';
+        state.group_by = '';
+      } else if (cur && !known) {
         const o = document.createElement('option');
         o.value = cur;
         o.textContent = state.name + (state.type ? ' (' + state.type + ')' : '');
         sel.appendChild(o);
       }
-      sel.value = cur;
+      sel.value = state.name ? cur : '';
       if (!state.name && names.length) {
         const first = names.find(function (n) { return !/^web_vitals_/.test(n.name); }) || names[0];
         state.name = first.name;
@@ -142,6 +150,7 @@
     return data.map(function (b) {
       const cells = ['<td data-label="Bucket">' + ML.timeHtml(b.bucket, true) + '</td>'];
       if (groupLabel !== undefined) cells.push('<td data-label="Group">' + ML.esc(groupLabel) + '</td>');
+      if (type === 'counter') cells.push('<td class="num" data-label="Sum">' + ML.num(b.sum) + '</td>');
       cells.push('<td class="num" data-label="Count">' + ML.num(b.count) + '</td>');
       cells.push('<td class="num" data-label="Avg">' + ML.num(b.avg) + '</td>');
       cells.push('<td class="num" data-label="Min">' + ML.num(b.min) + '</td>');
@@ -188,7 +197,7 @@
     if (grouped) {
       r.series.slice(0, 20).forEach(function (s) {
         const label = Object.keys(s.labels || {}).map(function (k) { return k + '=' + s.labels[k]; }).join(',') || '(none)';
-        const field = type === 'histogram' ? 'p95' : 'avg';
+        const field = type === 'histogram' ? 'p95' : type === 'counter' ? 'sum' : 'avg';
         series.push({ name: label + ' ' + field, points: points(s.data || [], field), group: label, data: s.data || [] });
       });
     } else {
@@ -196,6 +205,9 @@
       if (type === 'histogram') {
         series = [{ name: 'p50', points: points(d, 'p50') }, { name: 'p95', points: points(d, 'p95') },
           { name: 'p99', points: points(d, 'p99') }];
+      } else if (type === 'counter') {
+        // a counter's points are increments: the number per bucket is their sum
+        series = [{ name: 'sum', points: points(d, 'sum') }];
       } else {
         series = [{ name: 'avg', points: points(d, 'avg') }, { name: 'count', points: points(d, 'count') }];
         if (type === 'gauge') series.push({ name: 'last', points: points(d, 'last') });
@@ -203,7 +215,7 @@
     }
     MLChart.draw(chart, { series: series, emptyText: 'No data for ' + state.name + ' in this range.',
       xmin: Date.parse(r.from), xmax: Date.parse(r.to) });
-    const cols = ['Bucket'].concat(grouped ? ['Group'] : [], ['Count', 'Avg', 'Min', 'Max'],
+    const cols = ['Bucket'].concat(grouped ? ['Group'] : [], type === 'counter' ? ['Sum'] : [], ['Count', 'Avg', 'Min', 'Max'],
       type === 'gauge' ? ['Last'] : [], type === 'histogram' ? ['p50', 'p95', 'p99'] : []);
     head.innerHTML = '<tr>' + cols.map(function (c, i) { return '<th' + (i > (grouped ? 1 : 0) ? ' class="num"' : '') + '>' + c + '</th>'; }).join('') + '</tr>';
     if (grouped) {
@@ -234,9 +246,20 @@
       xmin: Date.now() - periodMs(state.period),
       xmax: Date.now(),
       series: VITALS.filter(function (d) { return d.key !== 'cls'; }).map(function (def) {
-        return { name: def.label + ' p75 (ms)', points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b[def.key], partial: false }; }) };
+        return { name: def.label + ' p75 (ms)', color: def.color,
+          points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b[def.key], partial: false }; }) };
       }),
       emptyText: 'No vitals trend.'
+    });
+    // CLS is unitless (good ≤ 0.1): on the milliseconds axis it would be a flat line at zero, so it has its own
+    const cls = VITALS.filter(function (d) { return d.key === 'cls'; })[0];
+    MLChart.draw($('.vitals-cls-chart'), {
+      height: 120,
+      xmin: Date.now() - periodMs(state.period),
+      xmax: Date.now(),
+      series: [{ name: 'CLS p75', color: cls.color,
+        points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b.cls, partial: false }; }) }],
+      emptyText: 'No CLS trend.'
     });
     $('.vitals-pages tbody').innerHTML = (wv.by_page || []).map(function (p) {
       return '<tr class="vitals-page"><td data-label="Page">' + ML.esc(p.page) + '</td>' + VITALS.map(function (def) {
@@ -276,13 +299,13 @@
     loadSeries();
   }
 
-  async function reloadAll() {
+  async function reloadAll(projectChanged) {
     if (!periodOk()) return;
     save();
     loadHealth();
     await loadProjects();
     loadDashboard();
-    await loadNames();
+    await loadNames(projectChanged === true);
     save();
     await loadLabels();
     loadSeries();
@@ -304,7 +327,7 @@
     });
     $('.f-project').addEventListener('change', function () {
       state.project = $('.f-project').value;
-      reloadAll();
+      reloadAll(true);
     });
     $('.x-name').addEventListener('change', function () {
       const v = $('.x-name').value;
