@@ -163,5 +163,5 @@ def test_migration_from_schema_1(host_factory):
     found = h.request("error-tracker", "GET", "/api/errors?search=zeta").json()
     assert [e["id"] for e in found["errors"]] == [new["id"]]  # indexed by the store since migration 2
     con = sqlite3.connect(str(h.data_dir / "errors.db"))
-    assert con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0] == "2"
+    assert con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0] == "3"
     con.close()
