@@ -38,13 +38,15 @@ for part in "${parts[@]}"; do
       ;;
     python)
       ts "Python sdist and wheel"
-      # PyPA `build` in its own venv; run from OUTDIR so that the CMake build/ directory cannot shadow the module
+      # PyPA `build` with setuptools and wheel in one cached venv (--no-isolation: no download per build); run from
+      # OUTDIR so that the CMake build/ directory cannot shadow the `build` module
       venv=${MONLIGHT_RELEASE_VENV:-$HOME/.cache/monlight-release-venv}
-      [ -x "$venv/bin/pyproject-build" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q build; }
+      [ -x "$venv/bin/pyproject-build" ] && "$venv/bin/python" -c 'import setuptools, wheel' 2>/dev/null \
+        || { python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check build "setuptools>=61" wheel; }
       tmp=$(mktemp -d)
       cp -r "$root/clients/python/." "$tmp/"
       rm -rf "$tmp/build" "$tmp"/*.egg-info "$tmp/tests"
-      (cd "$out" && "$venv/bin/python" -m build --sdist --wheel --outdir "$out" "$tmp" >"$out/.python.log" 2>&1) \
+      (cd "$out" && "$venv/bin/python" -m build --no-isolation --sdist --wheel --outdir "$out" "$tmp" >"$out/.python.log" 2>&1) \
         || { tail -30 "$out/.python.log" >&2; rm -rf "$tmp"; die "python -m build failed"; }
       rm -rf "$tmp" "$out/.python.log"
       ;;
