@@ -207,7 +207,8 @@ def test_deb_installs_into_clean_bookworm_and_passes_the_smoke_test(engine, box)
     last = smoke.stdout.strip().splitlines()[-1]
     note(f"smoke-test.sh against the installed host: {last} in {time.time() - t0:.0f} s")
     assert smoke.returncode == 0, smoke.stdout[-4000:] + smoke.stderr[-2000:]
-    assert last == "15 passed, 0 failed", smoke.stdout[-2000:]
+    m = re.fullmatch(r"(\d+) passed, 0 failed", last)
+    assert m and int(m.group(1)) >= 15, smoke.stdout[-2000:]
     # the databases are in the data directory, owned by the service user
     r = engine.sh("ls /var/lib/monlight; stat -c '%U' /var/lib/monlight/errors.db")
     for db in ("errors.db", "logs.db", "metrics.db", "browser-relay.db"):
