@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy"))
 
 collect_ignore = [] if os.environ.get("MONLIGHT_RELEASE_TEST") == "1" else ["test_package.py"]
 
