@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Monlight needs on Debian bookworm. Idempotent and quick when
 # everything is present (apt-get runs only for missing packages).
-# Usage: scripts/install-deps.sh [--test | --fuzz | --deploy | --profile]   (--test adds what the test suites need;
-#   --fuzz clang and libFuzzer for scripts/fuzz.sh; --deploy the container engine tests/deploy uses: podman with
-#   runc, debootstrap for the base image; --profile valgrind for bench/error-tracker/profile.py)
+# Usage: scripts/install-deps.sh [--test | --fuzz | --deploy | --release | --profile]   (--test adds what the test
+#   suites need; --fuzz clang and libFuzzer for scripts/fuzz.sh; --deploy the container engine tests/deploy uses:
+#   podman with runc, debootstrap for the base image; --release that engine plus what scripts/release.sh and
+#   tests/release need: dpkg-shlibdeps and file for CPack's DEB generator, python3-venv for the wheel build and its
+#   install test; --profile valgrind for bench/error-tracker/profile.py)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
 want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
@@ -15,6 +17,9 @@ if [ "${1:-}" = "--deploy" ]; then
   # tests/deploy: podman (crun refuses cgroup v1 hybrid hosts, so runc), the Debian base image made with debootstrap,
   # podman-compose from PyPI into a venv (scripts/test-deploy.sh), python3-venv for it.
   want+=(podman runc debootstrap uidmap python3 python3-venv curl sqlite3)
+fi
+if [ "${1:-}" = "--release" ]; then
+  want+=(podman runc debootstrap uidmap python3 python3-venv curl dpkg-dev file)
 fi
 # Node.js and npm build the browser SDK (clients/js) that the relay embeds; machines of this kind come with a
 # recent Node. Without one, Debian's is installed (enough to build the bundle; the SDK's tests need Node >= 20.19).

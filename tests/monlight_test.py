@@ -11,6 +11,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The release version (top-level VERSION file; the host reports it in /health, Server and monlight_build_info)
+VERSION = (ROOT / "VERSION").read_text().strip()
 SERVICE_PLUGINS = ["error-tracker", "log-viewer", "metrics-collector", "browser-relay"]
 
 

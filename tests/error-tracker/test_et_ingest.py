@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from monlight_test import http
+from monlight_test import http, VERSION
 
 PY_TB = ('Traceback (most recent call last):\n  File "/app/app/main.py", line 10, in handler\n    validate(x)\n'
          '  File "/app/app/utils/validation.py", line 56, in validate\n    raise ValueError("bad")\nValueError: bad')
@@ -218,4 +218,4 @@ def test_metrics_count_ingest_results(et):
 def test_health(et):
     r = http("GET", et.url("error-tracker") + "/health")
     assert r.status == 200
-    assert r.json() == {"status": "ok", "service": "error-tracker", "version": "1.0.0"}
+    assert r.json() == {"status": "ok", "service": "error-tracker", "version": VERSION}

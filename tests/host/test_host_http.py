@@ -3,7 +3,7 @@ import http.client as httpclient
 import re
 
 from hostnet import jbody, raw_exchange
-from monlight_test import http
+from monlight_test import http, VERSION
 
 P = "fixture-good"
 HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -13,7 +13,7 @@ def test_health_and_common_headers(fixture_host):
     h = fixture_host()
     r = h.request(P, "GET", "/health", key=False)
     assert r.status == 200
-    assert r.body == b'{"status":"ok","service":"fixture-good","version":"1.0.0"}'
+    assert r.body == b'{"status":"ok","service":"fixture-good","version":"' + VERSION.encode() + b'"}'
     assert r.headers["content-type"] == "application/json"
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["x-content-type-options"] == "nosniff"

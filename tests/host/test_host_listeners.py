@@ -6,7 +6,7 @@ import time
 import pytest
 
 from hostnet import read_response
-from monlight_test import SERVICE_PLUGINS, http
+from monlight_test import SERVICE_PLUGINS, http, VERSION
 
 P = "fixture-good"
 
@@ -23,14 +23,14 @@ def test_health_on_every_listener(all_plugins):
     h = all_plugins
     r = h.request("error-tracker", "GET", "/health", key=False)
     assert r.status == 200
-    assert r.body == b'{"status":"ok","service":"error-tracker","version":"1.0.0"}'
+    assert r.body == b'{"status":"ok","service":"error-tracker","version":"' + VERSION.encode() + b'"}'
 
     r = h.request("log-viewer", "GET", "/health", key=False)
     assert r.status == 200
     b = r.json()
     assert list(b) == ["status", "service", "version", "logs_indexed", "containers_watched", "newest_log",
                        "last_ingest"]
-    assert b["status"] == "ok" and b["service"] == "log-viewer" and b["version"] == "1.0.0"
+    assert b["status"] == "ok" and b["service"] == "log-viewer" and b["version"] == VERSION
     assert b["logs_indexed"] == 0 and b["containers_watched"] == 0
 
     r = h.request("metrics-collector", "GET", "/health", key=False)
@@ -41,12 +41,12 @@ def test_health_on_every_listener(all_plugins):
 
     r = h.request("browser-relay", "GET", "/health", key=False)
     assert r.status == 200
-    assert r.body == (b'{"status":"ok","service":"browser-relay","version":"1.0.0",'
+    assert r.body == (b'{"status":"ok","service":"browser-relay","version":"' + VERSION.encode() + b'",'
                       b'"forwarding":{"error-tracker":"in-process","metrics-collector":"in-process"}}')
 
     r = http("GET", h.url() + "/health")
     assert r.status == 200
-    assert r.body == (b'{"status":"ok","service":"monlight-host","version":"1.0.0","plugins":{"error-tracker":"ok",'
+    assert r.body == (b'{"status":"ok","service":"monlight-host","version":"' + VERSION.encode() + b'","plugins":{"error-tracker":"ok",'
                       b'"log-viewer":"ok","metrics-collector":"ok","browser-relay":"ok"}}')
     for p in SERVICE_PLUGINS:
         r = http("HEAD", h.url(p) + "/health")
@@ -100,9 +100,9 @@ def test_combined_only_plugin_without_own_listener(fixture_host):
     r = http("GET", h.url() + "/fixture-good/api/hello", headers={"X-API-Key": key})
     assert r.status == 200 and r.json() == {"hello": "world", "answer": 42}
     r = http("GET", h.url() + "/fixture-good/health")
-    assert r.body == b'{"status":"ok","service":"fixture-good","version":"1.0.0"}'
+    assert r.body == b'{"status":"ok","service":"fixture-good","version":"' + VERSION.encode() + b'"}'
     r = http("GET", h.url() + "/health")
-    assert r.body == b'{"status":"ok","service":"monlight-host","version":"1.0.0","plugins":{"fixture-good":"ok"}}'
+    assert r.body == b'{"status":"ok","service":"monlight-host","version":"' + VERSION.encode() + b'","plugins":{"fixture-good":"ok"}}'
     # Error handling is the same under the prefix: 500 with reference, 413, 405.
     r = http("GET", h.url() + "/fixture-good/api/throw-std", headers={"X-API-Key": key, "X-Request-Id": "ref-9"})
     assert r.status == 500 and r.body == b'{"detail":"Internal server error","reference":"ref-9"}'
@@ -138,7 +138,7 @@ def test_metrics_key_mode(fixture_host):
                      r'status="200"\} 1$', text, re.M), text
     assert re.search(r'^monlight_http_request_duration_seconds_bucket\{plugin="fixture-good",route="/api/hello",'
                      r'le="\+Inf"\} 1$', text, re.M)
-    assert re.search(r'^monlight_build_info\{version="1.0.0",abi="\d+"\} 1$', text, re.M)
+    assert re.search(r'^monlight_build_info\{version="' + re.escape(VERSION) + r'",abi="\d+"\} 1$', text, re.M)
     assert re.search(r'^monlight_auth_failures_total\{plugin="fixture-good",kind="api_key"\} 1$', text, re.M)
     for line in text.splitlines():
         assert line.startswith("#") or re.match(r'^[a-z_]+(\{[^}]*\})? \S+$', line), line

@@ -1,6 +1,7 @@
 """Tests of the Python SDK. Unit tests use httpx.MockTransport; test_integration_*.py start the real built host
 (tests/monlight_test.py's Host, MONLIGHT_BUILD_DIR) and real uvicorn processes."""
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -8,8 +9,10 @@ import pytest
 
 SDK_DIR = Path(__file__).resolve().parent.parent
 REPO = SDK_DIR.parent.parent
-# The tree's code, not an installed copy; and the black-box helpers of the repository's tests.
-sys.path.insert(0, str(SDK_DIR))
+# The tree's code, not an installed copy (unless MONLIGHT_SDK_INSTALLED=1: tests/release runs this suite against the
+# wheel installed into a fresh venv); and the black-box helpers of the repository's tests.
+if os.environ.get("MONLIGHT_SDK_INSTALLED") != "1":
+    sys.path.insert(0, str(SDK_DIR))
 sys.path.insert(0, str(REPO / "tests"))
 
 _counter = itertools.count()

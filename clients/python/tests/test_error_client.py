@@ -11,6 +11,7 @@ from monlight import ErrorClient
 from monlight import _http
 
 from sdkmock import Recorder
+from monlight_test import VERSION
 
 
 def raise_chained():
@@ -36,7 +37,7 @@ def no_sleep(monkeypatch):
 
 
 def test_version_and_exports():
-    assert monlight.__version__ == "1.0.0"
+    assert monlight.__version__ == VERSION
     assert set(monlight.__all__) == {"ErrorClient", "MetricsClient", "__version__"}
     pytest.importorskip("fastapi")
     from monlight.integrations import fastapi as integ
@@ -61,7 +62,7 @@ def test_payload_headers_and_url():
     assert req.method == "POST" and str(req.url) == "http://tracker:5010/api/errors"
     assert req.headers["x-api-key"] == "KEY"
     assert req.headers["content-type"] == "application/json"
-    assert req.headers["user-agent"] == "monlight-python/1.0.0"
+    assert req.headers["user-agent"] == f"monlight-python/{VERSION}"
     body = rec.bodies()[0]
     assert body["project"] == "my-app" and body["environment"] == "prod"
     assert body["exception_type"] == "ValueError" and body["message"] == "bad value"

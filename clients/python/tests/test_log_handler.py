@@ -8,6 +8,7 @@ import pytest
 from monlight.handlers import MonlightLogHandler
 
 from sdkmock import Recorder
+from monlight_test import VERSION
 
 ACCEPTED = httpx.Response(202, json={"status": "accepted"})
 
@@ -68,7 +69,7 @@ def test_records_become_entries_with_level_logger_and_exc_info(logger_with_handl
     h.flush()
     req = rec.requests[0]
     assert str(req.url) == "http://lv:5011/api/logs" and req.method == "POST"
-    assert req.headers["x-api-key"] == "KEY" and req.headers["user-agent"] == "monlight-python/1.0.0"
+    assert req.headers["x-api-key"] == "KEY" and req.headers["user-agent"] == f"monlight-python/{VERSION}"
     assert req.headers["content-type"] == "application/json"
     body = json.loads(req.content)
     assert isinstance(body, list) and len(body) == 3

@@ -11,6 +11,7 @@ from monlight import MetricsClient
 from monlight import _batch, _http
 
 from sdkmock import Recorder
+from monlight_test import VERSION
 
 ACCEPTED = httpx.Response(202, json={"status": "accepted"})
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -52,7 +53,7 @@ def test_seed_usage_and_point_format():
     req = rec.requests[0]
     assert str(req.url) == "http://localhost:5012/api/metrics" and req.method == "POST"
     assert req.headers["x-api-key"] == "KEY" and req.headers["content-type"] == "application/json"
-    assert req.headers["user-agent"] == "monlight-python/1.0.0"
+    assert req.headers["user-agent"] == f"monlight-python/{VERSION}"
     body = json.loads(req.content)
     assert isinstance(body, list)  # a bare array
     for p in body:

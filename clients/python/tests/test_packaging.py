@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from monlight_test import VERSION  # the repository's VERSION file (tests/ is on sys.path, conftest.py)
+
 SDK_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -24,8 +26,8 @@ def test_pip_install_builds_the_package(tmp_path):
     p = subprocess.run([sys.executable, "-c", check, str(target)], capture_output=True, text=True, timeout=60,
                        cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == ["1.0.0", "ErrorClient", "MetricsClient", "MonlightLogHandler", "setup_monlight"]
-    meta = next(target.glob("monlight-1.0.0.dist-info")) / "METADATA"
+    assert p.stdout.split() == [VERSION, "ErrorClient", "MetricsClient", "MonlightLogHandler", "setup_monlight"]
+    meta = next(target.glob(f"monlight-{VERSION}.dist-info")) / "METADATA"
     text = meta.read_text()
     assert "Requires-Dist: httpx>=0.23" in text
     assert 'Requires-Dist: fastapi>=0.92; extra == "fastapi"' in text

@@ -12,7 +12,8 @@
 #define MONLIGHT_ABI_VERSION 3
 #endif
 
-#define MONLIGHT_VERSION "1.0.0"
+// MONLIGHT_VERSION "X.Y.Z": the release version, generated from the top-level VERSION file
+#include "Monlight/VersionNumber.h"
 
 #define MONLIGHT_STRINGIFY2(x) #x
 #define MONLIGHT_STRINGIFY(x) MONLIGHT_STRINGIFY2(x)
