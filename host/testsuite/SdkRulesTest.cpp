@@ -1,5 +1,5 @@
-// The contract rules the SDK owns for every plugin: hex digits, decimal ids, UTF-8 sanitising, RFC 3339 dates,
-// optional times and error bodies. Each rule has one implementation; these tests pin it.
+// The contract rules the SDK owns for every plugin: hex digits, decimal ids, UTF-8 encoding and sanitising,
+// RFC 3339 dates, optional times and error bodies. Each rule has one implementation; these tests pin it.
 #include "Monlight/Http.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -15,6 +15,7 @@ class SdkRulesTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(SdkRulesTest);
     CPPUNIT_TEST(testHexDigits);
     CPPUNIT_TEST(testDecimalDigits);
+    CPPUNIT_TEST(testAppendUtf8);
     CPPUNIT_TEST(testIdRules);
     CPPUNIT_TEST(testSanitizeUtf8);
     CPPUNIT_TEST(testSanitizeAgreesWithValidation);
@@ -56,6 +57,33 @@ public:
         CPPUNIT_ASSERT(!Text::parseDigits("1.0"));
         CPPUNIT_ASSERT(!Text::parseDigits("12345", 4));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1234), *Text::parseDigits("1234", 4));
+    }
+
+    void testAppendUtf8()
+    {
+        // One case per encoded length, at both ends of each range; the result is checked against literal bytes
+        // and against the SDK's own UTF-8 validation.
+        const std::pair<std::uint32_t, std::string> cases[] = {
+            {0x00, std::string(1, '\0')},
+            {0x41, "A"},
+            {0x7F, "\x7F"},
+            {0x80, "\xC2\x80"},
+            {0xE9, "\xC3\xA9"},
+            {0x7FF, "\xDF\xBF"},
+            {0x800, "\xE0\xA0\x80"},
+            {0xFFFD, "\xEF\xBF\xBD"},
+            {0xFFFF, "\xEF\xBF\xBF"},
+            {0x10000, "\xF0\x90\x80\x80"},
+            {0x1F600, "\xF0\x9F\x98\x80"},
+            {0x10FFFF, "\xF4\x8F\xBF\xBF"},
+        };
+        for (const auto& [cp, bytes] : cases)
+        {
+            std::string out = "x";
+            Text::appendUtf8(out, cp);
+            CPPUNIT_ASSERT_EQUAL("x" + bytes, out);
+            CPPUNIT_ASSERT(Json::isValidUtf8(out));
+        }
     }
 
     void testIdRules()
