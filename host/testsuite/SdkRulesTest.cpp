@@ -1,5 +1,6 @@
 // The contract rules the SDK owns for every plugin: hex digits, decimal ids, UTF-8 encoding and sanitising,
-// RFC 3339 dates, optional times and error bodies. Each rule has one implementation; these tests pin it.
+// control characters, RFC 3339 dates, optional times and error bodies. Each rule has one implementation; these
+// tests pin it.
 #include "Monlight/Http.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -16,6 +17,7 @@ class SdkRulesTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testHexDigits);
     CPPUNIT_TEST(testDecimalDigits);
     CPPUNIT_TEST(testAppendUtf8);
+    CPPUNIT_TEST(testControlChars);
     CPPUNIT_TEST(testIdRules);
     CPPUNIT_TEST(testSanitizeUtf8);
     CPPUNIT_TEST(testSanitizeAgreesWithValidation);
@@ -84,6 +86,24 @@ public:
             CPPUNIT_ASSERT_EQUAL("x" + bytes, out);
             CPPUNIT_ASSERT(Json::isValidUtf8(out));
         }
+    }
+
+    void testControlChars()
+    {
+        CPPUNIT_ASSERT(!Text::hasControlChars(""));
+        CPPUNIT_ASSERT(!Text::hasControlChars("web-1 café ~ \xE2\x82\xAC"));
+        CPPUNIT_ASSERT(Text::hasControlChars(std::string("a\0b", 3)));
+        CPPUNIT_ASSERT(Text::hasControlChars("a\x1F"));
+        CPPUNIT_ASSERT(Text::hasControlChars("\tx"));
+        CPPUNIT_ASSERT(Text::hasControlChars("a\x7F"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("\x20~"));
+        // C1: U+0080 and U+009F are control characters, U+00A0 (C2 A0) and U+00E9 (C3 A9) are not
+        CPPUNIT_ASSERT(Text::hasControlChars("x\xC2\x80"));
+        CPPUNIT_ASSERT(Text::hasControlChars("x\xC2\x9F"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("x\xC2\xA0"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("x\xC3\xA9"));
+        // a lone C2 at the end is not read past the text
+        CPPUNIT_ASSERT(!Text::hasControlChars(std::string_view("x\xC2\x80", 2)));
     }
 
     void testIdRules()

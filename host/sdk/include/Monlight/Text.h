@@ -1,6 +1,6 @@
 #pragma once
-/// Small text rules shared by the host, the SDK and every plugin: hexadecimal digits, unsigned decimals and the
-/// UTF-8 encoding of one code point. (UTF-8 validation lives in Json.h, timestamps in Time.h.)
+/// Small text rules shared by the host, the SDK and every plugin: hexadecimal digits, unsigned decimals, the
+/// UTF-8 encoding of one code point and control characters. (UTF-8 validation lives in Json.h, timestamps in Time.h.)
 
 #include "Monlight/Version.h"
 #include <cstdint>
@@ -64,6 +64,10 @@ inline void appendUtf8(std::string& out, std::uint32_t cp)
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
 }
+
+/// True when `text` (valid UTF-8 assumed) holds a control character: U+0000-U+001F, U+007F or U+0080-U+009F
+/// (the last encoded as C2 80 - C2 9F). Names (containers, metrics) must not hold one.
+MONLIGHT_API bool hasControlChars(std::string_view text);
 
 /// An unsigned decimal of 1 to `maxDigits` ASCII digits (leading zeros allowed; no sign, space, dot or any other
 /// character) as its value; nothing otherwise. `maxDigits` is at most 18, so the value always fits in int64.
