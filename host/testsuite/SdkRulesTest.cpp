@@ -1,5 +1,6 @@
-// The contract rules the SDK owns for every plugin: hex digits, decimal ids, UTF-8 sanitising, RFC 3339 dates,
-// optional times and error bodies. Each rule has one implementation; these tests pin it.
+// The contract rules the SDK owns for every plugin: hex digits, decimal ids, UTF-8 encoding and sanitising,
+// control characters, RFC 3339 dates, optional times and error bodies. Each rule has one implementation; these
+// tests pin it.
 #include "Monlight/Http.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -15,6 +16,8 @@ class SdkRulesTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(SdkRulesTest);
     CPPUNIT_TEST(testHexDigits);
     CPPUNIT_TEST(testDecimalDigits);
+    CPPUNIT_TEST(testAppendUtf8);
+    CPPUNIT_TEST(testControlChars);
     CPPUNIT_TEST(testIdRules);
     CPPUNIT_TEST(testSanitizeUtf8);
     CPPUNIT_TEST(testSanitizeAgreesWithValidation);
@@ -56,6 +59,51 @@ public:
         CPPUNIT_ASSERT(!Text::parseDigits("1.0"));
         CPPUNIT_ASSERT(!Text::parseDigits("12345", 4));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1234), *Text::parseDigits("1234", 4));
+    }
+
+    void testAppendUtf8()
+    {
+        // One case per encoded length, at both ends of each range; the result is checked against literal bytes
+        // and against the SDK's own UTF-8 validation.
+        const std::pair<std::uint32_t, std::string> cases[] = {
+            {0x00, std::string(1, '\0')},
+            {0x41, "A"},
+            {0x7F, "\x7F"},
+            {0x80, "\xC2\x80"},
+            {0xE9, "\xC3\xA9"},
+            {0x7FF, "\xDF\xBF"},
+            {0x800, "\xE0\xA0\x80"},
+            {0xFFFD, "\xEF\xBF\xBD"},
+            {0xFFFF, "\xEF\xBF\xBF"},
+            {0x10000, "\xF0\x90\x80\x80"},
+            {0x1F600, "\xF0\x9F\x98\x80"},
+            {0x10FFFF, "\xF4\x8F\xBF\xBF"},
+        };
+        for (const auto& [cp, bytes] : cases)
+        {
+            std::string out = "x";
+            Text::appendUtf8(out, cp);
+            CPPUNIT_ASSERT_EQUAL("x" + bytes, out);
+            CPPUNIT_ASSERT(Json::isValidUtf8(out));
+        }
+    }
+
+    void testControlChars()
+    {
+        CPPUNIT_ASSERT(!Text::hasControlChars(""));
+        CPPUNIT_ASSERT(!Text::hasControlChars("web-1 café ~ \xE2\x82\xAC"));
+        CPPUNIT_ASSERT(Text::hasControlChars(std::string("a\0b", 3)));
+        CPPUNIT_ASSERT(Text::hasControlChars("a\x1F"));
+        CPPUNIT_ASSERT(Text::hasControlChars("\tx"));
+        CPPUNIT_ASSERT(Text::hasControlChars("a\x7F"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("\x20~"));
+        // C1: U+0080 and U+009F are control characters, U+00A0 (C2 A0) and U+00E9 (C3 A9) are not
+        CPPUNIT_ASSERT(Text::hasControlChars("x\xC2\x80"));
+        CPPUNIT_ASSERT(Text::hasControlChars("x\xC2\x9F"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("x\xC2\xA0"));
+        CPPUNIT_ASSERT(!Text::hasControlChars("x\xC3\xA9"));
+        // a lone C2 at the end is not read past the text
+        CPPUNIT_ASSERT(!Text::hasControlChars(std::string_view("x\xC2\x80", 2)));
     }
 
     void testIdRules()

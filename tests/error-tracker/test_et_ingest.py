@@ -1,20 +1,12 @@
 """POST /api/errors: statuses, bodies, validation, limits (SPEC §2.2, §2.3, §0.7, §0.8)."""
 import http.client as http_client
 import json
-import sqlite3
 
 import pytest
 
+from et_helpers import PY_TB, count_rows, report
 from monlight_test import http, VERSION
 
-PY_TB = ('Traceback (most recent call last):\n  File "/app/app/main.py", line 10, in handler\n    validate(x)\n'
-         '  File "/app/app/utils/validation.py", line 56, in validate\n    raise ValueError("bad")\nValueError: bad')
-
-
-def report(**kw):
-    body = {"project": "myapp", "exception_type": "ValueError", "message": "bad", "traceback": PY_TB}
-    body.update(kw)
-    return body
 
 
 @pytest.fixture
@@ -24,14 +16,6 @@ def et(host_factory):
 
 def post(h, body, headers=None):
     return h.request("error-tracker", "POST", "/api/errors", body, headers)
-
-
-def rows(h, table="errors"):
-    con = sqlite3.connect(str(h.data_dir / "errors.db"))
-    try:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_created_incremented_reopened(et):
@@ -104,7 +88,7 @@ def test_validation_errors_store_nothing(et, body, detail):
     r = post(et, body)
     assert r.status == 400, r
     assert r.json() == {"detail": detail}
-    assert rows(et) == 0 and rows(et, "error_occurrences") == 0
+    assert count_rows(et) == 0 and count_rows(et, "error_occurrences") == 0
 
 
 def test_deep_json_in_extra_rejected(et):
@@ -151,7 +135,7 @@ def test_body_over_cap_is_413(et):
     r = post(et, body)
     assert r.status == 413
     assert r.json() == {"detail": "Request body exceeds maximum size"}
-    assert rows(et) == 0
+    assert count_rows(et) == 0
 
 
 def test_chunked_body_over_cap_is_413(et):
@@ -170,7 +154,7 @@ def test_chunked_body_over_cap_is_413(et):
         pass  # the server may close while we are still sending
     finally:
         conn.close()
-    assert rows(et) == 0
+    assert count_rows(et) == 0
 
 
 def test_chunked_body_within_cap_accepted(et):
@@ -197,7 +181,7 @@ def test_auth_required(et):
     assert r.status == 401 and r.json() == {"detail": "Invalid API key"}
     r = et.request("error-tracker", "GET", "/api/errors", headers={"X-API-Key": "wrong"})
     assert r.status == 401
-    assert rows(et) == 0
+    assert count_rows(et) == 0
 
 
 def test_content_type_not_checked(et):

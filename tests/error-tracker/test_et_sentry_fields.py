@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from et_helpers import PY_TB, count_rows, report
 from monlight_test import http
 
-PY_TB = ('Traceback (most recent call last):\n  File "/app/app/main.py", line 10, in handler\n    validate(x)\n'
-         '  File "/app/app/utils/validation.py", line 56, in validate\n    raise ValueError("bad")\nValueError: bad')
 DEFAULT_KEY = "myapp:ValueError:/app/app/utils/validation.py:56"  # §2.3 key of PY_TB (fp a2aa0390...)
 FINGERPRINT_RULE = "Field 'fingerprint' must be an array of 1-16 non-empty strings of at most 1000 characters"
 EVENT = "9ec79c33ec9942ab8353589fcb2e04dc"
-
-
-def report(**kw):
-    body = {"project": "myapp", "exception_type": "ValueError", "message": "bad", "traceback": PY_TB}
-    body.update(kw)
-    return body
 
 
 def md5(text):
@@ -37,14 +30,6 @@ def post(h, body):
 
 def detail(h, gid):
     return h.request("error-tracker", "GET", f"/api/errors/{gid}").json()
-
-
-def count_rows(h, table):
-    con = sqlite3.connect(str(h.data_dir / "errors.db"))
-    try:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_fingerprint_array_groups_by_its_parts(et):

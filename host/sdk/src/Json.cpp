@@ -492,8 +492,8 @@ private:
         char c = _s[_p];
         switch (c)
         {
-        case '{': object(depth + 1); return;
-        case '[': array(depth + 1); return;
+        case '{': container<true>(depth + 1); return;
+        case '[': container<false>(depth + 1); return;
         case '"': string(); return;
         case 't':
         case 'f':
@@ -521,28 +521,34 @@ private:
         }
     }
 
-    void object(int depth)
+    /// An object (`Keyed`: each member is `"key": value`) or an array, from its opening bracket to its closing one.
+    template <bool Keyed>
+    void container(int depth)
     {
+        constexpr char close = Keyed ? '}' : ']';
         if (depth > 64)
             throw invalidJson();
-        std::uint32_t i = push(Document::Type::Object);
+        std::uint32_t i = push(Keyed ? Document::Type::Object : Document::Type::Array);
         ++_p;
         skipWs();
         std::uint32_t n = 0;
-        if (_p < _s.size() && _s[_p] == '}')
+        if (_p < _s.size() && _s[_p] == close)
             ++_p;
         else
         {
             for (;;)
             {
-                if (_p >= _s.size() || _s[_p] != '"')
-                    throw invalidJson();
-                string();
-                skipWs();
-                if (_p >= _s.size() || _s[_p] != ':')
-                    throw invalidJson();
-                ++_p;
-                skipWs();
+                if constexpr (Keyed)
+                {
+                    if (_p >= _s.size() || _s[_p] != '"')
+                        throw invalidJson();
+                    string();
+                    skipWs();
+                    if (_p >= _s.size() || _s[_p] != ':')
+                        throw invalidJson();
+                    ++_p;
+                    skipWs();
+                }
                 value(depth);
                 ++n;
                 skipWs();
@@ -554,7 +560,7 @@ private:
                     skipWs();
                     continue;
                 }
-                if (_s[_p] != '}')
+                if (_s[_p] != close)
                     throw invalidJson();
                 ++_p;
                 break;
@@ -562,65 +568,6 @@ private:
         }
         _doc._nodes[i].size = n;
         finish(i);
-    }
-
-    void array(int depth)
-    {
-        if (depth > 64)
-            throw invalidJson();
-        std::uint32_t i = push(Document::Type::Array);
-        ++_p;
-        skipWs();
-        std::uint32_t n = 0;
-        if (_p < _s.size() && _s[_p] == ']')
-            ++_p;
-        else
-        {
-            for (;;)
-            {
-                value(depth);
-                ++n;
-                skipWs();
-                if (_p >= _s.size())
-                    throw invalidJson();
-                if (_s[_p] == ',')
-                {
-                    ++_p;
-                    skipWs();
-                    continue;
-                }
-                if (_s[_p] != ']')
-                    throw invalidJson();
-                ++_p;
-                break;
-            }
-        }
-        _doc._nodes[i].size = n;
-        finish(i);
-    }
-
-    void appendUtf8(std::string& out, std::uint32_t cp)
-    {
-        if (cp < 0x80)
-            out += static_cast<char>(cp);
-        else if (cp < 0x800)
-        {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        else if (cp < 0x10000)
-        {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        else
-        {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
     }
 
     void string()
@@ -685,7 +632,7 @@ private:
                 }
                 else if (cp >= 0xDC00 && cp <= 0xDFFF)
                     throw invalidJson();
-                appendUtf8(out, cp);
+                Text::appendUtf8(out, cp);
                 break;
             }
             default:

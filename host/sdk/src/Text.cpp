@@ -19,5 +19,22 @@ std::optional<std::int64_t> parseDigits(std::string_view s, std::size_t maxDigit
     return v;
 }
 
+bool hasControlChars(std::string_view text)
+{
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7F)
+            return true;
+        if (c == 0xC2 && i + 1 < text.size())
+        {
+            const auto d = static_cast<unsigned char>(text[i + 1]);
+            if (d >= 0x80 && d <= 0x9F)
+                return true;
+        }
+    }
+    return false;
+}
+
 } // namespace Text
 } // namespace Monlight

@@ -120,32 +120,7 @@ std::string BrowserErrorPayload::render(const std::string& project, const StackR
     if (changed && withOriginal)
         w.field("original_stack", _stack);
     if (rewrite && withContext)
-    {
-        bool open = false;
-        std::size_t entries = 0;
-        for (const auto& frame : rewrite->frames)
-        {
-            if (!frame.content || entries == 5)
-                continue;
-            if (!open)
-            {
-                w.key("source_context").beginArray();
-                open = true;
-            }
-            ++entries;
-            w.beginObject()
-                .field("frame", static_cast<std::int64_t>(frame.lineIndex))
-                .field("source", frame.source)
-                .field("line", frame.line)
-                .key("context")
-                .beginArray();
-            for (const auto& [n, text] : StackRewriter::contextLines(*frame.content, frame.line))
-                w.beginObject().field("line", n).field("text", Json::truncateChars(text, 200)).endObject();
-            w.endArray().endObject();
-        }
-        if (open)
-            w.endArray();
-    }
+        StackRewriter::writeSourceContext(w, *rewrite);
     w.endObject().endObject();
     return w.take();
 }

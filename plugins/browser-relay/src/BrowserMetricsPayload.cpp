@@ -3,6 +3,7 @@
 #include "PageLabel.h"
 #include <Monlight/HttpError.h>
 #include <Monlight/Json.h>
+#include <Monlight/Text.h>
 #include <Monlight/Time.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -20,24 +21,6 @@ namespace
 bool isNumber(const Poco::Dynamic::Var& v)
 {
     return !v.isEmpty() && v.isNumeric() && !v.isBoolean();
-}
-
-/// U+0000–U+001F, U+007F–U+009F.
-bool hasControlCharacters(const std::string& s)
-{
-    for (std::size_t i = 0; i < s.size(); ++i)
-    {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7F)
-            return true;
-        if (c == 0xC2 && i + 1 < s.size())
-        {
-            const auto next = static_cast<unsigned char>(s[i + 1]);
-            if (next >= 0x80 && next <= 0x9F)
-                return true;
-        }
-    }
-    return false;
 }
 
 /// A label value as text (§4.3): strings as is, numbers shortest round-trip, booleans true/false.
@@ -131,7 +114,7 @@ std::string BrowserMetricsPayload::build(const std::string& body, const Options&
         const std::size_t nameChars = Json::codePoints(*name);
         if (nameChars < 1 || nameChars > 200)
             itemError("Field 'name' must be 1-200 characters", i);
-        if (hasControlCharacters(*name))
+        if (Text::hasControlChars(*name))
             itemError("Field 'name' must not contain control characters", i);
         const auto type = Json::getString(*item, "type");
         if (!type)

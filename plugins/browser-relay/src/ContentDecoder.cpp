@@ -1,6 +1,7 @@
 #include "ContentDecoder.h"
 
 #include <Monlight/HttpError.h>
+#include <Poco/String.h>
 #include <brotli/decode.h>
 #include <algorithm>
 #include <cctype>
@@ -25,16 +26,6 @@ std::string lower(std::string s)
 {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
-}
-
-std::string trim(const std::string& s)
-{
-    std::size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b])))
-        ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])))
-        --e;
-    return s.substr(b, e - b);
 }
 
 /// zlib inflate with `windowBits` (31 gzip, 15 zlib, -15 raw). Output is grown in steps, never past `cap`.
@@ -136,14 +127,14 @@ std::string ContentDecoder::decode(const std::string& body, const std::string& e
         std::size_t comma = encoding.find(',', start);
         if (comma == std::string::npos)
             comma = encoding.size();
-        const std::string c = lower(trim(encoding.substr(start, comma - start)));
+        const std::string c = lower(Poco::trim(encoding.substr(start, comma - start)));
         if (!c.empty() && c != "identity")
             codings.push_back(c);
         start = comma + 1;
     }
     for (const auto& c : codings)
         if (c != "gzip" && c != "x-gzip" && c != "deflate" && c != "br")
-            throw HttpError(415, "Unsupported Content-Encoding: " + trim(encoding));
+            throw HttpError(415, "Unsupported Content-Encoding: " + Poco::trim(encoding));
     if (codings.empty())
     {
         if (body.size() > cap)

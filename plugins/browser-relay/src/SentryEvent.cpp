@@ -3,6 +3,7 @@
 #include "StackRewriter.h"
 #include <Monlight/Json.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/String.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -33,16 +34,6 @@ std::string numText(const Object& o, const std::string& key)
     if (!n || !std::isfinite(*n))
         return "";
     return std::to_string(static_cast<long long>(*n));
-}
-
-std::string trimmed(const std::string& s)
-{
-    std::size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b])))
-        ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])))
-        --e;
-    return s.substr(b, e - b);
 }
 
 /// The `values` of an `exception` (or `threads`) field, which may be an object with `values` or a bare list.
@@ -103,7 +94,7 @@ void renderPython(const std::vector<Object::Ptr>& frames, const std::string& hea
         {
             out += "  File \"" + fileOf(*f) + "\", line " + numText(*f, "lineno") + ", in " +
                    (str(*f, "function").empty() ? "<module>" : str(*f, "function")) + "\n";
-            const std::string ctx = trimmed(str(*f, "context_line"));
+            const std::string ctx = Poco::trim(str(*f, "context_line"));
             if (!ctx.empty())
                 out += "    " + ctx + "\n";
         }
@@ -497,32 +488,7 @@ std::string errorPayload(const Object& event, const std::string& project, const 
         {
             w.field("original_stack", r.traceback);
             if (sourceContext)
-            {
-                bool open = false;
-                std::size_t entries = 0;
-                for (const auto& frame : rewrite.frames)
-                {
-                    if (!frame.content || entries == 5)
-                        continue;
-                    if (!open)
-                    {
-                        w.key("source_context").beginArray();
-                        open = true;
-                    }
-                    ++entries;
-                    w.beginObject()
-                        .field("frame", static_cast<std::int64_t>(frame.lineIndex))
-                        .field("source", frame.source)
-                        .field("line", frame.line)
-                        .key("context")
-                        .beginArray();
-                    for (const auto& [n, text] : StackRewriter::contextLines(*frame.content, frame.line))
-                        w.beginObject().field("line", n).field("text", Json::truncateChars(text, 200)).endObject();
-                    w.endArray().endObject();
-                }
-                if (open)
-                    w.endArray();
-            }
+                StackRewriter::writeSourceContext(w, rewrite);
         }
         w.endObject().endObject();
         return w.take();

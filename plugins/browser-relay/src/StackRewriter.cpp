@@ -1,6 +1,7 @@
 #include "StackRewriter.h"
 
 #include "StackFrame.h"
+#include <Monlight/Json.h>
 #include <map>
 
 namespace Monlight
@@ -81,6 +82,34 @@ std::vector<std::pair<std::int64_t, std::string>> StackRewriter::contextLines(co
         ++current;
     }
     return lines;
+}
+
+void StackRewriter::writeSourceContext(Json::Writer& w, const Result& rewrite)
+{
+    bool open = false;
+    std::size_t entries = 0;
+    for (const auto& frame : rewrite.frames)
+    {
+        if (!frame.content || entries == 5)
+            continue;
+        if (!open)
+        {
+            w.key("source_context").beginArray();
+            open = true;
+        }
+        ++entries;
+        w.beginObject()
+            .field("frame", static_cast<std::int64_t>(frame.lineIndex))
+            .field("source", frame.source)
+            .field("line", frame.line)
+            .key("context")
+            .beginArray();
+        for (const auto& [n, text] : contextLines(*frame.content, frame.line))
+            w.beginObject().field("line", n).field("text", Json::truncateChars(text, 200)).endObject();
+        w.endArray().endObject();
+    }
+    if (open)
+        w.endArray();
 }
 
 } // namespace BrowserRelay

@@ -9,6 +9,10 @@
 
 namespace Monlight
 {
+namespace Json
+{
+class Writer;
+}
 namespace BrowserRelay
 {
 
@@ -41,6 +45,11 @@ public:
     /// Lines `line-2 … line+2` (1-based) of `content` split on `\n` (a trailing `\r` removed) that exist.
     static std::vector<std::pair<std::int64_t, std::string>> contextLines(const std::string& content,
                                                                           std::int64_t line);
+
+    /// Writes `"source_context": [{"frame", "source", "line", "context": [{"line", "text"}…]}…]` into the open
+    /// object of `w`: the first 5 mapped frames that have source content, each with its contextLines (a line's text
+    /// cut to 200 code points). Writes nothing when no mapped frame has content.
+    static void writeSourceContext(Json::Writer& w, const Result& rewrite);
 };
 
 } // namespace BrowserRelay

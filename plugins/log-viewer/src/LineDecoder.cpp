@@ -20,30 +20,6 @@ enum class Fast
     Fallback
 };
 
-void appendUtf8(std::string& out, std::uint32_t cp)
-{
-    if (cp < 0x80)
-        out += static_cast<char>(cp);
-    else if (cp < 0x800)
-    {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    else if (cp < 0x10000)
-    {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    else
-    {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 /// A JSON string starting at s[pos] == '"' (RFC 8259). False on anything unusual (the caller falls back).
 bool readString(std::string_view s, std::size_t& pos, std::string& out)
 {
@@ -110,7 +86,7 @@ bool readString(std::string_view s, std::size_t& pos, std::string& out)
             }
             else if (cp >= 0xDC00 && cp <= 0xDFFF)
                 return false;
-            appendUtf8(out, cp);
+            Text::appendUtf8(out, cp);
             break;
         }
         default:

@@ -2,6 +2,7 @@
 
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
+#include "Monlight/Text.h"
 #include "Monlight/Time.h"
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -34,23 +35,6 @@ Poco::Dynamic::Var field(const Poco::JSON::Object& obj, const std::string& key)
     if (!obj.has(key))
         return {};
     return obj.get(key);
-}
-
-bool hasControlChars(std::string_view text)
-{
-    for (std::size_t i = 0; i < text.size(); ++i)
-    {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7F)
-            return true;
-        if (c == 0xC2 && i + 1 < text.size())
-        {
-            auto d = static_cast<unsigned char>(text[i + 1]);
-            if (d >= 0x80 && d <= 0x9F)
-                return true;
-        }
-    }
-    return false;
 }
 
 bool isHex32(std::string& s)
@@ -175,7 +159,7 @@ std::vector<LogEntry> LogIngestor::parse(std::string_view body, std::int64_t now
         std::size_t sourceChars = Json::codePoints(e.container);
         if (sourceChars < 1 || sourceChars > 128)
             failItem("Field 'source' must be 1-128 characters", i);
-        if (hasControlChars(e.container))
+        if (Text::hasControlChars(e.container))
             failItem("Field 'source' must not contain control characters", i);
         e.containerId = "api:" + e.container;
 

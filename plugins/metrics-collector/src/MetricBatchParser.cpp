@@ -1,6 +1,7 @@
 #include "MetricBatchParser.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
+#include "Monlight/Text.h"
 #include "Monlight/Time.h"
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -89,24 +90,6 @@ Poco::Dynamic::Var parseRoot(std::string_view body)
 
 } // namespace
 
-bool MetricBatchParser::hasControlChars(std::string_view text)
-{
-    for (std::size_t i = 0; i < text.size(); ++i)
-    {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7F)
-            return true;
-        // U+0080–U+009F are encoded as C2 80 – C2 9F.
-        if (c == 0xC2 && i + 1 < text.size())
-        {
-            auto d = static_cast<unsigned char>(text[i + 1]);
-            if (d >= 0x80 && d <= 0x9F)
-                return true;
-        }
-    }
-    return false;
-}
-
 std::vector<MetricPoint> MetricBatchParser::parse(std::string_view body, std::int64_t nowMs) const
 {
     Poco::Dynamic::Var root = parseRoot(body);
@@ -152,7 +135,7 @@ std::vector<MetricPoint> MetricBatchParser::parse(std::string_view body, std::in
         std::size_t nameChars = Json::codePoints(p.name);
         if (nameChars < 1 || nameChars > 200)
             failItem("Field 'name' must be 1-200 characters", i);
-        if (hasControlChars(p.name))
+        if (Text::hasControlChars(p.name))
             failItem("Field 'name' must not contain control characters", i);
 
         Poco::Dynamic::Var type = field(obj, "type");

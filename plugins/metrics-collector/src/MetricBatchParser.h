@@ -23,9 +23,6 @@ public:
     /// §4.2 `detail` (and `index` for item errors) at the first failure; nothing is returned then.
     std::vector<MetricPoint> parse(std::string_view body, std::int64_t nowMs) const;
 
-    /// True when `text` holds a code point in U+0000–U+001F or U+007F–U+009F (valid UTF-8 assumed).
-    static bool hasControlChars(std::string_view text);
-
 private:
     std::size_t _maxBatchItems;
     std::size_t _maxLabels;

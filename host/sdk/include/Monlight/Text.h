@@ -1,10 +1,11 @@
 #pragma once
-/// Small text rules shared by the host, the SDK and every plugin: hexadecimal digits and unsigned decimals.
-/// (UTF-8 rules live in Json.h, timestamps in Time.h.)
+/// Small text rules shared by the host, the SDK and every plugin: hexadecimal digits, unsigned decimals, the
+/// UTF-8 encoding of one code point and control characters. (UTF-8 validation lives in Json.h, timestamps in Time.h.)
 
 #include "Monlight/Version.h"
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace Monlight
@@ -37,6 +38,36 @@ inline bool readHex4(std::string_view s, std::size_t pos, std::uint32_t& out)
     }
     return true;
 }
+
+/// Appends the UTF-8 encoding of code point `cp` (1 to 4 bytes) to `out`. The caller passes a Unicode scalar value
+/// (at most U+10FFFF, not a surrogate); the function does not check it.
+inline void appendUtf8(std::string& out, std::uint32_t cp)
+{
+    if (cp < 0x80)
+        out += static_cast<char>(cp);
+    else if (cp < 0x800)
+    {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    else if (cp < 0x10000)
+    {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    else
+    {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+/// True when `text` (valid UTF-8 assumed) holds a control character: U+0000-U+001F, U+007F or U+0080-U+009F
+/// (the last encoded as C2 80 - C2 9F). Names (containers, metrics) must not hold one.
+MONLIGHT_API bool hasControlChars(std::string_view text);
 
 /// An unsigned decimal of 1 to `maxDigits` ASCII digits (leading zeros allowed; no sign, space, dot or any other
 /// character) as its value; nothing otherwise. `maxDigits` is at most 18, so the value always fits in int64.
