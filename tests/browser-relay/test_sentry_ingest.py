@@ -6,7 +6,7 @@ import re
 import pytest
 
 from sentry_helpers import (FIXTURE_KEY, FIXTURE_NUMBER, FIXTURES, auth, encode, envelope, error_detail, errors,
-                            index, logs, post, relay_metric, replay, start, wait_for)
+                            index, logs, post, relay_metric, replay, seed_keys, start, wait_for)
 
 
 @pytest.fixture
@@ -403,3 +403,30 @@ def test_unreachable_error_tracker_is_503_and_the_sdk_retries(host_factory, tmp_
     status, _, _ = post(h.url("browser-relay"), "/api/1/envelope/",
                         envelope({}, [({"type": "session"}, b'{"sid":"1"}')]), auth())
     assert status == 200
+
+
+def test_http_forwarding_passes_the_trackers_refusals_through(host_factory, tmp_path):
+    """§11.4 with the error tracker in another process (§5.11 http): its 429 makes the relay answer 429 with
+    Retry-After and X-Sentry-Rate-Limits, and an event it refuses (here 413, over its body cap) is skipped and
+    counted `invalid` (200, so the SDK does not resend it forever), not a 503."""
+    upstream = host_factory(plugins=["error-tracker", "metrics-collector"],
+                            config={"error-tracker.rate_limit": "2", "error-tracker.max_body_size": "1024"})
+    relay = host_factory(plugins=["browser-relay"], config={
+        "browser-relay.cors_origins": "https://app.example.com",
+        "browser-relay.dsn_keys": seed_keys(),
+        "browser-relay.rate_limit": "0",
+        "browser-relay.error_tracker_url": upstream.url("error-tracker"),
+        "browser-relay.error_tracker_api_key": upstream.key("error-tracker"),
+        "browser-relay.metrics_collector_url": upstream.url("metrics-collector"),
+        "browser-relay.metrics_collector_api_key": upstream.key("metrics-collector")})
+    url = relay.url("browser-relay")
+    refused = py_event(event_id="e" * 32, extra={"blob": "m" * 3000})  # a forwarded payload over the cap
+    assert post(url, PATH, event_envelope(refused), auth())[0] == 200
+    assert relay_metric(relay, "monlight_sentry_items_total", type="event", outcome="invalid") == 1
+    assert post(url, PATH, event_envelope(py_event(event_id="f" * 32)), auth())[0] == 200
+    status, headers, body = post(url, PATH, event_envelope(py_event(event_id="d" * 32)), auth())
+    assert status == 429, body
+    s = int(headers["retry-after"])
+    assert 1 <= s <= 60 and headers["x-sentry-rate-limits"] == f"{s}::key:monlight"
+    assert relay_metric(relay, "monlight_sentry_items_total", type="event", outcome="rate_limited") == 1
+    assert [g["count"] for g in upstream.request("error-tracker", "GET", "/api/errors").json()["errors"]] == [1]

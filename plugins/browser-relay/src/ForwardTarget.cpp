@@ -52,7 +52,7 @@ void ForwardTarget::fail(const std::string& why)
     throw HttpError(502, "Upstream error");
 }
 
-IngestReply ForwardTarget::forward(const std::string& json, const std::string& requestId)
+IngestReply ForwardTarget::forward(const std::string& json, const std::string& requestId, bool passClientErrors)
 {
     IngestReply reply;
     if (_mode == Mode::InProcess)
@@ -91,6 +91,8 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
         const auto answer = _upstream->post(json, requestId);
         reply.status = answer.status;
         reply.body = answer.body;
+        if (!answer.retryAfter.empty())
+            reply.headers.emplace_back("Retry-After", answer.retryAfter);
     }
     catch (const Poco::Exception& e)
     {
@@ -99,6 +101,11 @@ IngestReply ForwardTarget::forward(const std::string& json, const std::string& r
     catch (const std::exception& e)
     {
         fail(e.what());
+    }
+    if (passClientErrors && reply.status >= 400 && reply.status < 500)
+    {
+        _okCount->inc();
+        return reply;
     }
     if (!_ok.count(reply.status))
         fail("status " + std::to_string(reply.status));

@@ -34,7 +34,9 @@ public:
 
     /// Forwards `json`. Returns the target's answer; throws HttpError 502 `Upstream error` on any failure
     /// (service missing, exception, 5xx in-process, any non-success HTTP status, timeout, connection error).
-    IngestReply forward(const std::string& json, const std::string& requestId);
+    /// With `passClientErrors`, an HTTP target's 4xx answer (429 with its Retry-After included) is returned as
+    /// in-process ones are, so the caller can tell a refused item or a rate limit from a failed target.
+    IngestReply forward(const std::string& json, const std::string& requestId, bool passClientErrors = false);
 
     Mode mode() const { return _mode; }
     const char* modeName() const { return _mode == Mode::InProcess ? "in-process" : "http"; }

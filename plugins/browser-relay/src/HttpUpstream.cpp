@@ -148,6 +148,7 @@ HttpUpstream::Reply HttpUpstream::exchange(Poco::Net::HTTPClientSession& session
     answerStarted = true;
     Reply reply;
     reply.status = static_cast<int>(response.getStatus());
+    reply.retryAfter = response.get("Retry-After", "");
     Poco::StreamCopier::copyToString(in, reply.body);
     remaining(deadlineUs);
     return reply;

@@ -22,6 +22,7 @@ public:
     {
         int status = 0;
         std::string body;
+        std::string retryAfter; ///< the answer's Retry-After header, if any
     };
 
     /// `baseUrl` is `http[s]://host:port[/prefix]` (a trailing `/` is removed), `path` is appended

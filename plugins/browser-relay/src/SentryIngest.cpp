@@ -299,7 +299,7 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
         IngestReply reply;
         try
         {
-            reply = target.forward(payload, req.requestId());
+            reply = target.forward(payload, req.requestId(), true);
         }
         catch (const HttpError&)
         {
