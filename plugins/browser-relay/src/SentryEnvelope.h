@@ -26,6 +26,8 @@ public:
     /// Parses `text` (which must outlive the result). Throws HttpError 400 `Invalid envelope: <reason>` on a
     /// framing error: bad header JSON, a `length` past the end or not a non-negative integer.
     static SentryEnvelope parse(const std::string& text);
+    /// A temporary would leave the items' payloads dangling.
+    static SentryEnvelope parse(std::string&&) = delete;
 
     Poco::JSON::Object::Ptr header; ///< never null (`{}` for an empty first line)
     std::vector<Item> items;
