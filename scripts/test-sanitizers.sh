@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 launcher=()
 if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 start=$(date +%s)
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONLIGHT_WERROR=ON -DMONLIGHT_SANITIZE=ON \
+# -O1 -g1 (line tables): what the sanitizers' documentation recommends for readable reports, and measured here ~3x
+# faster to compile than -O2 -g with instrumentation (ErrorStore.cpp: 16.6 s against 50.1 s).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DMONLIGHT_WERROR=ON -DMONLIGHT_SANITIZE=ON \
   -DMONLIGHT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build build-asan -j"$(nproc)"
 built=$(date +%s)

@@ -7,6 +7,7 @@
 #include <Monlight/Json.h>
 #include <Monlight/Time.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 #include <algorithm>
@@ -41,14 +42,12 @@ HttpError rateLimited(int seconds)
 int retryAfterOf(const IngestReply& reply)
 {
     for (const auto& [k, v] : reply.headers)
-        if (Poco::icompare(k, "Retry-After") == 0)
-            try
-            {
-                return std::stoi(v);
-            }
-            catch (...)
-            {
-            }
+    {
+        int seconds = 0;
+        // An unreadable Retry-After from the target falls back to a minute, the Sentry SDKs' own default.
+        if (Poco::icompare(k, "Retry-After") == 0 && Poco::NumberParser::tryParse(Poco::trim(v), seconds) && seconds >= 0)
+            return seconds;
+    }
     return 60;
 }
 

@@ -24,7 +24,8 @@ enum class AuthPolicy
     ApiKey,   ///< the plugin's `api_key` in X-API-Key
     AdminKey, ///< the plugin's `admin_api_key` in X-API-Key
     Dsn,      ///< a browser DSN key in X-Monlight-Key (or `?key=` when the route allows the query key)
-    Sentry    ///< the handler authenticates and rate-limits (the relay's Sentry ingest, §11.2); no per-IP limit
+    Sentry    ///< the handler authenticates and rate-limits by the DSN it finds in the request (the relay's Sentry
+              ///< ingest); no per-IP limit
 };
 
 /// The identity behind an active DSN key (its project), answered by the hook the browser relay installs in the

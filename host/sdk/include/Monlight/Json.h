@@ -24,7 +24,7 @@ MONLIGHT_API Poco::Dynamic::Var parse(std::string_view text);
 /// parse() and require a top-level object, else 400 `Request body must be a JSON object`.
 MONLIGHT_API Poco::JSON::Object::Ptr parseObject(std::string_view text);
 
-/// A JSON document read in one pass with every rule of parse() (§0.8: BOM, UTF-8, surrogates, depth 64, finite
+/// A JSON document read in one pass with every rule of parse() (BOM, UTF-8, surrogates, depth 64, finite
 /// numbers, integer range, nothing after the value), without building Poco objects: the nodes live in one vector
 /// and every decoded string in one buffer, so a small body costs a few allocations. Errors are parse()'s:
 /// HttpError 400 `Empty request body` or `Invalid JSON`. It accepts exactly what parse() accepts, and
