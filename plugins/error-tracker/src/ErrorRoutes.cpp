@@ -3,7 +3,10 @@
 #include "Monlight/HttpError.h"
 #include "Monlight/Time.h"
 #include "SearchQuery.h"
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/String.h>
+#include <Poco/URI.h>
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -151,6 +154,8 @@ void ErrorRoutes::install(Router& router)
         [this](Request& q, Response& r) { setResolved(q, r, true); }));
     router.add(Route::post("/api/errors/{id}/unresolve").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { setResolved(q, r, false); }));
+    router.add(Route::post("/api/errors/bulk").auth(AuthPolicy::ApiKey).handle(
+        [this](Request& q, Response& r) { bulkResolve(q, r); }));
     router.add(Route::get("/api/projects").auth(AuthPolicy::ApiKey).handle(
         [this](Request& q, Response& r) { listProjects(q, r); }));
     router.add(Route::get("/api/environments").auth(AuthPolicy::ApiKey).handle(
@@ -364,6 +369,73 @@ void ErrorRoutes::setResolved(Request& req, Response& res, bool resolved)
         throw HttpError(404, "Error not found");
     Json::Writer w;
     w.beginObject().field("status", resolved ? "resolved" : "unresolved").field("id", *id).endObject();
+    res.json(200, w.str());
+}
+
+// `POST /api/errors/bulk` (issue 15): {"action":"resolve"|"unresolve","ids":[...]} or {"action":...,"filter":{...}}
+// with the list's filters as strings. A filter changes at most BULK_CAP groups per call and says how many remain;
+// an unknown filter key is refused rather than ignored, since ignoring it would widen what gets changed.
+void ErrorRoutes::bulkResolve(Request& req, Response& res)
+{
+    const auto obj = Json::parseObject(req.body());
+    const auto action = Json::getString(*obj, "action");
+    if (!action || (*action != "resolve" && *action != "unresolve"))
+        throw HttpError(400, "Field 'action' must be \"resolve\" or \"unresolve\"");
+    const bool hasIds = Json::has(*obj, "ids");
+    const bool hasFilter = Json::has(*obj, "filter");
+    if (hasIds == hasFilter)
+        throw HttpError(400, "Give exactly one of 'ids' and 'filter'");
+    std::vector<std::int64_t> ids;
+    std::optional<ErrorFilter> filter;
+    if (hasIds)
+    {
+        const auto arr = Json::getArray(*obj, "ids");
+        const std::string bad = "Field 'ids' must be an array of 1-" + std::to_string(BULK_CAP) + " error ids";
+        if (!arr || arr->size() == 0 || arr->size() > static_cast<std::size_t>(BULK_CAP))
+            throw HttpError(400, bad);
+        for (std::size_t i = 0; i < arr->size(); ++i)
+        {
+            const auto v = arr->get(static_cast<unsigned>(i));
+            if (!v.isNumeric() || v.isBoolean())
+                throw HttpError(400, bad);
+            const double d = v.convert<double>();
+            if (!(d >= 1 && d <= 999999999999999999.0) || d != static_cast<double>(static_cast<std::int64_t>(d)))
+                throw HttpError(400, bad);
+            ids.push_back(static_cast<std::int64_t>(d));
+        }
+    }
+    else
+    {
+        const auto f = Json::getObject(*obj, "filter");
+        if (!f)
+            throw HttpError(400, "Field 'filter' must be an object");
+        static const char* const KEYS[] = {"project", "environment", "resolved", "search",
+                                           "source",  "session_id",  "since",    "until"};
+        std::string query;
+        for (const auto& [k, v] : *f)
+        {
+            if (std::none_of(std::begin(KEYS), std::end(KEYS), [&k = k](const char* n) { return k == n; }))
+                throw HttpError(400, "Invalid parameter: filter." + k);
+            if (v.isEmpty())
+                continue;
+            if (!v.isString())
+                throw HttpError(400, "Invalid parameter: filter." + k);
+            std::string key, value;
+            Poco::URI::encode(k, "&=+#%", key);
+            Poco::URI::encode(v.extract<std::string>(), "&=+#%", value);
+            query += (query.empty() ? "" : "&") + key + "=" + value;
+        }
+        filter = parseFilter(QueryParams(query), Time::nowMs());
+    }
+    const bool resolve = *action == "resolve";
+    const auto r = _store->setResolvedBulk(ids, filter ? &*filter : nullptr, resolve, Time::nowMs(), BULK_CAP);
+    Json::Writer w;
+    w.beginObject()
+        .field("status", resolve ? "resolved" : "unresolved")
+        .field("matched", r.matched)
+        .field("updated", r.updated)
+        .field("remaining", r.remaining)
+        .endObject();
     res.json(200, w.str());
 }
 

@@ -28,6 +28,9 @@ public:
     /// Builds the list filter from query parameters; throws HttpError 400 `Invalid parameter: <name>`.
     static ErrorFilter parseFilter(const QueryParams& q, std::int64_t nowMs);
 
+    /// Most groups one `POST /api/errors/bulk` changes (ids named, or groups of a filter per call).
+    static constexpr std::int64_t BULK_CAP = 1000;
+
     /// Appends one group as a JSON object (list shape, or detail shape without `occurrences` closing).
     static void writeGroup(Json::Writer& w, const ErrorGroup& g, bool withTraceback);
     /// "file:line in function" of the raising frame of a Python traceback or JavaScript stack; empty if none.
@@ -39,6 +42,7 @@ private:
     void getError(Request& req, Response& res);
     void getHistogram(Request& req, Response& res);
     void setResolved(Request& req, Response& res, bool resolved);
+    void bulkResolve(Request& req, Response& res);
     void listProjects(Request& req, Response& res);
     void listEnvironments(Request& req, Response& res);
     void testAlert(Request& req, Response& res);

@@ -489,5 +489,74 @@ void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
         });
 }
 
+// ---- bulk resolve / reopen (issue 15) ----
+
+ErrorStore::BulkResult ErrorStore::setResolvedBulk(const std::vector<std::int64_t>& ids, const ErrorFilter* filter,
+                                                   bool resolved, std::int64_t nowMs, std::int64_t cap)
+{
+    BulkResult out;
+    if (filter && filter->matchNothing)
+        return out;
+    return _db->writeResult<BulkResult>(
+        [&](WriteTx& tx)
+        {
+            Sql::Connection& c = tx.db();
+            const std::int64_t other = resolved ? 0 : 1;
+            std::string list; // the ids to change, as a JSON array for json_each()
+            if (filter)
+            {
+                const std::string where = whereClause(*filter);
+                auto count = c.cached("SELECT count(*) FROM errors" + where);
+                bindFilter(count, *filter);
+                if (count.step())
+                    out.matched = count.getInt(0);
+                count.reset();
+                auto todo = c.cached("SELECT count(*) FROM errors" + where + " AND resolved = ?");
+                int n = bindFilter(todo, *filter);
+                todo.bind(n, other);
+                std::int64_t toChange = 0;
+                if (todo.step())
+                    toChange = todo.getInt(0);
+                todo.reset();
+                auto pick = c.cached("SELECT id FROM errors" + where +
+                                     " AND resolved = ? ORDER BY last_seen DESC, id DESC LIMIT ?");
+                n = bindFilter(pick, *filter);
+                pick.bind(n, other).bind(n + 1, cap);
+                list = "[";
+                std::int64_t picked = 0;
+                while (pick.step())
+                {
+                    list += (picked ? "," : "") + std::to_string(pick.getInt(0));
+                    ++picked;
+                }
+                list += "]";
+                out.remaining = toChange - picked;
+            }
+            else
+            {
+                list = "[";
+                for (std::size_t i = 0; i < ids.size(); ++i)
+                    list += (i ? "," : "") + std::to_string(ids[i]);
+                list += "]";
+                auto count = c.cached("SELECT count(*) FROM errors WHERE id IN (SELECT value FROM json_each(?))");
+                count.bind(1, list);
+                if (count.step())
+                    out.matched = count.getInt(0);
+                count.reset();
+            }
+            auto up = resolved
+                          ? c.cached("UPDATE errors SET resolved = 1, resolved_at = ? "
+                                     "WHERE id IN (SELECT value FROM json_each(?)) AND resolved = 0")
+                          : c.cached("UPDATE errors SET resolved = 0, resolved_at = NULL "
+                                     "WHERE id IN (SELECT value FROM json_each(?)) AND resolved = 1");
+            if (resolved)
+                up.bind(1, nowMs).bind(2, list);
+            else
+                up.bind(1, list);
+            out.updated = up.run();
+            return out;
+        });
+}
+
 } // namespace ErrorTracker
 } // namespace Monlight

@@ -95,6 +95,134 @@
     $('.d-tags').classList.toggle('hidden', !html);
   }
 
+
+  // ---- structured stack frames ----
+  // Frames parsed from the stored traceback text (Sentry events arrive rendered the same way): Python tracebacks
+  // (`File "path", line N, in func` + the code line; chained exceptions keep their separator lines) and
+  // JavaScript stacks (V8 `at func (url:line:col)`, Firefox/Safari `func@url:line:col`). A frame is a library
+  // frame when its path is a package directory, the runtime or a bundled vendor file; those are folded by default.
+  // The raising frame is the last Python frame or the first JavaScript frame.
+  const LIBRARY = /(site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d|^<frozen |^\/usr\/lib\/|node_modules[\\/]|^node:|^internal[\\/]|webpack[\\/]bootstrap|[\\/~]vendors?[\\/.~-]|chunk-vendors|^<anonymous>$|^native$|^\[native code\]$/;
+
+  function jsLocation(text) {
+    const m = /^(.*?):(\d+)(?::(\d+))?$/.exec(text.trim());
+    return m && m[1] ? { file: m[1], line: m[2], col: m[3] || '' } : null;
+  }
+
+  function parseFrames(tb) {
+    const lines = String(tb || '').split('\n');
+    const items = [];
+    let python = false;
+    for (let i = 0; i < lines.length; i++) {
+      const raw = lines[i].replace(/\r$/, '');
+      const t = raw.trim();
+      let m = /^File "([^"]+)", line (\d+)(?:, in (.*))?$/.exec(t);
+      if (m) {
+        python = true;
+        const f = { kind: 'frame', file: m[1], line: m[2], func: m[3] || '', code: '' };
+        const next = lines[i + 1];
+        if (next !== undefined && /^\s{4,}\S/.test(next) && !/^\s*File "/.test(next) && !/^\s*[~^]+\s*$/.test(next)) {
+          f.code = next.trim();
+          i++;
+        }
+        items.push(f);
+        continue;
+      }
+      if (!python) {
+        m = /^at (?:(.*?) \((.*)\)|(.*))$/.exec(t);
+        let loc = null, func = '';
+        if (m) { loc = jsLocation(m[2] !== undefined ? m[2] : m[3]); func = m[1] || ''; }
+        else if (t.indexOf('@') >= 0 && t.indexOf(' ') < 0) {
+          loc = jsLocation(t.slice(t.indexOf('@') + 1));
+          func = t.slice(0, t.indexOf('@'));
+        }
+        if (loc) {
+          items.push({ kind: 'frame', file: loc.file, line: loc.line, col: loc.col, func: func, code: '' });
+          continue;
+        }
+      }
+      if (t && !/^[~^]+$/.test(t)) items.push({ kind: 'text', text: t }); // not Python 3.11's ^^^ markers
+    }
+    const frames = items.filter(function (x) { return x.kind === 'frame'; });
+    if (!frames.length) return null;
+    frames.forEach(function (f) { f.library = LIBRARY.test(f.file); });
+    (python ? frames[frames.length - 1] : frames[0]).raising = true;
+    return { items: items, frames: frames, python: python };
+  }
+
+  function baseName(path) {
+    const p = String(path).replace(/[?#].*$/, '');
+    return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+  }
+
+  function frameHtml(f) {
+    return '<li class="frame ' + (f.library ? 'lib' : 'in-app') + (f.raising ? ' raising' : '') + '"' +
+      (f.raising ? ' aria-current="true"' : '') + '>' +
+      '<div class="f-head"><span class="f-kind badge">' + (f.library ? 'library' : 'in app') + '</span> ' +
+      '<span class="f-file" title="' + ML.esc(f.file) + '">' + ML.esc(baseName(f.file)) + '</span>:<span class="f-line">' +
+      ML.esc(f.line) + '</span>' + (f.col ? '<span class="muted">:' + ML.esc(f.col) + '</span>' : '') +
+      (f.func ? ' <span class="muted">in</span> <span class="f-func">' + ML.esc(f.func) + '</span>' : '') +
+      (f.raising ? ' <span class="badge red f-raised">raised here</span>' : '') +
+      ' <span class="f-path muted small">' + ML.esc(f.file) + '</span></div>' +
+      (f.code ? '<pre class="f-code">' + ML.esc(f.code) + '</pre>' : '') + '</li>';
+  }
+
+  let libShown = false;
+  // Frames in the order of the text; each run of library frames (except the raising frame) folds into one line
+  // with a button that shows it.
+  function renderFrames(box, tb) {
+    const parsed = parseFrames(tb);
+    const raw = $('.d-traceback');
+    raw.textContent = tb || '';
+    if (!parsed) {
+      box.innerHTML = '';
+      box.classList.add('hidden');
+      raw.classList.remove('hidden');
+      $('.tb-tools').classList.toggle('hidden', !tb);
+      $('.tb-lib-toggle').classList.add('hidden');
+      $('.tb-raw-toggle').classList.add('hidden');
+      return;
+    }
+    let html = '';
+    let run = [];
+    let runNo = 0;
+    const flush = function () {
+      if (!run.length) return;
+      runNo++;
+      html += '<li class="lib-run"><button class="btn link lib-run-toggle" type="button" aria-expanded="' + libShown +
+        '" aria-controls="lib-run-' + runNo + '">' + run.length + ' library frame' + (run.length > 1 ? 's' : '') +
+        '</button><ol class="lib-frames' + (libShown ? '' : ' hidden') + '" id="lib-run-' + runNo + '">' +
+        run.map(frameHtml).join('') + '</ol></li>';
+      run = [];
+    };
+    parsed.items.forEach(function (it) {
+      if (it.kind === 'frame' && it.library && !it.raising) { run.push(it); return; }
+      flush();
+      html += it.kind === 'frame' ? frameHtml(it) : '<li class="tb-text">' + ML.esc(it.text) + '</li>';
+    });
+    flush();
+    const lib = parsed.frames.filter(function (f) { return f.library; }).length;
+    box.innerHTML = '<ol class="frame-list" aria-label="Stack frames, ' + (parsed.python ? 'most recent call last' :
+      'most recent call first') + '">' + html + '</ol>';
+    box.classList.remove('hidden');
+    raw.classList.add('hidden');
+    $('.tb-tools').classList.remove('hidden');
+    $('.tb-summary').textContent = parsed.frames.length + ' frames, ' + (parsed.frames.length - lib) + ' in app';
+    const lt = $('.tb-lib-toggle');
+    lt.classList.toggle('hidden', !lib);
+    lt.textContent = (libShown ? 'Hide ' : 'Show ') + lib + ' library frame' + (lib > 1 ? 's' : '');
+    lt.setAttribute('aria-pressed', libShown ? 'true' : 'false');
+    const rt = $('.tb-raw-toggle');
+    rt.classList.remove('hidden');
+    rt.setAttribute('aria-pressed', 'false');
+  }
+
+  function setLibShown(show) {
+    libShown = show;
+    renderFrames($('.d-frames'), currentTraceback);
+  }
+  let currentTraceback = '';
+
   function render(d) {
     document.title = d.exception_type + ' · Monlight';
     $('.d-type').textContent = d.exception_type;
@@ -111,7 +239,8 @@
       fact('Fingerprint', '<code>' + ML.esc(d.fingerprint) + '</code>');
     $('.d-resolve').classList.toggle('hidden', !!d.resolved);
     $('.d-reopen').classList.toggle('hidden', !d.resolved);
-    $('.d-traceback').textContent = d.traceback || '';
+    currentTraceback = d.traceback || '';
+    renderFrames($('.d-frames'), currentTraceback);
     const occ = d.occurrences || [];
     $('.d-occ-count').textContent = '(' + occ.length + ' kept)';
     renderTags(occ);
@@ -247,6 +376,21 @@
       });
     });
     $('.d-resolve').addEventListener('click', function () { setResolved(true); });
+    $('.tb-lib-toggle').addEventListener('click', function () { setLibShown(!libShown); });
+    $('.tb-raw-toggle').addEventListener('click', function (ev) {
+      const raw = ev.currentTarget.getAttribute('aria-pressed') !== 'true';
+      ev.currentTarget.setAttribute('aria-pressed', raw ? 'true' : 'false');
+      $('.d-traceback').classList.toggle('hidden', !raw);
+      $('.d-frames').classList.toggle('hidden', raw);
+    });
+    $('.tb-copy').addEventListener('click', function (ev) { ML.copy(currentTraceback, ev.currentTarget); });
+    $('.d-frames').addEventListener('click', function (ev) {
+      const b = ev.target.closest('.lib-run-toggle');
+      if (!b) return;
+      const open = b.getAttribute('aria-expanded') !== 'true';
+      b.setAttribute('aria-expanded', open ? 'true' : 'false');
+      document.getElementById(b.getAttribute('aria-controls')).classList.toggle('hidden', !open);
+    });
     $('.d-reopen').addEventListener('click', function () { setResolved(false); });
     load();
   });
