@@ -165,12 +165,20 @@ LogFilter FilterParser::parseQuery(const QueryParams& q, std::int64_t nowMs)
     LogFilter f;
     parseCommon(q, f);
     std::string mode = q.get("search_mode").value_or("fts");
-    if (mode != "fts" && mode != "words")
+    if (mode != "fts" && mode != "words" && mode != "substring")
         throw invalid("search_mode");
     auto search = q.get("search");
     if (!search)
         search = q.get("q");
-    if (search)
+    if (search && mode == "substring")
+    {
+        // any part of a word, ASCII case-insensitive: the live tail's `contains`, a scan of the stored entries
+        // (bounded by max_entries) instead of an index lookup
+        if (Json::codePoints(*search) > 200 || !Json::isValidUtf8(*search))
+            throw invalid("search");
+        f.contains = asciiLower(*search);
+    }
+    else if (search)
         f.match = mode == "words" ? wordsToFts(*search) : search;
     if (auto s = q.get("since"))
     {

@@ -18,7 +18,7 @@ struct LogFilter
     std::vector<Level> levels;           ///< any of these levels; empty = all
     std::optional<bool> isStderr;        ///< stream filter
     std::optional<std::string> match;    ///< FTS5 MATCH expression (bound, never pasted)
-    std::optional<std::string> contains; ///< lower-cased ASCII substring (tail only)
+    std::optional<std::string> contains; ///< lower-cased ASCII substring (tail, and `search_mode=substring`)
     std::optional<std::int64_t> since;   ///< timestamp >= since (ms)
     std::optional<std::int64_t> until;   ///< timestamp <= until (ms)
     std::optional<std::string> traceId;  ///< exact trace id (§12)

@@ -7,7 +7,7 @@
   const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
   // trace_id, host and until come from links (an error's detail page links here with its trace id or host name
   // and a ±2 min window); they show as a context bar with a clear button
-  const DEFAULTS = { search: '', fts: '0', container: '', level: '', stream: '', since: '', until: '', trace_id: '',
+  const DEFAULTS = { search: '', fts: '0', substr: '0', container: '', level: '', stream: '', since: '', until: '', trace_id: '',
     host: '', refresh: '0', tail: '0', wrap: '0' };
   let state = ML.readState(DEFAULTS);
   let oldest = null; // the oldest entry the query pages have shown: the keyset cursor of "Load older"
@@ -32,6 +32,7 @@
   function formToState() {
     state.search = $('.f-search').value.trim();
     state.fts = $('.f-fts').checked ? '1' : '0';
+    state.substr = $('.f-substr').checked && !$('.f-fts').checked ? '1' : '0';
     state.container = selectedContainers().join(',');
     state.level = $('.f-level').value;
     state.stream = $('.f-stream').value;
@@ -41,6 +42,7 @@
   function stateToForm() {
     $('.f-search').value = state.search;
     $('.f-fts').checked = state.fts === '1';
+    $('.f-substr').checked = state.substr === '1' && state.fts !== '1';
     const lv = $('.f-level');
     if (state.level && !Array.prototype.some.call(lv.options, function (o) { return o.value === state.level; })) {
       const o = document.createElement('option');
@@ -140,7 +142,8 @@
   function queryParams() {
     return {
       container: state.container, level: state.level, stream: state.stream,
-      search: state.search, search_mode: state.search ? (state.fts === '1' ? 'fts' : 'words') : '',
+      search: state.search,
+      search_mode: state.search ? (state.fts === '1' ? 'fts' : (state.substr === '1' ? 'substring' : 'words')) : '',
       since: state.since, until: state.until, trace_id: state.trace_id, host: state.host
     };
   }
@@ -239,6 +242,7 @@
   // the entries that contain every word (FTS operators are not words).
   function searchWords() {
     if (!state.search) return [];
+    if (state.substr === '1' && state.fts !== '1') return [state.search.toLowerCase()];
     return state.search.toLowerCase().replace(/["()*^:]/g, ' ').split(/\s+/).filter(function (w) {
       return w && ['and', 'or', 'not', 'near'].indexOf(w) < 0;
     });
@@ -273,6 +277,7 @@
       const extra = want.filter(function (w) { return names.indexOf(w) < 0; }).map(function (w) {
         return { name: w, log_count: 0, watched: false };
       });
+      renderSidebar((c.containers || []).concat(extra), want);
       $('.f-container').innerHTML = (c.containers || []).concat(extra).map(function (x) {
         return '<option value="' + ML.esc(x.name) + '"' + (want.indexOf(x.name) >= 0 ? ' selected' : '') +
           (x.watched ? '' : ' class="unwatched" title="not currently watched"') + '>' +
@@ -281,6 +286,36 @@
     } catch (e) {
       ML.showError(e);
     }
+  }
+
+  // ---- container sidebar: one click shows one container (or all); the state is the same `container` filter ----
+  function renderSidebar(list, want) {
+    const total = list.reduce(function (a, x) { return a + (x.log_count || 0); }, 0);
+    const item = function (name, label, count, cls, title) {
+      const on = name === '' ? !want.length : (want.length === 1 && want[0] === name);
+      return '<li><button class="ct-btn' + (on ? ' active' : '') + (cls ? ' ' + cls : '') + '" type="button" data-name="' +
+        ML.esc(name) + '" aria-pressed="' + on + '"' + (title ? ' title="' + ML.esc(title) + '"' : '') + '>' +
+        '<span class="ct-name">' + ML.esc(label) + '</span> <span class="ct-count muted">' + ML.num(count) + '</span></button></li>';
+    };
+    $('.ct-list').innerHTML = item('', 'All containers', total, 'ct-all', '') + list.map(function (x) {
+      return item(x.name, x.name, x.log_count, x.watched ? '' : 'unwatched', x.watched ? x.name : x.name + ' (not currently watched)');
+    }).join('');
+  }
+
+  function pickContainer(name) {
+    Array.prototype.forEach.call($('.f-container').options, function (o) { o.selected = o.value === name; });
+    ML.$$('.ct-btn').forEach(function (b) {
+      const on = b.getAttribute('data-name') === name;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    });
+    filtersChanged();
+  }
+
+  function filtersChanged() {
+    formToState();
+    lastId = 0;
+    loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
   }
 
   function reloadAll() {
@@ -365,6 +400,7 @@
     if (refresher) refresher.paused = true;
     $('.tail-bar').classList.remove('hidden');
     $('.tail-toggle').classList.add('active');
+    $('.tail-toggle').setAttribute('aria-pressed', 'true');
     tailStatus('Live tail: connecting…');
     try {
       await ML.api('api/logs/stats'); // validates the key (401 → modal) before the stream opens
@@ -424,6 +460,7 @@
     saveState();
     $('.tail-bar').classList.add('hidden');
     $('.tail-toggle').classList.remove('active');
+    $('.tail-toggle').setAttribute('aria-pressed', 'false');
     $('.new-count').classList.add('hidden');
     newCount = 0;
     if (refresher) refresher.paused = false;
@@ -443,12 +480,40 @@
       loadStats();
       loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
     });
-    ['.f-container', '.f-level', '.f-stream', '.f-since', '.f-fts'].forEach(function (s) {
-      $(s).addEventListener('change', function () {
-        formToState();
-        lastId = 0;
-        loadLogs(false).then(function () { if (tailWanted) { reconnectUsed = false; openTail(false); } });
+    ['.f-level', '.f-stream', '.f-since'].forEach(function (s) {
+      $(s).addEventListener('change', filtersChanged);
+    });
+    // FTS syntax and substring are exclusive ways to read the search box
+    $('.f-fts').addEventListener('change', function () {
+      if ($('.f-fts').checked) $('.f-substr').checked = false;
+      filtersChanged();
+    });
+    $('.f-substr').addEventListener('change', function () {
+      if ($('.f-substr').checked) $('.f-fts').checked = false;
+      filtersChanged();
+    });
+    $('.f-container').addEventListener('change', function () {
+      const want = selectedContainers();
+      ML.$$('.ct-btn').forEach(function (b) {
+        const n = b.getAttribute('data-name');
+        const on = n === '' ? !want.length : (want.length === 1 && want[0] === n);
+        b.classList.toggle('active', on);
+        b.setAttribute('aria-pressed', on ? 'true' : 'false');
       });
+      filtersChanged();
+    });
+    $('.ct-list').addEventListener('click', function (ev) {
+      const b = ev.target.closest('.ct-btn');
+      if (b) pickContainer(b.getAttribute('data-name'));
+    });
+    // arrow keys move between the sidebar's buttons
+    $('.ct-list').addEventListener('keydown', function (ev) {
+      if (ev.key !== 'ArrowDown' && ev.key !== 'ArrowUp' && ev.key !== 'Home' && ev.key !== 'End') return;
+      const bs = ML.$$('.ct-btn');
+      const i = bs.indexOf(document.activeElement);
+      const j = ev.key === 'Home' ? 0 : ev.key === 'End' ? bs.length - 1 :
+        Math.max(0, Math.min(bs.length - 1, i + (ev.key === 'ArrowDown' ? 1 : -1)));
+      if (bs[j]) { ev.preventDefault(); bs[j].focus(); }
     });
     $('.load-older').addEventListener('click', function () { loadLogs(true); });
     $('.download').addEventListener('click', function () {
