@@ -209,15 +209,19 @@ def test_structured_stack_frames(host_factory, page):
                       ["frame lib", "app.py", "882", "full_dispatch_request", False],
                       ["frame in-app", "views.py", "57", "checkout", True],
                       ["frame in-app raising", "orders.py", "142", "create_order", True]]
-    assert page.text(".frame.raising .f-code") == 'raise ValueError(f"cart {cart.id} is empty")'
-    assert page.eval("document.querySelector('.frame.raising').getAttribute('aria-current')") == "true"
-    assert page.text(".lib-run-toggle") == "2 library frames"
+    assert page.text(".d-frames .frame.raising .f-code") == 'raise ValueError(f"cart {cart.id} is empty")'
+    assert page.eval("document.querySelector('.d-frames .frame.raising').getAttribute('aria-current')") == "true"
+    assert page.text(".d-frames .lib-run-toggle") == "2 library frames"
+    # the occurrence's own traceback is shown the same way, its raw text one click away
+    assert page.eval("document.querySelector('.occ .frame.raising .f-func').textContent") == "create_order"
+    assert page.eval("document.querySelectorAll('.occ .frame').length") == 4
+    assert page.text(".occ .occ-raw pre") == PY_TB
     assert page.eval("document.querySelector('.d-traceback').offsetParent") is None  # raw text behind its toggle
     # the run's own toggle, by keyboard
-    tab_to(page, ".lib-run-toggle")
+    tab_to(page, ".d-frames .lib-run-toggle")
     enter(page)
     page.wait("document.querySelector('.d-frames .frame.lib').offsetParent !== null")
-    assert page.eval("document.querySelector('.lib-run-toggle').getAttribute('aria-expanded')") == "true"
+    assert page.eval("document.querySelector('.d-frames .lib-run-toggle').getAttribute('aria-expanded')") == "true"
     enter(page)
     page.wait("document.querySelector('.d-frames .frame.lib').offsetParent === null")
     # the global toggle
@@ -243,10 +247,10 @@ def test_structured_stack_frames(host_factory, page):
     page.goto(h.url(ET) + f"/errors/{chained}")
     page.wait("document.querySelectorAll('.d-frames .frame').length === 4")
     assert "During handling of the above exception, another exception occurred:" in page.text(".d-frames")
-    assert page.eval("document.querySelector('.frame.raising .f-func').textContent") == "send"
-    assert page.eval("document.querySelector('.frame.raising').offsetParent !== null")
-    assert page.eval("document.querySelector('.frame.raising').classList.contains('lib')")
-    assert page.eval("document.querySelectorAll('.lib-run').length") == 2
+    assert page.eval("document.querySelector('.d-frames .frame.raising .f-func').textContent") == "send"
+    assert page.eval("document.querySelector('.d-frames .frame.raising').offsetParent !== null")
+    assert page.eval("document.querySelector('.d-frames .frame.raising').classList.contains('lib')")
+    assert page.eval("document.querySelectorAll('.d-frames .lib-run').length") == 2
 
     # JavaScript (V8): the first frame raised; node_modules and <anonymous> are library frames
     page.goto(h.url(ET) + f"/errors/{js}")
@@ -255,7 +259,7 @@ def test_structured_stack_frames(host_factory, page):
                     "f.querySelector('.f-file').textContent + ':' + f.querySelector('.f-line').textContent])")
     assert got == [[False, "cart.js:88"], [False, "cart.js:40"], [True, "react-dom.development.js:23150"],
                    [True, "react-dom.development.js:25154"]]
-    assert page.eval("document.querySelector('.frame.raising .f-func').textContent") == "lineTotal"
+    assert page.eval("document.querySelector('.d-frames .frame.raising .f-func').textContent") == "lineTotal"
     assert "Array.map (<anonymous>)" in page.text(".d-frames")  # a line without a location stays as text
 
     # no frames: the raw text is shown

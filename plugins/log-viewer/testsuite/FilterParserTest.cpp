@@ -71,6 +71,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), f.offset);
         LogFilter both = FilterParser::parseQuery(QueryParams("q=one&search=two&search_mode=words"), 0);
         CPPUNIT_ASSERT_EQUAL(std::string("\"two\""), *both.match);
+        LogFilter sub = FilterParser::parseQuery(QueryParams("search=Cart%2F3&search_mode=substring"), 0);
+        CPPUNIT_ASSERT(!sub.match);
+        CPPUNIT_ASSERT_EQUAL(std::string("cart/3"), *sub.contains);
         LogFilter empty = FilterParser::parseQuery(QueryParams("level=&stream=&limit=0"), 0);
         CPPUNIT_ASSERT(empty.levels.empty() && !empty.isStderr && !empty.match);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(100), empty.limit);
@@ -84,6 +87,11 @@ public:
                              detailOf([] { FilterParser::parseQuery(QueryParams("stream=both"), 0); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: search_mode"),
                              detailOf([] { FilterParser::parseQuery(QueryParams("search_mode=regex"), 0); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: search"),
+                             detailOf([] {
+                                 FilterParser::parseQuery(
+                                     QueryParams("search_mode=substring&search=" + std::string(201, 'x')), 0);
+                             }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: since"),
                              detailOf([] { FilterParser::parseQuery(QueryParams("since=yesterday"), 0); }));
         CPPUNIT_ASSERT_EQUAL(std::string("400 Invalid parameter: until"),

@@ -43,8 +43,11 @@
     if (ua) h += fact('User agent', ML.esc(ua));
     if (extra.release) h += fact('Release', ML.esc(extra.release));
     h += '</dl>';
-    h += '<details class="occ-tb"' + (i === 0 ? ' open' : '') + '><summary>Traceback</summary><pre class="code">' +
-      ML.esc(o.traceback || '') + '</pre></details>';
+    const parsed = parseFrames(o.traceback);
+    h += '<details class="occ-tb"' + (i === 0 ? ' open' : '') + '><summary>Traceback</summary>' +
+      (parsed ? framesHtml(parsed, false) + '<details class="occ-raw"><summary>Raw text</summary><pre class="code">' +
+        ML.esc(o.traceback) + '</pre></details>' : '<pre class="code">' + ML.esc(o.traceback || '') + '</pre>') +
+      '</details>';
     if (typeof extra.original_stack === 'string') {
       h += '<details class="occ-min"><summary>minified stack</summary><pre class="code">' + ML.esc(extra.original_stack) + '</pre></details>';
     }
@@ -168,8 +171,31 @@
   }
 
   let libShown = false;
+  let runSeq = 0;
   // Frames in the order of the text; each run of library frames (except the raising frame) folds into one line
   // with a button that shows it.
+  function framesHtml(parsed, expanded) {
+    let html = '';
+    let run = [];
+    const flush = function () {
+      if (!run.length) return;
+      const id = 'lib-run-' + (++runSeq);
+      html += '<li class="lib-run"><button class="btn link lib-run-toggle" type="button" aria-expanded="' + expanded +
+        '" aria-controls="' + id + '">' + run.length + ' library frame' + (run.length > 1 ? 's' : '') +
+        '</button><ol class="lib-frames' + (expanded ? '' : ' hidden') + '" id="' + id + '">' +
+        run.map(frameHtml).join('') + '</ol></li>';
+      run = [];
+    };
+    parsed.items.forEach(function (it) {
+      if (it.kind === 'frame' && it.library && !it.raising) { run.push(it); return; }
+      flush();
+      html += it.kind === 'frame' ? frameHtml(it) : '<li class="tb-text">' + ML.esc(it.text) + '</li>';
+    });
+    flush();
+    return '<ol class="frame-list" aria-label="Stack frames, ' + (parsed.python ? 'most recent call last' :
+      'most recent call first') + '">' + html + '</ol>';
+  }
+
   function renderFrames(box, tb) {
     const parsed = parseFrames(tb);
     const raw = $('.d-traceback');
@@ -183,27 +209,8 @@
       $('.tb-raw-toggle').classList.add('hidden');
       return;
     }
-    let html = '';
-    let run = [];
-    let runNo = 0;
-    const flush = function () {
-      if (!run.length) return;
-      runNo++;
-      html += '<li class="lib-run"><button class="btn link lib-run-toggle" type="button" aria-expanded="' + libShown +
-        '" aria-controls="lib-run-' + runNo + '">' + run.length + ' library frame' + (run.length > 1 ? 's' : '') +
-        '</button><ol class="lib-frames' + (libShown ? '' : ' hidden') + '" id="lib-run-' + runNo + '">' +
-        run.map(frameHtml).join('') + '</ol></li>';
-      run = [];
-    };
-    parsed.items.forEach(function (it) {
-      if (it.kind === 'frame' && it.library && !it.raising) { run.push(it); return; }
-      flush();
-      html += it.kind === 'frame' ? frameHtml(it) : '<li class="tb-text">' + ML.esc(it.text) + '</li>';
-    });
-    flush();
     const lib = parsed.frames.filter(function (f) { return f.library; }).length;
-    box.innerHTML = '<ol class="frame-list" aria-label="Stack frames, ' + (parsed.python ? 'most recent call last' :
-      'most recent call first') + '">' + html + '</ol>';
+    box.innerHTML = framesHtml(parsed, libShown);
     box.classList.remove('hidden');
     raw.classList.add('hidden');
     $('.tb-tools').classList.remove('hidden');
@@ -384,7 +391,7 @@
       $('.d-frames').classList.toggle('hidden', raw);
     });
     $('.tb-copy').addEventListener('click', function (ev) { ML.copy(currentTraceback, ev.currentTarget); });
-    $('.d-frames').addEventListener('click', function (ev) {
+    document.querySelector('main').addEventListener('click', function (ev) {
       const b = ev.target.closest('.lib-run-toggle');
       if (!b) return;
       const open = b.getAttribute('aria-expanded') !== 'true';
