@@ -372,9 +372,10 @@ void ErrorRoutes::setResolved(Request& req, Response& res, bool resolved)
     res.json(200, w.str());
 }
 
-// `POST /api/errors/bulk` (issue 15): {"action":"resolve"|"unresolve","ids":[...]} or {"action":...,"filter":{...}}
-// with the list's filters as strings. A filter changes at most BULK_CAP groups per call and says how many remain;
-// an unknown filter key is refused rather than ignored, since ignoring it would widen what gets changed.
+// `POST /api/errors/bulk` (issue 15): {"action":"resolve"|"unresolve","ids":[...]} or
+// {"action":...,"filter":{...}} with the list's filters as strings. A filter changes at most BULK_CAP groups per
+// call and says how many remain; an unknown filter key is refused rather than ignored, since ignoring it would
+// widen what gets changed.
 void ErrorRoutes::bulkResolve(Request& req, Response& res)
 {
     const auto obj = Json::parseObject(req.body());
@@ -390,7 +391,8 @@ void ErrorRoutes::bulkResolve(Request& req, Response& res)
     if (hasIds)
     {
         const auto arr = Json::getArray(*obj, "ids");
-        const std::string bad = "Field 'ids' must be an array of 1-" + std::to_string(BULK_CAP) + " error ids";
+        const std::string bad =
+            "Field 'ids' must be an array of 1-" + std::to_string(BULK_CAP) + " error ids";
         if (!arr || arr->size() == 0 || arr->size() > static_cast<std::size_t>(BULK_CAP))
             throw HttpError(400, bad);
         for (std::size_t i = 0; i < arr->size(); ++i)
@@ -399,7 +401,8 @@ void ErrorRoutes::bulkResolve(Request& req, Response& res)
             if (!v.isNumeric() || v.isBoolean())
                 throw HttpError(400, bad);
             const double d = v.convert<double>();
-            if (!(d >= 1 && d <= 999999999999999999.0) || d != static_cast<double>(static_cast<std::int64_t>(d)))
+            if (!(d >= 1 && d <= 999999999999999999.0) ||
+                d != static_cast<double>(static_cast<std::int64_t>(d)))
                 throw HttpError(400, bad);
             ids.push_back(static_cast<std::int64_t>(d));
         }
@@ -428,7 +431,8 @@ void ErrorRoutes::bulkResolve(Request& req, Response& res)
         filter = parseFilter(QueryParams(query), Time::nowMs());
     }
     const bool resolve = *action == "resolve";
-    const auto r = _store->setResolvedBulk(ids, filter ? &*filter : nullptr, resolve, Time::nowMs(), BULK_CAP);
+    const auto r =
+        _store->setResolvedBulk(ids, filter ? &*filter : nullptr, resolve, Time::nowMs(), BULK_CAP);
     Json::Writer w;
     w.beginObject()
         .field("status", resolve ? "resolved" : "unresolved")

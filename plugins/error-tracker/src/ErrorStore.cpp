@@ -491,8 +491,9 @@ void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
 
 // ---- bulk resolve / reopen (issue 15) ----
 
-ErrorStore::BulkResult ErrorStore::setResolvedBulk(const std::vector<std::int64_t>& ids, const ErrorFilter* filter,
-                                                   bool resolved, std::int64_t nowMs, std::int64_t cap)
+ErrorStore::BulkResult ErrorStore::setResolvedBulk(const std::vector<std::int64_t>& ids,
+                                                   const ErrorFilter* filter, bool resolved, std::int64_t nowMs,
+                                                   std::int64_t cap)
 {
     BulkResult out;
     if (filter && filter->matchNothing)
@@ -538,7 +539,8 @@ ErrorStore::BulkResult ErrorStore::setResolvedBulk(const std::vector<std::int64_
                 for (std::size_t i = 0; i < ids.size(); ++i)
                     list += (i ? "," : "") + std::to_string(ids[i]);
                 list += "]";
-                auto count = c.cached("SELECT count(*) FROM errors WHERE id IN (SELECT value FROM json_each(?))");
+                auto count =
+                    c.cached("SELECT count(*) FROM errors WHERE id IN (SELECT value FROM json_each(?))");
                 count.bind(1, list);
                 if (count.step())
                     out.matched = count.getInt(0);

@@ -73,11 +73,11 @@ public:
     {
         std::int64_t matched = 0;   ///< groups named (existing ids) or matching the filter
         std::int64_t updated = 0;   ///< groups whose state changed
-        std::int64_t remaining = 0; ///< filter only: groups matching and still in the other state (beyond `cap`)
+        std::int64_t remaining = 0; ///< filter only: groups matching, still in the other state (beyond `cap`)
     };
-    /// Bulk resolve (`resolved` true) or reopen, in one transaction: the groups of `ids`, or, when `filter` is
-    /// given, at most `cap` groups matching it that are in the other state (newest `last_seen` first). Resolving
-    /// keeps `resolved_at` of groups already resolved, as resolve() does.
+    /// Bulk resolve (`resolved` true) or reopen, in one transaction: the groups of `ids`, or, when `filter`
+    /// is given, at most `cap` groups matching it that are in the other state (newest `last_seen` first).
+    /// Resolving keeps `resolved_at` of groups already resolved, as resolve() does.
     BulkResult setResolvedBulk(const std::vector<std::int64_t>& ids, const ErrorFilter* filter, bool resolved,
                                std::int64_t nowMs, std::int64_t cap);
 

@@ -172,8 +172,8 @@ LogFilter FilterParser::parseQuery(const QueryParams& q, std::int64_t nowMs)
         search = q.get("q");
     if (search && mode == "substring")
     {
-        // any part of a word, ASCII case-insensitive: the live tail's `contains`, a scan of the stored entries
-        // (bounded by max_entries) instead of an index lookup
+        // any part of a word, ASCII case-insensitive: the live tail's `contains`, a scan of the stored
+        // entries (bounded by max_entries) instead of an index lookup
         if (Json::codePoints(*search) > 200 || !Json::isValidUtf8(*search))
             throw invalid("search");
         f.contains = asciiLower(*search);
