@@ -95,10 +95,13 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "Monlight")
 set(CPACK_PACKAGE_CONTACT "${monlight_maintainer}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${monlight_maintainer}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-  "Self-hosted monitoring host: error tracker, log viewer, metrics collector, browser relay")
-set(CPACK_PACKAGE_DESCRIPTION
-  "One C++ process (Poco, SQLite) with plugins: an error tracker, a log viewer for Docker logs, a metrics collector and a relay for browser telemetry. Includes the systemd unit, the plugin SDK headers and its CMake package (find_package(MonlightSDK)).")
+# Debian's limits: a synopsis under 80 characters, description lines of at most 80 (CPack indents each line)
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-hosted monitoring: error tracker, log viewer, metrics, browser relay")
+set(CPACK_PACKAGE_DESCRIPTION "One C++ process (Poco, SQLite) with plugins: an error tracker, a log viewer for
+Docker logs, a metrics collector and a relay for browser telemetry.
+
+Includes the systemd unit, the plugin SDK headers and its CMake package
+(find_package(MonlightSDK)).")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 # all components (the default install and "system") in one package

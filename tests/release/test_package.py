@@ -176,7 +176,9 @@ def test_deb_metadata_and_contents(dist):
     arch = run(["dpkg", "--print-architecture"]).stdout.strip()
     assert deb.name == f"monlight_{VERSION}-1_{arch}.deb"
     fields = {f: run(["dpkg-deb", "-f", str(deb), f]).stdout.strip()
-              for f in ("Package", "Version", "Depends", "Maintainer")}
+              for f in ("Package", "Version", "Depends", "Maintainer", "Description")}
+    synopsis, *body = fields["Description"].splitlines()
+    assert len(synopsis) < 80 and body and all(len(line) <= 80 for line in body), fields["Description"]
     note(f"Depends: {fields['Depends']}")
     assert fields["Package"] == "monlight" and fields["Version"] == f"{VERSION}-1"
     deps = [d.strip().split(" ")[0] for d in fields["Depends"].split(",")]
