@@ -4,8 +4,8 @@
 # Usage: scripts/install-deps.sh [--test | --fuzz | --deploy | --release | --profile]   (--test adds what the test
 #   suites need; --fuzz clang and libFuzzer for scripts/fuzz.sh; --deploy the container engine tests/deploy uses:
 #   podman with runc, debootstrap for the base image; --release that engine plus what scripts/release.sh and
-#   tests/release need: dpkg-shlibdeps and file for CPack's DEB generator, python3-venv for the wheel build and its
-#   install test; --profile valgrind for bench/error-tracker/profile.py)
+#   tests/release need: dpkg-shlibdeps and file for CPack's DEB generator, groff for the man page check, python3-venv
+#   for the wheel build and its install test; --profile valgrind for bench/error-tracker/profile.py)
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
 want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
@@ -20,6 +20,7 @@ if [ "${1:-}" = "--deploy" ]; then
 fi
 if [ "${1:-}" = "--release" ]; then
   want+=(podman runc debootstrap uidmap python3 python3-venv curl dpkg-dev file)
+  want+=(groff-base)  # tests/release: the man page renders without warnings
 fi
 # Node.js and npm build the browser SDK (clients/js) that the relay embeds; machines of this kind come with a
 # recent Node. Without one, Debian's is installed (enough to build the bundle; the SDK's tests need Node >= 20.19).

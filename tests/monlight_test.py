@@ -21,11 +21,17 @@ def build_dir():
 
 
 def host_binary():
-    return build_dir() / "bin" / "monlight-host"
+    """The monlight-host to start: MONLIGHT_HOST_BINARY (e.g. tests/release's launcher of the host installed from the
+    .deb) or the build's."""
+    override = os.environ.get("MONLIGHT_HOST_BINARY")
+    return Path(override) if override else build_dir() / "bin" / "monlight-host"
 
 
 def plugin_dir():
-    return build_dir() / "lib" / "monlight" / "plugins"
+    """host.plugin_path of the configs Host writes: MONLIGHT_PLUGIN_DIR (e.g. /usr/lib/monlight/plugins of the
+    installed package) or the build's."""
+    override = os.environ.get("MONLIGHT_PLUGIN_DIR")
+    return Path(override) if override else build_dir() / "lib" / "monlight" / "plugins"
 
 
 def self_signed_cert(directory, cn="localhost"):
