@@ -108,6 +108,10 @@ def image(engine):
         os.makedirs(cache_dir, exist_ok=True)
         args += ["-v", f"{cache_dir}:/ccache"]
     modules = ROOT / "clients" / "js" / "node_modules"
+    uplot = ROOT / "plugins" / "metrics-collector" / "npm" / "node_modules"
+    if (uplot / ".package-lock.json").is_file():
+        # uPlot for the metrics UI, installed by the native configure (cmake/MonlightUplot.cmake)
+        args += ["-v", f"{uplot}:/src/plugins/metrics-collector/npm/node_modules:ro"]
     if (modules / ".package-lock.json").is_file():
         # installed by `make test` (npm ci from the same package-lock.json) a moment ago: the bundle step in the
         # build stage then skips its own npm ci (about a minute on this machine)

@@ -154,6 +154,20 @@ void PercentileSketch::collapse(std::map<int, std::uint64_t>& bins)
     }
 }
 
+std::uint64_t PercentileSketch::countAtMost(double v) const
+{
+    std::uint64_t n = _zero;
+    for (const auto& bin : _negative)
+        n += bin.second;
+    for (const auto& bin : _positive)
+    {
+        if (binValue(bin.first) > v)
+            break;
+        n += bin.second;
+    }
+    return n;
+}
+
 double PercentileSketch::quantile(double q, double min, double max) const
 {
     if (_count == 0)
