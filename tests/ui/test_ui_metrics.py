@@ -150,6 +150,8 @@ def test_explorer_chart_tooltip_legend_zoom_and_rate(host_factory, page):
     mouse(page, "mousePressed", x + w * 0.2, y + hh / 2, buttons=1, button="left")
     mouse(page, "mouseMoved", x + w * 0.5, y + hh / 2, buttons=1)
     mouse(page, "mouseMoved", x + w * 0.8, y + hh / 2, buttons=1)
+    # uPlot applies pointer moves on the next animation frame: release once the selection is drawn
+    page.wait("document.querySelector('.x-chart')._mlPlot.select.width > 0.5 * document.querySelector('.x-chart .u-over').clientWidth")
     mouse(page, "mouseReleased", x + w * 0.8, y + hh / 2, button="left")
     page.wait("new URLSearchParams(location.search).has('until')")
     q = page.eval("Object.fromEntries(new URLSearchParams(location.search))")
@@ -248,11 +250,12 @@ def test_range_in_url_and_auto_refresh(host_factory, page):
     page.wait("!document.querySelector('.ml-tr-abs').classList.contains('hidden')")
     page.eval("document.querySelector('.ml-tr-from').value = '2020-01-02T10:00';"
               "document.querySelector('.ml-tr-to').value = '2020-01-01T10:00';")
-    page.submit(".ml-tr-abs")
+    page.click(".ml-tr-apply")
     assert page.text(".ml-tr-error") == "From must be a time before To."
     assert page.eval("new URLSearchParams(location.search).get('since')") == "1h"
-    page.eval("document.querySelector('.ml-tr-from').value = '2020-01-01T10:00';")
-    page.submit(".ml-tr-abs")
+    page.eval("document.querySelector('.ml-tr-from').value = '2020-01-01T10:00';"
+              "document.querySelector('.ml-tr-to').value = '2020-01-02T10:00';")
+    page.click(".ml-tr-apply")
     page.wait("new URLSearchParams(location.search).has('until')")
     assert page.eval("Date.parse(new URLSearchParams(location.search).get('until')) - "
                      "Date.parse(new URLSearchParams(location.search).get('since'))") == 24 * 3600 * 1000

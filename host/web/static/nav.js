@@ -41,7 +41,7 @@
       if (brand) brand.insertAdjacentElement('afterend', nav);
       return;
     }
-    if (brand) {
+    if (brand && brand.getAttribute('href') === './') { // not the detail page's "← Errors"
       brand.setAttribute('href', base);
       brand.setAttribute('title', 'All tools');
     }

@@ -73,11 +73,11 @@
       '<button type="button" class="btn ml-tr-out" title="Zoom out: twice the span around its middle">Zoom out</button>' +
       '<button type="button" class="btn ml-tr-custom" aria-expanded="false" aria-controls="' + id + '-abs">From / to…</button>' +
       '<span class="ml-tr-label muted small" aria-live="polite"></span>' +
-      '<form class="ml-tr-abs hidden" id="' + id + '-abs" autocomplete="off">' +
+      '<div class="ml-tr-abs hidden" id="' + id + '-abs" role="group" aria-label="Absolute time range">' +
       '<label>From<input type="datetime-local" class="ml-tr-from" required></label>' +
       '<label>To<input type="datetime-local" class="ml-tr-to"></label>' +
-      '<button type="submit" class="btn primary ml-tr-apply">Apply</button>' +
-      '<span class="ml-tr-error small" role="alert"></span></form>';
+      '<button type="button" class="btn primary ml-tr-apply">Apply</button>' +
+      '<span class="ml-tr-error small" role="alert"></span></div>';
     const abs = el.querySelector('.ml-tr-abs');
 
     function render() {
@@ -158,15 +158,21 @@
       el.querySelector('.ml-tr-to').value = localInput(r.to !== null ? r.to : now);
       el.querySelector('.ml-tr-from').focus();
     });
+    // not a <form>: the control often sits inside a page's filter form, and forms do not nest
     abs.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && ev.target.tagName === 'INPUT') {
+        ev.preventDefault();
+        apply();
+        return;
+      }
       if (ev.key !== 'Escape') return;
       abs.classList.add('hidden');
       const b = el.querySelector('.ml-tr-custom');
       b.setAttribute('aria-expanded', 'false');
       b.focus();
     });
-    abs.addEventListener('submit', function (ev) {
-      ev.preventDefault();
+    el.querySelector('.ml-tr-apply').addEventListener('click', apply);
+    function apply() {
       const a = Date.parse(el.querySelector('.ml-tr-from').value);
       const tv = el.querySelector('.ml-tr-to').value;
       const b = tv ? Date.parse(tv) : Date.now();
@@ -180,7 +186,7 @@
       el.querySelector('.ml-tr-custom').setAttribute('aria-expanded', 'false');
       range = { since: new Date(a).toISOString(), until: tv ? new Date(b).toISOString() : '' };
       changed();
-    });
+    }
     if (input) input.addEventListener('change', function () {
       if (range.until) return;
       range.since = input.value.trim();

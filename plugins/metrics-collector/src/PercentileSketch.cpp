@@ -159,9 +159,13 @@ std::uint64_t PercentileSketch::countAtMost(double v) const
     std::uint64_t n = _zero;
     for (const auto& bin : _negative)
         n += bin.second;
+    if (v < MIN_MAGNITUDE)
+        return n;
+    // values in v's own bin count as at most v: a value equal to v always does, others are within the accuracy
+    const int limit = binIndex(v);
     for (const auto& bin : _positive)
     {
-        if (binValue(bin.first) > v)
+        if (bin.first > limit)
             break;
         n += bin.second;
     }
