@@ -4,6 +4,7 @@ time ticks) and its table, group-by, the Web Vitals page (threshold bands, distr
 drill-down), and a keyboard-only walk."""
 import time
 
+from monlight_test import http
 from uihelpers import assert_clean, enter_key
 
 RATING_COLOURS = {"rgb(63, 185, 80)", "rgb(210, 153, 34)", "rgb(248, 81, 73)"}  # --green, --amber, --red
@@ -85,6 +86,10 @@ def test_explorer_chart_tooltip_legend_zoom_and_rate(host_factory, page):
     page.wait("document.querySelectorAll('tr.top-row').length === 8")
     # uPlot is embedded (static/vendor), not fetched from elsewhere
     assert page.eval("typeof uPlot") == "function"
+    for name, kind in (("uPlot.iife.min.js", "text/javascript"), ("uPlot.min.css", "text/css")):
+        r = http("GET", h.url("metrics-collector") + "/static/vendor/" + name)
+        assert r.status == 200 and r.headers["content-type"].startswith(kind) and len(r.body) > 1000, (name, r)
+        assert b"uPlot is not embedded" not in r.body
     assert page.eval("[...document.scripts].every(s => !s.src || s.src.startsWith(location.origin))")
     # explorer picks http_requests_total (counter): charted as the sum per bucket; no range chosen → it fits the data
     page.wait("document.querySelector('.x-chart .uplot canvas')")

@@ -74,7 +74,7 @@
       '<button type="button" class="btn ml-tr-custom" aria-expanded="false" aria-controls="' + id + '-abs">From / to…</button>' +
       '<span class="ml-tr-label muted small" aria-live="polite"></span>' +
       '<div class="ml-tr-abs hidden" id="' + id + '-abs" role="group" aria-label="Absolute time range">' +
-      '<label>From<input type="datetime-local" class="ml-tr-from" required></label>' +
+      '<label>From<input type="datetime-local" class="ml-tr-from"></label>' +
       '<label>To<input type="datetime-local" class="ml-tr-to"></label>' +
       '<button type="button" class="btn primary ml-tr-apply">Apply</button>' +
       '<span class="ml-tr-error small" role="alert"></span></div>';
