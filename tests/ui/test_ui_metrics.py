@@ -233,7 +233,8 @@ def test_dashboard_range_parameters(host_factory):
         r = h.request("metrics-collector", "GET", "/api/dashboard?" + q)
         assert r.status == 400 and "detail" in r.json(), (q, r)
     r = h.request("metrics-collector", "GET", "/api/dashboard?since=2h&until=1h")
-    assert r.status == 200 and r.json()["from"] < r.json()["to"], r
+    assert r.status == 200 and r.json()["from"] < r.json()["to"] and r.json()["resolution"] == "minute", r
+    assert h.request("metrics-collector", "GET", "/api/dashboard?since=7d").json()["resolution"] == "hour"
 
 
 def test_range_in_url_and_auto_refresh(host_factory, page):

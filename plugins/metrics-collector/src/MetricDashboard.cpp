@@ -167,6 +167,7 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
     Json::Writer w;
     w.beginObject().field("period", r.period).field("project", r.project);
     w.field("from", Time::formatSeconds(r.from)).field("to", Time::formatSeconds(r.end));
+    w.field("resolution", r.res == MINUTE_MS ? "minute" : "hour"); // of the web-vitals timeseries
     if (r.page)
         w.field("page", *r.page);
     w.key("summary")

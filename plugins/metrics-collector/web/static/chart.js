@@ -3,7 +3,7 @@
  *   opts.xs       bucket starts in ms (ascending)
  *   opts.series   [{ name, color, values: [number|null per x] }]
  *   opts.unit     y-axis unit shown on the ticks and in the tooltip ('' for none)
- *   opts.xmin/xmax range in ms to show (omitted: fit the data)
+ *   opts.xmin/xmax range in ms to show (omitted: fit the data; opts.bucketMs is the room around a lone bucket)
  *   opts.bands    [{ from, to, color, label }] y-ranges painted behind the lines (Web Vitals thresholds)
  *   opts.onZoom   function (fromMs, toMs) called after a drag over the plot
  *   opts.height, opts.emptyText, opts.label (the chart's accessible name)
@@ -123,6 +123,10 @@
     };
     if (opts.xmin !== undefined && opts.xmax !== undefined && opts.xmin !== null && opts.xmax !== null) {
       uopts.scales.x.range = function () { return [opts.xmin / 1000, opts.xmax / 1000]; };
+    } else if (xs.length === 1) {
+      // fitting one bucket: that bucket with one bucket of room either side
+      const pad = (opts.bucketMs || 3600e3) / 1000;
+      uopts.scales.x.range = function () { return [xs[0] / 1000 - pad, xs[0] / 1000 + pad]; };
     }
     if (bands.length) {
       // keep the good/poor thresholds in view even when every value is far below them

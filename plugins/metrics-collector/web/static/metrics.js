@@ -258,7 +258,7 @@
     }
     const g = range.resolve();
     MLChart.draw(chart, {
-      xs: xs, series: series, unit: unit, height: 260,
+      xs: xs, series: series, unit: unit, height: 260, bucketMs: bucketSec * 1000,
       label: state.name + ' (' + type + (type === 'counter' ? ', ' + (rate ? 'rate per second' : 'sum per bucket') : '') + ')',
       emptyText: 'No data for ' + state.name + ' in this range.',
       xmin: range.explicit() ? g.from : null, xmax: range.explicit() ? g.to : null,
@@ -316,7 +316,7 @@
     }).join('') || '<tr><td colspan="7" class="empty">No pages.</td></tr>';
   }
 
-  function renderVitals(wv) {
+  function renderVitals(wv, resolution) {
     const sec = $('.vitals');
     lastVitals = wv;
     if (!wv) {
@@ -356,7 +356,9 @@
         series: [{ name: def.label + ' p75', color: def.color, values: ts.map(function (b) { return b[def.key]; }) }],
         bands: [{ from: 0, to: def.good, color: BAND_COLORS.good }, { from: def.good, to: def.poor, color: BAND_COLORS.ni },
           { from: def.poor, to: Infinity, color: BAND_COLORS.poor }],
-        xmin: g.from !== null ? g.from : Date.now() - 86400e3, xmax: g.to !== null ? g.to : Date.now(),
+        // the chosen range, else (the dashboard's default day) the buckets that hold samples
+        xmin: range.explicit() ? g.from : null, xmax: range.explicit() ? g.to : null,
+        bucketMs: xs.length > 1 ? xs[1] - xs[0] : (resolution === 'minute' ? 60e3 : 3600e3),
         emptyText: 'No ' + def.label + ' samples.',
         onZoom: function (a, b) { range.zoom(a, b); }
       });
@@ -399,7 +401,7 @@
         ML.esc(t.type) + '">' + ML.esc(t.name) + '</a></td><td data-label="Type">' + ML.esc(t.type) + '</td>' +
         '<td class="num" data-label="Count">' + ML.num(t.count) + '</td><td class="num" data-label="Total">' + ML.num(t.total) + '</td></tr>';
     }).join('') || '<tr><td colspan="4" class="empty">No metrics in this range.</td></tr>';
-    renderVitals(d.web_vitals);
+    renderVitals(d.web_vitals, d.resolution);
   }
 
   async function refreshData() {
