@@ -166,10 +166,6 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
 {
     Json::Writer w;
     w.beginObject().field("period", r.period).field("project", r.project);
-    w.field("from", Time::formatSeconds(r.from)).field("to", Time::formatSeconds(r.end));
-    w.field("resolution", r.res == MINUTE_MS ? "minute" : "hour"); // of the web-vitals timeseries
-    if (r.page)
-        w.field("page", *r.page);
     w.key("summary")
         .beginObject()
         .field("total_datapoints", d.total)
@@ -205,18 +201,18 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
                 w.key("p75");
                 writeNumberOrNull(w, p75);
                 w.field("count", a.count).field("rating", rating(VITALS[v], p75));
+                // how many samples rate good / needs improvement / poor (from the sketch, to its 1 % accuracy)
+                auto [good, poor] = thresholds(VITALS[v]);
+                auto atMostGood = static_cast<std::int64_t>(a.sketch.countAtMost(good));
+                auto atMostPoor = static_cast<std::int64_t>(a.sketch.countAtMost(poor));
+                w.field("good_threshold", good).field("poor_threshold", poor);
+                w.key("distribution")
+                    .beginObject()
+                    .field("good", atMostGood)
+                    .field("needs_improvement", atMostPoor - atMostGood)
+                    .field("poor", a.count - atMostPoor)
+                    .endObject();
             }
-            // how many samples rate good / needs improvement / poor (from the sketch, to its 1 % accuracy)
-            auto [good, poor] = thresholds(VITALS[v]);
-            std::int64_t atMostGood = a.count ? static_cast<std::int64_t>(a.sketch.countAtMost(good)) : 0;
-            std::int64_t atMostPoor = a.count ? static_cast<std::int64_t>(a.sketch.countAtMost(poor)) : 0;
-            w.field("good_threshold", good).field("poor_threshold", poor);
-            w.key("distribution")
-                .beginObject()
-                .field("good", atMostGood)
-                .field("needs_improvement", atMostPoor - atMostGood)
-                .field("poor", a.count - atMostPoor)
-                .endObject();
             w.endObject();
         }
         w.endObject();
@@ -262,6 +258,11 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
         w.endArray();
         w.endObject();
     }
+    // after the documented fields: the range read and the bucket size of the timeseries
+    w.field("from", Time::formatSeconds(r.from)).field("to", Time::formatSeconds(r.end));
+    w.field("resolution", r.res == MINUTE_MS ? "minute" : "hour");
+    if (r.page)
+        w.field("page", *r.page);
     w.endObject();
     return w.take();
 }
