@@ -36,9 +36,8 @@
     nav.className = 'ml-nav';
     nav.setAttribute('aria-label', 'Monlight tools');
     const brand = bar.querySelector('.brand');
-    if (base === null) {
+    if (base === null) { // a plugin's own listener: the other tools are on other ports this page cannot know
       bar.classList.add('ml-nav-single');
-      if (brand) brand.insertAdjacentElement('afterend', nav);
       return;
     }
     if (brand && brand.getAttribute('href') === './') { // not the detail page's "← Errors"
