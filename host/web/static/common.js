@@ -1,4 +1,4 @@
-/* Monlight UI common helpers (copied into every plugin's web/static; keep the copies identical).
+/* Monlight UI common helpers, served by the host to every plugin's UI (host/web/static). Loads nav.js next to it.
  * Plain ES2017, no dependencies. Exposes the global `ML`. */
 'use strict';
 (function (global) {
