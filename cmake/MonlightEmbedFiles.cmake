@@ -1,13 +1,15 @@
-# monlight_embed_files(<out.cpp> <namespace> <plugin dir> [NOEXPORT])
+# monlight_embed_files(<out.cpp> <namespace> <plugin dir> [NOEXPORT] [EXTRA <key>=<file>...])
 # Writes <out.cpp>, holding every file under <plugin dir>/sql and <plugin dir>/web as a raw string literal, and
 # EmbeddedFiles.h next to it, declaring
 #   const Monlight::EmbeddedFiles& Monlight::<namespace>::embeddedFiles();
 # keyed by each file's path relative to the plugin folder ("sql/001_initial.sql", "web/index.html"). The files under
 # sql/ are the plugin's migrations: each must be named <N>_<name>.sql, numbered from 1 without a gap or duplicate,
 # or the build stops. Unless NOEXPORT is given, the library also exports monlightEmbeddedFiles() so that the host
-# finds the files (web UI, migrations) without the plugin doing anything. Used by monlight_add_plugin() and, from the
+# finds the files (web UI, migrations) without the plugin doing anything. EXTRA adds files from elsewhere (e.g. a
+# library installed by npm at build time) under the given keys ("web/static/vendor/uPlot.iife.min.js"). Used by monlight_add_plugin() and, from the
 # installed SDK, by monlight_add_external_plugin().
 function(monlight_embed_files out ns dir)
+  cmake_parse_arguments(E "NOEXPORT" "" "EXTRA" ${ARGN})
   file(GLOB_RECURSE files RELATIVE ${dir} CONFIGURE_DEPENDS ${dir}/sql/* ${dir}/web/*)
   list(SORT files)
   set(numbers "")
@@ -37,8 +39,20 @@ function(monlight_embed_files out ns dir)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dir}/${f})
     string(APPEND body "        {\"${f}\", R\"MLEMBED(${content})MLEMBED\"},\n")
   endforeach()
+  foreach(pair ${E_EXTRA})
+    string(FIND "${pair}" "=" eq)
+    string(SUBSTRING "${pair}" 0 ${eq} key)
+    math(EXPR eq "${eq} + 1")
+    string(SUBSTRING "${pair}" ${eq} -1 path)
+    file(READ ${path} content)
+    if(content MATCHES "\\)MLEMBED")
+      message(FATAL_ERROR "${path} cannot be embedded: it contains the raw string delimiter")
+    endif()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${path})
+    string(APPEND body "        {\"${key}\", R\"MLEMBED(${content})MLEMBED\"},\n")
+  endforeach()
   string(APPEND body "    };\n    return files;\n}\n} // namespace ${ns}\n} // namespace Monlight\n")
-  if(NOT "${ARGV3}" STREQUAL "NOEXPORT")
+  if(NOT E_NOEXPORT)
     string(APPEND body "extern \"C\" __attribute__((visibility(\"default\"))) const Monlight::EmbeddedFiles* monlightEmbeddedFiles();\n")
     string(APPEND body "extern \"C\" __attribute__((visibility(\"default\"))) const Monlight::EmbeddedFiles* monlightEmbeddedFiles()\n{\n    return &Monlight::${ns}::embeddedFiles();\n}\n")
   endif()

@@ -3,7 +3,8 @@
 #   SOURCES <the plugin's other sources>            (compiled once into <name>-core, PIC)
 #   TESTS   <CppUnit test sources>                  (-> <name>-testsuite, registered with ctest)
 #   LIBS    <extra libraries>
-#   NAMESPACE <C++ namespace, e.g. ErrorTracker>)
+#   NAMESPACE <C++ namespace, e.g. ErrorTracker>
+#   WEB_EXTRA <key>=<file> ...                      (more files to embed, see monlight_embed_files))
 # Every file under sql/ and web/ is embedded into the core library and returned by
 #   const std::map<std::string, std::string_view>& Monlight::<NAMESPACE>::embeddedFiles();
 # keyed by its path relative to the plugin folder ("sql/001_initial.sql", "web/index.html") and declared in the
@@ -12,13 +13,13 @@
 include(${CMAKE_CURRENT_LIST_DIR}/MonlightEmbedFiles.cmake)
 
 function(monlight_add_plugin name)
-  cmake_parse_arguments(P "" "PLUGIN;NAMESPACE" "SOURCES;TESTS;LIBS" ${ARGN})
+  cmake_parse_arguments(P "" "PLUGIN;NAMESPACE" "SOURCES;TESTS;LIBS;WEB_EXTRA" ${ARGN})
   if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${P_PLUGIN})
     message(FATAL_ERROR "plugin ${name}: ${CMAKE_CURRENT_SOURCE_DIR}/${P_PLUGIN} does not exist")
   endif()
   set(core ${name}-core)
   set(embedded ${CMAKE_CURRENT_BINARY_DIR}/embedded/EmbeddedFiles.cpp)
-  monlight_embed_files(${embedded} ${P_NAMESPACE} ${CMAKE_CURRENT_SOURCE_DIR})
+  monlight_embed_files(${embedded} ${P_NAMESPACE} ${CMAKE_CURRENT_SOURCE_DIR} EXTRA ${P_WEB_EXTRA})
   add_library(${core} STATIC ${P_SOURCES} ${embedded})
   target_include_directories(${core} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src ${CMAKE_CURRENT_BINARY_DIR}/embedded)
   target_link_libraries(${core} PUBLIC monlight-sdk ${P_LIBS})

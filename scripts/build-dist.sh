@@ -69,6 +69,8 @@ for part in "${parts[@]}"; do
       [ -n "$cache_dir" ] && args+=(-v "$cache_dir:/ccache")
       [ -f clients/js/node_modules/.package-lock.json ] \
         && args+=(-v "$root/clients/js/node_modules:/src/clients/js/node_modules:ro")
+      [ -f plugins/metrics-collector/npm/node_modules/.package-lock.json ] \
+        && args+=(-v "$root/plugins/metrics-collector/npm/node_modules:/src/plugins/metrics-collector/npm/node_modules:ro")
       podman "${args[@]}" . >"$out/.image.log" 2>&1 || { tail -30 "$out/.image.log" >&2; die "image build failed"; }
       rm -f "$out/.image.log"
       label=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.version"}}' "localhost/monlight:$v")

@@ -64,6 +64,14 @@ if [ "${1:-}" = "--test" ]; then
   fi
 fi
 if [ "${1:-}" = "--test" ]; then
+  # uPlot, embedded into the metrics UI (the CMake configure runs the same npm ci when this has not)
+  up="$(dirname "$0")/../plugins/metrics-collector/npm"
+  if [ ! -f "$up/node_modules/.package-lock.json" ] || [ "$up/package-lock.json" -nt "$up/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in $up"
+    (cd "$up" && npm ci --no-audit --no-fund --prefer-offline)
+  fi
+fi
+if [ "${1:-}" = "--test" ]; then
   # tests/browser-relay/test_sentry_sdk_{node,browser}.py: the unmodified @sentry/node and @sentry/browser 11 SDKs
   # (package-lock.json pins them)
   for sn in node browser; do

@@ -11,6 +11,7 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 #include <chrono>
+#include <map>
 #include <random>
 
 namespace Monlight
@@ -540,20 +541,44 @@ void Dispatcher::metrics(PluginRuntime* p, Request& req, Response& resp)
 
 void Dispatcher::indexPage(Response& resp)
 {
-    std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monlight</title>"
-                       "<style>body{background:#111;color:#ddd;font-family:monospace}a{color:#8cf}"
-                       ".ok{color:#6c6}.error{color:#e66}</style></head><body class=\"index\">"
-                       "<h1>Monlight</h1><ul class=\"plugins\">";
+    // The combined listener's start page: one card per tool (its link, what it is for, its health in words). The
+    // same dark look as the UIs, styled inline (no asset of its own); the UIs' top bar links back here.
+    static const std::map<std::string, std::pair<std::string, std::string>> tools{
+        {"error-tracker", {"Errors", "Exceptions grouped by fingerprint, with stack traces and the logs around them."}},
+        {"log-viewer", {"Logs", "Container logs: search, filter by level and container, live tail."}},
+        {"metrics-collector", {"Metrics", "Counters, gauges and histograms over time; the Web Vitals of your pages."}},
+        {"browser-relay", {"Browser relay", "Browser SDK keys: errors and vitals from web pages."}}};
+    std::string html =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Monlight</title><style>"
+        "body{margin:0;background:#0f1115;color:#d7dae0;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,"
+        "Consolas,\"DejaVu Sans Mono\",monospace}header{padding:10px 16px;background:#171a21;"
+        "border-bottom:1px solid #2a2f3a;font-weight:bold}header span{color:#8a91a0;font-weight:normal}"
+        "main{max-width:1000px;margin:0 auto;padding:24px 16px}h1{font-size:18px;margin:0 0 16px}"
+        "ul.plugins{list-style:none;margin:0;padding:0;display:grid;"
+        "grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px}li.plugin{background:#171a21;"
+        "border:1px solid #2a2f3a;border-radius:6px;padding:14px}li.plugin a{color:#5aa9ff;font-size:15px;"
+        "text-decoration:none}li.plugin a:hover,li.plugin a:focus-visible{text-decoration:underline}"
+        "a:focus-visible{outline:2px solid #5aa9ff}li.plugin p{color:#8a91a0;margin:6px 0 8px}.name{color:#8a91a0}"
+        ".health{display:inline-block;padding:1px 6px;border-radius:3px;border:1px solid;font-size:11px}"
+        ".ok{color:#3fb950}.error{color:#f85149}</style></head>"
+        "<body class=\"index\"><header>Monlight <span>monitoring</span></header><main><h1>Tools</h1>"
+        "<ul class=\"plugins\">";
     for (const auto& name : _host.pluginOrder)
     {
         PluginRuntime* p = _host.plugin(name);
         if (!p || !p->servesHttp())
             continue;
         bool ok = p->healthy();
-        html += "<li class=\"plugin\"><a href=\"" + name + "/\">" + name + "</a> <span class=\"health " +
-                (ok ? "ok\">ok" : "error\">error") + "</span></li>";
+        auto t = tools.find(name);
+        std::string title = t != tools.end() ? t->second.first : name;
+        std::string about = t != tools.end() ? t->second.second : "";
+        html += "<li class=\"plugin\"><a href=\"" + name + "/\">" + title + "</a> <span class=\"name\">" + name +
+                "</span>" + (about.empty() ? "" : "<p>" + about + "</p>") + "<div>Health: <span class=\"health " +
+                (ok ? "ok\">ok" : "error\">error") + "</span></div></li>";
     }
-    html += "</ul></body></html>";
+    html += "</ul></main></body></html>";
+    resp.setHeader("Cache-Control", "no-cache");
     resp.send(200, "text/html; charset=utf-8", html);
 }
 

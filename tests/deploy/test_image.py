@@ -108,6 +108,10 @@ def image(engine):
         os.makedirs(cache_dir, exist_ok=True)
         args += ["-v", f"{cache_dir}:/ccache"]
     modules = ROOT / "clients" / "js" / "node_modules"
+    uplot = ROOT / "plugins" / "metrics-collector" / "npm" / "node_modules"
+    if (uplot / ".package-lock.json").is_file():
+        # uPlot for the metrics UI, installed by the native configure (cmake/MonlightUplot.cmake)
+        args += ["-v", f"{uplot}:/src/plugins/metrics-collector/npm/node_modules:ro"]
     if (modules / ".package-lock.json").is_file():
         # installed by `make test` (npm ci from the same package-lock.json) a moment ago: the bundle step in the
         # build stage then skips its own npm ci (about a minute on this machine)
@@ -217,6 +221,9 @@ def test_combined_listener_and_embedded_sdk(stack):
     # the relay was built with MONLIGHT_JS_SDK=ON: the browser SDK bundle is embedded
     r = http("GET", url("browser-relay") + "/sdk/monlight.min.js")
     assert r.status == 200 and len(r.body) > 1000 and "javascript" in r.headers.get("content-type", ""), r
+    # MONLIGHT_UPLOT=ON: the metrics UI's charting library (npm ci in the build stage, or the mounted node_modules)
+    r = http("GET", f"http://127.0.0.1:{COMBINED}/metrics-collector/static/vendor/uPlot.iife.min.js")
+    assert r.status == 200 and len(r.body) > 20000 and b"uPlot is not embedded" not in r.body, r
 
 
 def test_log_viewer_reads_the_mounted_docker_logs(stack):

@@ -117,7 +117,8 @@ def test_dashboard_with_web_vitals(mc):
     pts.append(point("http_requests_total", 3, typ="counter"))
     assert post(mc, {"project": "shop", "metrics": pts}).status == 202
     d = get(mc, "/api/dashboard?period=1h&project=shop").json()
-    assert list(d.keys()) == ["period", "project", "summary", "top_metrics", "web_vitals"]
+    # the documented fields, then the range read and the timeseries' bucket size (issue 15)
+    assert list(d.keys()) == ["period", "project", "summary", "top_metrics", "web_vitals", "from", "to", "resolution"]
     assert d["period"] == "1h" and d["project"] == "shop"
     assert d["summary"] == {"total_datapoints": 82, "distinct_metrics": 3, "series": 6}
     assert d["top_metrics"][0] == {"name": "web_vitals_lcp", "type": "histogram", "count": 41,
@@ -131,6 +132,13 @@ def test_dashboard_with_web_vitals(mc):
     assert sum(b["count"] for b in v["timeseries"]) == 80
     assert list(v["timeseries"][0].keys()) == ["bucket", "lcp", "inp", "cls", "fcp", "ttfb", "count"]
     assert [(p["page"], p["samples"]) for p in v["by_page"]] == [("/checkout", 60), ("/", 20)]
+    # the share of samples per rating: 1000..2500 good, 2600..4000 needs improvement, 4100..4900 poor
+    assert lcp["distribution"] == {"good": 16, "needs_improvement": 15, "poor": 9}
+    assert (lcp["good_threshold"], lcp["poor_threshold"]) == (2500, 4000)
+    # page= narrows the vitals to one page (the overview stays)
+    one = get(mc, "/api/dashboard?period=1h&project=shop&page=/").json()
+    assert one["page"] == "/" and [(p["page"], p["samples"]) for p in one["web_vitals"]["by_page"]] == [("/", 20)]
+    assert one["web_vitals"]["summary"]["lcp"]["count"] == 10 and one["summary"] == d["summary"]
     assert get(mc, "/api/dashboard?project=other").json()["web_vitals"] is None
 
 

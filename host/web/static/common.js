@@ -1,4 +1,4 @@
-/* Monlight UI common helpers (copied into every plugin's web/static; keep the copies identical).
+/* Monlight UI common helpers, served by the host to every plugin's UI (host/web/static). Loads nav.js next to it.
  * Plain ES2017, no dependencies. Exposes the global `ML`. */
 'use strict';
 (function (global) {
@@ -25,14 +25,33 @@
   };
 
   ML.keyName = function () { return 'monlight.' + plugin + '.api_key'; };
+  // One sign-in for the UIs of one origin (the combined listener serves them all): a saved key is also kept under
+  // SHARED_KEY, which every UI tries when it has no key of its own. The relay's page takes the admin key, which no
+  // other UI accepts, so it keeps its key to itself.
+  const SHARED_KEY = 'monlight.api_key';
+  function sharesKey() { return plugin !== 'browser-relay'; }
   ML.getKey = function () {
-    try { return global.localStorage.getItem(ML.keyName()) || ''; } catch (e) { return ''; }
+    try {
+      return global.localStorage.getItem(ML.keyName()) || (sharesKey() && global.localStorage.getItem(SHARED_KEY)) || '';
+    } catch (e) { return ''; }
   };
   ML.setKey = function (k) {
-    try { global.localStorage.setItem(ML.keyName(), k); } catch (e) { /* storage disabled */ }
+    try {
+      global.localStorage.setItem(ML.keyName(), k);
+      if (sharesKey()) global.localStorage.setItem(SHARED_KEY, k);
+    } catch (e) { /* storage disabled */ }
   };
+  /** Signing out forgets every key this browser keeps for this origin (one sign-in, one sign-out). */
   ML.signOut = function () {
-    try { global.localStorage.removeItem(ML.keyName()); } catch (e) { /* ignore */ }
+    try {
+      const ls = global.localStorage;
+      const names = [];
+      for (let i = 0; i < ls.length; i++) {
+        const n = ls.key(i);
+        if (n === SHARED_KEY || /^monlight\.[^.]+\.api_key$/.test(n)) names.push(n);
+      }
+      names.forEach(function (n) { ls.removeItem(n); });
+    } catch (e) { /* ignore */ }
     ML.askKey('Signed out. Enter the ' + keyLabel + ' to continue.').then(function () { ML.reloadData(); });
   };
 
@@ -45,7 +64,18 @@
     const so = ML.$('.ml-signout');
     if (so) so.addEventListener('click', ML.signOut);
     buildModal();
+    if (ML.nav) ML.nav.build();
   };
+
+  // The shared top navigation (nav.js, next to this file) is loaded by every page that loads this one.
+  (function loadNav() {
+    const me = document.currentScript;
+    if (!me || !me.src || document.querySelector('script[data-ml-nav]')) return;
+    const s = document.createElement('script');
+    s.src = me.src.replace(/common\.js(\?|$)/, 'nav.js$1');
+    s.setAttribute('data-ml-nav', '');
+    document.head.appendChild(s);
+  })();
 
   function buildModal() {
     if (ML.$('.ml-modal')) return;
@@ -231,8 +261,12 @@
     Object.keys(defaults).forEach(function (k) { s[k] = q.has(k) ? q.get(k) : defaults[k]; });
     return s;
   };
+  /** Query parameters the shared time-range control (timerange.js) owns: kept when a page writes its state. */
+  ML.SHARED_PARAMS = ['since', 'until'];
   ML.writeState = function (state, defaults) {
     const q = new URLSearchParams();
+    const cur = new URLSearchParams(global.location.search);
+    ML.SHARED_PARAMS.forEach(function (k) { if (!(k in state) && cur.has(k)) q.set(k, cur.get(k)); });
     Object.keys(state).forEach(function (k) {
       const v = state[k];
       if (v !== undefined && v !== null && v !== '' && String(v) !== String(defaults[k] === undefined ? '' : defaults[k])) q.set(k, v);

@@ -22,6 +22,7 @@ struct MetricQueries::DashboardRequest
 {
     std::string period;
     std::optional<std::string> project;
+    std::optional<std::string> page; ///< Web Vitals of this page only
     std::int64_t res = 0;  ///< bucket size of the web-vitals timeseries
     std::int64_t from = 0; ///< totals cover [from, end), from floored to the minute
     std::int64_t end = 0;
@@ -54,10 +55,30 @@ MetricQueries::DashboardRequest MetricQueries::parseDashboard(const QueryParams&
     if (!span)
         invalidParameter("period");
     r.project = q.get("project");
-    r.res = *span <= 6 * HOUR_MS ? MINUTE_MS : HOUR_MS;
-    // Totals cover the period to the minute; timeseries buckets are still floored to `res`.
-    r.from = floorTo(now - *span, MINUTE_MS);
-    r.end = floorTo(now, r.res) + r.res;
+    r.page = q.get("page");
+    // `since`/`until` (absolute or relative, as on /api/metrics) replace the period when given.
+    std::int64_t until = now;
+    if (auto u = q.get("until"))
+    {
+        auto t = Time::parseQueryTimestamp(*u, now);
+        if (!t)
+            invalidParameter("until");
+        until = std::min(*t, now);
+    }
+    std::int64_t since = until - *span;
+    if (auto sn = q.get("since"))
+    {
+        auto t = Time::parseQueryTimestamp(*sn, now);
+        if (!t)
+            invalidParameter("since");
+        since = *t;
+    }
+    if (since >= until)
+        throw HttpError(400, "since must be before until");
+    r.res = until - since <= 6 * HOUR_MS ? MINUTE_MS : HOUR_MS;
+    // Totals cover the range to the minute; timeseries buckets are still floored to `res`.
+    r.from = floorTo(since, MINUTE_MS);
+    r.end = until == now ? floorTo(now, r.res) + r.res : floorTo(until, MINUTE_MS);
     return r;
 }
 
@@ -73,6 +94,9 @@ MetricQueries::DashboardData MetricQueries::collectDashboard(const DashboardRequ
         selected.emplace(all[i].id, i);
         const auto& s = all[i];
         const std::string* source = s.labels.find("source");
+        const std::string* page = s.labels.find("page");
+        if (r.page && *r.page != (page ? *page : std::string("/")))
+            continue;
         if (s.type == "histogram" && source && *source == "browser" && s.name.rfind("web_vitals_", 0) == 0)
             for (std::size_t v = 0; v < VITALS.size(); ++v)
                 if (s.name == std::string("web_vitals_") + VITALS[v])
@@ -177,6 +201,17 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
                 w.key("p75");
                 writeNumberOrNull(w, p75);
                 w.field("count", a.count).field("rating", rating(VITALS[v], p75));
+                // how many samples rate good / needs improvement / poor (from the sketch, to its 1 % accuracy)
+                auto [good, poor] = thresholds(VITALS[v]);
+                auto atMostGood = static_cast<std::int64_t>(a.sketch.countAtMost(good));
+                auto atMostPoor = static_cast<std::int64_t>(a.sketch.countAtMost(poor));
+                w.field("good_threshold", good).field("poor_threshold", poor);
+                w.key("distribution")
+                    .beginObject()
+                    .field("good", atMostGood)
+                    .field("needs_improvement", atMostPoor - atMostGood)
+                    .field("poor", a.count - atMostPoor)
+                    .endObject();
             }
             w.endObject();
         }
@@ -223,23 +258,31 @@ std::string MetricQueries::renderDashboard(const DashboardRequest& r, const Dash
         w.endArray();
         w.endObject();
     }
+    // after the documented fields: the range read and the bucket size of the timeseries
+    w.field("from", Time::formatSeconds(r.from)).field("to", Time::formatSeconds(r.end));
+    w.field("resolution", r.res == MINUTE_MS ? "minute" : "hour");
+    if (r.page)
+        w.field("page", *r.page);
     w.endObject();
     return w.take();
 }
 
+std::pair<double, double> MetricQueries::thresholds(const std::string& vital)
+{
+    if (vital == "lcp")
+        return {2500, 4000};
+    if (vital == "inp")
+        return {200, 500};
+    if (vital == "cls")
+        return {0.1, 0.25};
+    if (vital == "fcp")
+        return {1800, 3000};
+    return {800, 1800};
+}
+
 std::string MetricQueries::rating(const std::string& vital, double p75)
 {
-    double good = 0, poor = 0;
-    if (vital == "lcp")
-        good = 2500, poor = 4000;
-    else if (vital == "inp")
-        good = 200, poor = 500;
-    else if (vital == "cls")
-        good = 0.1, poor = 0.25;
-    else if (vital == "fcp")
-        good = 1800, poor = 3000;
-    else
-        good = 800, poor = 1800;
+    auto [good, poor] = thresholds(vital);
     if (p75 <= good)
         return "good";
     return p75 > poor ? "poor" : "needs-improvement";

@@ -42,6 +42,8 @@ public:
     static std::optional<std::int64_t> parsePeriod(const std::string& text);
     /// `good`, `needs-improvement` or `poor` for a web vital (`lcp`, `inp`, `cls`, `fcp`, `ttfb`).
     static std::string rating(const std::string& vital, double p75);
+    /// A Web Vital's (good, poor) thresholds: good ≤ the first, poor > the second.
+    static std::pair<double, double> thresholds(const std::string& vital);
 
     /// Feeds every rollup row and raw point of [from, end) of the selected series into `onRow`/`onRaw`, with
     /// bucket starts floored to `resolutionMs`: rollup rows below the watermarks, raw points after them. With

@@ -154,6 +154,24 @@ void PercentileSketch::collapse(std::map<int, std::uint64_t>& bins)
     }
 }
 
+std::uint64_t PercentileSketch::countAtMost(double v) const
+{
+    std::uint64_t n = _zero;
+    for (const auto& bin : _negative)
+        n += bin.second;
+    if (v < MIN_MAGNITUDE)
+        return n;
+    // values in v's own bin count as at most v: a value equal to v always does, others are within the accuracy
+    const int limit = binIndex(v);
+    for (const auto& bin : _positive)
+    {
+        if (bin.first > limit)
+            break;
+        n += bin.second;
+    }
+    return n;
+}
+
 double PercentileSketch::quantile(double q, double min, double max) const
 {
     if (_count == 0)

@@ -33,6 +33,10 @@ public:
     /// Returns NaN when the sketch is empty.
     double quantile(double q, double min, double max) const;
 
+    /// How many of the values are ≤ `v` (v ≥ 0): every value in a bin up to v's own, so a value equal to `v` counts
+    /// and the answer is exact except for values within the 1 % accuracy above `v`.
+    std::uint64_t countAtMost(double v) const;
+
     /// The §4.5 BLOB: 0x01, zero count, positive bins, negative bins (LEB128 varints, zig-zag index deltas).
     std::string serialize() const;
     /// Parses serialize()'s output. Throws Poco::DataFormatException on malformed input.

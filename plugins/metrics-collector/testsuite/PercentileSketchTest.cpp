@@ -65,9 +65,24 @@ class PercentileSketchTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testQuantileEdgesUseMinAndMax);
     CPPUNIT_TEST(testBinsCollapseBeyondLimit);
     CPPUNIT_TEST(testAggregateLastAndMerge);
+    CPPUNIT_TEST(testCountAtMost);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    void testCountAtMost()
+    {
+        // Web Vitals ratings: good ≤ 2500, poor > 4000 (LCP); a value on a threshold rates the better side
+        PercentileSketch s = sketchOf({0, 1200, 2500, 2600, 4000, 4100, 9000});
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), s.countAtMost(2500));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(5), s.countAtMost(4000));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), s.countAtMost(1e6));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), s.countAtMost(0));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), PercentileSketch().countAtMost(100));
+        PercentileSketch cls = sketchOf({0.02, 0.1, 0.11, 0.25, 0.3});
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), cls.countAtMost(0.1));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(4), cls.countAtMost(0.25));
+    }
+
     void testSpecBinExamples()
     {
         CPPUNIT_ASSERT_EQUAL(231, PercentileSketch::binIndex(100));

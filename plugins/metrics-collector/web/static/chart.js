@@ -1,123 +1,206 @@
-/* Minimal SVG line chart for the metrics UI (no dependencies).
- * MLChart.draw(container, { series: [{ name, color, points: [{ x: epochMs, y: number|null, partial: bool }] }],
- *                           yFormat: fn, height: px, xmin: epochMs, xmax: epochMs })
- * Segments that end in a partial bucket are drawn dashed. */
+/* Time-series charts of the metrics UI, drawn by uPlot (static/vendor/, embedded at build time).
+ * MLChart.draw(el, opts) replaces the chart in `el`:
+ *   opts.xs       bucket starts in ms (ascending)
+ *   opts.series   [{ name, color, values: [number|null per x] }]
+ *   opts.unit     y-axis unit shown on the ticks and in the tooltip ('' for none)
+ *   opts.xmin/xmax range in ms to show (omitted: fit the data; opts.bucketMs is the room around a lone bucket)
+ *   opts.bands    [{ from, to, color, label }] y-ranges painted behind the lines (Web Vitals thresholds)
+ *   opts.onZoom   function (fromMs, toMs) called after a drag over the plot
+ *   opts.height, opts.emptyText, opts.label (the chart's accessible name)
+ * A crosshair tooltip lists every series at the hovered bucket; the legend buttons hide a series (click) or show it
+ * alone (Shift+click, again for all). Hidden series are remembered per element across redraws. */
 'use strict';
 (function (global) {
-  const NS = 'http://www.w3.org/2000/svg';
-  const PALETTE = ['#5aa9ff', '#3fb950', '#d29922', '#f85149', '#bc8cff', '#39c5cf', '#ff7b72', '#7ee787', '#e3b341',
-    '#a5d6ff', '#ffa657', '#d2a8ff', '#56d364', '#79c0ff', '#f0883e', '#ec6547', '#8b949e', '#b392f0', '#85e89d', '#ffab70'];
+  const PALETTE = ['#5aa9ff', '#bc8cff', '#39c5cf', '#f778ba', '#c9d1d9', '#ffa657', '#7ee787', '#d2a8ff', '#79c0ff',
+    '#ff7b72'];
 
-  function el(name, attrs, parent) {
-    const e = document.createElementNS(NS, name);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-
-  function niceStep(range, ticks) {
-    const raw = range / Math.max(1, ticks);
-    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-    const n = raw / mag;
-    return (n >= 5 ? 10 : n >= 2 ? 5 : n >= 1 ? 2 : 1) * mag;
-  }
-
-  function pad2(n) { return String(n).padStart(2, '0'); }
-
-  function timeLabel(ms, spanMs) {
-    const d = new Date(ms);
-    const hm = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
-    if (spanMs <= 36 * 3600 * 1000) return hm;
-    return pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) + (spanMs <= 8 * 86400 * 1000 ? ' ' + hm : '');
-  }
-
-  function defaultFormat(v) {
-    if (v === 0) return '0';
+  function fmt(v, unit) {
+    if (v === null || v === undefined || isNaN(v)) return '—';
     const a = Math.abs(v);
-    if (a >= 1e9) return (v / 1e9).toFixed(1) + 'G';
-    if (a >= 1e6) return (v / 1e6).toFixed(1) + 'M';
-    if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
-    if (a >= 100) return String(Math.round(v));
-    return String(Number(v.toPrecision(3)));
+    let s;
+    if (a >= 1e9) s = (v / 1e9).toFixed(a >= 1e10 ? 0 : 1) + 'G';
+    else if (a >= 1e6) s = (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
+    else if (a >= 1e4) s = (v / 1e3).toFixed(a >= 1e5 ? 0 : 1) + 'k';
+    else if (a >= 100 || Number.isInteger(v)) s = String(Math.round(v));
+    else if (a >= 1) s = String(Math.round(v * 100) / 100);
+    else s = String(Number(v.toPrecision(3)));
+    return unit ? s + ' ' + unit : s;
   }
 
-  function draw(container, opts) {
-    container.innerHTML = '';
-    const series = (opts.series || []).filter(function (s) { return s.points && s.points.length; });
-    const fmt = opts.yFormat || defaultFormat;
-    if (!series.length) {
-      const p = document.createElement('div');
-      p.className = 'chart-empty empty';
-      p.textContent = opts.emptyText || 'No data in this range.';
-      container.appendChild(p);
-      return;
-    }
-    const W = Math.max(300, container.clientWidth || 600);
-    const H = opts.height || 240;
-    const m = { l: 56, r: 12, t: 10, b: 26 };
-    let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
-    series.forEach(function (s) {
-      s.points.forEach(function (p) {
-        if (p.y === null || p.y === undefined || !isFinite(p.y)) return;
-        xmin = Math.min(xmin, p.x); xmax = Math.max(xmax, p.x);
-        ymin = Math.min(ymin, p.y); ymax = Math.max(ymax, p.y);
-      });
-    });
-    if (!isFinite(xmin)) { xmin = Date.now() - 3600e3; xmax = Date.now(); ymin = 0; ymax = 1; }
-    if (isFinite(opts.xmin) && opts.xmin < xmin) xmin = opts.xmin;
-    if (isFinite(opts.xmax) && opts.xmax > xmax) xmax = opts.xmax;
-    if (xmin === xmax) { xmin -= 30e3; xmax += 30e3; }
-    if (ymin > 0) ymin = 0;
-    if (ymin === ymax) ymax = ymin + 1;
-    const step = niceStep(ymax - ymin, 4);
-    ymax = Math.ceil(ymax / step) * step;
-    ymin = Math.floor(ymin / step) * step;
-    const X = function (x) { return m.l + (x - xmin) / (xmax - xmin) * (W - m.l - m.r); };
-    const Y = function (y) { return m.t + (1 - (y - ymin) / (ymax - ymin)) * (H - m.t - m.b); };
+  function pad(n) { return String(n).padStart(2, '0'); }
+  function timeText(ms) {
+    const d = new Date(ms);
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' +
+      pad(d.getMinutes());
+  }
 
-    const svg = el('svg', { class: 'chart-svg', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img' }, container);
-    const grid = el('g', { class: 'chart-grid' }, svg);
-    for (let v = ymin; v <= ymax + step / 2; v += step) {
-      el('line', { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v), stroke: '#2a2f3a', 'stroke-width': 1 }, grid);
-      const t = el('text', { x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end', fill: '#8a91a0', 'font-size': 10 }, grid);
-      t.textContent = fmt(v);
+  function available() { return typeof global.uPlot === 'function'; }
+
+  function destroy(el) {
+    if (el._mlPlot) { el._mlPlot.destroy(); el._mlPlot = null; }
+  }
+
+  function draw(el, opts) {
+    destroy(el);
+    const series = (opts.series || []).map(function (s, i) {
+      return { name: s.name, color: s.color || PALETTE[i % PALETTE.length], values: s.values };
+    });
+    const xs = opts.xs || [];
+    const hasData = series.some(function (s) { return s.values.some(function (v) { return v !== null && v !== undefined; }); });
+    el.classList.add('ml-chart');
+    el.setAttribute('role', 'figure');
+    el.setAttribute('aria-label', (opts.label || 'Chart') + (hasData ? '' : ': no data') + '. The table below lists the same values.');
+    if (!hasData) {
+      el.innerHTML = '<div class="empty chart-empty">' + ML.esc(opts.emptyText || 'No data.') + '</div>';
+      return null;
     }
-    const nx = Math.max(2, Math.floor((W - m.l - m.r) / 90));
-    for (let i = 0; i <= nx; i++) {
-      const x = xmin + (xmax - xmin) * i / nx;
-      const t = el('text', { x: X(x), y: H - 8, 'text-anchor': i === 0 ? 'start' : (i === nx ? 'end' : 'middle'),
-        fill: '#8a91a0', 'font-size': 10 }, grid);
-      t.textContent = timeLabel(x, xmax - xmin);
+    if (!available()) {
+      el.innerHTML = '<div class="empty chart-empty">Charts are not available in this build (uPlot was not embedded); the table below has the values.</div>';
+      return null;
     }
-    series.forEach(function (s, si) {
-      const color = s.color || PALETTE[si % PALETTE.length];
-      const g = el('g', { class: 'chart-series', 'data-name': s.name }, svg);
-      const pts = s.points.filter(function (p) { return p.y !== null && p.y !== undefined && isFinite(p.y); })
-        .sort(function (a, b) { return a.x - b.x; });
-      let solid = '', dashed = '';
-      for (let i = 1; i < pts.length; i++) {
-        const seg = 'M' + X(pts[i - 1].x).toFixed(1) + ',' + Y(pts[i - 1].y).toFixed(1) +
-          'L' + X(pts[i].x).toFixed(1) + ',' + Y(pts[i].y).toFixed(1);
-        if (pts[i].partial || pts[i - 1].partial) dashed += seg; else solid += seg;
+    const hidden = el._mlHidden || (el._mlHidden = {});
+    const unit = opts.unit || '';
+    el.innerHTML = '<div class="chart-plot"></div><div class="chart-tip hidden" aria-hidden="true"></div>' +
+      '<div class="chart-legend" role="group" aria-label="Series (click: hide or show; Shift+click: show only this one)"></div>';
+    const plotEl = el.querySelector('.chart-plot');
+    const tip = el.querySelector('.chart-tip');
+    const legend = el.querySelector('.chart-legend');
+    const bands = opts.bands || [];
+
+    const data = [xs.map(function (x) { return x / 1000; })].concat(series.map(function (s) {
+      return s.values.map(function (v) { return v === undefined ? null : v; });
+    }));
+    const width = Math.max(240, el.clientWidth || plotEl.clientWidth || 600);
+    const axisStyle = { stroke: '#8a91a0', grid: { stroke: '#2a2f3a', width: 1 }, ticks: { stroke: '#2a2f3a', width: 1 },
+      font: '11px ui-monospace, monospace' };
+    const uopts = {
+      width: width,
+      height: opts.height || 240,
+      legend: { show: false },
+      cursor: {
+        drag: { x: true, y: false, setScale: false },
+        points: { size: 6 },
+        focus: { prox: 16 }
+      },
+      focus: { alpha: 0.4 },
+      scales: { x: { time: true }, y: { auto: true } },
+      axes: [
+        Object.assign({}, axisStyle),
+        Object.assign({}, axisStyle, {
+          size: 64,
+          values: function (u, splits) { return splits.map(function (v) { return fmt(v, unit); }); }
+        })
+      ],
+      series: [{}].concat(series.map(function (s) {
+        return { label: s.name, stroke: s.color, width: 1.6, spanGaps: false, show: !hidden[s.name],
+          points: { show: xs.length < 60 } };
+      })),
+      hooks: {
+        drawClear: [function (u) {
+          if (!bands.length) return;
+          const ctx = u.ctx;
+          const bb = u.bbox;
+          ctx.save();
+          bands.forEach(function (b) {
+            const top = u.valToPos(Math.min(b.to, u.scales.y.max), 'y', true);
+            const bottom = u.valToPos(Math.max(b.from, u.scales.y.min), 'y', true);
+            if (!(bottom > top)) return;
+            ctx.fillStyle = b.color;
+            ctx.fillRect(bb.left, Math.max(bb.top, top), bb.width, Math.min(bb.top + bb.height, bottom) - Math.max(bb.top, top));
+          });
+          ctx.restore();
+        }],
+        setCursor: [function (u) { showTip(u); }],
+        setSelect: [function (u) {
+          const sel = u.select;
+          if (sel.width < 3) return;
+          const a = u.posToVal(sel.left, 'x') * 1000;
+          const b = u.posToVal(sel.left + sel.width, 'x') * 1000;
+          u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+          if (opts.onZoom) opts.onZoom(a, b);
+        }]
       }
-      if (solid) el('path', { d: solid, fill: 'none', stroke: color, 'stroke-width': 1.6, class: 'line-solid' }, g);
-      if (dashed) el('path', { d: dashed, fill: 'none', stroke: color, 'stroke-width': 1.6, 'stroke-dasharray': '4 3', class: 'line-partial' }, g);
-      pts.forEach(function (p) {
-        const c = el('circle', { cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: pts.length > 120 ? 1.2 : 2.4, fill: color,
-          class: p.partial ? 'pt partial' : 'pt' }, g);
-        const tt = el('title', {}, c);
-        tt.textContent = s.name + ' @ ' + new Date(p.x).toISOString() + ': ' + fmt(p.y) + (p.partial ? ' (partial)' : '');
-      });
+    };
+    if (opts.xmin !== undefined && opts.xmax !== undefined && opts.xmin !== null && opts.xmax !== null) {
+      uopts.scales.x.range = function () { return [opts.xmin / 1000, opts.xmax / 1000]; };
+    } else if (xs.length === 1) {
+      // fitting one bucket: that bucket with one bucket of room either side
+      const pad = (opts.bucketMs || 3600e3) / 1000;
+      uopts.scales.x.range = function () { return [xs[0] / 1000 - pad, xs[0] / 1000 + pad]; };
+    }
+    if (bands.length) {
+      // keep the good/poor thresholds in view even when every value is far below them
+      const top = Math.max.apply(null, bands.filter(function (b) { return isFinite(b.from); }).map(function (b) { return b.from; }));
+      uopts.scales.y.range = function (u, min, max) {
+        return [0, Math.max(max === null ? 0 : max, top) * 1.1];
+      };
+    }
+
+    function showTip(u) {
+      const idx = u.cursor.idx;
+      if (idx === null || idx === undefined || u.cursor.left < 0) {
+        tip.classList.add('hidden');
+        return;
+      }
+      const rows = series.map(function (s, i) {
+        const v = data[i + 1][idx];
+        return '<div class="tip-row' + (hidden[s.name] ? ' off' : '') + '"><span class="swatch" style="background:' +
+          ML.esc(s.color) + '"></span><span class="tip-name">' + ML.esc(s.name) + '</span><span class="tip-val">' +
+          ML.esc(fmt(v, unit)) + '</span></div>';
+      }).join('');
+      tip.innerHTML = '<div class="tip-time">' + ML.esc(timeText(data[0][idx] * 1000)) + '</div>' + rows;
+      tip.classList.remove('hidden');
+      const left = u.over.offsetLeft + u.cursor.left;
+      const w = tip.offsetWidth;
+      const x = left + 14 + w > plotEl.clientWidth ? Math.max(0, left - 14 - w) : left + 14;
+      tip.style.left = x + 'px';
+      tip.style.top = Math.max(0, u.over.offsetTop + u.cursor.top - 10) + 'px';
+    }
+
+    function renderLegend() {
+      legend.innerHTML = series.map(function (s, i) {
+        return '<button type="button" class="legend-item' + (hidden[s.name] ? ' off' : '') + '" data-i="' + i +
+          '" aria-pressed="' + (hidden[s.name] ? 'false' : 'true') + '" title="Click: hide/show. Shift+click: only this one.">' +
+          '<span class="swatch" style="background:' + ML.esc(s.color) + '"></span>' + ML.esc(s.name) + '</button>';
+      }).join('');
+    }
+
+    const u = new global.uPlot(uopts, data, plotEl);
+    el._mlPlot = u;
+    renderLegend();
+    legend.addEventListener('click', function (ev) {
+      const b = ev.target.closest('.legend-item');
+      if (b) toggle(Number(b.getAttribute('data-i')), ev.shiftKey || ev.altKey);
     });
-    const legend = document.createElement('div');
-    legend.className = 'chart-legend';
-    legend.innerHTML = series.map(function (s, si) {
-      const color = s.color || PALETTE[si % PALETTE.length];
-      return '<span class="legend-item"><span class="swatch" style="background:' + color + '"></span>' +
-        String(s.name).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }) + '</span>';
-    }).join('');
-    container.appendChild(legend);
+    // Shift+Enter / Shift+Space on an entry: that series alone (as Shift+click)
+    legend.addEventListener('keydown', function (ev) {
+      const b = ev.target.closest('.legend-item');
+      if (!b || !ev.shiftKey || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+      ev.preventDefault();
+      toggle(Number(b.getAttribute('data-i')), true);
+    });
+    function toggle(i, soloMode) {
+      const name = series[i].name;
+      if (soloMode) {
+        const solo = series.every(function (s, j) { return j === i ? !hidden[s.name] : hidden[s.name]; });
+        series.forEach(function (s) { hidden[s.name] = solo ? false : s.name !== name; });
+      } else {
+        hidden[name] = !hidden[name];
+      }
+      series.forEach(function (s, j) { u.setSeries(j + 1, { show: !hidden[s.name] }); });
+      renderLegend();
+      const again = legend.querySelector('.legend-item[data-i="' + i + '"]');
+      if (again) again.focus();
+    }
+    return u;
   }
 
-  global.MLChart = { draw: draw, PALETTE: PALETTE, format: defaultFormat };
+  /** Fits every chart to its element's width (call on resize). */
+  function resizeAll() {
+    Array.prototype.forEach.call(document.querySelectorAll('.ml-chart'), function (el) {
+      if (el._mlPlot) el._mlPlot.setSize({ width: Math.max(240, el.clientWidth), height: el._mlPlot.height });
+    });
+  }
+
+  global.MLChart = { draw: draw, destroy: destroy, fmt: fmt, available: available, resizeAll: resizeAll, PALETTE: PALETTE };
 })(window);

@@ -2,7 +2,9 @@
 'use strict';
 (function () {
   const $ = ML.$;
-  const DEFAULTS = { project: '', period: '24h', refresh: '0', name: '', type: '', labels: '', group_by: '', resolution: 'auto' };
+  // the time range (`since`/`until`) is the shared control's (timerange.js), kept in the URL next to these
+  const DEFAULTS = { project: '', refresh: '0', name: '', type: '', labels: '', group_by: '', resolution: 'auto', agg: 'sum',
+    page: '' };
   // Trend line colours stay clear of the rating colours (green/amber/red = good/needs improvement/poor).
   const VITALS = [
     { key: 'lcp', label: 'LCP', unit: 'ms', good: 2500, poor: 4000, color: '#5aa9ff' },
@@ -12,6 +14,7 @@
     { key: 'ttfb', label: 'TTFB', unit: 'ms', good: 800, poor: 1800, color: '#c9d1d9' }
   ];
   let state = ML.readState(DEFAULTS);
+  let range = null;
   let names = [];
   let labelValues = {};
   let dashSeq = 0;
@@ -27,19 +30,7 @@
     return def.key === 'cls' ? String(Math.round(v * 1000) / 1000) : String(Math.round(v));
   }
 
-  function periodMs(p) {
-    const m = /^(\d+)([smhd])$/.exec(p || '24h');
-    if (!m) return 86400e3;
-    return Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2]];
-  }
-
   function save() { ML.writeState(state, DEFAULTS); }
-
-  function periodOk() {
-    if (!state.period || ML.isRange(state.period)) return true;
-    ML.banner('Period must look like 1h, 6h, 24h, 7d or 30d', 'error');
-    return false;
-  }
 
   function labelPairs() {
     return state.labels ? state.labels.split(',').filter(Boolean).map(function (p) {
@@ -146,11 +137,12 @@
     }).join('');
   }
 
-  function bucketRows(type, data, groupLabel) {
+  function bucketRows(type, data, groupLabel, rateSec) {
     return data.map(function (b) {
       const cells = ['<td data-label="Bucket">' + ML.timeHtml(b.bucket, true) + '</td>'];
       if (groupLabel !== undefined) cells.push('<td data-label="Group">' + ML.esc(groupLabel) + '</td>');
       if (type === 'counter') cells.push('<td class="num" data-label="Sum">' + ML.num(b.sum) + '</td>');
+      if (rateSec) cells.push('<td class="num" data-label="Rate /s">' + ML.num(b.sum === null ? null : b.sum / rateSec) + '</td>');
       cells.push('<td class="num" data-label="Count">' + ML.num(b.count) + '</td>');
       cells.push('<td class="num" data-label="Avg">' + ML.num(b.avg) + '</td>');
       cells.push('<td class="num" data-label="Min">' + ML.num(b.min) + '</td>');
@@ -165,8 +157,40 @@
     }).join('');
   }
 
-  function points(data, field) {
-    return data.map(function (b) { return { x: Date.parse(b.bucket), y: b[field], partial: !!b.partial }; });
+  // y-axis unit from the metric name's suffix (Prometheus style: http_request_duration_ms, payload_bytes)
+  function unitOf(name) {
+    const m = /_(ms|milliseconds|seconds|bytes|percent)(_total)?$/.exec(name || '');
+    if (!m) return '';
+    return { ms: 'ms', milliseconds: 'ms', seconds: 's', bytes: 'B', percent: '%' }[m[1]];
+  }
+
+  function values(data, xs, field, scale) {
+    const byX = {};
+    data.forEach(function (b) { byX[Date.parse(b.bucket)] = b[field]; });
+    return xs.map(function (x) {
+      const v = byX[x];
+      return v === null || v === undefined ? null : v * (scale || 1);
+    });
+  }
+
+  function bucketXs(lists) {
+    const set = {};
+    lists.forEach(function (d) { d.forEach(function (b) { set[Date.parse(b.bucket)] = true; }); });
+    return Object.keys(set).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  // Auto range (none chosen): the shortest of these that holds data, and the chart fits the data
+  const AUTO_SPANS = ['24h', '7d', '30d', '366d'];
+
+  async function fetchSeries(since, until) {
+    return ML.api('api/metrics' + ML.qs({
+      name: state.name, type: state.type, since: since, until: until, project: state.project, labels: state.labels,
+      group_by: state.group_by, resolution: state.resolution
+    }));
+  }
+
+  function hasBuckets(r) {
+    return Array.isArray(r.series) ? r.series.some(function (s) { return (s.data || []).length; }) : (r.data || []).length > 0;
   }
 
   async function loadSeries() {
@@ -174,105 +198,194 @@
     const chart = $('.x-chart');
     const head = $('.x-table thead');
     const body = $('.x-table tbody');
+    $('.x-agg-wrap').classList.toggle('hidden', state.type !== 'counter');
     if (!state.name) {
-      MLChart.draw(chart, { series: [], emptyText: 'Choose a metric.' });
+      MLChart.draw(chart, { series: [], emptyText: 'Choose a metric.', label: 'Metric chart' });
       head.innerHTML = '';
       body.innerHTML = '';
       return;
     }
     let r;
+    let note = '';
     try {
-      r = await ML.api('api/metrics' + ML.qs({
-        name: state.name, type: state.type, period: state.period, project: state.project, labels: state.labels,
-        group_by: state.group_by, resolution: state.resolution
-      }));
+      if (range.explicit()) {
+        const g = range.get();
+        r = await fetchSeries(g.since, g.until);
+      } else {
+        for (let i = 0; i < AUTO_SPANS.length; i++) {
+          r = await fetchSeries(AUTO_SPANS[i], '');
+          if (my !== seriesSeq) return;
+          if (hasBuckets(r)) { note = 'Auto range: the data of the last ' + AUTO_SPANS[i]; break; }
+        }
+        if (!hasBuckets(r)) note = 'No data in the last ' + AUTO_SPANS[AUTO_SPANS.length - 1];
+      }
     } catch (e) {
       if (my === seriesSeq) ML.showError(e);
       return;
     }
     if (my !== seriesSeq) return;
+    $('.x-note').textContent = note;
     const type = r.type || state.type || 'counter';
+    $('.x-agg-wrap').classList.toggle('hidden', type !== 'counter');
     const grouped = Array.isArray(r.series);
+    const bucketSec = r.resolution === 'hour' ? 3600 : 60;
+    const rate = type === 'counter' && state.agg === 'rate';
+    // a counter's points are increments: the number per bucket is their sum, the rate that sum per second
+    const counterField = 'sum';
+    const scale = rate ? 1 / bucketSec : 1;
+    let unit = unitOf(state.name);
+    if (type === 'counter') unit = rate ? (unit ? unit + '/s' : '/s') : unit;
+    const lists = grouped ? r.series.slice(0, 20).map(function (s) { return s.data || []; }) : [r.data || []];
+    const xs = bucketXs(lists);
     let series = [];
+    const groups = [];
     if (grouped) {
       r.series.slice(0, 20).forEach(function (s) {
         const label = Object.keys(s.labels || {}).map(function (k) { return k + '=' + s.labels[k]; }).join(',') || '(none)';
-        const field = type === 'histogram' ? 'p95' : type === 'counter' ? 'sum' : 'avg';
-        series.push({ name: label + ' ' + field, points: points(s.data || [], field), group: label, data: s.data || [] });
+        const field = type === 'histogram' ? 'p95' : type === 'counter' ? counterField : 'avg';
+        series.push({ name: label + ' ' + (rate ? 'rate' : field), values: values(s.data || [], xs, field, type === 'counter' ? scale : 1) });
+        groups.push({ label: label, data: s.data || [] });
       });
     } else {
       const d = r.data || [];
       if (type === 'histogram') {
-        series = [{ name: 'p50', points: points(d, 'p50') }, { name: 'p95', points: points(d, 'p95') },
-          { name: 'p99', points: points(d, 'p99') }];
+        series = ['p50', 'p95', 'p99', 'avg'].map(function (f) { return { name: f, values: values(d, xs, f) }; });
       } else if (type === 'counter') {
-        // a counter's points are increments: the number per bucket is their sum
-        series = [{ name: 'sum', points: points(d, 'sum') }];
+        series = [{ name: rate ? 'rate per second' : 'sum per bucket', values: values(d, xs, counterField, scale) }];
       } else {
-        series = [{ name: 'avg', points: points(d, 'avg') }, { name: 'count', points: points(d, 'count') }];
-        if (type === 'gauge') series.push({ name: 'last', points: points(d, 'last') });
+        series = ['avg', 'min', 'max', 'last'].map(function (f) { return { name: f, values: values(d, xs, f) }; });
       }
     }
-    MLChart.draw(chart, { series: series, emptyText: 'No data for ' + state.name + ' in this range.',
-      xmin: Date.parse(r.from), xmax: Date.parse(r.to) });
-    const cols = ['Bucket'].concat(grouped ? ['Group'] : [], type === 'counter' ? ['Sum'] : [], ['Count', 'Avg', 'Min', 'Max'],
-      type === 'gauge' ? ['Last'] : [], type === 'histogram' ? ['p50', 'p95', 'p99'] : []);
-    head.innerHTML = '<tr>' + cols.map(function (c, i) { return '<th' + (i > (grouped ? 1 : 0) ? ' class="num"' : '') + '>' + c + '</th>'; }).join('') + '</tr>';
+    const g = range.resolve();
+    MLChart.draw(chart, {
+      xs: xs, series: series, unit: unit, height: 260, bucketMs: bucketSec * 1000,
+      label: state.name + ' (' + type + (type === 'counter' ? ', ' + (rate ? 'rate per second' : 'sum per bucket') : '') + ')',
+      emptyText: 'No data for ' + state.name + ' in this range.',
+      xmin: range.explicit() ? g.from : null, xmax: range.explicit() ? g.to : null,
+      onZoom: function (a, b) { range.zoom(a, b); }
+    });
+    const cols = ['Bucket'].concat(grouped ? ['Group'] : [], type === 'counter' ? ['Sum'] : [], rate ? ['Rate /s'] : [],
+      ['Count', 'Avg', 'Min', 'Max'], type === 'gauge' ? ['Last'] : [], type === 'histogram' ? ['p50', 'p95', 'p99'] : []);
+    head.innerHTML = '<tr>' + cols.map(function (c, i) { return '<th scope="col"' + (i > (grouped ? 1 : 0) ? ' class="num"' : '') + '>' + c + '</th>'; }).join('') + '</tr>';
     if (grouped) {
-      body.innerHTML = series.map(function (s) { return bucketRows(type, s.data.slice().reverse(), s.group); }).join('');
+      body.innerHTML = groups.map(function (s) { return bucketRows(type, s.data.slice().reverse(), s.label, rate ? bucketSec : 0); }).join('');
     } else {
-      body.innerHTML = bucketRows(type, (r.data || []).slice().reverse());
+      body.innerHTML = bucketRows(type, (r.data || []).slice().reverse(), undefined, rate ? bucketSec : 0);
     }
     if (!body.innerHTML) body.innerHTML = '<tr><td colspan="' + cols.length + '" class="empty">No buckets.</td></tr>';
   }
 
-  function renderVitals(wv) {
+  const BAND_COLORS = { good: 'rgba(63,185,80,0.10)', ni: 'rgba(210,153,34,0.12)', poor: 'rgba(248,81,73,0.12)' };
+  const RATING_WORDS = { good: 'Good', 'needs-improvement': 'Needs improvement', poor: 'Poor', unknown: 'No data' };
+  let pageSort = { key: 'samples', dir: -1 };
+  let lastVitals = null;
+
+  function distributionHtml(def, s) {
+    const d = s.distribution || { good: 0, needs_improvement: 0, poor: 0 };
+    const total = d.good + d.needs_improvement + d.poor;
+    if (!total) return '<div class="dist muted small">No samples.</div>';
+    const pct = function (n) { return Math.round(n * 1000 / total) / 10; };
+    const parts = [['good', 'Good', d.good], ['needs-improvement', 'Needs improvement', d.needs_improvement], ['poor', 'Poor', d.poor]];
+    return '<div class="dist-bar" aria-hidden="true">' + parts.map(function (p) {
+      return p[2] ? '<span class="dist-seg ' + p[0] + '" style="width:' + pct(p[2]) + '%"></span>' : '';
+    }).join('') + '</div><ul class="dist-list small">' + parts.map(function (p) {
+      return '<li class="dist-' + p[0] + '"><span class="rating-word ' + p[0] + '">' + p[1] + '</span> ' + pct(p[2]) + '% (' + ML.num(p[2]) + ')</li>';
+    }).join('') + '</ul>';
+  }
+
+  function renderPages(wv) {
+    const rows = (wv.by_page || []).slice();
+    rows.sort(function (a, b) {
+      const x = a[pageSort.key], y = b[pageSort.key];
+      if (x === y) return 0;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : 1) * pageSort.dir;
+    });
+    ML.$$('.vitals-pages th[data-sort]').forEach(function (th) {
+      const k = th.getAttribute('data-sort');
+      th.setAttribute('aria-sort', k === pageSort.key ? (pageSort.dir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    $('.vitals-pages tbody').innerHTML = rows.map(function (p) {
+      return '<tr class="vitals-page"><td data-label="Page"><a href="#" class="vitals-drill" data-page="' + ML.esc(p.page) +
+        '" title="Show this page\'s vitals">' + ML.esc(p.page) + '</a></td>' + VITALS.map(function (def) {
+        const rt = rating(p[def.key], def);
+        return '<td class="num ' + rt + '" data-label="' + def.label + '">' + vitalText(p[def.key], def) +
+          (rt !== 'unknown' ? ' <span class="rating-word small">' + RATING_WORDS[rt] + '</span>' : '') + '</td>';
+      }).join('') + '<td class="num" data-label="Samples">' + ML.num(p.samples) + '</td></tr>';
+    }).join('') || '<tr><td colspan="7" class="empty">No pages.</td></tr>';
+  }
+
+  function renderVitals(wv, resolution) {
     const sec = $('.vitals');
+    lastVitals = wv;
     if (!wv) {
-      sec.classList.add('hidden');
+      sec.classList.toggle('hidden', !state.page);
+      if (state.page) {
+        $('.vitals-cards').innerHTML = '<p class="empty">No Web Vitals for page ' + ML.esc(state.page) + ' in this range.</p>';
+        $('.vitals-charts').innerHTML = '';
+        $('.vitals-pages tbody').innerHTML = '';
+        $('.vitals-data tbody').innerHTML = '';
+      }
+      renderPageFilter();
       return;
     }
     sec.classList.remove('hidden');
+    renderPageFilter();
     const sum = wv.summary || {};
     $('.vitals-cards').innerHTML = VITALS.map(function (def) {
       const s = sum[def.key] || { p75: null, count: 0, rating: 'unknown' };
-      return '<div class="card vital vital-' + def.key + ' ' + ML.esc(s.rating) + '"><div class="label">' + def.label + '</div>' +
+      return '<div class="card vital vital-' + def.key + ' ' + ML.esc(s.rating) + '"><div class="label">' + def.label + ' <span class="muted">p75</span></div>' +
         '<div class="value ' + ML.esc(s.rating) + '">' + vitalText(s.p75, def) + ' <span class="small muted">' + def.unit + '</span></div>' +
-        '<div class="sub">' + ML.esc(s.rating) + ' · ' + ML.num(s.count) + ' samples</div></div>';
+        '<div class="sub"><span class="rating-word ' + ML.esc(s.rating) + '">' + (RATING_WORDS[s.rating] || s.rating) + '</span> · ' +
+        ML.num(s.count) + ' samples</div>' + distributionHtml(def, s) + '</div>';
     }).join('');
     const ts = wv.timeseries || [];
-    MLChart.draw($('.vitals-chart'), {
-      height: 200,
-      xmin: Date.now() - periodMs(state.period),
-      xmax: Date.now(),
-      series: VITALS.filter(function (d) { return d.key !== 'cls'; }).map(function (def) {
-        return { name: def.label + ' p75 (ms)', color: def.color,
-          points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b[def.key], partial: false }; }) };
-      }),
-      emptyText: 'No vitals trend.'
+    const xs = ts.map(function (b) { return Date.parse(b.bucket); });
+    const g = range.resolve();
+    const charts = $('.vitals-charts');
+    if (!charts.children.length) {
+      charts.innerHTML = VITALS.map(function (def) {
+        return '<div class="vital-chart-box"><h3>' + def.label + ' <span class="muted small">p75' + (def.unit ? ', ' + def.unit : '') +
+          ' · good ≤ ' + def.good + ', poor &gt; ' + def.poor + '</span></h3><div class="chart vitals-chart vitals-chart-' + def.key + '"></div></div>';
+      }).join('');
+    }
+    VITALS.forEach(function (def) {
+      MLChart.draw($('.vitals-chart-' + def.key), {
+        xs: xs, height: 160, unit: def.unit, label: def.label + ' p75 over time with good, needs-improvement and poor bands',
+        series: [{ name: def.label + ' p75', color: def.color, values: ts.map(function (b) { return b[def.key]; }) }],
+        bands: [{ from: 0, to: def.good, color: BAND_COLORS.good }, { from: def.good, to: def.poor, color: BAND_COLORS.ni },
+          { from: def.poor, to: Infinity, color: BAND_COLORS.poor }],
+        // the chosen range, else (the dashboard's default day) the buckets that hold samples
+        xmin: range.explicit() ? g.from : null, xmax: range.explicit() ? g.to : null,
+        bucketMs: xs.length > 1 ? xs[1] - xs[0] : (resolution === 'minute' ? 60e3 : 3600e3),
+        emptyText: 'No ' + def.label + ' samples.',
+        onZoom: function (a, b) { range.zoom(a, b); }
+      });
     });
-    // CLS is unitless (good ≤ 0.1): on the milliseconds axis it would be a flat line at zero, so it has its own
-    const cls = VITALS.filter(function (d) { return d.key === 'cls'; })[0];
-    MLChart.draw($('.vitals-cls-chart'), {
-      height: 120,
-      xmin: Date.now() - periodMs(state.period),
-      xmax: Date.now(),
-      series: [{ name: 'CLS p75', color: cls.color,
-        points: ts.map(function (b) { return { x: Date.parse(b.bucket), y: b.cls, partial: false }; }) }],
-      emptyText: 'No CLS trend.'
-    });
-    $('.vitals-pages tbody').innerHTML = (wv.by_page || []).map(function (p) {
-      return '<tr class="vitals-page"><td data-label="Page">' + ML.esc(p.page) + '</td>' + VITALS.map(function (def) {
-        return '<td class="num ' + rating(p[def.key], def) + '" data-label="' + def.label + '">' + vitalText(p[def.key], def) + '</td>';
-      }).join('') + '<td class="num" data-label="Samples">' + ML.num(p.samples) + '</td></tr>';
-    }).join('') || '<tr><td colspan="7" class="empty">No pages.</td></tr>';
+    $('.vitals-data tbody').innerHTML = ts.slice().reverse().map(function (b) {
+      return '<tr><td data-label="Bucket">' + ML.timeHtml(b.bucket, true) + '</td>' + VITALS.map(function (def) {
+        const rt = rating(b[def.key], def);
+        return '<td class="num ' + rt + '" data-label="' + def.label + '">' + vitalText(b[def.key], def) +
+          (rt !== 'unknown' ? ' <span class="rating-word small">' + RATING_WORDS[rt] + '</span>' : '') + '</td>';
+      }).join('') + '<td class="num" data-label="Samples">' + ML.num(b.count) + '</td></tr>';
+    }).join('') || '<tr><td colspan="7" class="empty">No buckets.</td></tr>';
+    renderPages(wv);
+  }
+
+  function renderPageFilter() {
+    const f = $('.vitals-page-filter');
+    if (!state.page) { f.innerHTML = ''; return; }
+    f.innerHTML = '<span class="chip">page = ' + ML.esc(state.page) +
+      '<button type="button" class="chip-remove vitals-page-clear" title="All pages" aria-label="Show all pages">×</button></span>';
   }
 
   async function loadDashboard() {
     const my = ++dashSeq;
     let d;
     try {
-      d = await ML.api('api/dashboard' + ML.qs({ period: state.period, project: state.project }));
+      const g = range.get();
+      d = await ML.api('api/dashboard' + ML.qs({ since: g.since, until: g.until, project: state.project, page: state.page }));
     } catch (e) {
       if (my === dashSeq) ML.showError(e);
       return;
@@ -284,15 +397,14 @@
     $('.c-metrics').textContent = ML.num(s.distinct_metrics);
     $('.c-series').textContent = ML.num(s.series);
     $('.top-body').innerHTML = (d.top_metrics || []).map(function (t) {
-      return '<tr class="top-row"><td data-label="Name"><a class="top-name" data-name="' + ML.esc(t.name) + '" data-type="' +
+      return '<tr class="top-row"><td data-label="Name"><a href="#" class="top-name" data-name="' + ML.esc(t.name) + '" data-type="' +
         ML.esc(t.type) + '">' + ML.esc(t.name) + '</a></td><td data-label="Type">' + ML.esc(t.type) + '</td>' +
         '<td class="num" data-label="Count">' + ML.num(t.count) + '</td><td class="num" data-label="Total">' + ML.num(t.total) + '</td></tr>';
-    }).join('') || '<tr><td colspan="4" class="empty">No metrics in this period.</td></tr>';
-    renderVitals(d.web_vitals);
+    }).join('') || '<tr><td colspan="4" class="empty">No metrics in this range.</td></tr>';
+    renderVitals(d.web_vitals, d.resolution);
   }
 
   async function refreshData() {
-    if (!periodOk()) return;
     save();
     loadHealth();
     loadDashboard();
@@ -300,7 +412,6 @@
   }
 
   async function reloadAll(projectChanged) {
-    if (!periodOk()) return;
     save();
     loadHealth();
     await loadProjects();
@@ -313,17 +424,42 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     ML.init({ plugin: 'metrics-collector', reload: reloadAll });
-    $('.f-period').value = state.period;
+    // links of older versions carry `period`: it becomes the range's `since`
+    const q0 = new URLSearchParams(location.search);
+    if (q0.has('period') && !q0.has('since') && ML.isRange(q0.get('period'))) {
+      q0.set('since', q0.get('period'));
+      q0.delete('period');
+      history.replaceState(null, '', location.pathname + '?' + q0.toString());
+    }
+    range = MLTimeRange.mount($('.ml-timerange'), { onChange: refreshData, defaultLabel: 'Auto (fits the data)' });
     $('.x-res').value = state.resolution;
+    $('.x-agg').value = state.agg === 'rate' ? 'rate' : 'sum';
     ML.autoRefresh($('.f-refresh'), state.refresh, refreshData, function (v) { state.refresh = v; save(); });
     $('.top-filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
-      state.period = $('.f-period').value.trim() || '24h';
       refreshData();
     });
-    $('.f-period').addEventListener('change', function () {
-      state.period = $('.f-period').value.trim() || '24h';
-      refreshData();
+    $('.x-agg').addEventListener('change', function () { state.agg = $('.x-agg').value; save(); loadSeries(); });
+    $('.vitals-pages thead').addEventListener('click', function (ev) {
+      const th = ev.target.closest('th[data-sort]');
+      if (!th) return;
+      const k = th.getAttribute('data-sort');
+      pageSort = { key: k, dir: pageSort.key === k ? -pageSort.dir : (k === 'page' ? 1 : -1) };
+      if (lastVitals) renderPages(lastVitals);
+      const again = $('.vitals-pages th[data-sort="' + k + '"] button');
+      if (again) again.focus();
+    });
+    $('.vitals').addEventListener('click', function (ev) {
+      const a = ev.target.closest('.vitals-drill');
+      const c = ev.target.closest('.vitals-page-clear');
+      if (!a && !c) return;
+      ev.preventDefault();
+      state.page = a ? a.getAttribute('data-page') : '';
+      save();
+      loadDashboard().then(function () {
+        const t = a ? $('.vitals-page-clear') : $('.vitals-drill');
+        if (t) t.focus();
+      });
     });
     $('.f-project').addEventListener('change', function () {
       state.project = $('.f-project').value;
@@ -366,6 +502,7 @@
     $('.top-body').addEventListener('click', function (ev) {
       const a = ev.target.closest('.top-name');
       if (!a) return;
+      ev.preventDefault();
       state.name = a.getAttribute('data-name');
       state.type = a.getAttribute('data-type');
       state.labels = '';
@@ -378,7 +515,7 @@
     let resizeTimer = null;
     window.addEventListener('resize', function () {
       clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(loadSeries, 300);
+      resizeTimer = setTimeout(MLChart.resizeAll, 200);
     });
     ML.ensureKey().then(reloadAll);
   });
