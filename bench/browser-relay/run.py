@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""P11 browser-relay benchmark (PERFORMANCE.md): forwarded errors/s with a 200 KB source map applied, against the
-error tracker's own ingest rate (P2's figure) measured in the same run, in the same host process, with the same
-wrk settings (32 connections, server and client pinned apart by bench/lib).
+"""P11 and P14 browser-relay benchmarks (PERFORMANCE.md), both against the error tracker's own ingest rate (P2's
+figure) measured in the same run, in the same host process, with the same wrk settings (32 connections, server and
+client pinned apart by bench/lib). P11: forwarded browser errors/s with a 200 KB source map applied. P14: Sentry
+envelopes/s through the relay's /api/<project>/envelope/ route (one error event, 20-frame stack, br-compressed;
+needs the python brotli module to make the bodies).
 
 Usage: MONLIGHT_BUILD_DIR=build-release python3 bench/browser-relay/run.py [--duration 10] [--runs 3]
 The host runs error-tracker, metrics-collector and browser-relay (in-process forwarding). Every relay 2xx is sent
@@ -173,9 +175,9 @@ def main():
                mode="http, tracker in a second host process on the same core")
     if sentry_count:
         sentry = mb.median(r["sentry"]["rps"] for r in runs)
-        rep.figure("P11_sentry_envelope_rps", sentry, "req/s", sentry / direct, ">=0.5", ok=sentry / direct >= 0.5,
+        rep.figure("P14_sentry_envelope_rps", sentry, "req/s", sentry / direct, ">=0.5", ok=sentry / direct >= 0.5,
                    baseline=direct, body="one error event, 20-frame Python stack, br-compressed")
-        rep.figure("P11_sentry_envelope_p99_peak", mb.median(r["sentry"]["p99_ms"] for r in runs), "ms", None, "-")
+        rep.figure("P14_sentry_envelope_p99_peak", mb.median(r["sentry"]["p99_ms"] for r in runs), "ms", None, "-")
     rep.figure("P11_relay_p99_peak", mb.median(r["relay"]["p99_ms"] for r in runs), "ms", None, "-")
     rep.figure("P11_source_map_bytes", len(map_text), "bytes", None, "~200KB")
     bad = sum(r["relay"]["non2xx"] + (r["sentry"]["non2xx"] if r["sentry"] else 0) for r in runs)
