@@ -10,7 +10,9 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <random>
 
@@ -78,7 +80,7 @@ void checkFraming(const Poco::Net::HTTPServerRequest& request)
         throw HttpError(400, "Bad request").closeConnection();
 }
 
-std::string limiterLabel(Limiter l)
+const char* limiterLabel(Limiter l)
 {
     switch (l)
     {
@@ -185,19 +187,20 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
     response.set("X-Request-Id", rid);
     response.set("X-Content-Type-Options", "nosniff");
 
-    std::string uri = request.getURI();
-    if (!uri.empty() && uri[0] != '/')
+    std::string absoluteForm; // the path of a request target in absolute form (`http://host/path`)
+    if (!request.getURI().empty() && request.getURI()[0] != '/')
     {
         try
         {
-            Poco::URI u(uri);
-            uri = u.getPathEtc();
+            Poco::URI u(request.getURI());
+            absoluteForm = u.getPathEtc();
         }
         catch (...)
         {
-            uri = "/";
+            absoluteForm = "/";
         }
     }
+    const std::string& uri = absoluteForm.empty() ? request.getURI() : absoluteForm;
     auto q = uri.find('?');
     std::string path = uri.substr(0, q);
     std::string query = q == std::string::npos ? "" : uri.substr(q + 1);
@@ -237,7 +240,8 @@ void Dispatcher::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSe
         internalError(req, resp, "unknown exception");
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::string pluginName = served ? served->pluginName() : "host";
+    static const std::string hostName = "host";
+    const std::string& pluginName = served ? served->pluginName() : hostName;
     try
     {
         record(pluginName, routeLabel, request.getMethod(), resp.status(), secs, !resp.detached());
@@ -264,7 +268,7 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
         return;
     }
     // Combined listener: the host's own routes, then /<plugin>/ prefixes.
-    std::string path = req.path();
+    const std::string& path = req.path();
     auto own = _ownRoutes.at(nullptr).find(req.method(), path);
     if (own.pathKnown)
     {
@@ -276,7 +280,10 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
         PluginRuntime* p = _host.plugin(name);
         if (!p || !p->servesHttp())
             continue;
-        if (path == "/" + name)
+        // `/<name>` and `/<name>/...`, compared without building the prefix
+        if (path.size() <= name.size() || path[0] != '/' || path.compare(1, name.size(), name) != 0)
+            continue;
+        if (path.size() == name.size() + 1)
         {
             served = p;
             std::string loc = "/" + name + "/";
@@ -288,10 +295,10 @@ void Dispatcher::pipeline(RequestImpl& req, ResponseImpl& resp, PluginRuntime*& 
             resp.json(308, "{}");
             return;
         }
-        if (path.compare(0, name.size() + 2, "/" + name + "/") == 0)
+        if (path[name.size() + 1] == '/')
         {
             served = p;
-            std::string uri = req.raw().getURI();
+            const std::string& uri = req.raw().getURI();
             auto qp = uri.find('?');
             RequestImpl sub(req.raw(), path.substr(name.size() + 1), qp == std::string::npos ? "" : uri.substr(qp + 1),
                             req.clientIp(), req.requestId());
@@ -329,8 +336,9 @@ void Dispatcher::serveRoute(PluginRuntime& p, RequestImpl& req, ResponseImpl& re
 void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& req, ResponseImpl& resp,
                        std::string& routeLabel)
 {
+    static const std::string hostName = "host";
     const std::string& method = req.method();
-    const std::string name = p ? p->pluginName() : "host";
+    const std::string& name = p ? p->pluginName() : hostName;
     // Step 4: CORS of the route (or of its CORS area).
     if (const CorsPolicy* cors = match.cors)
     {
@@ -344,7 +352,7 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
                 throw HttpError(403, "Origin not allowed").header("Vary", "Origin");
             if (origin.empty())
             {
-                std::string allow = match.allow;
+                std::string allow = match.allow();
                 if (allow.find("OPTIONS") == std::string::npos)
                     allow += ", OPTIONS";
                 resp.setHeader("Allow", allow);
@@ -371,7 +379,7 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
     if (!match.route)
     {
         // Step 4 answers OPTIONS on every CORS path, so its Allow says so.
-        std::string allow = match.allow;
+        std::string allow = match.allow();
         if (match.cors && allow.find("OPTIONS") == std::string::npos)
             allow += ", OPTIONS";
         throw HttpError(405, "Method not allowed").header("Allow", allow);
@@ -401,9 +409,13 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
     case AuthPolicy::AdminKey:
     {
         authGuard(name, req.clientIp());
-        std::string presented = req.header("X-API-Key", "");
-        if (!req.hasHeader("X-API-Key") && route.acceptsQueryKey())
-            presented = req.query().getRaw("api_key").value_or("");
+        static const std::string apiKeyHeader = "X-API-Key";
+        static const std::string none;
+        const std::string& sent = req.raw().get(apiKeyHeader, none);
+        std::optional<std::string> fromQuery;
+        if (!req.hasHeader(apiKeyHeader) && route.acceptsQueryKey())
+            fromQuery = req.query().getRaw("api_key").value_or("");
+        const std::string& presented = fromQuery ? *fromQuery : sent;
         const bool admin = *route.authPolicy() == AuthPolicy::AdminKey;
         auto principal = auth->verify(admin ? name + ":admin" : name, presented);
         if (!principal)
@@ -417,8 +429,9 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
         // are counted in separate windows of the same size, so a UI browsing never starves the application
         // reporting with the same key, and a burst of reports never locks the UI out.
         const bool read = method == "GET" || method == "HEAD";
-        rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l) + (read ? ":read" : ""), *principal,
-                  limitOf(l));
+        if (const std::int64_t perMinute = limitOf(l); perMinute > 0)
+            rateLimit(name, limiterLabel(l), name + ":" + limiterLabel(l) + (read ? ":read" : ""), *principal,
+                      perMinute);
         break;
     }
     case AuthPolicy::Sentry: // SENTRY auth and its (DSN key, IP) limits are the handler's (§11.2)
@@ -436,8 +449,10 @@ void Dispatcher::serve(PluginRuntime* p, RouteTable::Match& match, RequestImpl& 
         }
         req.setPrincipal(presented);
         req.setDsn(*identity);
-        rateLimit(name, "dsn_ip", name + ":dsn_ip", presented + "|" + req.clientIp(), limitOf(Limiter::DsnIp));
-        rateLimit(name, "dsn", name + ":dsn", presented, limitOf(Limiter::Dsn));
+        if (const std::int64_t perMinute = limitOf(Limiter::DsnIp); perMinute > 0)
+            rateLimit(name, "dsn_ip", name + ":dsn_ip", presented + "|" + req.clientIp(), perMinute);
+        if (const std::int64_t perMinute = limitOf(Limiter::Dsn); perMinute > 0)
+            rateLimit(name, "dsn", name + ":dsn", presented, perMinute);
         break;
     }
     }
@@ -655,9 +670,16 @@ void Dispatcher::record(const std::string& plugin, const std::string& route, con
     Counter* counter;
     Histogram* histogram = nullptr;
     {
+        // The series keys are made in buffers of this thread that keep their capacity: no allocation once the
+        // series exist.
+        thread_local std::string key;
+        thread_local std::string hkey;
+        const std::string methodValue = methodLabel(method);
+        key.assign(plugin).append(1, '\x1f').append(route).append(1, '\x1f').append(methodValue).append(1, '\x1f');
+        char digits[12];
+        int n = std::snprintf(digits, sizeof digits, "%d", status);
+        key.append(digits, static_cast<std::size_t>(std::max(n, 0)));
         std::lock_guard<std::mutex> lock(_metricsMutex);
-        std::string methodValue = methodLabel(method);
-        std::string key = plugin + "\x1f" + route + "\x1f" + methodValue + "\x1f" + std::to_string(status);
         auto it = _counters.find(key);
         if (it == _counters.end())
             it = _counters
@@ -671,7 +693,7 @@ void Dispatcher::record(const std::string& plugin, const std::string& route, con
         counter = it->second;
         if (timed)
         {
-            std::string hkey = plugin + "\x1f" + route;
+            hkey.assign(plugin).append(1, '\x1f').append(route);
             auto hit = _histograms.find(hkey);
             if (hit == _histograms.end())
                 hit = _histograms

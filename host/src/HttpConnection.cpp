@@ -1,11 +1,14 @@
 #include "HttpConnection.h"
 
 #include "Dispatcher.h"
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Timestamp.h>
+#include <ctime>
 #include <memory>
 
 namespace Monlight
@@ -17,6 +20,24 @@ HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, const Http
     : Poco::Net::TCPServerConnection(socket), _context(context)
 {
 }
+
+namespace
+{
+/// The `Date` header value, formatted once per second per worker thread instead of for every response.
+const std::string& httpDate()
+{
+    thread_local std::time_t second = -1;
+    thread_local std::string formatted;
+    const std::time_t now = std::time(nullptr);
+    if (now != second)
+    {
+        formatted = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now),
+                                                    Poco::DateTimeFormat::HTTP_FORMAT);
+        second = now;
+    }
+    return formatted;
+}
+} // namespace
 
 void HttpConnection::run()
 {
@@ -89,7 +110,7 @@ void HttpConnection::serve(Poco::Net::HTTPServerSession& session, HeadWatchdog::
                 return;
             }
             _context.watchdog->headComplete(ticket);
-            response.setDate(Poco::Timestamp());
+            response.set(Poco::Net::HTTPResponse::DATE, httpDate());
             response.setVersion(request->getVersion());
             response.setKeepAlive(_context.params->getKeepAlive() && request->getKeepAlive() &&
                                   session.canKeepAlive());

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/String.h>
 #include <algorithm>
 
@@ -51,34 +52,42 @@ std::optional<std::uint64_t> parseLength(const std::string& v)
 
 std::optional<std::uint64_t> RequestImpl::contentLength() const
 {
-    if (!_raw.has(Poco::Net::HTTPMessage::CONTENT_LENGTH))
-        return std::nullopt;
-    std::optional<std::uint64_t> length;
-    for (auto it = _raw.find(Poco::Net::HTTPMessage::CONTENT_LENGTH);
-         it != _raw.end() && Poco::icompare(it->first, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0; ++it)
+    if (!_lengthParsed)
     {
-        auto v = parseLength(it->second);
-        if (!v || (length && *length != *v))
-            throw HttpError(400, "Bad request").closeConnection();
-        length = v;
+        for (auto it = _raw.find(Poco::Net::HTTPMessage::CONTENT_LENGTH);
+             it != _raw.end() && Poco::icompare(it->first, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0; ++it)
+        {
+            auto v = parseLength(it->second);
+            if (!v || (_length && *_length != *v))
+            {
+                _lengthInvalid = true;
+                break;
+            }
+            _length = v;
+        }
+        _lengthParsed = true;
     }
-    return length;
+    if (_lengthInvalid)
+        throw HttpError(400, "Bad request").closeConnection();
+    return _length;
 }
 
 bool RequestImpl::hasBody() const
 {
     if (_raw.getChunkedTransferEncoding())
         return true;
-    if (!_raw.has(Poco::Net::HTTPMessage::CONTENT_LENGTH))
-        return false;
-    try
+    if (!_lengthParsed)
     {
-        return *contentLength() > 0;
+        try
+        {
+            contentLength();
+        }
+        catch (const HttpError&)
+        {
+            // remembered in _lengthInvalid
+        }
     }
-    catch (const HttpError&)
-    {
-        return true; // unknown framing: the connection must not be reused
-    }
+    return _lengthInvalid || _length.value_or(0) > 0; // unknown framing: the connection must not be reused
 }
 
 const std::string& RequestImpl::body()
@@ -160,13 +169,46 @@ void RequestImpl::readChunked()
 
 namespace
 {
-std::string reasonFor(int status)
+const std::string& reasonFor(int status)
 {
+    static const std::string permanentRedirect = "Permanent Redirect";
+    static const std::string tooManyRequests = "Too Many Requests";
     if (status == 308)
-        return "Permanent Redirect";
+        return permanentRedirect;
     if (status == 429)
-        return "Too Many Requests";
+        return tooManyRequests;
     return Poco::Net::HTTPResponse::getReasonForStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+}
+
+/// Bodies up to this size go out in the same write as the head (one send, one wake-up of the client); larger
+/// ones are not copied and follow in a second write.
+constexpr std::size_t ONE_WRITE_MAX = 64 * 1024;
+
+/// Writes all of `data` (Poco's blocking sendBytes may write part of it).
+void sendAll(Poco::Net::StreamSocket& socket, const char* data, std::size_t n)
+{
+    while (n > 0)
+    {
+        int sent = socket.sendBytes(data, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
+        if (sent <= 0)
+            throw Poco::Net::ConnectionResetException("response not sent");
+        data += sent;
+        n -= static_cast<std::size_t>(sent);
+    }
+}
+
+void appendStatus(std::string& out, int status)
+{
+    char digits[12];
+    int n = 0;
+    unsigned v = static_cast<unsigned>(status);
+    do
+    {
+        digits[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0 && n < 11);
+    while (n > 0)
+        out += digits[--n];
 }
 } // namespace
 
@@ -183,7 +225,40 @@ void ResponseImpl::send(int status, const std::string& contentType, const std::s
     _sent = true;
     _status = status;
     _bytes = body.size();
-    _raw.sendBuffer(body.data(), body.size());
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&_request->raw());
+    if (!impl)
+    {
+        _raw.sendBuffer(body.data(), body.size()); // a request not read from a socket (unit tests)
+        return;
+    }
+    // The head as Poco's HTTPResponse::write() makes it, then the body, in one buffer of this worker thread that
+    // keeps its capacity between requests: one write instead of Poco's two (head, then body) and no allocation.
+    thread_local std::string out;
+    out.clear();
+    out += _raw.getVersion();
+    out += ' ';
+    appendStatus(out, status);
+    out += ' ';
+    out += _raw.getReason();
+    out += "\r\n";
+    for (const auto& field : _raw)
+    {
+        out += field.first;
+        out += ": ";
+        out += field.second;
+        out += "\r\n";
+    }
+    out += "\r\n";
+    const bool withBody = _request->raw().getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD && !body.empty();
+    const bool together = withBody && body.size() <= ONE_WRITE_MAX;
+    if (together)
+        out += body;
+    Poco::Net::StreamSocket& socket = impl->session().socket();
+    sendAll(socket, out.data(), out.size());
+    if (withBody && !together)
+        sendAll(socket, body.data(), body.size());
+    if (out.capacity() > 2 * ONE_WRITE_MAX)
+        std::string().swap(out);
 }
 
 void ResponseImpl::json(int status, const std::string& body)

@@ -59,6 +59,10 @@ private:
     std::string _principal;
     std::optional<DsnIdentity> _dsn;
     std::size_t _cap = 65536;
+    // contentLength(), worked out once: the header fields do not change.
+    mutable bool _lengthParsed = false;
+    mutable bool _lengthInvalid = false;
+    mutable std::optional<std::uint64_t> _length;
     bool _bodyRead = false;
     std::string _body;
 };

@@ -3,7 +3,6 @@
 #include <Poco/Exception.h>
 #include <algorithm>
 #include <optional>
-#include <set>
 
 namespace Monlight
 {
@@ -33,19 +32,18 @@ std::optional<Limiter> countsOn(AuthPolicy auth)
     return Limiter::Ip;
 }
 
-std::vector<std::string> segments(const std::string& path)
+/// The methods a route table can hold (Route::get/post/del/options, and HEAD with GET), in the order of the
+/// `Allow` header (alphabetical).
+const char* const METHODS[] = {"DELETE", "GET", "HEAD", "OPTIONS", "POST"};
+constexpr unsigned GET_BIT = 1u << 1;
+constexpr unsigned HEAD_BIT = 1u << 2;
+
+unsigned methodBits(const std::string& method)
 {
-    std::vector<std::string> out;
-    std::size_t start = 1;
-    while (start <= path.size())
-    {
-        std::size_t end = path.find('/', start);
-        if (end == std::string::npos)
-            end = path.size();
-        out.push_back(path.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
+    for (unsigned i = 0; i < sizeof METHODS / sizeof METHODS[0]; ++i)
+        if (method == METHODS[i])
+            return (1u << i) | ((1u << i) == GET_BIT ? HEAD_BIT : 0u);
+    return 0;
 }
 } // namespace
 
@@ -76,75 +74,103 @@ void RouteTable::add(Route route)
     _routes.insert(pos, std::move(route));
 }
 
-bool RouteTable::matchPattern(const std::string& pattern, const std::string& path,
-                              std::map<std::string, std::string>& params)
+std::string RouteTable::Match::allow() const
+{
+    std::string out;
+    for (unsigned i = 0; i < sizeof METHODS / sizeof METHODS[0]; ++i)
+        if (methods & (1u << i))
+            out += (out.empty() ? "" : ", ") + std::string(METHODS[i]);
+    return out;
+}
+
+bool RouteTable::matchPattern(std::string_view pattern, std::string_view path,
+                              std::map<std::string, std::string>* params)
 {
     if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0)
     {
-        std::string prefix = pattern.substr(0, pattern.size() - 1); // keeps the trailing '/'
+        std::string_view prefix = pattern.substr(0, pattern.size() - 1); // keeps the trailing '/'
         return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0;
     }
-    if (pattern.find('{') == std::string::npos)
+    if (pattern.find('{') == std::string_view::npos)
         return pattern == path;
-    auto ps = segments(pattern);
-    auto xs = segments(path);
-    if (ps.size() != xs.size())
-        return false;
-    std::map<std::string, std::string> found;
-    for (std::size_t i = 0; i < ps.size(); ++i)
+    // Segment by segment (both start with '/'); the same number of segments, `{name}` matches a non-empty one.
+    std::size_t pi = 1;
+    std::size_t xi = 1;
+    for (;;)
     {
-        const auto& p = ps[i];
-        if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+        std::size_t pe = std::min(pattern.find('/', pi), pattern.size());
+        std::size_t xe = std::min(path.find('/', xi), path.size());
+        std::string_view ps = pattern.substr(std::min(pi, pattern.size()), pe - std::min(pi, pe));
+        std::string_view xs = path.substr(std::min(xi, path.size()), xe - std::min(xi, xe));
+        if (ps.size() > 2 && ps.front() == '{' && ps.back() == '}')
         {
-            if (xs[i].empty())
+            if (xs.empty())
                 return false;
-            found[p.substr(1, p.size() - 2)] = xs[i];
         }
-        else if (p != xs[i])
+        else if (ps != xs)
             return false;
+        const bool patternEnds = pe >= pattern.size();
+        const bool pathEnds = xe >= path.size();
+        if (patternEnds || pathEnds)
+        {
+            if (!(patternEnds && pathEnds))
+                return false;
+            break;
+        }
+        pi = pe + 1;
+        xi = xe + 1;
     }
-    params = std::move(found);
+    if (params)
+    {
+        // Second walk, only for the route chosen: the values.
+        params->clear();
+        pi = 1;
+        xi = 1;
+        while (pi <= pattern.size())
+        {
+            std::size_t pe = std::min(pattern.find('/', pi), pattern.size());
+            std::size_t xe = std::min(path.find('/', xi), path.size());
+            std::string_view ps = pattern.substr(pi, pe - pi);
+            if (ps.size() > 2 && ps.front() == '{' && ps.back() == '}')
+                (*params)[std::string(ps.substr(1, ps.size() - 2))] = std::string(path.substr(xi, xe - xi));
+            pi = pe + 1;
+            xi = xe + 1;
+        }
+    }
     return true;
 }
 
 RouteTable::Match RouteTable::find(const std::string& method, const std::string& rawPath) const
 {
     Match m;
-    std::string path = rawPath;
+    const std::string_view raw(rawPath);
+    std::string_view path = raw;
     if (path.size() > 1 && path.back() == '/')
-        path.pop_back();
-    std::set<std::string> allowed;
-    auto allow = [&allowed](const Route& r) {
-        allowed.insert(r.method());
-        if (r.method() == "GET")
-            allowed.insert("HEAD");
-    };
+        path.remove_suffix(1);
     for (const auto& r : _routes)
     {
-        std::map<std::string, std::string> params;
         // Prefix routes see the path as sent (a trailing slash is meaningful below /static/).
-        if (!matchPattern(r.pattern(), r.pattern().back() == '*' ? rawPath : path, params))
+        const std::string_view subject = r.pattern().back() == '*' ? raw : path;
+        if (!matchPattern(r.pattern(), subject, nullptr))
             continue;
         m.pathKnown = true;
-        allow(r);
+        m.methods |= methodBits(r.method());
         if (!m.cors)
             m.cors = r.corsPolicy();
         if (!m.route && (r.method() == method || (method == "HEAD" && r.method() == "GET")))
         {
             m.route = &r;
-            m.params = std::move(params);
+            matchPattern(r.pattern(), subject, &m.params);
         }
     }
     if (!m.pathKnown)
         for (const auto& r : _routes)
             if (!r.corsArea().empty() && rawPath.compare(0, r.corsArea().size(), r.corsArea()) == 0)
             {
-                allow(r);
+                m.methods |= methodBits(r.method());
                 if (!m.cors)
                     m.cors = r.corsPolicy();
             }
-    for (const auto& a : allowed)
-        m.allow += (m.allow.empty() ? "" : ", ") + a;
     return m;
 }
 

@@ -3,6 +3,7 @@
 #include "Monlight/Http.h"
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace Monlight
@@ -19,10 +20,13 @@ public:
         const Route* route = nullptr;            ///< the route for this method, if any
         std::map<std::string, std::string> params; ///< `{name}` values
         bool pathKnown = false;                  ///< some route matches the path (→ 405 when route is null)
-        std::string allow;                       ///< `Allow` header value for 405 (`GET, HEAD, POST`); for an
-                                                 ///< unknown path in a CORS area, the methods of the area's routes
         /// CORS of the path: the policy of a route matching it, else of a route whose CORS area contains it.
         const CorsPolicy* cors = nullptr;
+        unsigned methods = 0; ///< the methods of the matching routes (or of the CORS area's), as bits
+
+        /// `Allow` header value for 405 (`GET, HEAD, POST`); for an unknown path in a CORS area, the methods of
+        /// the area's routes. Made on demand: finding a route allocates nothing for a path without `{name}`.
+        std::string allow() const;
     };
 
     /// Adds a route; throws Poco::InvalidArgumentException for a pattern not starting with `/`, a route without
@@ -37,8 +41,9 @@ public:
     bool empty() const { return _routes.empty(); }
 
 private:
-    static bool matchPattern(const std::string& pattern, const std::string& path,
-                             std::map<std::string, std::string>& params);
+    /// Whether `path` matches `pattern`; fills `params` (when given) with the `{name}` values of a match.
+    static bool matchPattern(std::string_view pattern, std::string_view path,
+                             std::map<std::string, std::string>* params);
     std::vector<Route> _routes;
 };
 

@@ -48,6 +48,12 @@ public:
         auto cors = std::make_shared<Fixture::FakeCorsPolicy>(std::vector<std::string>{"https://*.example.com"});
         r.add(Route::post("/api/browser/errors").auth(AuthPolicy::Dsn).cors(cors, "/api/browser/").handle(
             [](Request& req, Response& resp) { resp.json(200, "{\"project\":\"" + req.dsn()->project + "\"}"); }));
+        r.add(Route::get("/api/sized/{bytes}").auth(AuthPolicy::ApiKey).handle([](Request& req, Response& resp) {
+            std::string body(static_cast<std::size_t>(parseId(req.pathParam("bytes")).value_or(1)), 'x');
+            body.front() = '<';
+            body.back() = '>';
+            resp.send(200, "text/plain", body);
+        }));
         r.add(Route::post("/api/cors-only-here").auth(AuthPolicy::Dsn).cors(cors).handle(
             [](Request&, Response& resp) { resp.json(200, "{}"); }));
     }
@@ -83,6 +89,7 @@ class DispatcherTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testCorsAreaCoversUnknownPathsBelowIt);
     CPPUNIT_TEST(testHealthComposesPluginFields);
     CPPUNIT_TEST(testOwnRoutesAreGetOnlyAndUnlimited);
+    CPPUNIT_TEST(testSmallAndLargeBodiesAndHead);
     CPPUNIT_TEST_SUITE_END();
 
     std::unique_ptr<HostRuntime> _rt;
@@ -151,6 +158,36 @@ public:
         _listener->abort();
         _listener.reset();
         _rt.reset();
+    }
+
+    void testSmallAndLargeBodiesAndHead()
+    {
+        // A small answer goes out with its head in one write, a large one in two: both whole, with their length,
+        // and HEAD gets the length without the body.
+        Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(_listener->port()));
+        s.setTimeout(Poco::Timespan(5, 0));
+        for (const std::string method : {"GET", "GET", "HEAD", "GET"})
+            for (std::size_t bytes : {std::size_t(100), std::size_t(200000), std::size_t(65536)})
+            {
+                Poco::Net::HTTPRequest req(method, "/api/sized/" + std::to_string(bytes),
+                                           Poco::Net::HTTPMessage::HTTP_1_1);
+                req.set("X-API-Key", "secret-key-0123456789");
+                s.sendRequest(req);
+                Poco::Net::HTTPResponse head;
+                std::istream& in = s.receiveResponse(head);
+                std::ostringstream os;
+                os << in.rdbuf();
+                CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(head.getStatus()));
+                CPPUNIT_ASSERT_EQUAL(static_cast<Poco::Int64>(bytes), head.getContentLength64());
+                CPPUNIT_ASSERT_EQUAL(std::string("nosniff"), head.get("X-Content-Type-Options"));
+                if (method == "HEAD")
+                {
+                    CPPUNIT_ASSERT(os.str().empty());
+                    continue;
+                }
+                CPPUNIT_ASSERT_EQUAL(bytes, os.str().size());
+                CPPUNIT_ASSERT(os.str().front() == '<' && os.str().back() == '>');
+            }
     }
 
     void testNotFoundAndMethodNotAllowedAreJson()

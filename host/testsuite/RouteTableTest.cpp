@@ -17,6 +17,7 @@ class RouteTableTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testExactBeatsPlaceholder);
     CPPUNIT_TEST(testIncompletePostureIsRefused);
     CPPUNIT_TEST(testCorsOfPathAndArea);
+    CPPUNIT_TEST(testSeveralPlaceholdersAndSegmentCounts);
     CPPUNIT_TEST_SUITE_END();
 
     static Route route(const std::string& method, std::string pattern)
@@ -49,6 +50,25 @@ public:
         CPPUNIT_ASSERT(!m.pathKnown);
     }
 
+    void testSeveralPlaceholdersAndSegmentCounts()
+    {
+        RouteTable t;
+        t.add(route("GET", "/api/{kind}/items/{id}"));
+        t.add(route("DELETE", "/api/{kind}/items/{id}"));
+        auto m = t.find("GET", "/api/logs/items/7/");
+        CPPUNIT_ASSERT(m.route);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), m.params.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("logs"), m.params["kind"]);
+        CPPUNIT_ASSERT_EQUAL(std::string("7"), m.params["id"]);
+        m = t.find("POST", "/api/logs/items/7");
+        CPPUNIT_ASSERT(m.pathKnown && !m.route);
+        CPPUNIT_ASSERT(m.params.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("DELETE, GET, HEAD"), m.allow());
+        for (const char* path : {"/api/logs/items", "/api/logs/items/7/8", "/api//items/7", "/api/logs/item/7",
+                                 "/api/logs/items/", "/"})
+            CPPUNIT_ASSERT_MESSAGE(path, !t.find("GET", path).pathKnown);
+    }
+
     void testMethodNotAllowedListsAllow()
     {
         RouteTable t;
@@ -57,7 +77,7 @@ public:
         auto m = t.find("DELETE", "/api/errors");
         CPPUNIT_ASSERT(m.pathKnown);
         CPPUNIT_ASSERT(!m.route);
-        CPPUNIT_ASSERT_EQUAL(std::string("GET, HEAD, POST"), m.allow);
+        CPPUNIT_ASSERT_EQUAL(std::string("GET, HEAD, POST"), m.allow());
     }
 
     void testTrailingSlashIgnored()
@@ -142,7 +162,7 @@ public:
         CPPUNIT_ASSERT(t.find("OPTIONS", "/api/browser/errors").cors == cors.get());
         auto m = t.find("POST", "/api/browser/unknown");
         CPPUNIT_ASSERT(!m.pathKnown && m.cors == cors.get());
-        CPPUNIT_ASSERT_EQUAL(std::string("POST"), m.allow);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), m.allow());
         CPPUNIT_ASSERT(!t.find("GET", "/api/other").cors);
         CPPUNIT_ASSERT(!t.find("GET", "/api/browserx").cors);
     }

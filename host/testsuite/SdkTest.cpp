@@ -17,6 +17,7 @@ class SdkTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testParsedObjectsStayConsistentWhenEdited);
     CPPUNIT_TEST(testIntegerLiteralsOutsideRangeAreInvalid);
     CPPUNIT_TEST(testDocumentAgreesWithParse);
+    CPPUNIT_TEST(testEveryStringBytePositionIsChecked);
     CPPUNIT_TEST(testWriterEscapingAndOrder);
     CPPUNIT_TEST(testWriterMembersOfAnOpenObject);
     CPPUNIT_TEST(testDoubleFormatting);
@@ -38,6 +39,33 @@ class SdkTest : public CppUnit::TestFixture
     }
 
 public:
+    /// The string scanner reads eight bytes at a time: a quote, backslash, control byte, DEL or non-ASCII byte at
+    /// any position of a string of any length is seen, as Json::parse sees it.
+    void testEveryStringBytePositionIsChecked()
+    {
+        auto verdict = [](const std::string& t, bool document) -> std::string
+        {
+            try
+            {
+                return document ? "OK " + Json::Document(t).root().compact() : "OK " + Json::stringify(Json::parse(t));
+            }
+            catch (const HttpError& e)
+            {
+                return "ERR " + e.detail();
+            }
+        };
+        const std::vector<std::string> specials = {"\x01", "\x1f", "\"", "\\", "\\n", "\\u00e9", "\x7f", "\x80",
+                                                   "\xc3\xa9", "\xe2\x82\xac", " ", "~"};
+        for (std::size_t length = 0; length <= 24; ++length)
+            for (std::size_t at = 0; at <= length; ++at)
+                for (const auto& special : specials)
+                {
+                    const std::string text = "{\"k\":\"" + std::string(at, 'a') + special +
+                                             std::string(length - at, 'b') + "\"}";
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(text, verdict(text, false), verdict(text, true));
+                }
+    }
+
     /// Json::Document (the single-pass parser) accepts and rejects exactly what Json::parse does, with the same
     /// error, and writes what stringify() writes; on hand-written cases and on random edits of them.
     void testDocumentAgreesWithParse()

@@ -105,8 +105,11 @@ bool SseStream::push(const PublishedBatchPtr& batch, std::uint64_t transaction)
             return false;
         }
         const std::size_t half = _opt.queueSize / 2;
-        // Otherwise the stream was woken already and has not taken the queue yet, or holds it back on purpose.
-        wakeNow = _queue.empty() || (_queuedEvents < half && _queuedEvents + n >= half);
+        // Otherwise the stream was woken already and has not taken the queue yet, or holds it back on purpose:
+        // within COALESCE_MS after a write it wakes by its own timer, so the writer thread makes no wake-up
+        // call per stream and batch under a steady load.
+        wakeNow = (_queue.empty() && steadyMs() >= _holdUntil) ||
+                  (_queuedEvents < half && _queuedEvents + n >= half);
         _queue.push_back(batch);
         _queuedEvents += n;
     }
@@ -261,6 +264,8 @@ void SseStream::run()
                 work.swap(_queue);
                 _queuedEvents = 0;
                 _queuedBefore = 0;
+                if (!work.empty())
+                    _holdUntil = now + COALESCE_MS; // batches until then wait for the timer below
             }
         }
         out.clear();
@@ -312,10 +317,15 @@ void SseStream::run()
             continue;
         }
         // While batches are held back the wake-up descriptor is not watched (it stays readable): the timeout
-        // ends the wait.
+        // ends the wait. Until COALESCE_MS after a write, push() does not wake the stream: the timeout does.
         struct pollfd fds[2] = {{sock, POLLIN | POLLRDHUP, 0}, {_eventFd, POLLIN, 0}};
         std::int64_t until = std::min(nextHeartbeat, endAt);
-        if (waiting)
+        bool pending; // batches queued during the write above, which push() did not wake the stream for
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            pending = !_queue.empty();
+        }
+        if (waiting || pending || now < lastWrite + COALESCE_MS)
             until = std::min(until, lastWrite + COALESCE_MS);
         int timeout = static_cast<int>(std::max<std::int64_t>(0, until - now));
         int rc = ::poll(fds, waiting ? 1 : 2, timeout);

@@ -91,6 +91,7 @@ private:
     std::size_t _queuedEvents = 0;
     std::size_t _queuedBefore = 0;      ///< of _queuedEvents, those from transactions before _transaction
     std::uint64_t _transaction = 0;     ///< of the last batch queued
+    std::int64_t _holdUntil = 0;        ///< steadyMs() until which push() leaves the wake-up to the stream's timer
     std::string _closeReason;
     std::thread _thread;
     std::atomic<bool> _finished{false};
