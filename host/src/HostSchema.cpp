@@ -45,8 +45,7 @@ std::vector<ConfigKey> hostSchema()
                                   "by several hosts; the error tracker only in this version)"));
     k.push_back(ConfigKey::string("postgresql_dsn", "",
                                   "libpq connection string (key=value pairs or a postgresql:// URI) when storage = "
-                                  "postgresql")
-                    .isSecret());
+                                  "postgresql; a password is better given by PGPASSWORD or a PGPASSFILE"));
     k.push_back(ConfigKey::integer("postgresql_pool_size", 8, 1, 100, "PostgreSQL connections of this host at most"));
     k.push_back(ConfigKey::choice("postgresql_synchronous_commit", "on", {"on", "off"},
                                   "off: a write is acknowledged before PostgreSQL flushed it (faster; a server crash "
