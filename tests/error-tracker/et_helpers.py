@@ -4,9 +4,10 @@ import sqlite3
 
 import pytest
 
-# The test reads or writes errors.db itself: not run when the suite runs on PostgreSQL (MONLIGHT_TEST_STORAGE).
+# The test is about the SQLite store (reads or writes errors.db itself) or a host without libpq: not run when the
+# suite runs on PostgreSQL (MONLIGHT_TEST_STORAGE=postgresql).
 sqlite_only = pytest.mark.skipif(os.environ.get("MONLIGHT_TEST_STORAGE") == "postgresql",
-                                 reason="reads errors.db directly (SQLite store)")
+                                 reason="SQLite store only")
 
 PY_TB = ('Traceback (most recent call last):\n  File "/app/app/main.py", line 10, in handler\n    validate(x)\n'
          '  File "/app/app/utils/validation.py", line 56, in validate\n    raise ValueError("bad")\nValueError: bad')

@@ -171,3 +171,17 @@ def test_postgresql_restart_is_503_and_unhealthy_then_recovers_without_losing_re
         acked += 1
     for h in (a, b):
         assert sum(g["count"] for g in groups(h)["errors"]) == acked
+
+
+def maps_libpq(h):
+    with open(f"/proc/{h.proc.pid}/maps") as f:
+        return any("libpq" in line for line in f)
+
+
+def test_libpq_is_loaded_only_for_postgresql(host_factory, pg_dsn):
+    sqlite_host = host_factory(plugins=["error-tracker"], config={"host.storage": "sqlite"})
+    assert post(sqlite_host, report()).status == 201
+    assert not maps_libpq(sqlite_host)
+    pg_host = host_factory(plugins=["error-tracker"], config=pg_config(pg_dsn))
+    assert post(pg_host, report()).status == 201
+    assert maps_libpq(pg_host)

@@ -140,12 +140,11 @@ public:
         _pg.reset();
     }
 
-    Health health(Json::Writer& fields) override
+    Health health(Json::Writer&) override
     {
         Health h;
         if (_pg)
         {
-            fields.field("storage", "postgresql");
             std::string why;
             if (!_pg->healthy(why))
             {
