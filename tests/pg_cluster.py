@@ -42,7 +42,9 @@ def require():
 
 
 class PgCluster:
-    def __init__(self):
+    def __init__(self, fsync=False):
+        """fsync=True for measurements (a durable server); tests run without."""
+        self.fsync = fsync
         self.bin = bin_dir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="monlight-pg-"))
@@ -65,8 +67,9 @@ class PgCluster:
         if not self.data.exists():
             self._run([self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                        "--locale=C.UTF-8", "-N"])
-        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                "-c full_page_writes=off -c max_connections=100")
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=100"
+        if not self.fsync:
+            opts += " -c fsync=off -c full_page_writes=off"
         self._run([self.bin / "pg_ctl", "-D", self.data, "-l", self.log_path, "-w", "-t", "60", "-o", opts,
                    "start"])
         self.running = True
