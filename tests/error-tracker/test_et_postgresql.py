@@ -98,7 +98,7 @@ def test_a_repeated_event_id_is_stored_once_across_hosts(host_factory, pg_dsn):
 def test_migrations_apply_once_and_a_newer_schema_is_refused(host_factory, pg_server, pg_dsn):
     a, b = two_hosts(host_factory, pg_dsn)
     dbname = pg_dsn.rsplit("dbname=", 1)[1]
-    assert pg_server.psql("SELECT version FROM error_tracker.schema_migrations ORDER BY version", dbname) == "1"
+    assert pg_server.psql("SELECT version FROM error_tracker.schema_migrations ORDER BY version", dbname) == "1\n2"
     a.stop()
     b.stop()
     pg_server.psql("INSERT INTO error_tracker.schema_migrations (version) VALUES (99)", dbname)

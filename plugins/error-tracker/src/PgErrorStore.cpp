@@ -10,8 +10,6 @@ namespace ErrorTracker
 namespace
 {
 
-constexpr std::int64_t HOUR_MS = 3600 * 1000;
-
 // Every table is named with its schema: the pool is shared by the plugins of the host.
 #define ET "error_tracker."
 
@@ -76,109 +74,53 @@ IngestResult PgErrorStore::ingest(const ErrorReport& r, const std::string& finge
 IngestResult PgErrorStore::storeOne(Pg::Session& s, const ErrorReport& r, const std::string& fingerprint,
                                     int maxOccurrences)
 {
+    // Every step is in ingest_report() (sql/postgresql/002_ingest_function.sql): one round trip per report.
     IngestResult result;
     const std::int64_t now = Time::nowMs();
     const std::string source = r.fromBrowser() ? "browser" : "server";
-    const std::string lockGroup =
-        "SELECT id, resolved, count FROM " ET "errors WHERE fingerprint = $1 AND environment = $2 FOR UPDATE";
-    Pg::Result found = s.exec(lockGroup, {fingerprint, r.environment});
-    std::int64_t id = 0;
-    if (found.rows() == 0)
+    Pg::Result out = s.exec(
+        "SELECT o_status, o_id, o_count, o_deduplicated FROM " ET "ingest_report($1, $2, $3, $4, $5, $6, $7, "
+        "$8::bigint, $9, $10, $11, $12, $13, $14, $15, $16::bigint, $17::bigint)",
+        {fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback, source, now, r.requestUrl,
+         r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra, r.eventId,
+         static_cast<std::int64_t>(maxOccurrences), EVENT_ID_RING});
+    if (out.rows() != 1)
+        throw Poco::IllegalStateException("ingest_report returned no row");
+    std::string status = out.text(0, 0);
+    std::int64_t id = out.integer(0, 1);
+    std::int64_t count = out.integer(0, 2);
+    result.deduplicated = out.boolean(0, 3);
+    if (status == "created")
     {
-        // The words are those unicode61 would index: split at ASCII characters other than letters and digits.
-        Pg::Result ins = s.exec(
-            "INSERT INTO " ET "errors (fingerprint, project, environment, exception_type, message, traceback, "
-            "source, count, first_seen, last_seen, resolved, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, "
-            "$8::bigint, $8::bigint, false, to_tsvector('simple', regexp_replace(left($4::text || ' ' || "
-            "$5::text || ' ' || $6::text, 200000), '[\\x01-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+', ' ', 'g'))) "
-            "ON CONFLICT (fingerprint, environment) DO NOTHING RETURNING id",
-            {fingerprint, r.project, r.environment, r.exceptionType, r.message, r.traceback, source, now});
-        if (ins.rows() == 1)
-        {
-            id = ins.integer(0, 0);
-            result.status = IngestResult::Status::Created;
-            ErrorGroup& g = result.group;
-            g.id = id;
-            g.fingerprint = fingerprint;
-            g.project = r.project;
-            g.environment = r.environment;
-            g.exceptionType = r.exceptionType;
-            g.message = r.message;
-            g.traceback = r.traceback;
-            g.source = source;
-            g.count = 1;
-            g.firstSeen = g.lastSeen = now;
-        }
-        else
-        {
-            // Another host created the group since: it is committed now, lock it as an existing one.
-            found = s.exec(lockGroup, {fingerprint, r.environment});
-        }
+        result.status = IngestResult::Status::Created;
+        ErrorGroup& g = result.group;
+        g.id = id;
+        g.fingerprint = fingerprint;
+        g.project = r.project;
+        g.environment = r.environment;
+        g.exceptionType = r.exceptionType;
+        g.message = r.message;
+        g.traceback = r.traceback;
+        g.source = source;
+        g.count = 1;
+        g.firstSeen = g.lastSeen = now;
+        return result;
     }
-    if (id == 0)
+    if (status == "reopened")
     {
-        if (found.rows() == 0)
-            throw Poco::IllegalStateException("error group vanished while being stored");
-        id = found.integer(0, 0);
-        bool resolved = found.boolean(0, 1);
-        std::int64_t count = found.integer(0, 2);
-        if (r.eventId)
-        {
-            Pg::Result seen =
-                s.exec("SELECT 1 FROM " ET "error_event_ids WHERE error_id = $1::bigint AND event_id = $2",
-                       {id, *r.eventId});
-            if (seen.rows() > 0)
-            {
-                result.status = IngestResult::Status::Incremented;
-                result.group.id = id;
-                result.group.fingerprint = fingerprint;
-                result.group.count = count;
-                result.deduplicated = true;
-                return result;
-            }
-        }
-        if (resolved)
-        {
-            Pg::Result up = s.exec("UPDATE " ET "errors SET resolved = false, resolved_at = NULL, count = count + 1, "
-                                   "last_seen = greatest(last_seen, $1::bigint) WHERE id = $2::bigint RETURNING " +
-                                       GROUP_COLUMNS,
-                                   {now, id});
-            result.group = readGroup(up, 0);
-            result.status = IngestResult::Status::Reopened;
-        }
-        else
-        {
-            Pg::Result up = s.exec("UPDATE " ET "errors SET count = count + 1, last_seen = greatest(last_seen, "
-                                   "$1::bigint) WHERE id = $2::bigint RETURNING count",
-                                   {now, id});
-            result.status = IngestResult::Status::Incremented;
-            result.group.id = id;
-            result.group.fingerprint = fingerprint;
-            result.group.count = up.integer(0, 0);
-        }
+        // the alert needs the whole group (this transaction still holds its row)
+        Pg::Result g = s.exec("SELECT " + GROUP_COLUMNS + " FROM " ET "errors WHERE id = $1::bigint", {id});
+        if (g.rows() == 1)
+            result.group = readGroup(g, 0);
+        result.status = IngestResult::Status::Reopened;
     }
-
-    s.exec("INSERT INTO " ET "error_occurrences (error_id, timestamp, request_url, request_method, request_headers, "
-           "user_id, session_id, extra, traceback, event_id) VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7, $8, "
-           "$9, $10)",
-           {id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra, r.traceback,
-            r.eventId});
-    if (r.eventId)
+    else
     {
-        // The ring of remembered event ids: this report takes slot count % EVENT_ID_RING.
-        std::int64_t slot = result.group.count % EVENT_ID_RING;
-        s.exec("DELETE FROM " ET "error_event_ids WHERE error_id = $1::bigint AND (slot = $2::bigint OR event_id = $3)",
-               {id, slot, *r.eventId});
-        s.exec("INSERT INTO " ET "error_event_ids (error_id, event_id, slot) VALUES ($1::bigint, $2, $3::bigint)",
-               {id, *r.eventId, slot});
+        result.status = IngestResult::Status::Incremented;
+        result.group.id = id;
+        result.group.fingerprint = fingerprint;
     }
-    s.exec("INSERT INTO " ET "error_hourly (error_id, hour, count) VALUES ($1::bigint, $2::bigint, 1) "
-           "ON CONFLICT (error_id, hour) DO UPDATE SET count = " ET "error_hourly.count + 1",
-           {id, now - now % HOUR_MS});
-    if (result.status != IngestResult::Status::Created)
-        s.exec("DELETE FROM " ET "error_occurrences WHERE error_id = $1::bigint AND id <= (SELECT id FROM " ET
-               "error_occurrences WHERE error_id = $1::bigint ORDER BY id DESC LIMIT 1 OFFSET $2::bigint)",
-               {id, static_cast<std::int64_t>(maxOccurrences)});
+    result.group.count = count;
     return result;
 }
 
