@@ -2,6 +2,8 @@
 (tests/pg_cluster.py). A group is created exactly once and counted in full whichever host takes the reports, a
 resolve on one host is what the other reads, a wrong DSN is one startup line, and a PostgreSQL restart answers 503
 (health not ok) and then recovers without losing an acknowledged report."""
+import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -185,3 +187,41 @@ def test_libpq_is_loaded_only_for_postgresql(host_factory, pg_dsn):
     pg_host = host_factory(plugins=["error-tracker"], config=pg_config(pg_dsn))
     assert post(pg_host, report()).status == 201
     assert maps_libpq(pg_host)
+
+
+def test_an_exhausted_pool_answers_503_busy_and_the_host_carries_on(host_factory, pg_server, pg_dsn):
+    """pool_size 1: a report blocked on a row lock holds the only connection; the next request waits for a connection
+    (5 s), then answers 503 `Server busy` with Retry-After; once the lock goes, both hosts' work completes."""
+    dbname = pg_dsn.rsplit("dbname=", 1)[1]
+    h = host_factory(plugins=["error-tracker"], config=pg_config(pg_dsn, **{"host.postgresql_pool_size": "1"}))
+    assert post(h, report()).status == 201
+    locker = subprocess.Popen([str(pg_server.bin / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(pg_server.port),
+                               "-U", "postgres", "-d", dbname, "-c",
+                               "BEGIN; SELECT id FROM error_tracker.errors FOR UPDATE; SELECT pg_sleep(600); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' "
+                                        "AND wait_event = 'PgSleep'", dbname) == "1")
+        with ThreadPoolExecutor(1) as pool:
+            blocked = pool.submit(post, h, report())
+            wait_for(lambda: pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                            "'monlight' AND wait_event_type = 'Lock'", dbname) == "1")
+            busy = h.request("error-tracker", "GET", "/api/errors")
+            assert busy.status == 503 and busy.json()["detail"] == "Server busy", busy
+            assert busy.headers.get("retry-after") == "1"
+            pg_server.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                           "WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()", dbname)
+            r = blocked.result(60)
+            assert r.status == 200 and r.json()["count"] == 2, r
+    finally:
+        locker.kill()
+        locker.wait()
+    assert groups(h)["errors"][0]["count"] == 2
+    assert http("GET", h.url("error-tracker") + "/health").status == 200
+
+
+def wait_for(cond, timeout=60):
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, "condition not reached"
+        time.sleep(0.05)
