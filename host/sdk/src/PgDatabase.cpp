@@ -444,39 +444,44 @@ void PgDatabase::dropIdle()
 
 void PgDatabase::run(const std::function<void(Session&)>& work, bool transactional)
 {
+    // A connection lent for one attempt: back to the pool when the attempt ends, closed when it was lost.
+    struct Lease
+    {
+        PgDatabase& db;
+        void* conn;
+        Session session;
+        explicit Lease(PgDatabase& d) : db(d), conn(d.acquire()), session(conn) {}
+        ~Lease() { db.release(conn, session._lost); }
+    };
     for (int attempt = 0;; ++attempt)
     {
-        void* c = acquire();
-        Session s(c);
         bool commitSent = false;
-        try
+        std::string lostReason;
         {
-            if (transactional)
-                s.exec("BEGIN");
-            work(s);
-            if (transactional)
+            Lease lease(*this);
+            try
             {
-                commitSent = true;
-                s.exec("COMMIT");
+                if (transactional)
+                    lease.session.exec("BEGIN");
+                work(lease.session);
+                if (transactional)
+                {
+                    commitSent = true;
+                    lease.session.exec("COMMIT");
+                }
+                markUp();
+                return;
             }
-            release(c, false);
-            markUp();
-            return;
+            catch (const Lost& lost)
+            {
+                lostReason = lost.reason;
+            }
         }
-        catch (const Lost& lost)
-        {
-            release(c, true);
-            // Every idle connection went down with the same server, most likely: reconnect them lazily.
-            dropIdle();
-            markDown(lost.reason);
-            if (commitSent || attempt > 0)
-                throw StorageError(StorageError::Reason::Unavailable);
-        }
-        catch (...)
-        {
-            release(c, s._lost);
-            throw;
-        }
+        // Every idle connection went down with the same server, most likely: reconnect them lazily.
+        dropIdle();
+        markDown(lostReason);
+        if (commitSent || attempt > 0)
+            throw StorageError(StorageError::Reason::Unavailable);
     }
 }
 
@@ -572,7 +577,7 @@ bool PgDatabase::healthy(std::string& detail)
         {
             read([](Session& s) { s.exec("SELECT 1"); });
         }
-        catch (const std::exception&)
+        catch (const Poco::Exception&)
         {
             // markDown() recorded the reason (a busy pool leaves the state as it was)
         }
@@ -589,8 +594,7 @@ void PgDatabase::close()
         std::lock_guard<std::mutex> lock(_mutex);
         _closed = true;
     }
-    if (lib)
-        dropIdle();
+    dropIdle();
 }
 
 std::size_t PgDatabase::connections() const
