@@ -9,9 +9,11 @@
 set -euo pipefail
 want=(g++ make cmake pkg-config libpoco-dev libsqlite3-dev libssl-dev sqlite3 openssl ca-certificates ccache)
 want+=(libbrotli-dev zlib1g-dev)  # browser relay: Sentry ingest Content-Encoding br / gzip / deflate (§11.3)
+want+=(libpq-dev)  # host.storage = postgresql: libpq's headers (the SDK loads libpq.so.5 only when it is used)
 if [ "${1:-}" = "--test" ]; then
   want+=(libcppunit-dev python3 curl chromium python3-websocket)  # tests/ui: headless Chromium driven over CDP
   want+=(python3-sentry-sdk)  # tests/browser-relay/test_sentry_sdk_python19.py: Debian's sentry-python 1.9.10 (/store/)
+  want+=(postgresql)  # tests/pg_cluster.py: a throwaway PostgreSQL 15 cluster (initdb/pg_ctl) for host.storage = postgresql
 fi
 if [ "${1:-}" = "--deploy" ]; then
   # tests/deploy: podman (crun refuses cgroup v1 hybrid hosts, so runc), the Debian base image made with debootstrap,

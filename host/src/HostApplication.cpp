@@ -319,6 +319,7 @@ int HostApplication::prepare(Prepared& out, bool forHelp)
     out.configs = StartupValidation::resolvePlugins(resolver, out.host, set);
     StartupValidation::checkListeners(resolver, out.host, out.order, out.configs, !forHelp);
     StartupValidation::checkTrustedProxies(resolver, out.host);
+    StartupValidation::checkStorage(resolver, out.host);
     for (const auto& n : set.initOrder)
         out.plugins.push_back(set.loaded[n]);
     if (forHelp)
@@ -426,6 +427,15 @@ int HostApplication::serve(Prepared& prepared)
     std::vector<std::unique_ptr<Listener>> listeners;
     try
     {
+        if (prepared.host.getString("storage") == "postgresql")
+        {
+            Pg::PgDatabase::Options po;
+            po.dsn = prepared.host.getString("postgresql_dsn");
+            po.poolSize = static_cast<int>(prepared.host.getInt("postgresql_pool_size"));
+            po.synchronousCommit = prepared.host.getString("postgresql_synchronous_commit") == "on";
+            rt.postgres = Pg::PgDatabase::open(po);
+            log.information("storage: PostgreSQL");
+        }
         for (auto& lp : prepared.plugins)
         {
             auto runtime = std::make_unique<PluginRuntime>(rt, lp, prepared.configs[lp.name]);
@@ -586,6 +596,8 @@ void HostApplication::stop(std::vector<std::unique_ptr<Listener>>& listeners, bo
         }
         (*it)->closeDatabases();
     }
+    if (rt.postgres)
+        rt.postgres->close();
     listeners.clear();
     done = true;
     second.join();

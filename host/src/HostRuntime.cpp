@@ -168,6 +168,11 @@ const PluginConfig& PluginRuntime::hostConfig() const
     return _host.hostConfig;
 }
 
+std::shared_ptr<Pg::PgDatabase> PluginRuntime::postgres()
+{
+    return _host.postgres;
+}
+
 void PluginRuntime::add(Route route)
 {
     _routes.add(std::move(route));

@@ -41,6 +41,7 @@ public:
     bool isStopping() const override;
     const std::vector<std::string>& loadedPlugins() const override;
     const PluginConfig& hostConfig() const override;
+    std::shared_ptr<Pg::PgDatabase> postgres() override;
 
     // Router
     void add(Route route) override;
@@ -93,6 +94,8 @@ class HostRuntime
 public:
     HostSettings settings;
     PluginConfig hostConfig;
+    /// `host.storage = postgresql`: the pool every plugin shares (null on SQLite).
+    std::shared_ptr<Pg::PgDatabase> postgres;
     std::vector<std::string> pluginOrder; ///< `host.plugins` order, unlisted dependencies before their dependents
     std::vector<std::unique_ptr<PluginRuntime>> plugins; ///< in initialization order
     ServiceRegistry services;

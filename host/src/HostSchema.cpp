@@ -40,6 +40,16 @@ std::vector<ConfigKey> hostSchema()
     k.push_back(ConfigKey::string("metrics_api_key", "", "Extra key accepted by /metrics").isSecret());
     k.push_back(ConfigKey::choice("sqlite_synchronous", "normal", {"normal", "full"}, "SQLite synchronous mode"));
     k.push_back(ConfigKey::integer("sqlite_cache_mb", 16, 1, 1024, "SQLite page cache per connection (MB)"));
+    k.push_back(ConfigKey::choice("storage", "sqlite", {"sqlite", "postgresql"},
+                                  "Storage backend: sqlite (a file per plugin under data_dir) or postgresql (shared "
+                                  "by several hosts; the error tracker only in this version)"));
+    k.push_back(ConfigKey::string("postgresql_dsn", "",
+                                  "libpq connection string (key=value pairs or a postgresql:// URI) when storage = "
+                                  "postgresql; a password is better given by PGPASSWORD or a PGPASSFILE"));
+    k.push_back(ConfigKey::integer("postgresql_pool_size", 8, 1, 100, "PostgreSQL connections of this host at most"));
+    k.push_back(ConfigKey::choice("postgresql_synchronous_commit", "on", {"on", "off"},
+                                  "off: a write is acknowledged before PostgreSQL flushed it (faster; a server crash "
+                                  "loses the last moments)"));
     return k;
 }
 

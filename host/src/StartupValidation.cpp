@@ -1,5 +1,7 @@
 #include "StartupValidation.h"
 
+#include "Monlight/PgDatabase.h"
+
 #include "HostSchema.h"
 #include "TrustedProxies.h"
 #include <Poco/Path.h>
@@ -127,6 +129,21 @@ void checkTrustedProxies(ConfigResolver& resolver, const PluginConfig& host)
     {
         resolver.addProblem("host.trusted_proxies", "invalid entry \"" + e.message() + "\": expected an IP or CIDR");
     }
+}
+
+void checkStorage(ConfigResolver& resolver, const PluginConfig& host)
+{
+    if (!host.has("storage") || host.getString("storage") != "postgresql")
+        return;
+    std::string dsn = host.has("postgresql_dsn") ? host.getString("postgresql_dsn") : "";
+    if (dsn.empty())
+    {
+        resolver.addProblem("host.postgresql_dsn", "required when host.storage = postgresql");
+        return;
+    }
+    std::string why = Pg::PgDatabase::checkDsn(dsn);
+    if (!why.empty())
+        resolver.addProblem("host.postgresql_dsn", why);
 }
 
 std::string checkDataDir(const PluginConfig& host)

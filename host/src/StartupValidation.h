@@ -28,6 +28,9 @@ void checkListeners(ConfigResolver& resolver, const PluginConfig& host, const st
 /// Every `host.trusted_proxies` entry is an IP or a CIDR.
 void checkTrustedProxies(ConfigResolver& resolver, const PluginConfig& host);
 
+/// `host.storage = postgresql` has a `host.postgresql_dsn` that libpq parses (libpq is loaded for it).
+void checkStorage(ConfigResolver& resolver, const PluginConfig& host);
+
 /// `host.data_dir` is a directory, or could be created. Otherwise returns the exit-73 line.
 std::string checkDataDir(const PluginConfig& host);
 

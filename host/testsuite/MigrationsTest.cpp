@@ -16,6 +16,7 @@ class MigrationsTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(MigrationsTest);
     CPPUNIT_TEST(testNumberedNotByName);
     CPPUNIT_TEST(testOnlySqlFilesAreMigrations);
+    CPPUNIT_TEST(testPostgresqlMigrationsApart);
     CPPUNIT_TEST(testGapDuplicateAndMisnamedRefused);
     CPPUNIT_TEST(testPluginDatabaseGetsEverySqlFile);
     CPPUNIT_TEST_SUITE_END();
@@ -64,6 +65,28 @@ public:
         CPPUNIT_ASSERT(sqlMigrations({{"web/index.html", "<html>"}, {"web/sql/1_x.sql", "no"}}).empty());
         CPPUNIT_ASSERT(sqlMigrations({{"sqlx/1_a.sql", "no"}, {"sql/1_a.sql", "yes"}, {"web/a.js", ""}}) ==
                        (std::vector<std::string>{"yes"}));
+    }
+
+    void testPostgresqlMigrationsApart()
+    {
+        // sql/postgresql/ holds the PostgreSQL store's migrations, numbered on their own and not SQLite's.
+        EmbeddedFiles files{{"sql/001_a.sql", "a"},
+                            {"sql/002_b.sql", "b"},
+                            {"sql/postgresql/001_pa.sql", "pa"},
+                            {"web/index.html", ""}};
+        CPPUNIT_ASSERT(sqlMigrations(files) == (std::vector<std::string>{"a", "b"}));
+        CPPUNIT_ASSERT(sqlMigrations(files, "sql/postgresql/") == (std::vector<std::string>{"pa"}));
+        CPPUNIT_ASSERT(sqlMigrations({{"sql/001_a.sql", "a"}}, "sql/postgresql/").empty());
+        bool refused = false;
+        try
+        {
+            sqlMigrations({{"sql/postgresql/002_b.sql", "b"}}, "sql/postgresql/");
+        }
+        catch (const Poco::DataFormatException& e)
+        {
+            refused = e.message().find("sql/postgresql/002_b.sql") != std::string::npos;
+        }
+        CPPUNIT_ASSERT(refused);
     }
 
     void testGapDuplicateAndMisnamedRefused()

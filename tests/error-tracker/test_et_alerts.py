@@ -4,6 +4,7 @@ import time
 import pytest
 
 from et_fakes import FakeHttp, FakeSmtp
+from et_helpers import sqlite_only
 from monlight_test import self_signed_cert
 
 
@@ -299,6 +300,7 @@ def maps_openssl(h):
         return any("libssl" in line or "libcrypto" in line for line in f)
 
 
+@sqlite_only  # on PostgreSQL, libpq maps OpenSSL itself (TLS to the server)
 def test_openssl_is_loaded_only_by_the_first_tls_delivery(host_factory, cert):
     """TLS lives in monlight-tls.so (Monlight/Tls.h): an idle host, or one that only ingests, never maps OpenSSL."""
     fake = FakeSmtp(tls="implicit", certfile=cert[0], keyfile=cert[1])

@@ -21,7 +21,13 @@ def bulk(h, body, **kw):
 
 
 def states(h):
-    """id → (resolved, resolved_at) read from errors.db itself."""
+    """id → (resolved 0/1, resolved_at) read from the store itself (errors.db, or the schema error_tracker)."""
+    if getattr(h, "pg", None):
+        server, dbname = h.pg
+        out = server.psql("SELECT id, resolved::int, coalesce(resolved_at::text, '') FROM error_tracker.errors",
+                          dbname)
+        rows = [line.split("|") for line in out.splitlines() if line]
+        return {int(i): (int(r), int(at) if at else None) for i, r, at in rows}
     con = sqlite3.connect(str(h.data_dir / "errors.db"))
     try:
         return {i: (r, at) for i, r, at in con.execute("SELECT id, resolved, resolved_at FROM errors")}
@@ -82,14 +88,26 @@ def test_resolve_all_matching_a_filter(host):
     assert all(v[0] == 0 for v in states(h).values())
 
 
-def test_a_filter_changes_at_most_1000_per_call(host):
-    h = host
+def insert_groups(h, n):
+    """n groups of project 'bulk' written into the store directly (last_seen 1000 + i)."""
+    if getattr(h, "pg", None):
+        server, dbname = h.pg
+        server.psql("INSERT INTO error_tracker.errors (fingerprint, project, environment, exception_type, message, "
+                    "traceback, source, count, first_seen, last_seen, resolved, tsv) SELECT 'fp' || lpad(i::text, 5, '0'),"
+                    " 'bulk', 'prod', 'E', 'm', 't', 'server', 1, 1000 + i, 1000 + i, false, ''::tsvector "
+                    f"FROM generate_series(0, {n - 1}) AS i", dbname)
+        return
     con = sqlite3.connect(str(h.data_dir / "errors.db"))
     con.executemany("INSERT INTO errors (fingerprint, project, environment, exception_type, message, traceback, "
                     "source, count, first_seen, last_seen, resolved) VALUES (?, 'bulk', 'prod', 'E', 'm', 't', "
-                    "'server', 1, ?, ?, 0)", [(f"fp{i:05d}", 1000 + i, 1000 + i) for i in range(1203)])
+                    "'server', 1, ?, ?, 0)", [(f"fp{i:05d}", 1000 + i, 1000 + i) for i in range(n)])
     con.commit()
     con.close()
+
+
+def test_a_filter_changes_at_most_1000_per_call(host):
+    h = host
+    insert_groups(h, 1203)
     r = bulk(h, {"action": "resolve", "filter": {"project": "bulk"}}).json()
     assert r == {"status": "resolved", "matched": 1203, "updated": 1000, "remaining": 203}
     # the newest groups went first

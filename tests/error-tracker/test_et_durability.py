@@ -3,6 +3,8 @@ import sqlite3
 import threading
 import time
 
+from et_helpers import sqlite_only
+
 
 
 def post(h, i):
@@ -11,6 +13,7 @@ def post(h, i):
     return h.request("error-tracker", "POST", "/api/errors", body, timeout=5)
 
 
+@sqlite_only
 def test_retention_deletes_old_resolved_groups(host_factory):
     h = host_factory(plugins=["error-tracker"], config={"error-tracker.retention_days": "1"})
     ids = []
@@ -40,6 +43,7 @@ def test_retention_deletes_old_resolved_groups(host_factory):
     con.close()
 
 
+@sqlite_only
 def test_acknowledged_errors_survive_sigkill(host_factory):
     h = host_factory(plugins=["error-tracker"], config={"error-tracker.max_occurrences": "1000",
                                                         "error-tracker.rate_limit": "0"})

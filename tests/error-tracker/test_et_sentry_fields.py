@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from et_helpers import PY_TB, count_rows, report
+from et_helpers import PY_TB, count_rows, report, sqlite_only
 from monlight_test import http
 
 DEFAULT_KEY = "myapp:ValueError:/app/app/utils/validation.py:56"  # §2.3 key of PY_TB (fp a2aa0390...)
@@ -119,6 +119,7 @@ def test_event_id_repeat_does_not_reopen(et):
     assert r.status == 201 and r.json()["status"] == "reopened" and r.json()["count"] == 2
 
 
+@sqlite_only
 def test_migration_from_schema_1(host_factory):
     """A database of migration 1 with data: the host migrates it, and the old groups keep working."""
     h = host_factory(plugins=["error-tracker"], start=False)

@@ -8,7 +8,12 @@ namespace Monlight
 
 std::vector<std::string> sqlMigrations(const EmbeddedFiles& files)
 {
-    static const std::string dir = "sql/";
+    return sqlMigrations(files, "sql/");
+}
+
+std::vector<std::string> sqlMigrations(const EmbeddedFiles& files, const std::string& dir)
+{
+    static const std::string backends = "postgresql/"; // sql/<backend>/: another store's migrations
     static const std::string ext = ".sql";
     std::map<unsigned long, std::string> byNumber; // number → file
     std::vector<std::string> out;
@@ -16,6 +21,8 @@ std::vector<std::string> sqlMigrations(const EmbeddedFiles& files)
     {
         const std::string& path = it->first;
         std::string name = path.substr(dir.size());
+        if (name.compare(0, backends.size(), backends) == 0)
+            continue;
         std::size_t digits = 0;
         while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits])))
             ++digits;

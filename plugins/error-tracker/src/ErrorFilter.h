@@ -16,6 +16,7 @@ struct ErrorFilter
     std::optional<std::string> environment;
     std::optional<bool> resolved;   ///< nothing = both
     std::optional<std::string> fts; ///< FTS5 MATCH expression
+    std::optional<std::string> tsQuery; ///< the same search as PostgreSQL `to_tsquery('simple', ...)` text
     bool matchNothing = false;      ///< a search without any token
     std::optional<std::string> source;
     std::optional<std::string> sessionId;

@@ -185,6 +185,7 @@ ErrorFilter ErrorRoutes::parseFilter(const QueryParams& q, std::int64_t nowMs)
     if (auto s = q.get("search"))
     {
         f.fts = SearchQuery::toFts(*s);
+        f.tsQuery = SearchQuery::toTsQuery(*s);
         f.matchNothing = !f.fts;
     }
     if (auto s = q.get("source"))

@@ -1,8 +1,10 @@
 #include "AlertDispatcher.h"
 #include "ErrorIngestService.h"
 #include "ErrorRoutes.h"
-#include "ErrorStore.h"
+#include "EmbeddedFiles.h"
 #include "ErrorTrackerConfig.h"
+#include "PgErrorStore.h"
+#include "SqliteErrorStore.h"
 #include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Plugin.h"
@@ -59,8 +61,25 @@ public:
         if (mayNeedTls && !Poco::File(Tls::modulePath()).exists())
             ctx.logger().warning("TLS alert delivery is unavailable: " + Tls::modulePath() + " is missing");
 
-        _db = ctx.openDatabase();
-        _store = std::make_shared<ErrorStore>(_db);
+        if (auto pg = ctx.postgres())
+        {
+            std::vector<std::string> migrations;
+            try
+            {
+                migrations = sqlMigrations(embeddedFiles(), "sql/postgresql/");
+            }
+            catch (const Poco::DataFormatException& e)
+            {
+                throw StartupError(70, "plugin error", "error-tracker", e.message());
+            }
+            _pg = pg;
+            _store = PgErrorStore::open(pg, migrations);
+        }
+        else
+        {
+            _db = ctx.openDatabase();
+            _store = std::make_shared<SqliteErrorStore>(_db);
+        }
         _metrics = std::make_unique<ErrorMetrics>(&ctx.metrics());
         _alerts = std::make_shared<AlertDispatcher>(_config, _store, *_metrics, ctx.logger());
         std::weak_ptr<AlertDispatcher> alerts = _alerts;
@@ -118,11 +137,22 @@ public:
         if (_db)
             _db->close();
         _db.reset();
+        _pg.reset();
     }
 
     Health health(Json::Writer&) override
     {
         Health h;
+        if (_pg)
+        {
+            std::string why;
+            if (!_pg->healthy(why))
+            {
+                h.ok = false;
+                h.detail = why;
+                return h;
+            }
+        }
         if (_alerts && !_alerts->alive())
         {
             h.ok = false;
@@ -134,7 +164,8 @@ public:
 private:
     PluginContext* _ctx = nullptr;
     ErrorTrackerConfig _config;
-    std::shared_ptr<Database> _db;
+    std::shared_ptr<Database> _db;        ///< SQLite (the default)
+    std::shared_ptr<Pg::PgDatabase> _pg; ///< host.storage = postgresql
     std::shared_ptr<ErrorStore> _store;
     std::unique_ptr<ErrorMetrics> _metrics;
     std::shared_ptr<AlertDispatcher> _alerts;

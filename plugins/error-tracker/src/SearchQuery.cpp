@@ -65,5 +65,53 @@ std::optional<std::string> SearchQuery::toFts(std::string_view search)
     return out;
 }
 
+std::optional<std::string> SearchQuery::toTsQuery(std::string_view search)
+{
+    std::string out;
+    std::size_t i = 0;
+    while (i < search.size())
+    {
+        while (i < search.size() && isSeparator(search[i]))
+            ++i;
+        std::size_t start = i;
+        while (i < search.size() && !isSeparator(search[i]))
+            ++i;
+        std::string_view term = search.substr(start, i - start);
+        if (term.empty())
+            continue;
+        bool prefix = term.size() > 1 && term.back() == '*';
+        if (prefix)
+            term.remove_suffix(1);
+        if (!hasToken(term))
+            continue;
+        std::string phrase;
+        std::size_t j = 0;
+        while (j < term.size())
+        {
+            while (j < term.size() && !hasToken(term.substr(j, 1)))
+                ++j;
+            std::size_t w = j;
+            while (j < term.size() && hasToken(term.substr(j, 1)))
+                ++j;
+            if (j == w)
+                continue;
+            if (!phrase.empty())
+                phrase += " <-> ";
+            phrase += '\'';
+            for (char c : term.substr(w, j - w))
+                phrase += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            phrase += '\'';
+        }
+        if (prefix)
+            phrase += ":*";
+        if (!out.empty())
+            out += " & ";
+        out += '(' + phrase + ')';
+    }
+    if (out.empty())
+        return std::nullopt;
+    return out;
+}
+
 } // namespace ErrorTracker
 } // namespace Monlight

@@ -18,6 +18,12 @@ public:
     /// Returns nothing when no term has a token (the search then matches nothing).
     static std::optional<std::string> toFts(std::string_view search);
 
+    /// The same search for PostgreSQL's `to_tsquery('simple', ...)` over the PostgreSQL store's index (words split
+    /// where unicode61 splits them: at every ASCII character other than a letter or digit): each term becomes the
+    /// phrase of its words (`'a' <-> 'b'`, lowercase), `abc*` the prefix `'abc':*`; terms are joined with `&`.
+    /// Nothing exactly when toFts() returns nothing.
+    static std::optional<std::string> toTsQuery(std::string_view search);
+
     /// True when `term` holds at least one character the unicode61 tokenizer keeps (ASCII letters and
     /// digits, and any non-ASCII character).
     static bool hasToken(std::string_view term);

@@ -2,6 +2,7 @@
 #include "Monlight/Migrations.h"
 #include "ErrorIngestService.h"
 #include "AlertDispatcher.h"
+#include "SqliteErrorStore.h"
 
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -94,7 +95,7 @@ public:
         o.plugin = "error-tracker";
         o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
-        _store = std::make_shared<ErrorStore>(_db);
+        _store = std::make_shared<SqliteErrorStore>(_db);
         _metrics = std::make_unique<ErrorMetrics>(nullptr);
     }
 

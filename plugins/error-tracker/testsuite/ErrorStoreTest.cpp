@@ -1,6 +1,6 @@
 #include "EmbeddedFiles.h"
 #include "Monlight/Migrations.h"
-#include "ErrorStore.h"
+#include "SqliteErrorStore.h"
 
 #include "Fingerprint.h"
 #include "Monlight/Time.h"
@@ -55,7 +55,7 @@ public:
         o.plugin = "error-tracker";
         o.migrations = sqlMigrations(embeddedFiles());
         _db = Database::open(o);
-        _store = std::make_unique<ErrorStore>(_db);
+        _store = std::make_unique<SqliteErrorStore>(_db);
     }
 
     void tearDown() override

@@ -11,6 +11,7 @@ class SearchQueryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPrefixTerm);
     CPPUNIT_TEST(testQuotesDoubled);
     CPPUNIT_TEST(testTermsWithoutTokenIgnored);
+    CPPUNIT_TEST(testTsQuery);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -42,6 +43,22 @@ public:
         CPPUNIT_ASSERT(!SearchQuery::toFts("\" ( ) -"));
         CPPUNIT_ASSERT(!SearchQuery::toFts(""));
         CPPUNIT_ASSERT_EQUAL(std::string("\"w\xc3\xb6rld\""), *SearchQuery::toFts("w\xc3\xb6rld"));
+    }
+
+    void testTsQuery()
+    {
+        // The same terms for PostgreSQL: words split where unicode61 splits, lowercase, a term's words a phrase.
+        CPPUNIT_ASSERT_EQUAL(std::string("('database') & ('timeout')"), *SearchQuery::toTsQuery(" Database\ttimeout"));
+        CPPUNIT_ASSERT_EQUAL(std::string("('db' <-> 'py') & ('user' <-> 'id' <-> '42')"),
+                             *SearchQuery::toTsQuery("db.py user_id=42"));
+        CPPUNIT_ASSERT_EQUAL(std::string("('conn':*)"), *SearchQuery::toTsQuery("conn*"));
+        CPPUNIT_ASSERT_EQUAL(std::string("('say' <-> 'hi')"), *SearchQuery::toTsQuery("say'hi'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("('w\xc3\xb6rld')"), *SearchQuery::toTsQuery("w\xc3\xb6rld"));
+        for (const char* none : {"", "/", "\" ( ) -", "*"})
+        {
+            CPPUNIT_ASSERT(!SearchQuery::toTsQuery(none));
+            CPPUNIT_ASSERT(!SearchQuery::toFts(none));
+        }
     }
 };
 

@@ -18,6 +18,11 @@ using EmbeddedFiles = std::map<std::string, std::string_view>;
 /// a gap or a duplicate, and every file under `sql/` must be named so; otherwise this throws
 /// Poco::DataFormatException naming the file. The database applies the migrations above its recorded schema
 /// version in order, each in its own transaction.
+/// The files of `sql/postgresql/` (the migrations of a plugin's PostgreSQL store, numbered the same way on their
+/// own) are not among them.
 MONLIGHT_API std::vector<std::string> sqlMigrations(const EmbeddedFiles& files);
+
+/// The same for the migrations under `dir` (`sql/postgresql/`): its files, none of its subfolders.
+MONLIGHT_API std::vector<std::string> sqlMigrations(const EmbeddedFiles& files, const std::string& dir);
 
 } // namespace Monlight

@@ -5,6 +5,7 @@
 #include "Monlight/Http.h"
 #include "Monlight/Json.h"
 #include "Monlight/Metrics.h"
+#include "Monlight/PgDatabase.h"
 #include "Monlight/Services.h"
 #include "Monlight/Version.h"
 #include <Poco/ClassLibrary.h>
@@ -83,6 +84,10 @@ public:
     virtual const std::vector<std::string>& loadedPlugins() const = 0;
     /// Host-level settings a plugin may need (`host.data_dir`, `host.trusted_proxies`, ...), resolved.
     virtual const PluginConfig& hostConfig() const = 0;
+    /// The host's PostgreSQL pool when `host.storage = postgresql`, shared by every plugin of the host (each keeps
+    /// its tables in its own schema, migrated with Pg::PgDatabase::migrate()); null on SQLite (the default), where
+    /// the plugin uses openDatabase().
+    virtual std::shared_ptr<Pg::PgDatabase> postgres() = 0;
 };
 
 /// Base class of every plugin. Lifecycle: info() → validateConfig() → initialize() (dependency order) →

@@ -9,7 +9,8 @@
 #ifndef MONLIGHT_ABI_VERSION
 // 2: PluginContext::openDatabase() takes no migrations (the SDK applies the plugin's embedded sql/ files).
 // 3: routes are declared with the Route builder (Router::add(Route) only), Plugin::health(Json::Writer&).
-#define MONLIGHT_ABI_VERSION 3
+// 4: PluginContext::postgres() (host.storage = postgresql).
+#define MONLIGHT_ABI_VERSION 4
 #endif
 
 // MONLIGHT_VERSION "X.Y.Z": the release version, generated from the top-level VERSION file

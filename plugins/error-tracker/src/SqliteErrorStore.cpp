@@ -1,4 +1,4 @@
-#include "ErrorStore.h"
+#include "SqliteErrorStore.h"
 
 #include "Monlight/Time.h"
 #include <condition_variable>
@@ -75,13 +75,13 @@ int bindFilter(Sql::Statement& st, const ErrorFilter& f)
 
 } // namespace
 
-ErrorStore::ErrorStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
+SqliteErrorStore::SqliteErrorStore(std::shared_ptr<Database> db) : _db(std::move(db)) {}
 
 /// Reports waiting for the writer. The first report that finds no open drain submits one writer item for the drain;
 /// every report that joins before the writer runs it is stored by that item, in one savepoint, and released by
 /// its commit. One writer item per drain instead of per report: one savepoint (and one flush of FTS5's pending
 /// terms) per drain, and the handlers park on the drain, not on one promise each.
-struct ErrorStore::Drain
+struct SqliteErrorStore::Drain
 {
     struct Entry
     {
@@ -98,7 +98,7 @@ struct ErrorStore::Drain
     std::exception_ptr error; ///< the drain as a whole failed (queue full, shutdown, failed commit)
 };
 
-IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
+IngestResult SqliteErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
 {
     Drain::Entry entry{&r, &fingerprint, maxOccurrences, {}, nullptr};
     std::shared_ptr<Drain> drain;
@@ -149,7 +149,7 @@ IngestResult ErrorStore::ingest(const ErrorReport& r, const std::string& fingerp
     return entry.result;
 }
 
-void ErrorStore::runDrain(WriteTx& tx, Drain& drain)
+void SqliteErrorStore::runDrain(WriteTx& tx, Drain& drain)
 {
     {
         // From here on, new reports open the next drain.
@@ -196,7 +196,7 @@ void ErrorStore::runDrain(WriteTx& tx, Drain& drain)
     }
 }
 
-IngestResult ErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
+IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
                                   int maxOccurrences)
 {
     IngestResult result;
@@ -316,7 +316,7 @@ IngestResult ErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, cons
     return result;
 }
 
-std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& total)
+std::vector<ErrorGroup> SqliteErrorStore::list(const ErrorFilter& f, std::int64_t& total)
 {
     std::vector<ErrorGroup> out;
     total = 0;
@@ -347,7 +347,7 @@ std::vector<ErrorGroup> ErrorStore::list(const ErrorFilter& f, std::int64_t& tot
     return out;
 }
 
-std::optional<ErrorGroup> ErrorStore::find(std::int64_t id)
+std::optional<ErrorGroup> SqliteErrorStore::find(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
     auto st = c.cached(std::string("SELECT ") + GROUP_COLUMNS + " FROM errors WHERE id = ?");
@@ -358,7 +358,7 @@ std::optional<ErrorGroup> ErrorStore::find(std::int64_t id)
     return g;
 }
 
-std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
+std::vector<ErrorOccurrence> SqliteErrorStore::occurrences(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
     auto st =
@@ -377,7 +377,7 @@ std::vector<ErrorOccurrence> ErrorStore::occurrences(std::int64_t id)
     return out;
 }
 
-bool ErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
+bool SqliteErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
 {
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
@@ -394,7 +394,7 @@ bool ErrorStore::resolve(std::int64_t id, std::int64_t nowMs)
         });
 }
 
-bool ErrorStore::unresolve(std::int64_t id)
+bool SqliteErrorStore::unresolve(std::int64_t id)
 {
     return _db->writeResult<bool>(
         [&](WriteTx& tx)
@@ -406,7 +406,7 @@ bool ErrorStore::unresolve(std::int64_t id)
         });
 }
 
-std::vector<std::string> ErrorStore::projects()
+std::vector<std::string> SqliteErrorStore::projects()
 {
     auto st = _db->reader().cached("SELECT DISTINCT project FROM errors ORDER BY project");
     std::vector<std::string> out;
@@ -415,7 +415,7 @@ std::vector<std::string> ErrorStore::projects()
     return out;
 }
 
-std::vector<std::string> ErrorStore::environments(const std::optional<std::string>& project)
+std::vector<std::string> SqliteErrorStore::environments(const std::optional<std::string>& project)
 {
     Sql::Connection& c = _db->reader();
     auto st =
@@ -429,7 +429,7 @@ std::vector<std::string> ErrorStore::environments(const std::optional<std::strin
     return out;
 }
 
-std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> ErrorStore::hourly(const std::vector<std::int64_t>& ids,
+std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> SqliteErrorStore::hourly(const std::vector<std::int64_t>& ids,
                                                                                 std::int64_t fromHourMs)
 {
     std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> out;
@@ -447,7 +447,7 @@ std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> ErrorStore::hourly(
     return out;
 }
 
-std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
+std::int64_t SqliteErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
 {
     std::int64_t total = 0;
     for (;;)
@@ -468,7 +468,7 @@ std::int64_t ErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
     return total;
 }
 
-std::optional<std::int64_t> ErrorStore::lastAlertAt(std::int64_t id)
+std::optional<std::int64_t> SqliteErrorStore::lastAlertAt(std::int64_t id)
 {
     auto st = _db->reader().cached("SELECT last_alert_at FROM errors WHERE id = ?");
     st.bind(1, id);
@@ -478,7 +478,7 @@ std::optional<std::int64_t> ErrorStore::lastAlertAt(std::int64_t id)
     return v;
 }
 
-void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
+void SqliteErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
 {
     _db->write(
         [&](WriteTx& tx)
@@ -491,9 +491,9 @@ void ErrorStore::setLastAlertAt(std::int64_t id, std::int64_t ms)
 
 // ---- bulk resolve / reopen (issue 15) ----
 
-ErrorStore::BulkResult ErrorStore::setResolvedBulk(const std::vector<std::int64_t>& ids,
-                                                   const ErrorFilter* filter, bool resolved, std::int64_t nowMs,
-                                                   std::int64_t cap)
+ErrorStore::BulkResult SqliteErrorStore::setResolvedBulk(const std::vector<std::int64_t>& ids,
+                                                         const ErrorFilter* filter, bool resolved,
+                                                         std::int64_t nowMs, std::int64_t cap)
 {
     BulkResult out;
     if (filter && filter->matchNothing)
