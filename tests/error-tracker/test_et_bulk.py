@@ -93,8 +93,8 @@ def insert_groups(h, n):
     if getattr(h, "pg", None):
         server, dbname = h.pg
         server.psql("INSERT INTO error_tracker.errors (fingerprint, project, environment, exception_type, message, "
-                    "traceback, source, count, first_seen, last_seen, resolved, tsv) SELECT 'fp' || lpad(i::text, 5, '0'),"
-                    " 'bulk', 'prod', 'E', 'm', 't', 'server', 1, 1000 + i, 1000 + i, false, ''::tsvector "
+                    "traceback, source, count, first_seen, last_seen, resolved, tsv) "
+                    "SELECT 'fp' || lpad(i::text, 5, '0'), 'bulk', 'prod', 'E', 'm', 't', 'server', 1, 1000 + i, 1000 + i, false, ''::tsvector "
                     f"FROM generate_series(0, {n - 1}) AS i", dbname)
         return
     con = sqlite3.connect(str(h.data_dir / "errors.db"))

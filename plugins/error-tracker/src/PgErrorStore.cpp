@@ -310,8 +310,10 @@ ErrorStore::BulkResult PgErrorStore::setResolvedBulk(const std::vector<std::int6
             r.matched = s.exec("SELECT count(*) FROM " ET "errors" + where, params).integer(0, 0);
             std::vector<Pg::Param> other = params;
             other.emplace_back(!resolved);
-            const std::string inOther = where + " AND resolved = $" + std::to_string(other.size()) + "::boolean";
-            const std::int64_t toChange = s.exec("SELECT count(*) FROM " ET "errors" + inOther, other).integer(0, 0);
+            const std::string inOther =
+                where + " AND resolved = $" + std::to_string(other.size()) + "::boolean";
+            const std::int64_t toChange =
+                s.exec("SELECT count(*) FROM " ET "errors" + inOther, other).integer(0, 0);
             std::vector<Pg::Param> pickParams = other;
             pickParams.emplace_back(cap);
             // FOR UPDATE: a concurrent bulk call on another host waits instead of counting the same groups twice
