@@ -117,6 +117,8 @@ def test_own_listener_has_no_links_and_time_range_on_logs_and_errors(host_factor
     page.click(".ml-tr-preset[data-since='6h']")
     page.wait("new URLSearchParams(location.search).get('since') === '6h'")
     assert page.eval("document.querySelector('.f-since').value") == "6h"
+    # one time-range control: the page's own since field is kept for its state but not shown beside it
+    assert page.eval("document.querySelector('.f-since').offsetParent === null")
     assert page.eval("document.querySelector('.ml-tr-preset[data-since=\"6h\"]').getAttribute('aria-pressed')") == "true"
     assert_clean(page)
     page.goto(h.url("error-tracker") + "/")
@@ -124,6 +126,7 @@ def test_own_listener_has_no_links_and_time_range_on_logs_and_errors(host_factor
     page.wait("document.querySelector('.ml-timerange .ml-tr-preset')")
     page.click(".ml-tr-preset[data-since='7d']")
     page.wait("new URLSearchParams(location.search).get('since') === '7d'")
+    assert page.eval("document.querySelector('.f-since').offsetParent === null")
     # an absolute range reloads the page with since/until, which the page reads from the URL
     page.click(".ml-tr-custom")
     page.eval("document.querySelector('.ml-tr-from').value = '2020-01-01T10:00';"
