@@ -1,6 +1,6 @@
 #pragma once
 
-#include "MetricStore.h"
+#include "MetricStorage.h"
 #include "Watermarks.h"
 #include <atomic>
 #include <cstdint>
@@ -32,7 +32,7 @@ public:
     static constexpr std::int64_t MAX_HOURS_PER_TX = 24;
 
     /// `stopping` is polled between transactions of a long catch-up (may be empty).
-    MetricAggregator(MetricStore& store, Retention retention, Clock clock, std::function<bool()> stopping = {});
+    MetricAggregator(MetricStorage& store, Retention retention, Clock clock, std::function<bool()> stopping = {});
 
     /// One pass: closed minutes since W_m, dirty minutes, closed hours since W_h, dirty hours. Returns the
     /// watermarks afterwards. Throws what the store throws (the scheduler logs it).
@@ -50,7 +50,7 @@ public:
 private:
     bool stopping() const { return _stopping && _stopping(); }
 
-    MetricStore& _store;
+    MetricStorage& _store;
     Retention _retention;
     Clock _clock;
     std::function<bool()> _stopping;
