@@ -3,7 +3,6 @@
 hosts (checked in the database: one row per series and window whose count is exactly the points acknowledged for it,
 and the recorded aggregation steps follow each other without gap or overlap), also when the host doing them is
 killed; bad input changes nothing."""
-import random
 import threading
 import time
 from collections import Counter
@@ -178,12 +177,13 @@ def test_rollups_run_once_per_window_and_a_killed_leader_is_replaced(host_factor
     stop = threading.Event()
     errors = []
 
-    def ingest(live):
+    def ingest(live, me):
         n = 0
         while not stop.is_set():
-            h = live[n % len(live)]
-            # every other batch is as late as the grace allows, so some arrive while their minute is folded
-            ts = now_ms() - (0 if n % 2 else 4000 + random.randrange(2000))
+            h = live[(n + me) % len(live)]
+            # Every other batch is 8 s late: from the end of a minute until 8 s after it (the step folds it at about
+            # 5-6 s) these points belong to the minute being folded, on both hosts at once.
+            ts = now_ms() - (0 if n % 2 else 8000)
             pts = [point("work", float(n % 7), ts, typ="gauge", labels={"k": f"v{j}"}) for j in range(3)]
             r = post(h, pts)
             if r.status != 202:
@@ -193,7 +193,7 @@ def test_rollups_run_once_per_window_and_a_killed_leader_is_replaced(host_factor
                 for p in pts:
                     acked[(f'{{"k":"{p["labels"]["k"]}"}}', ts // MINUTE * MINUTE)] += 1
             n += 1
-            time.sleep(0.1)
+            time.sleep(0.03)
 
     def check_counts(upto):
         got = {k: v for k, v in rollup_counts(pg_server, pg_dsn, 60).items() if k[2] < upto}
@@ -201,15 +201,22 @@ def test_rollups_run_once_per_window_and_a_killed_leader_is_replaced(host_factor
             want = {("work", labels, m): (1, n) for (labels, m), n in acked.items() if m < upto}
         assert got == want
 
-    worker = threading.Thread(target=ingest, args=(hosts,))
-    worker.start()
+    def run_ingest(live):
+        workers = [threading.Thread(target=ingest, args=(live, me)) for me in range(3)]
+        for w in workers:
+            w.start()
+        return workers
+
+    workers = run_ingest(hosts)
     try:
         # the first minute after start closes (+ 5 s grace) while both hosts ingest and tick
         first = wait_until("a minute folded", lambda: [r for r in runs(pg_server, pg_dsn) if r[0] >= start_wm],
                            100, hosts)
+        time.sleep(3)  # points of the folded minute keep arriving (8 s late ones)
     finally:
         stop.set()
-        worker.join()
+        for w in workers:
+            w.join()
     assert not errors, errors
     wait_until("late points recomputed", lambda: no_dirty(pg_server, pg_dsn), 30, hosts)
     rs = runs(pg_server, pg_dsn)
@@ -225,14 +232,15 @@ def test_rollups_run_once_per_window_and_a_killed_leader_is_replaced(host_factor
     folded_before = rs[-1][1]
 
     stop.clear()
-    worker = threading.Thread(target=ingest, args=([survivor],))
-    worker.start()
+    workers = run_ingest([survivor])
     try:
         later = wait_until("the survivor folds the next minute",
                            lambda: [r for r in runs(pg_server, pg_dsn) if r[0] >= folded_before], 100, [survivor])
+        time.sleep(3)
     finally:
         stop.set()
-        worker.join()
+        for w in workers:
+            w.join()
     assert not errors, errors
     assert all(r[2].endswith(f":{survivor.proc.pid}") for r in later), later
     wait_until("late points recomputed", lambda: no_dirty(pg_server, pg_dsn), 30, [survivor])

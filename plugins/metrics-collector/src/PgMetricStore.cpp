@@ -27,6 +27,11 @@ constexpr std::size_t ROWS_PER_STATEMENT = 1000; // multi-row statements stay fa
 constexpr int DEADLOCK_RETRIES = 5;
 
 const char* const LEAD = "SELECT pg_try_advisory_xact_lock(hashtext('monlight:metrics-collector:aggregation'))";
+// Held shared by every ingest transaction and exclusively by the steps that must not interleave with one (minute
+// folds and recomputes, series deletion). A heavyweight lock: a waiting exclusive request queues the shared requests
+// that come after it, so a step is not starved by a stream of ingests.
+const char* const INGEST_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtext('monlight:metrics-collector:ingest'))";
+const char* const INGEST_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('monlight:metrics-collector:ingest'))";
 
 std::string number(double v)
 {
@@ -98,6 +103,12 @@ std::string valuesList(std::size_t rows, const std::vector<std::string>& types, 
 bool lead(Pg::Session& s)
 {
     return s.exec(LEAD).boolean(0, 0);
+}
+
+/// Waits until no ingest is in flight and keeps new ones out until the transaction ends.
+void excludeIngest(Pg::Session& s)
+{
+    s.exec(INGEST_EXCLUSIVE);
 }
 
 std::int64_t watermark(Pg::Session& s, const char* key, const char* lock)
@@ -428,8 +439,10 @@ MetricStorage::InsertResult PgMetricStore::insert(const std::vector<MetricPoint>
         {
             _db->transaction([&](Pg::Session& s) {
                 result = InsertResult();
-                // FOR SHARE: ordered against a minute aggregation step, which locks the row FOR UPDATE
-                std::int64_t wm = watermark(s, "minute_watermark", " FOR SHARE");
+                // Ordered against a minute step (which holds the lock exclusively): the watermark is read by a
+                // statement after the lock is granted, so it is the one the step committed, if it came first.
+                s.exec(INGEST_SHARED);
+                std::int64_t wm = watermark(s, "minute_watermark", "");
                 std::vector<std::int64_t> ids(keys.size(), 0);
                 std::vector<std::size_t> all(keys.size());
                 for (std::size_t i = 0; i < all.size(); ++i)
@@ -586,6 +599,7 @@ void PgMetricStore::aggregateMinutes(std::int64_t end)
     _db->transaction([&](Pg::Session& s) {
         if (!lead(s))
             return;
+        excludeIngest(s);
         Pg::Result r = s.exec("SELECT value, (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM " MC
                               "meta WHERE key = 'minute_watermark' FOR UPDATE");
         if (r.rows() == 0)
@@ -608,6 +622,7 @@ std::size_t PgMetricStore::recomputeDirtyMinutes()
     return _db->transactionResult<std::size_t>([&](Pg::Session& s) -> std::size_t {
         if (!lead(s))
             return 0;
+        excludeIngest(s);
         std::int64_t wm = watermark(s, "minute_watermark", " FOR UPDATE");
         std::int64_t wh = watermark(s, "hour_watermark", "");
         Pg::Result list = s.exec("SELECT bucket FROM " MC "dirty_buckets WHERE resolution = 60 ORDER BY bucket");
@@ -678,7 +693,7 @@ std::size_t PgMetricStore::deleteChunked(const std::string& sql, std::int64_t cu
             if (!lead(s))
                 return;
             if (exclusiveWithIngest)
-                watermark(s, "minute_watermark", " FOR UPDATE");
+                excludeIngest(s);
             changed = s.exec(sql, {cutoff, static_cast<std::int64_t>(DELETE_CHUNK)}).affected();
         });
         if (changed < 0) // another host is aggregating or pruning; it or a later tick finishes the job
@@ -719,7 +734,7 @@ std::size_t PgMetricStore::deleteDirtyMinutesBefore(std::int64_t cutoff)
 
 std::size_t PgMetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff)
 {
-    // Exclusive with ingest (the watermark row FOR UPDATE): a batch never refers to a series deleted under it.
+    // Exclusive with ingest: a batch never refers to a series deleted under it.
     std::size_t total = 0;
     for (;;)
     {
@@ -728,7 +743,7 @@ std::size_t PgMetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t r
             changed = -1;
             if (!lead(s))
                 return;
-            watermark(s, "minute_watermark", " FOR UPDATE");
+            excludeIngest(s);
             changed = s.exec("DELETE FROM " MC "series WHERE id IN (SELECT id FROM " MC "series s WHERE s.last_seen < "
                              "$1::bigint AND ((s.is_rollup = 0 AND s.last_seen < $2::bigint) OR (s.is_rollup = 1 AND "
                              "NOT EXISTS (SELECT 1 FROM " MC "metrics_raw r WHERE r.rollup_id = s.id) AND NOT EXISTS "

@@ -44,9 +44,7 @@ CREATE TABLE dirty_buckets (
   PRIMARY KEY (resolution, bucket)
 );
 
--- minute_watermark and hour_watermark. Every ingest reads minute_watermark FOR SHARE and every minute aggregation
--- step locks it FOR UPDATE: a point either commits before the step reads raw rows or sees the advanced watermark
--- and marks its minute dirty.
+-- minute_watermark and hour_watermark (how ingest and aggregation steps are ordered: PgMetricStore.h).
 CREATE TABLE meta (
   key   text   PRIMARY KEY,
   value bigint NOT NULL
