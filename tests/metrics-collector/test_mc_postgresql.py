@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 from mc_helpers import PLUGIN, get, now_ms, point, post
+from monlight_test import http
 
 MINUTE = 60000
 HOUR = 3600000
@@ -51,8 +52,8 @@ def without_now(body):
 def rollup_counts(pg_server, dsn, resolution):
     """{(name, labels, bucket): (rows, count)} of the rollup rows at `resolution`."""
     got = rows(pg_server, dsn, "SELECT s.name, s.labels, r.bucket, count(*), sum(r.count) FROM "
-                               "metrics_collector.metrics_rollup r JOIN metrics_collector.series s ON s.id = r.series_id "
-                               f"WHERE r.resolution = {resolution} GROUP BY 1, 2, 3")
+                               "metrics_collector.metrics_rollup r JOIN metrics_collector.series s "
+                               f"ON s.id = r.series_id WHERE r.resolution = {resolution} GROUP BY 1, 2, 3")
     return {(n, l, int(b)): (int(c), int(s)) for n, l, b, c, s in got}
 
 
@@ -286,3 +287,29 @@ def test_series_limit_counts_the_series_of_every_host(host_factory, pg_server, p
 def test_migrations_apply_once(host_factory, pg_server, pg_dsn):
     two_hosts(host_factory, pg_dsn)
     assert sql(pg_server, pg_dsn, "SELECT version FROM metrics_collector.schema_migrations ORDER BY version") == "1"
+
+
+def test_postgresql_restart_is_503_and_unhealthy_then_recovers_without_losing_points(host_factory, pg_private):
+    dsn = pg_private.create_database("monlight")
+    a, b = two_hosts(host_factory, dsn)
+    ts = now_ms() - 1000
+    acked = 0
+    for i in range(6):
+        accepted(post((a, b)[i % 2], [point("up", float(i), ts, typ="gauge")]), 1)
+        acked += 1
+    pg_private.stop("fast")
+    down = post(a, [point("up", 1.0, ts, typ="gauge")])
+    assert down.status == 503 and down.json()["detail"] == "Database unavailable"
+    health = http("GET", a.url(PLUGIN) + "/health")
+    assert health.status == 503 and "PostgreSQL unavailable" in health.json()["detail"]
+    assert get(b, "/api/metrics?name=up&period=1h").status == 503
+    pg_private.start()
+    pg_private.wait_accepting()
+    for h in (a, b):
+        h.wait_healthy(60)
+    for i in range(6):
+        accepted(post((b, a)[i % 2], [point("up", float(i), ts, typ="gauge")]), 1)
+        acked += 1
+    for h in (a, b):
+        body = get(h, "/api/metrics?name=up&period=1h&resolution=minute").json()
+        assert sum(d["count"] for d in body["data"]) == acked

@@ -221,47 +221,47 @@ std::string MetricQueries::metrics(const QueryParams& q)
     std::vector<std::map<std::int64_t, Aggregate>> groups;
     const std::optional<std::string> askedType = type;
     _store.snapshot([&](MetricReader& reader) {
-    groupIndex.clear();
-    groupKeys.clear();
-    selected.clear();
-    type = askedType;
-    // An unknown name answers `"type":null` even when a type was asked for.
-    auto latest = reader.latestType(*name, project);
-    if (!latest)
-        type.reset();
-    else if (!type)
-        type = latest;
+        groupIndex.clear();
+        groupKeys.clear();
+        selected.clear();
+        type = askedType;
+        // An unknown name answers `"type":null` even when a type was asked for.
+        auto latest = reader.latestType(*name, project);
+        if (!latest)
+            type.reset();
+        else if (!type)
+            type = latest;
 
-    if (type)
-        for (const auto& s : reader.rollupSeries(*name, project, type))
-        {
-            if (!s.labels.contains(filter))
-                continue;
-            std::vector<std::string> key;
-            for (const auto& k : groupBy)
+        if (type)
+            for (const auto& s : reader.rollupSeries(*name, project, type))
             {
-                const std::string* v = s.labels.find(k);
-                key.push_back(v ? *v : "");
+                if (!s.labels.contains(filter))
+                    continue;
+                std::vector<std::string> key;
+                for (const auto& k : groupBy)
+                {
+                    const std::string* v = s.labels.find(k);
+                    key.push_back(v ? *v : "");
+                }
+                auto [it, added] = groupIndex.emplace(key, groupKeys.size());
+                if (added)
+                    groupKeys.push_back(key);
+                selected.emplace(s.id, it->second);
             }
-            auto [it, added] = groupIndex.emplace(key, groupKeys.size());
+        bool histogram = type && *type == "histogram";
+        groups.assign(groupKeys.size(), {});
+        auto slot = [&](std::int64_t seriesId, std::int64_t bucket) -> Aggregate& {
+            auto [it, added] = groups[selected.at(seriesId)].try_emplace(bucket);
             if (added)
-                groupKeys.push_back(key);
-            selected.emplace(s.id, it->second);
-        }
-    bool histogram = type && *type == "histogram";
-    groups.assign(groupKeys.size(), {});
-    auto slot = [&](std::int64_t seriesId, std::int64_t bucket) -> Aggregate& {
-        auto [it, added] = groups[selected.at(seriesId)].try_emplace(bucket);
-        if (added)
-            it->second.histogram = histogram;
-        return it->second;
-    };
-    collect(
-        reader, reader.watermarks(), res, from, to + res, selected,
-        [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) { slot(id, bucket).merge(a); },
-        [&](std::int64_t id, std::int64_t bucket, std::int64_t rid, std::int64_t ts, double v) {
-            slot(id, bucket).addPoint(v, ts, rid);
-        });
+                it->second.histogram = histogram;
+            return it->second;
+        };
+        collect(
+            reader, reader.watermarks(), res, from, to + res, selected,
+            [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) { slot(id, bucket).merge(a); },
+            [&](std::int64_t id, std::int64_t bucket, std::int64_t rid, std::int64_t ts, double v) {
+                slot(id, bucket).addPoint(v, ts, rid);
+            });
     });
 
     Json::Writer w;

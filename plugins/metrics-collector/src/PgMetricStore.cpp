@@ -140,9 +140,9 @@ using Rows = std::map<std::pair<std::int64_t, std::int64_t>, Aggregate>;
 Rows foldRaw(Pg::Session& s, std::int64_t from, std::int64_t to)
 {
     Rows rows;
-    Pg::Result r = s.exec("SELECT r.id, r.ts, r.rollup_id, r.value, s.type = 'histogram' FROM " MC "metrics_raw r JOIN " MC
-                          "series s ON s.id = r.rollup_id WHERE r.ts >= $1::bigint AND r.ts < $2::bigint ORDER BY "
-                          "r.ts, r.id",
+    Pg::Result r = s.exec("SELECT r.id, r.ts, r.rollup_id, r.value, s.type = 'histogram' FROM " MC
+                          "metrics_raw r JOIN " MC "series s ON s.id = r.rollup_id WHERE r.ts >= $1::bigint AND r.ts < "
+                          "$2::bigint ORDER BY r.ts, r.id",
                           {from, to});
     for (int i = 0; i < r.rows(); ++i)
     {
@@ -283,9 +283,9 @@ public:
                                          const std::optional<std::string>& project,
                                          const std::optional<std::string>& type) override
     {
-        Pg::Result r = _s.exec("SELECT id, name, type, project, labels, last_seen FROM " MC "series WHERE is_rollup = 1 "
-                               "AND ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR project = $2) AND "
-                               "($3::text IS NULL OR type = $3) ORDER BY id",
+        Pg::Result r = _s.exec("SELECT id, name, type, project, labels, last_seen FROM " MC "series WHERE "
+                               "is_rollup = 1 AND ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR project = "
+                               "$2) AND ($3::text IS NULL OR type = $3) ORDER BY id",
                                {name, project, type});
         std::vector<SeriesInfo> out;
         out.reserve(static_cast<std::size_t>(r.rows()));

@@ -17,13 +17,13 @@ namespace MetricsCollector
 /// `minute_watermark`.
 ///
 /// Aggregation and retention run on one host at a time: every step is its own transaction that starts with
-/// `pg_try_advisory_xact_lock` and does nothing when another host holds it (that host is the leader for the step;
-/// the lock goes with its transaction, so a killed leader is replaced at the next tick of any host). A minute step
-/// then takes the ingest lock exclusively and locks `minute_watermark` FOR UPDATE, so it and every ingest are
-/// ordered: a point committed before the step is folded into its window; a point whose transaction comes after it
-/// sees the advanced watermark and marks its minute dirty, and the next step recomputes that minute from raw. Windows close by the database clock (the
-/// earlier of the caller's end and minute(now() − grace)), and the watermark only moves forward from its stored
-/// value, so no window is folded twice or skipped. Each window step is recorded in `aggregation_runs`.
+/// `pg_try_advisory_xact_lock` and does nothing when another host holds it (that host is the leader for the step; the
+/// lock goes with its transaction, so a killed leader is replaced at the next tick of any host). A minute step then
+/// takes the ingest lock exclusively and locks `minute_watermark` FOR UPDATE, so it and every ingest are ordered: a
+/// point committed before the step is folded into its window; a point whose transaction comes after it sees the
+/// advanced watermark and marks its minute dirty, and the next step recomputes that minute from raw. Windows close by
+/// the database clock (the earlier of the caller's end and minute(now() − grace)), and the watermark only moves forward
+/// from its stored value, so no window is folded twice or skipped. Each window step is recorded in `aggregation_runs`.
 class PgMetricStore : public MetricStorage
 {
 public:
