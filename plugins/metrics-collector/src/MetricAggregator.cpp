@@ -71,7 +71,8 @@ void MetricAggregator::tick()
     std::int64_t now = _clock();
     if (now >= _nextRetention && !stopping())
     {
-        runRetention();
+        if (_store.claimRetention(now, HOUR_MS))
+            runRetention();
         _nextRetention = now + HOUR_MS;
     }
 }

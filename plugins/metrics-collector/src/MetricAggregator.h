@@ -39,7 +39,8 @@ public:
     Watermarks runPass();
     /// Deletes raw points, minute rows, hour rows, dirty marks and series past their retention.
     void runRetention();
-    /// The scheduled job: a pass, then retention when due (first 10 min after construction, then hourly).
+    /// The scheduled job: a pass, then retention when due (first 10 min after construction, then hourly) and not run
+    /// by another host sharing the store within the hour.
     void tick();
 
     /// Start of the latest aggregated minute (W_m − 60 s), once a pass has completed since start.

@@ -104,6 +104,14 @@ public:
     /// Series without raw points or rollup rows whose `last_seen` is before `cutoff` (`rawCutoff`: the raw
     /// retention cutoff already applied).
     virtual std::size_t deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff) = 0;
+    /// Whether the caller runs the retention due at `nowMs`: true at most once per `intervalMs` across the hosts
+    /// sharing the store (always true for a store of one host).
+    virtual bool claimRetention(std::int64_t nowMs, std::int64_t intervalMs)
+    {
+        (void)nowMs;
+        (void)intervalMs;
+        return true;
+    }
 
     // ---- reads ----
 

@@ -760,6 +760,17 @@ std::size_t PgMetricStore::deleteStaleSeries(std::int64_t cutoff, std::int64_t r
     }
 }
 
+bool PgMetricStore::claimRetention(std::int64_t nowMs, std::int64_t intervalMs)
+{
+    return _db->transactionResult<bool>([&](Pg::Session& s) {
+        return s.exec("INSERT INTO " MC "meta (key, value) VALUES ('retention_next', $1::bigint + $2::bigint) ON "
+                      "CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE " MC "meta.value <= $1::bigint "
+                      "RETURNING 1",
+                      {nowMs, intervalMs})
+                   .rows() == 1;
+    });
+}
+
 void PgMetricStore::snapshot(const std::function<void(MetricReader&)>& fn)
 {
     _db->transaction([&](Pg::Session& s) {

@@ -52,6 +52,8 @@ public:
     std::size_t deleteRollupsBefore(int resolutionSeconds, std::int64_t cutoff) override;
     std::size_t deleteDirtyMinutesBefore(std::int64_t cutoff) override;
     std::size_t deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff) override;
+    /// Claimed by moving the stored `retention_next` forward (one row update: one host wins).
+    bool claimRetention(std::int64_t nowMs, std::int64_t intervalMs) override;
     void snapshot(const std::function<void(MetricReader&)>& fn) override;
     void read(const std::function<void(MetricReader&)>& fn) override;
 

@@ -51,13 +51,20 @@ public:
     std::size_t recomputeDirtyMinutes() override { return 0; }
     void aggregateHours(std::int64_t) override { ++steps; }
     std::size_t recomputeDirtyHours() override { return 0; }
-    std::size_t deleteRawBefore(std::int64_t) override { return 0; }
+    std::size_t deleteRawBefore(std::int64_t) override
+    {
+        ++retentions;
+        return 0;
+    }
     std::size_t deleteRollupsBefore(int, std::int64_t) override { return 0; }
     std::size_t deleteDirtyMinutesBefore(std::int64_t) override { return 0; }
     std::size_t deleteStaleSeries(std::int64_t, std::int64_t) override { return 0; }
     void snapshot(const std::function<void(MetricReader&)>& fn) override { _store.snapshot(fn); }
     void read(const std::function<void(MetricReader&)>& fn) override { _store.read(fn); }
+    bool claimRetention(std::int64_t, std::int64_t) override { return retentionClaimed; }
     int steps = 0;
+    int retentions = 0;
+    bool retentionClaimed = false;
 
 private:
     MetricStore& _store;
@@ -71,6 +78,7 @@ class MetricAggregatorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testClosedMinuteIsRolledUp);
     CPPUNIT_TEST(testGraceKeepsMinuteOpen);
     CPPUNIT_TEST(testPassOfAFollowerLeavesTheWindowsToTheLeader);
+    CPPUNIT_TEST(testRetentionRunsOnlyWhenClaimed);
     CPPUNIT_TEST(testPassesAreIdempotent);
     CPPUNIT_TEST(testHourMergesMinuteSketches);
     CPPUNIT_TEST(testLatePointRecomputesMinuteAndHour);
@@ -380,6 +388,21 @@ public:
         w = aggregator().runPass();
         CPPUNIT_ASSERT_EQUAL(m + 3 * HOUR_MS, w.minute);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rollups(60).size());
+    }
+
+    void testRetentionRunsOnlyWhenClaimed()
+    {
+        FollowerStore store(*_store);
+        MetricAggregator a(store, MetricAggregator::Retention{1, 24, 1}, [this] { return _now; });
+        _now += 11 * MINUTE_MS;
+        a.tick(); // another host ran the retention of this hour
+        CPPUNIT_ASSERT_EQUAL(0, store.retentions);
+        store.retentionClaimed = true;
+        a.tick(); // not due again before an hour
+        CPPUNIT_ASSERT_EQUAL(0, store.retentions);
+        _now += HOUR_MS;
+        a.tick();
+        CPPUNIT_ASSERT_EQUAL(1, store.retentions);
     }
 
     void testQueryMergesRollupsAndRaw()
