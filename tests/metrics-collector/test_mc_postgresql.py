@@ -3,6 +3,8 @@
 hosts (checked in the database: one row per series and window whose count is exactly the points acknowledged for it,
 and the recorded aggregation steps follow each other without gap or overlap), also when the host doing them is
 killed; bad input changes nothing."""
+import random
+import string
 import threading
 import time
 from collections import Counter
@@ -273,6 +275,18 @@ def test_bad_input_changes_nothing_on_either_host(host_factory, pg_server, pg_ds
     after = sql(pg_server, pg_dsn, "SELECT (SELECT count(*) FROM metrics_collector.metrics_raw), "
                                    "(SELECT count(*) FROM metrics_collector.series)")
     assert before == after
+
+
+def test_long_labels_are_stored_and_answered(host_factory, pg_server, pg_dsn):
+    """32 labels of 1000 characters (the most a point may carry) are one series, as on SQLite."""
+    a, b = two_hosts(host_factory, pg_dsn)
+    rng = random.Random(16)  # values that do not compress (a compressed index entry could still fit)
+    labels = {f"k{i:02d}": "".join(rng.choice(string.ascii_letters) for _ in range(1000)) for i in range(32)}
+    accepted(post(a, [point("long", 1.0, typ="gauge", labels=labels)]), 1)
+    accepted(post(b, [point("long", 2.0, typ="gauge", labels=labels)]), 1)
+    assert sql(pg_server, pg_dsn, "SELECT count(*) FROM metrics_collector.series WHERE name = 'long'") == "2"
+    body = get(b, "/api/metrics?name=long&period=1h&labels=k01:" + labels["k01"]).json()
+    assert sum(d["count"] for d in body["data"]) == 2
 
 
 def test_series_limit_counts_the_series_of_every_host(host_factory, pg_server, pg_dsn):

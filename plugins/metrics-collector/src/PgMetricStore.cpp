@@ -245,8 +245,8 @@ void findSeries(Pg::Session& s, const std::vector<SeriesKey>& keys, const std::v
         Pg::Result r = s.exec("SELECT v.k, s.id FROM (VALUES " +
                                   valuesList(n, {"bigint", "text", "text", "text", "text", "integer"}) +
                                   ") v(k, name, type, project, labels, is_rollup) JOIN " MC "series s ON s.name = "
-                                  "v.name AND s.type = v.type AND s.project = v.project AND s.labels = v.labels AND "
-                                  "s.is_rollup = v.is_rollup",
+                                  "v.name AND s.type = v.type AND s.project = v.project AND md5(s.labels) = "
+                                  "md5(v.labels) AND s.labels = v.labels AND s.is_rollup = v.is_rollup",
                                   params);
         for (int i = 0; i < r.rows(); ++i)
             ids[static_cast<std::size_t>(r.integer(i, 0))] = r.integer(i, 1);

@@ -7,9 +7,11 @@ CREATE TABLE series (
   project   text    NOT NULL DEFAULT '',
   labels    text    NOT NULL,
   is_rollup integer NOT NULL,
-  last_seen bigint  NOT NULL,
-  UNIQUE (name, type, project, labels, is_rollup)
+  last_seen bigint  NOT NULL
 );
+-- labels may be longer than a btree entry can be (32 labels of up to 1000 characters): the identity is unique by
+-- their md5
+CREATE UNIQUE INDEX series_identity ON series (name, type, project, md5(labels), is_rollup);
 CREATE INDEX series_name ON series (is_rollup, name);
 CREATE INDEX series_project ON series (is_rollup, project);
 
