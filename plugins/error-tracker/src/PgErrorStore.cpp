@@ -1,6 +1,8 @@
 #include "PgErrorStore.h"
 
 #include "Monlight/Time.h"
+#include <algorithm>
+#include <tuple>
 
 namespace Monlight
 {
@@ -67,8 +69,91 @@ PgErrorStore::PgErrorStore(std::shared_ptr<Pg::PgDatabase> db) : _db(std::move(d
 
 IngestResult PgErrorStore::ingest(const ErrorReport& r, const std::string& fingerprint, int maxOccurrences)
 {
-    return _db->transactionResult<IngestResult>(
-        [&](Pg::Session& s) { return storeOne(s, r, fingerprint, maxOccurrences); });
+    // Group commit without a thread of its own: the first caller to find no commit running stores everything
+    // waiting (up to MAX_BATCH, oldest first) in one transaction while later callers queue behind it; each caller
+    // returns once the transaction holding its report committed. A transaction per report would pay a WAL flush
+    // and two more round trips each.
+    Pending me{&r, &fingerprint, maxOccurrences, {}, nullptr};
+    std::unique_lock<std::mutex> lock(_batchMutex);
+    _waiting.push_back(&me);
+    while (!me.done)
+    {
+        if (_committing)
+        {
+            _batchDone.wait(lock);
+            continue;
+        }
+        _committing = true;
+        std::vector<Pending*> batch;
+        while (!_waiting.empty() && batch.size() < MAX_BATCH)
+        {
+            batch.push_back(_waiting.front());
+            _waiting.pop_front();
+        }
+        lock.unlock();
+        commitBatch(batch);
+        lock.lock();
+        for (auto* p : batch)
+            p->done = true;
+        _committing = false;
+        _batchDone.notify_all(); // the reports stored, and the next leader among those still waiting
+    }
+    lock.unlock();
+    if (me.error)
+        std::rethrow_exception(me.error);
+    return me.result;
+}
+
+void PgErrorStore::commitBatch(std::vector<Pending*>& batch)
+{
+    // Every host locks the groups of a batch in the same order (by fingerprint and environment), so two hosts'
+    // batches that share groups wait for each other instead of deadlocking.
+    std::vector<Pending*> ordered(batch);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const Pending* a, const Pending* b)
+                     {
+                         return std::tie(*a->fingerprint, a->report->environment) <
+                                std::tie(*b->fingerprint, b->report->environment);
+                     });
+    try
+    {
+        _db->transaction(
+            [&](Pg::Session& s)
+            {
+                for (auto* p : ordered)
+                    p->result = storeOne(s, *p->report, *p->fingerprint, p->maxOccurrences);
+            });
+        return;
+    }
+    catch (const Pg::Error&)
+    {
+        if (batch.size() == 1)
+        {
+            batch[0]->error = std::current_exception();
+            return;
+        }
+        // The server refused a statement and rolled the batch back: store each report on its own, so that one
+        // report's failure is only its own.
+    }
+    catch (...)
+    {
+        // Unavailable (the outcome of COMMIT unknown), busy, stopping: every report of the batch gets the error.
+        for (auto* p : batch)
+            p->error = std::current_exception();
+        return;
+    }
+    for (auto* p : ordered)
+    {
+        try
+        {
+            p->result = _db->transactionResult<IngestResult>(
+                [&](Pg::Session& s) { return storeOne(s, *p->report, *p->fingerprint, p->maxOccurrences); });
+        }
+        catch (...)
+        {
+            p->error = std::current_exception();
+        }
+    }
 }
 
 IngestResult PgErrorStore::storeOne(Pg::Session& s, const ErrorReport& r, const std::string& fingerprint,

@@ -2,7 +2,11 @@
 
 #include "ErrorStore.h"
 #include "Monlight/PgDatabase.h"
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 
 namespace Monlight
 {
@@ -41,11 +45,30 @@ public:
     BulkResult setResolvedBulk(const std::vector<std::int64_t>& ids, const ErrorFilter* filter, bool resolved,
                                std::int64_t nowMs, std::int64_t cap) override;
 
+    /// Reports stored in one transaction at most (group commit, see ingest()).
+    static constexpr std::size_t MAX_BATCH = 64;
+
 private:
+    /// A report waiting for (or being stored by) a group commit.
+    struct Pending
+    {
+        const ErrorReport* report;
+        const std::string* fingerprint;
+        int maxOccurrences;
+        IngestResult result;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
     IngestResult storeOne(Pg::Session& s, const ErrorReport& r, const std::string& fingerprint,
                           int maxOccurrences);
+    void commitBatch(std::vector<Pending*>& batch);
 
     std::shared_ptr<Pg::PgDatabase> _db;
+    std::mutex _batchMutex;
+    std::condition_variable _batchDone;
+    std::deque<Pending*> _waiting;
+    bool _committing = false;
 };
 
 } // namespace ErrorTracker
