@@ -179,11 +179,18 @@ std::optional<SourceMapRecord> PgRelayStore::deleteSourceMap(std::int64_t id)
 
 std::vector<SourceMapRecord> PgRelayStore::deleteSourceMapsUnusedSince(std::int64_t cutoffMs)
 {
-    // Every host runs retention; DELETE ... RETURNING gives each host only the rows it deleted itself.
+    // Every host's daily job calls this; the first one of the day (the database's clock) claims the day and
+    // deletes, the others find it claimed and delete nothing.
     std::vector<SourceMapRecord> out;
     _db->transaction(
         [&](Pg::Session& s)
         {
+            out.clear();
+            const auto claimed = s.exec("UPDATE " BR "jobs SET last_run_day = floor(extract(epoch FROM now()) / 86400) "
+                                        "WHERE name = 'source-map-retention' AND "
+                                        "last_run_day < floor(extract(epoch FROM now()) / 86400)");
+            if (claimed.affected() == 0)
+                return;
             out = readAll<SourceMapRecord>(
                 s.exec("DELETE FROM " BR "source_maps WHERE greatest(uploaded_at, coalesce(last_used_at, 0)) < "
                        "$1::bigint RETURNING " + MAP_COLUMNS,

@@ -75,7 +75,8 @@ public:
     virtual std::optional<std::string> sourceMapContent(std::int64_t id) = 0;
     /// Deletes one map; returns its record, nothing for an unknown id.
     virtual std::optional<SourceMapRecord> deleteSourceMap(std::int64_t id) = 0;
-    /// Deletes maps whose max(uploaded_at, last_used_at) < cutoff; returns what was deleted.
+    /// Deletes maps whose max(uploaded_at, last_used_at) < cutoff; returns what was deleted. A store shared by
+    /// several hosts does this at most once per day (UTC) whichever host asks: later calls that day delete nothing.
     virtual std::vector<SourceMapRecord> deleteSourceMapsUnusedSince(std::int64_t cutoffMs) = 0;
 
     /// Writes batched `last_used_at` values (id, ms) in one transaction.
