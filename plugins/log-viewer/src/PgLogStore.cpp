@@ -857,12 +857,18 @@ LogStoreApi::QueryResult PgLogStore::query(const LogFilter& f)
     const std::string countWhere = where.sql();
     if (f.beforeId)
     {
-        if (f.beforeTs)
-            where.add("(e.timestamp, e.id) < (?::bigint, ?::bigint)", {*f.beforeTs, *f.beforeId});
-        else // the cursor entry's time, or (gone by retention) ids alone
-            where.add("(e.timestamp, e.id) < coalesce((SELECT timestamp FROM " LV
-                      "log_entries WHERE id = ?::bigint), 9223372036854775807) AND e.id < ?::bigint",
-                      {*f.beforeId, *f.beforeId});
+        std::optional<std::int64_t> ts = f.beforeTs;
+        if (!ts)
+            _db->read(
+                [&](Pg::Session& s)
+                {
+                    ts = s.exec("SELECT timestamp FROM " LV "log_entries WHERE id = $1::bigint", {*f.beforeId})
+                             .optInteger(0, 0);
+                });
+        if (ts)
+            where.add("(e.timestamp, e.id) < (?::bigint, ?::bigint)", {*ts, *f.beforeId});
+        else // the cursor entry is gone (retention): ids still order the rest well enough
+            where.add("e.id < ?::bigint", {*f.beforeId});
     }
     params.emplace_back(f.limit);
     params.emplace_back(f.offset);
