@@ -116,7 +116,7 @@ public:
         std::function<void()> sharedCommitted;
         if (_pgStore)
         {
-            _watcher = std::make_unique<PgTailWatcher>(_pgStore, *_hub, 250);
+            _watcher = std::make_unique<PgTailWatcher>(_pgStore, *_hub, 1000);
             PgTailWatcher* watcher = _watcher.get();
             sharedCommitted = [watcher] { watcher->committed(); };
         }

@@ -64,6 +64,8 @@ public:
     bool shared() const override { return true; }
 
     // --- live tail ---
+    /// A listener on the channel every commit notifies (`log_viewer_tail`).
+    std::unique_ptr<Pg::Listener> listener() { return _db->listen("log_viewer_tail"); }
     /// The current end of every ingester (a cheap read the tail's watcher polls).
     TailPosition end();
     /// Where a new tail starts (the current end), and the newest `backlog` entries matching `filter` (container,

@@ -20,44 +20,64 @@ PgTailWatcher::~PgTailWatcher()
 
 void PgTailWatcher::stop()
 {
-    {
-        std::lock_guard<std::mutex> lock(_mutex);
-        _stop = true;
-    }
-    _cv.notify_all();
+    _stop = true;
     if (_thread.joinable())
         _thread.join();
 }
 
 void PgTailWatcher::run()
 {
-    std::string last;
-    std::unique_lock<std::mutex> lock(_mutex);
-    while (!_stop)
+    std::unique_ptr<Pg::Listener> listener;
+    try
     {
-        _cv.wait_for(lock, std::chrono::milliseconds(_pollMs), [this] { return _stop; });
-        if (_stop)
-            break;
+        listener = _store->listener();
+    }
+    catch (...)
+    {
+        // no listener: polling alone
+    }
+    std::string last;
+    std::int64_t nextPoll = 0;
+    while (!_stop.load())
+    {
+        bool heard = false;
+        try
+        {
+            if (listener)
+                heard = listener->wait(100); // short: stop() is seen within this
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        catch (...)
+        {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
         if (_hub.size() == 0)
         {
             last.clear();
             continue;
         }
-        lock.unlock();
+        if (heard)
+            _hub.pokeAll();
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count();
+        if (now < nextPoll)
+            continue;
+        nextPoll = now + _pollMs;
         try
         {
-            std::string now = _store->end().format();
-            if (now != last)
+            std::string end = _store->end().format();
+            if (end != last)
             {
                 _hub.pokeAll();
-                last = std::move(now);
+                last = std::move(end);
             }
         }
         catch (...)
         {
             // the database is away: the streams' own polls retry, and so does the next round here
         }
-        lock.lock();
     }
 }
 

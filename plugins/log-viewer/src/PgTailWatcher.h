@@ -14,9 +14,10 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// The shared live tail's wake-up on PostgreSQL: while streams are open, reads every ingester's end (one small
-/// table) every `pollMs` and pokes the streams when another host committed rows; this host's own commits poke
-/// them at once (committed()). The streams read the rows themselves (PgLogStore::tailPage).
+/// The shared live tail's wake-up on PostgreSQL: LISTENs to the channel every commit notifies and pokes the open
+/// streams when one arrives; as a fallback (a listener reconnecting, a lost notification) it also reads every
+/// ingester's end (one small table) every `pollMs` while streams are open and pokes them when it moved. This
+/// host's own commits poke them at once (committed()). The streams read the rows themselves (tailPage).
 class PgTailWatcher
 {
 public:
@@ -35,9 +36,7 @@ private:
     std::shared_ptr<PgLogStore> _store;
     SseHub& _hub;
     std::int64_t _pollMs;
-    std::mutex _mutex;
-    std::condition_variable _cv;
-    bool _stop = false;
+    std::atomic<bool> _stop{false};
     std::thread _thread;
 };
 
