@@ -46,7 +46,8 @@ def host_factory(tmp_path, request):
 
     def make(plugins=("error-tracker",), config=None, env=None, combined=False, start=True, plugin_path=None):
         config = dict(config or {})
-        on_pg = (os.environ.get("MONLIGHT_TEST_STORAGE") == "postgresql" and "error-tracker" in plugins
+        on_pg = (os.environ.get("MONLIGHT_TEST_STORAGE") == "postgresql"
+                 and ("error-tracker" in plugins or "log-viewer" in plugins)
                  and "host.storage" not in config)
         if on_pg:
             if not pg:

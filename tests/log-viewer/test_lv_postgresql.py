@@ -100,8 +100,19 @@ def test_live_tail_on_one_host_receives_the_other_hosts_lines(two):
         assert ":" in evs[-1]["id"] and "." in evs[-1]["id"]
     finally:
         s.close()
-    r = b.request("log-viewer", "GET", "/api/logs/tail", headers={"Last-Event-ID": "12"})
-    assert r.status == 400 and r.json() == {"detail": "Invalid parameter: last_event_id"}
+    # `0` resumes before every row, on either host; an id that is not a position starts a fresh tail
+    for h in (a, b):
+        r = open_tail(h, headers={"Last-Event-ID": "0"})
+        try:
+            assert sorted(json.loads(e["data"])["message"] for e in r.log_events(3)) == [
+                "from a 1", "from a 2", "from b (filtered out)"]
+        finally:
+            r.close()
+    r = open_tail(b, headers={"Last-Event-ID": "12"})
+    try:
+        assert r.status == 200 and r.log_events(1, timeout=1) == []
+    finally:
+        r.close()
 
 
 def test_resume_by_last_event_id_on_the_other_host_has_no_gap_or_duplicate(two):

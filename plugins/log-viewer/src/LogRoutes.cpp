@@ -198,12 +198,15 @@ void LogRoutes::pgTail(Request& req, Response& res, PgLogStore& pg)
         lastEventId = req.header("Last-Event-ID");
     else if (auto p = q.get("last_event_id"))
         lastEventId = *p;
+    // An id that is not a position is ignored (a fresh tail), as a non-numeric one on SQLite; `0` (the start)
+    // resumes before every row.
     std::optional<TailPosition> resume;
-    if (lastEventId && !lastEventId->empty())
+    if (lastEventId)
     {
-        resume = TailPosition::parse(*lastEventId);
-        if (!resume)
-            throw HttpError(400, "Invalid parameter: last_event_id");
+        if (*lastEventId == "0")
+            resume = TailPosition();
+        else
+            resume = TailPosition::parse(*lastEventId);
     }
 
     auto stream = _hub.open(f);
@@ -247,7 +250,7 @@ void LogRoutes::pgTail(Request& req, Response& res, PgLogStore& pg)
         {
             constexpr std::int64_t PAGE = 200;
             std::vector<std::string> ids;
-            std::vector<LogEntry> page = store->tailPage(f, *pos, PAGE, ids);
+            std::vector<LogEntry> page = store->tailPage(f, *pos, PAGE, 256 * 1024, ids);
             std::string out;
             for (std::size_t i = 0; i < page.size(); ++i)
             {

@@ -984,7 +984,7 @@ std::vector<LogEntry> PgLogStore::tailStart(const LogFilter& filter, std::int64_
 }
 
 std::vector<LogEntry> PgLogStore::tailPage(const LogFilter& filter, TailPosition& pos, std::int64_t perIngester,
-                                           std::vector<std::string>& ids)
+                                           std::int64_t maxBytes, std::vector<std::string>& ids)
 {
     // Per ingester: its end (`hw`, committed with its rows, so the same snapshot shows exactly its rows up to hw)
     // and its next matching rows after the position.
@@ -994,7 +994,7 @@ std::vector<LogEntry> PgLogStore::tailPage(const LogFilter& filter, TailPosition
         known += (known.empty() ? "" : ",") + std::to_string(ingester);
         seqs += (seqs.empty() ? "" : ",") + std::to_string(seq);
     }
-    std::vector<Pg::Param> params{"{" + known + "}", "{" + seqs + "}", pos.base, perIngester};
+    std::vector<Pg::Param> params{"{" + known + "}", "{" + seqs + "}", pos.base, perIngester, maxBytes};
     Where where(params);
     appendConditions(liveFilter(filter), where, false);
     std::string cond = where.sql();
@@ -1004,13 +1004,18 @@ std::vector<LogEntry> PgLogStore::tailPage(const LogFilter& filter, TailPosition
         "WITH g AS (SELECT i.id, i.seq AS hw, coalesce(p.seq, 0) AS pos FROM " LV "ingesters i LEFT JOIN "
         "unnest($1::bigint[], $2::bigint[]) AS p(ing, seq) ON p.ing = i.id "
         "WHERE p.ing IS NOT NULL OR i.id > $3::bigint) "
-        "SELECT g.id, g.hw, e.seq, " +
-        std::string(SELECT_COLUMNS) + " FROM g LEFT JOIN LATERAL (SELECT e.seq, " + SELECT_COLUMNS + " FROM " LV
+        "SELECT g.id, g.hw, e.seq, e.n, " +
+        std::string(SELECT_COLUMNS) +
+        // at most $4 rows of the ingester, cut once their messages reach $5 bytes (at least one row)
+        " FROM g LEFT JOIN LATERAL (SELECT * FROM (SELECT q.*, count(*) OVER () AS n, "
+        "sum(octet_length(q.message) + 128) OVER (ORDER BY q.seq) - octet_length(q.message) - 128 AS before "
+        "FROM (SELECT e.seq, " + SELECT_COLUMNS + " FROM " LV
         "log_entries e WHERE e.ingester = g.id AND e.seq > g.pos AND e.seq <= g.hw" + cond +
-        " ORDER BY e.seq LIMIT $4::bigint) e ON true ORDER BY g.id, e.seq";
+        " ORDER BY e.seq LIMIT $4::bigint) q) w WHERE w.before < $5::bigint) e ON true ORDER BY g.id, e.seq";
     struct Lane
     {
         std::int64_t hw = 0;
+        std::int64_t read = 0; // rows the page query read (some may be cut by the byte bound)
         std::vector<std::pair<std::int64_t, LogEntry>> rows; // (seq, entry)
     };
     std::map<std::int64_t, Lane> lanes;
@@ -1025,7 +1030,10 @@ std::vector<LogEntry> PgLogStore::tailPage(const LogFilter& filter, TailPosition
                 Lane& lane = lanes[r.integer(i, 0)];
                 lane.hw = r.integer(i, 1);
                 if (!r.isNull(i, 2))
-                    lane.rows.emplace_back(r.integer(i, 2), readEntry(r, i, 3));
+                {
+                    lane.read = r.integer(i, 3);
+                    lane.rows.emplace_back(r.integer(i, 2), readEntry(r, i, 4));
+                }
             }
         });
     // Every ingester read is listed from now on (a new one at 0): `base` covers exactly those.
@@ -1059,7 +1067,7 @@ std::vector<LogEntry> PgLogStore::tailPage(const LogFilter& filter, TailPosition
     // A lane that did not fill its page has nothing else matching up to its end.
     for (const auto& [ingester, lane] : lanes)
     {
-        if (static_cast<std::int64_t>(lane.rows.size()) < perIngester)
+        if (lane.read < perIngester && static_cast<std::int64_t>(lane.rows.size()) == lane.read)
             pos.seqs[ingester] = std::max(pos.seqs[ingester], lane.hw);
     }
     return out;

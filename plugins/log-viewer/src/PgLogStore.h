@@ -71,11 +71,11 @@ public:
     /// Where a new tail starts (the current end), and the newest `backlog` entries matching `filter` (container,
     /// level, stream, contains parts) before it, ascending.
     std::vector<LogEntry> tailStart(const LogFilter& filter, std::int64_t backlog, TailPosition& start);
-    /// The next entries after `pos` matching `filter`, at most `perIngester` of each ingester, in per-ingester
-    /// order (merged by timestamp); `ids[i]` is the position after entries[i]. Advances `pos` past them, and past
-    /// rows that did not match. Empty when caught up.
+    /// The next entries after `pos` matching `filter`, of each ingester at most `perIngester` and no more once
+    /// their messages reach `maxBytes` (at least one), in per-ingester order (merged by timestamp); `ids[i]` is the
+    /// position after entries[i]. Advances `pos` past them, and past rows that did not match. Empty when caught up.
     std::vector<LogEntry> tailPage(const LogFilter& filter, TailPosition& pos, std::int64_t perIngester,
-                                   std::vector<std::string>& ids);
+                                   std::int64_t maxBytes, std::vector<std::string>& ids);
 
     /// The FTS5 expression `match` as a tsquery text for to_tsquery('simple', ...). Throws HttpError 400
     /// `Invalid search query: ...` (FTS5's messages) when it does not parse.
