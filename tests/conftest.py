@@ -39,8 +39,8 @@ def pg_private():
 def host_factory(tmp_path, request):
     """host_factory(plugins=[...], config={...}, env={...}, combined=False, start=True) -> Host.
     Every host started here is stopped (by its own PID) at the end of the test.
-    With MONLIGHT_TEST_STORAGE=postgresql, hosts loading the error tracker whose config does not choose a storage run
-    on PostgreSQL: one fresh database per test, shared by the test's hosts (h.pg = (cluster, database name))."""
+    With MONLIGHT_TEST_STORAGE=postgresql, hosts loading the error tracker or the log viewer whose config does not
+    choose a storage run on PostgreSQL: one fresh database per test, shared by the test's hosts (h.pg = (cluster, database name))."""
     hosts = []
     pg = []
 

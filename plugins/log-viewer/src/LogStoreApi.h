@@ -70,7 +70,7 @@ public:
     /// Deletes up to `n` of the oldest rows (by id); returns how many.
     virtual std::int64_t deleteOldest(std::int64_t n) = 0;
     /// Deletes the oldest rows beyond the newest `keep` (at most `maxRows` of them), counting the rows inside its
-    /// own transaction; returns how many. A shared store lets one host at a time do this (others get 0).
+    /// own transaction; returns how many. A shared store lets one host at a time do this.
     virtual std::int64_t deleteBeyond(std::int64_t keep, std::int64_t maxRows)
     {
         std::int64_t over = rowCount() - keep;

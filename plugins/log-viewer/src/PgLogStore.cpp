@@ -158,6 +158,9 @@ LogFilter liveFilter(const LogFilter& f)
 // ---------------------------------------------------------------------------------------------------------------
 // FTS5 expressions as tsqueries
 
+/// A tsquery operand no row matches: rows' lexemes carry the default weight D, never A.
+const char* const NEVER = "'a':A";
+
 [[noreturn]] void badSearch(const std::string& why)
 {
     throw HttpError(400, "Invalid search query: " + why);
@@ -384,7 +387,7 @@ private:
             next();
         }
         if (lexemes.empty())
-            return "'\x01'"; // matches nothing, as FTS5's empty phrase (never a lexeme of a row)
+            return NEVER; // FTS5's empty phrase matches nothing
         std::string out = lexemes[0];
         for (std::size_t i = 1; i < lexemes.size(); ++i)
             out += " <-> " + lexemes[i];
@@ -433,7 +436,7 @@ private:
                 syntaxError();
             next();
             std::string operand = primary();
-            return negated ? "'\x01'" : operand; // excluding the only column leaves nothing to match
+            return negated ? NEVER : operand; // excluding the only column leaves nothing to match
         }
         if (_tok.kind == Kind::Word && _tok.text == "NEAR")
         {
@@ -780,9 +783,9 @@ std::int64_t PgLogStore::deleteBeyond(std::int64_t keep, std::int64_t maxRows)
     return _db->transactionResult<std::int64_t>(
         [&](Pg::Session& s) -> std::int64_t
         {
-            // One host at a time; the others skip (the count below is then the one after its commit).
-            if (!s.exec("SELECT pg_try_advisory_xact_lock($1::bigint)", {TRIM_LOCK}).boolean(0, 0))
-                return 0;
+            // One host at a time, each counting after the previous one committed (a host that skipped instead
+            // could leave rows its own last commit added above the limit, counted by nobody).
+            s.exec("SELECT pg_advisory_xact_lock($1::bigint)", {TRIM_LOCK});
             const std::int64_t total = s.exec("SELECT coalesce(sum(rows), 0) FROM " LV "ingesters").integer(0, 0);
             const std::int64_t over = std::min(total - keep, maxRows);
             if (over <= 0)

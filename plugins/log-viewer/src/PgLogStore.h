@@ -36,7 +36,8 @@ struct TailPosition
 /// The log viewer's store on PostgreSQL (`host.storage = postgresql`): schema `log_viewer`, shared by every host.
 /// Writes go through one writer thread of this host (ingester numbering, see TailPosition); search is a tsvector
 /// (FTS5's tokens: letters and digits, lower-cased) queried with the FTS5 expression translated to a tsquery; the
-/// ring buffer and time retention run on one host at a time (transaction-scoped advisory lock).
+/// ring buffer trim and time retention run on one host at a time (transaction-scoped advisory lock; the trim waits
+/// for it and counts the rows inside it, retention skips while another host holds it).
 class PgLogStore : public LogStoreApi
 {
 public:
