@@ -202,6 +202,8 @@ public:
                 _hub->shutdown();
             if (_watcher)
                 _watcher->stop();
+            if (_pgStore)
+                _pgStore->close(); // its last commits call back into the writer: before it goes
         }
         catch (...)
         {

@@ -570,6 +570,11 @@ PgLogStore::PgLogStore(std::shared_ptr<Pg::PgDatabase> db) : _db(std::move(db))
 
 PgLogStore::~PgLogStore()
 {
+    close();
+}
+
+void PgLogStore::close()
+{
     {
         std::lock_guard<std::mutex> lock(_mutex);
         _stop = true;

@@ -48,6 +48,8 @@ public:
     ~PgLogStore() override;
     PgLogStore(const PgLogStore&) = delete;
     PgLogStore& operator=(const PgLogStore&) = delete;
+    /// Writes what is queued, then stops the writer thread (later submits throw StorageError Stopping).
+    void close();
 
     std::future<void> submitBatch(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence,
                                   Committed committed) override;
