@@ -262,7 +262,7 @@ void LogRoutes::pgTail(Request& req, Response& res, PgLogStore& pg)
             return out;
         };
         Poco::Net::StreamSocket socket = res.detach();
-        stream->startPull(std::move(socket), std::move(initial), std::move(pull), 1000);
+        stream->startPull(std::move(socket), std::move(initial), std::move(pull), 5000); // woken sooner by the watcher
     }
     catch (...)
     {

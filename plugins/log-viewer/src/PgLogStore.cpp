@@ -117,7 +117,9 @@ void appendConditions(const LogFilter& f, Where& w, bool withMatch)
     if (f.isStderr)
         w.add("e.stream = ?", {std::string(*f.isStderr ? "stderr" : "stdout")});
     if (f.contains && !f.contains->empty())
-        w.add("strpos(lower(e.message), ?) > 0", {*f.contains});
+        // ASCII-only lower-casing, as SQLite's lower() and the live tail's matcher
+        w.add("strpos(translate(e.message, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ?) > 0",
+              {*f.contains});
     if (f.traceId)
         w.add("e.trace_id = ?", {*f.traceId});
     if (f.host)
