@@ -193,3 +193,33 @@ def test_ring_buffer_is_trimmed_by_one_host_at_a_time(host_factory, pg_dsn, tmp_
     for h in (a, b):
         assert h.request("log-viewer", "GET", "/api/logs/stats").json()["total_logs"] == final
         assert h.request("log-viewer", "GET", "/health", key=False).json()["logs_indexed"] == final
+
+
+def test_postgresql_restart_loses_no_line_and_an_open_tail_carries_on(host_factory, pg_private, tmp_path):
+    """Lines written while PostgreSQL is down are committed once it is back (the tailer retries its batches), and a
+    tail opened before the restart receives them on the same stream, each once."""
+    dsn = pg_private.create_database("monlight")
+    da, db = FakeDocker(tmp_path / "docker-a"), FakeDocker(tmp_path / "docker-b")
+    da.add("a" * 64, "web-a")
+    db.add("b" * 64, "web-b")
+    a = pg_host(host_factory, dsn, da)
+    b = pg_host(host_factory, dsn, db)
+    s = open_tail(b)
+    try:
+        da.write("a" * 64, *[f"before {i}" for i in range(5)])
+        assert [json.loads(e["data"])["message"] for e in s.log_events(5)] == [f"before {i}" for i in range(5)]
+        pg_private.stop("fast")
+        da.write("a" * 64, *[f"during {i}" for i in range(5)])
+        db.write("b" * 64, "during b")
+        pg_private.start()
+        pg_private.wait_accepting()
+        da.write("a" * 64, "after")
+        got = [json.loads(e["data"])["message"] for e in s.log_events(7, timeout=30)]
+        assert sorted(got) == sorted([f"during {i}" for i in range(5)] + ["during b", "after"]), (got, a.log()[-6000:])
+        assert s.log_events(1, timeout=1.5) == []
+    finally:
+        s.close()
+    for h in (a, b):
+        assert wait_for(lambda: len(messages(h)) == 12 or None, timeout=30), messages(h)
+        assert sorted(messages(h)) == sorted([f"before {i}" for i in range(5)] + [f"during {i}" for i in range(5)]
+                                             + ["during b", "after"])

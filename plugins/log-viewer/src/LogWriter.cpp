@@ -1,6 +1,7 @@
 #include "LogWriter.h"
 
 #include "Monlight/Time.h"
+#include <Poco/Exception.h>
 #include <algorithm>
 
 namespace Monlight
@@ -93,12 +94,21 @@ void LogWriter::pruneIfNeeded()
     {
         // Every host's rows count: the store counts them again inside its own transaction, one host at a time.
         std::unique_lock<std::mutex> lock(_pruneMutex, std::try_to_lock);
-        if (!lock.owns_lock() || _store->rowCount() <= threshold)
+        if (!lock.owns_lock())
             return;
-        while (_store->deleteBeyond(_maxEntries, DELETE_CHUNK) > 0)
+        try
         {
-            if (_counts)
-                _counts->invalidate();
+            if (_store->rowCount() <= threshold)
+                return;
+            while (_store->deleteBeyond(_maxEntries, DELETE_CHUNK) > 0)
+            {
+                if (_counts)
+                    _counts->invalidate();
+            }
+        }
+        catch (const Poco::Exception&)
+        {
+            // the database is away (restart, network): the next commit tries again; the tailer must not stop
         }
         return;
     }

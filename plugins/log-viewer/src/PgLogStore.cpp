@@ -7,6 +7,7 @@
 #include <Poco/Exception.h>
 #include <algorithm>
 #include <queue>
+#include <set>
 
 namespace Monlight
 {
@@ -625,6 +626,10 @@ std::future<void> PgLogStore::submitBatch(std::shared_ptr<IngestBatch> batch, st
 void PgLogStore::writerLoop()
 {
     std::uint64_t transaction = 0;
+    // Sequences with a failed write, and their batches failed since: later writes of the sequence fail without
+    // running (none commits ahead of the failed one) until the producer submits a failed batch again (WriteSequence:
+    // it waits for every future, then resubmits them in order).
+    std::map<const WriteSequence*, std::set<const IngestBatch*>> broken;
     for (;;)
     {
         std::unique_ptr<Item> item;
@@ -636,6 +641,23 @@ void PgLogStore::writerLoop()
             item = std::move(_queue.front());
             _queue.pop_front();
         }
+        const WriteSequence* sequence = item->sequence.get();
+        if (sequence)
+        {
+            auto b = broken.find(sequence);
+            if (b != broken.end())
+            {
+                if (b->second.count(item->batch.get()))
+                    broken.erase(b); // resubmitted: the sequence goes on
+                else
+                {
+                    b->second.insert(item->batch.get());
+                    item->done.set_exception(std::make_exception_ptr(
+                        Poco::IllegalStateException("an earlier write of the sequence failed")));
+                    continue;
+                }
+            }
+        }
         try
         {
             write(*item, ++transaction);
@@ -643,29 +665,9 @@ void PgLogStore::writerLoop()
         }
         catch (...)
         {
-            auto error = std::current_exception();
-            item->done.set_exception(error);
-            if (item->sequence)
-            {
-                // The producer resubmits the failed batch and every later one: none of them may commit before it.
-                std::vector<std::unique_ptr<Item>> failed;
-                {
-                    std::lock_guard<std::mutex> lock(_mutex);
-                    for (auto it = _queue.begin(); it != _queue.end();)
-                    {
-                        if ((*it)->sequence == item->sequence)
-                        {
-                            failed.push_back(std::move(*it));
-                            it = _queue.erase(it);
-                        }
-                        else
-                            ++it;
-                    }
-                }
-                for (auto& f : failed)
-                    f->done.set_exception(std::make_exception_ptr(
-                        Poco::IllegalStateException("an earlier write of the sequence failed")));
-            }
+            if (sequence)
+                broken[sequence].insert(item->batch.get());
+            item->done.set_exception(std::current_exception());
         }
     }
 }
