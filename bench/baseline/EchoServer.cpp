@@ -1,5 +1,5 @@
 // bench-echo-server: the baseline of P2/P3 (error ingest) and P8 (idle RSS) in PERFORMANCE.md.
-// A trivial Poco HTTPServer with the same server parameters as a monlight listener (own pool of 1..8 threads, 128 queued
+// A trivial Poco HTTPServer with the same server parameters as a monlight listener (own pool of 1..32 threads, 128 queued
 // connections, keep-alive 15 s / 1000 requests, 30 s socket timeout). Every request body is read completely and
 // parsed with Poco::JSON; a POST/PUT answers 201 with a small JSON object, anything else 200.
 //
@@ -115,7 +115,7 @@ int main(int argc, char** argv)
 {
     std::string host = "127.0.0.1";
     int port = 0;
-    int threads = 8;
+    int threads = 32; // a monlight listener's default max_threads
     int queue = 128;
     for (int i = 1; i < argc; ++i)
     {

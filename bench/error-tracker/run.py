@@ -4,7 +4,7 @@ bench-echo-server baseline (a trivial Poco server that reads and parses the body
 
 Usage: python3 bench/error-tracker/run.py [--runs 3] [--duration 10]   (normally through `bash bench/run.sh`)
 P2 is also measured through the combined listener (`host.listen`, path /error-tracker/api/errors; that listener has
-host.max_threads workers, 16 by default, against the plugin listener's 8): P2_error_ingest_rps_combined.
+host.max_threads workers, 64 by default, against the plugin listener's 32): P2_error_ingest_rps_combined.
 Server pinned to one core and wrk to the other; each figure is the median of the pinned runs, and one unpinned
 run of each side is reported as well. Every 2xx of the error tracker is sent only after its rows are committed,
 so completed requests are committed reports; the run checks that against the database."""

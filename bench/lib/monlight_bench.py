@@ -167,7 +167,7 @@ class EchoServer:
     """bench-echo-server (the trivial Poco server baseline) on a free port, pinned to `core` (None = unpinned).
     Usable as a context manager; .url, .pid, .stop()."""
 
-    def __init__(self, core=SERVER_CORE, threads=8, queue=128):
+    def __init__(self, core=SERVER_CORE, threads=32, queue=128):
         self.port = free_port()
         cmd = [bin_path("bench-echo-server"), "--port", self.port, "--threads", threads, "--queue", queue]
         self.proc = subprocess.Popen(pinned(cmd, core), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -207,6 +207,12 @@ void HeadWatchdog::check(std::chrono::steady_clock::time_point now)
             _deadlineCuts++;
             continue;
         }
+        if (e.state == State::Idle && queued > 0 && now - e.since >= IDLE_YIELD)
+        {
+            shutdownEntry(e, CutReason::Yield);
+            _yieldCuts++;
+            continue;
+        }
         if (e.state != State::Head || now - e.since < kCapGrace)
             continue;
         ++stale;

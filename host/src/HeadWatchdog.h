@@ -30,6 +30,9 @@ namespace Host
 /// newest are cut at once, so one address cannot hold every worker even for the deadline, while a browser opening
 /// several connections at once (heads arriving within a round trip) is never affected. Trusted proxies are exempt.
 ///
+/// While connections wait in the listener's queue, a keep-alive connection idle between requests for IDLE_YIELD is
+/// shut down (its client sees the server end an idle connection, as at the keep-alive timeout).
+///
 /// The listener counts as starved while every worker has waited over one second for a head, or while every worker
 /// is busy and connections have been queued for longer than the head timeout; starved() stays true for two seconds
 /// after the last such moment so that a request served right after the starvation still sees it.
@@ -80,6 +83,7 @@ public:
         None,
         Deadline, ///< the head was not complete within the head timeout
         IpCap,    ///< its address held more pending heads than the per-IP cap
+        Yield,    ///< idle between requests for IDLE_YIELD while connections waited for a worker
         Abort     ///< abortAll()
     };
     /// Why the watchdog shut this connection down, None if it did not.
@@ -88,9 +92,13 @@ public:
     /// Shuts every registered connection down (and each one registered later): the listener is closing.
     void abortAll();
 
-    /// Connections shut down at the head deadline / by the per-IP cap since start.
+    /// Connections shut down at the head deadline / by the per-IP cap / idle while others waited, since start.
     std::uint64_t deadlineCuts() const { return _deadlineCuts.load(); }
     std::uint64_t capCuts() const { return _capCuts.load(); }
+    std::uint64_t yieldCuts() const { return _yieldCuts.load(); }
+    /// A keep-alive connection idle this long between requests while connections are queued is shut down, so
+    /// that idle clients never hold the workers others wait for (at most one watchdog tick later).
+    static constexpr std::chrono::milliseconds IDLE_YIELD{200};
     /// Workers currently waiting for a request head.
     int pendingHeads() const;
     /// See the class comment.
@@ -135,6 +143,7 @@ private:
     int _pending = 0;
     std::atomic<std::uint64_t> _deadlineCuts{0};
     std::atomic<std::uint64_t> _capCuts{0};
+    std::atomic<std::uint64_t> _yieldCuts{0};
     std::chrono::steady_clock::time_point _queuedSince{};
     std::atomic<std::int64_t> _lastStarvedMs{-1};
 };

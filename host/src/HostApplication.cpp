@@ -500,7 +500,7 @@ int HostApplication::serve(Prepared& prepared)
             if (!p || p->listen().empty())
                 continue;
             const auto& pc = p->config();
-            int threads = pc.has("max_threads") ? static_cast<int>(pc.getInt("max_threads")) : 8;
+            int threads = pc.has("max_threads") ? static_cast<int>(pc.getInt("max_threads")) : LISTENER_THREADS;
             int queued = pc.has("max_queued") ? static_cast<int>(pc.getInt("max_queued")) : 128;
             listeners.push_back(std::make_unique<Listener>(rt, p, name + ".listen", p->listen(), threads, queued));
         }

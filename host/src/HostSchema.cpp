@@ -16,7 +16,7 @@ std::vector<ConfigKey> hostSchema()
                                   "$ORIGIN = the directory of monlight-host)"));
     k.push_back(ConfigKey::string("data_dir", "/var/lib/monlight", "Database directory, created (0750) if missing"));
     k.push_back(ConfigKey::listen("listen", "", "Combined listener serving every plugin under /<plugin>/; empty = off"));
-    k.push_back(ConfigKey::integer("max_threads", 16, 1, 256, "Combined listener worker threads"));
+    k.push_back(ConfigKey::integer("max_threads", COMBINED_LISTENER_THREADS, 1, 256, "Combined listener worker threads"));
     k.push_back(ConfigKey::integer("max_queued", 256, 1, 10000, "Combined listener queued connections"));
     k.push_back(ConfigKey::integer("keep_alive_timeout_seconds", 15, 1, 3600, "Idle keep-alive timeout"));
     k.push_back(ConfigKey::integer("max_keep_alive_requests", 1000, 1, 1000000, "Requests per connection"));
@@ -70,7 +70,7 @@ std::vector<ConfigKey> serviceKeys(const ServiceDefaults& d)
     }
     k.push_back(body);
     k.push_back(rate);
-    k.push_back(ConfigKey::integer("max_threads", 8, 1, 256, "Listener worker threads"));
+    k.push_back(ConfigKey::integer("max_threads", LISTENER_THREADS, 1, 256, "Listener worker threads"));
     k.push_back(ConfigKey::integer("max_queued", 128, 1, 10000, "Listener queued connections"));
     k.push_back(ConfigKey::integer("write_queue_size", 10000, 100, 1000000, "Database writer queue bound (items)"));
     auto level = ConfigKey::level("log_level", "", "Log level of this plugin (default host.log_level)").env("LOG_LEVEL");

@@ -80,6 +80,7 @@ void HttpConnection::run()
                                                  "heads (host.max_pending_heads_per_ip)");
         break;
     case HeadWatchdog::CutReason::None:
+    case HeadWatchdog::CutReason::Yield:
     case HeadWatchdog::CutReason::Abort: break;
     }
 }

@@ -84,7 +84,7 @@ void Listener::start()
                       : 0;
     _watchdog = std::make_unique<HeadWatchdog>(
         wo, [this] { return _server ? _server->currentConnections() : 0; },
-        [this] { return _server ? _server->queuedConnections() : 0; });
+        [this] { return queued(); });
     std::string listenerName = _plugin ? _plugin->pluginName() : "host";
     Poco::Logger& logger = Poco::Logger::get(listenerName);
     _log = std::make_unique<ThrottledLog>(logger);
@@ -125,10 +125,14 @@ void Listener::start()
     _host.metrics.counterFn(owner, "monlight_http_head_timeouts_total", cutHelp,
                             {{"listener", listenerName}, {"reason", "ip_cap"}},
                             [this] { return static_cast<double>(_watchdog->capCuts()); });
+    _host.metrics.counterFn(owner, "monlight_http_idle_yields_total",
+                            "Idle keep-alive connections shut down because other connections waited for a worker",
+                            labels, [this] { return static_cast<double>(_watchdog->yieldCuts()); });
 }
 
 void Listener::stopAccepting()
 {
+    _accepting = false;
     if (_server)
         _server->stop();
 }
@@ -148,12 +152,13 @@ void Listener::abort()
 
 int Listener::queued() const
 {
-    return _server ? _server->queuedConnections() : 0;
+    // A stopped server's dispatcher queue holds no connection that could still get a worker.
+    return _server && _accepting ? _server->queuedConnections() : 0;
 }
 
 bool Listener::crowded() const
 {
-    return _server && (_server->queuedConnections() > 0 || _server->currentConnections() >= _maxThreads);
+    return _server && _server->queuedConnections() > 0;
 }
 
 } // namespace Host

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include "Dispatcher.h"
 #include "HeadWatchdog.h"
 #include "ThrottledLog.h"
@@ -33,9 +35,10 @@ public:
     const std::string& address() const { return _address; }
     const std::string& key() const { return _key; }
     int queued() const;
-    /// Every worker thread is taken (this request's included) or a connection is waiting for one. Poco 1.11 keeps
-    /// a worker on a keep-alive connection while the client is idle (up to keep_alive_timeout_seconds), so the
-    /// dispatcher then answers with `Connection: close`: idle keep-alive clients can never lock new ones out.
+    /// A connection is waiting for a worker. Poco 1.11 keeps a worker on a keep-alive connection while the client
+    /// is idle (up to keep_alive_timeout_seconds), so the dispatcher then answers with `Connection: close` (busy
+    /// connections take turns) and the HeadWatchdog shuts keep-alive connections idle for IDLE_YIELD down: idle
+    /// keep-alive clients can never lock new ones out.
     bool crowded() const;
     /// The bound port (useful with port 0).
     int port() const { return _port; }
@@ -49,6 +52,7 @@ private:
     std::string _address;
     int _maxThreads;
     int _maxQueued;
+    std::atomic<bool> _accepting{true}; ///< until stopAccepting()
     int _port = 0;
     std::unique_ptr<Poco::ThreadPool> _pool;
     std::unique_ptr<HeadWatchdog> _watchdog;

@@ -21,6 +21,7 @@ class HeadWatchdogTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTrustedProxyIsExemptFromTheCap);
     CPPUNIT_TEST(testStarvedWhileEveryWorkerWaitsForAHead);
     CPPUNIT_TEST(testStarvedWhenTheQueueWaitsBeyondTheDeadline);
+    CPPUNIT_TEST(testIdleKeepAliveYieldsOnlyWhileOthersWait);
     CPPUNIT_TEST_SUITE_END();
 
     /// A connected TCP pair on loopback: `server` is what a worker holds, `client` the peer.
@@ -223,6 +224,37 @@ public:
         queued = 1;
         v.check(t0 + milliseconds(350));
         CPPUNIT_ASSERT(!v.starved());
+    }
+    void testIdleKeepAliveYieldsOnlyWhileOthersWait()
+    {
+        int queued = 0;
+        HeadWatchdog w(options(5000, 2, 0), [] { return 2; }, [&] { return queued; });
+        Pair p = connect();
+        HeadWatchdog::Ticket t;
+        w.open(t, p.server, "10.0.0.1", false);
+        w.headComplete(t);
+        w.awaitNext(t);
+        const auto idleFrom = Clock::now();
+        // Idle for long, nobody waiting: left alone.
+        w.check(idleFrom + HeadWatchdog::IDLE_YIELD * 3);
+        CPPUNIT_ASSERT(!w.cut(t));
+        // Somebody waits, but the connection has not been idle for IDLE_YIELD yet (measured from awaitNext).
+        queued = 1;
+        w.check(idleFrom + HeadWatchdog::IDLE_YIELD - milliseconds(50));
+        CPPUNIT_ASSERT(!w.cut(t));
+        w.check(idleFrom + HeadWatchdog::IDLE_YIELD + milliseconds(10));
+        CPPUNIT_ASSERT(w.cutReason(t) == HeadWatchdog::CutReason::Yield);
+        CPPUNIT_ASSERT(shutDown(p));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), w.yieldCuts());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), w.deadlineCuts());
+        // A busy connection (its head complete) is never yielded, however long others wait.
+        Pair q = connect();
+        HeadWatchdog::Ticket u;
+        w.open(u, q.server, "10.0.0.1", false);
+        w.headComplete(u);
+        w.check(Clock::now() + HeadWatchdog::IDLE_YIELD * 10);
+        CPPUNIT_ASSERT(!w.cut(u));
+        w.release(u);
     }
 };
 

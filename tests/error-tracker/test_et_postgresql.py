@@ -3,6 +3,7 @@
 resolve on one host is what the other reads, a wrong DSN is one startup line, and a PostgreSQL restart answers 503
 (health not ok) and then recovers without losing an acknowledged report."""
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -173,6 +174,57 @@ def test_postgresql_restart_is_503_and_unhealthy_then_recovers_without_losing_re
         acked += 1
     for h in (a, b):
         assert sum(g["count"] for g in groups(h)["errors"]) == acked
+
+
+def test_a_host_killed_during_ingest_loses_no_acknowledged_report(host_factory, pg_server, pg_dsn):
+    """Host A is SIGKILLed while 8 clients post to it and 2 to host B: every report either host answered 2xx is
+    stored (its occurrence and its count), B carries on without an error, and A restarted serves the same data."""
+    dbname = pg_dsn.rsplit("dbname=", 1)[1]
+    key = "pg-test-key-0123456789abcdef"
+    cfg = pg_config(pg_dsn, **{"error-tracker.api_key": key, "error-tracker.max_occurrences": "1000",
+                               "error-tracker.rate_limit": "0"})
+    a = host_factory(plugins=["error-tracker"], config=cfg)
+    b = host_factory(plugins=["error-tracker"], config=cfg)
+    acked, failed_on_b = [], []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(h, base, step):
+        i = base
+        while not stop.is_set():
+            try:
+                r = h.request("error-tracker", "POST", "/api/errors",
+                              report(exception_type=f"Kill{i % 50}Error", message=f"m{i}", user_id=str(i)), timeout=5)
+                with lock:
+                    if r.status in (200, 201):
+                        acked.append(i)
+                    elif h is b:
+                        failed_on_b.append(r.status)
+            except OSError:
+                if h is b:
+                    with lock:
+                        failed_on_b.append("network")
+            i += step
+    threads = [threading.Thread(target=client, args=(a, n, 10)) for n in range(8)]
+    threads += [threading.Thread(target=client, args=(b, n, 10)) for n in (8, 9)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    a.kill()
+    time.sleep(1.0)  # B keeps taking reports after A's death
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len([i for i in acked if i % 10 < 8]) > 20 and len([i for i in acked if i % 10 >= 8]) > 5
+    assert failed_on_b == []
+    stored = {int(u) for u in pg_server.psql("SELECT user_id FROM error_tracker.error_occurrences", dbname).split()}
+    missing = [i for i in acked if i not in stored]
+    assert missing == [], f"{len(missing)} acknowledged reports lost"
+    total = int(pg_server.psql("SELECT sum(count) FROM error_tracker.errors", dbname))
+    assert total == len(stored) >= len(acked)  # a report cut after its commit is stored though unanswered
+    a.start()
+    for h in (a, b):
+        assert sum(g["count"] for g in groups(h)["errors"]) == total
 
 
 def maps_libpq(h):

@@ -230,35 +230,50 @@ def test_metrics_keys_per_listener_with_real_plugins(all_plugins):
 
 
 def test_idle_keep_alive_clients_cannot_lock_out_new_ones(host_factory):
-    """A worker stays with a keep-alive connection while its client is idle (Poco 1.11). Once every worker is taken
-    the response closes the connection instead, so an idle client never holds the last worker."""
+    """A worker stays with a keep-alive connection while its client is idle (Poco 1.11). Two idle keep-alive clients
+    hold both workers; a third client then waits in the queue, and the watchdog shuts the idle connections down
+    after 200 ms, so it is served long before the 15 s keep-alive timeout. Without a waiting client nobody is cut."""
     h = host_factory(plugins=["error-tracker"], config={"error-tracker.max_threads": "2"})
     port = h.ports["error-tracker"]
     req = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
-    second = None
-    # The host's own start-up probe may still hold a worker for a moment on a loaded machine (then the answer is
-    # rightly `close`): retry until the first client gets a keep-alive answer, the state this test starts from.
-    deadline = time.time() + 10
-    while True:
-        first = socket.create_connection(("127.0.0.1", port), timeout=10)
-        first.sendall(req)
-        status, headers, _, closed = read_response(first)
-        if status == 200 and not closed and headers.get("connection", "").lower() == "keep-alive":
-            break
-        first.close()
-        assert time.time() < deadline, (status, headers, closed)
-        time.sleep(0.2)
+    idle = []
     try:
-        # the first client now idles on its connection, holding one of the two workers
-        second = socket.create_connection(("127.0.0.1", port), timeout=10)
-        second.sendall(req)
-        status, headers, _, closed = read_response(second)
-        assert status == 200 and closed and headers["connection"].lower() == "close"
+        for _ in range(2):
+            # The host's own start-up probe may still hold a worker for a moment on a loaded machine (then the
+            # answer is rightly `close`): retry until the client gets a keep-alive answer.
+            deadline = time.time() + 10
+            while True:
+                c = socket.create_connection(("127.0.0.1", port), timeout=10)
+                c.sendall(req)
+                status, headers, _, closed = read_response(c)
+                if status == 200 and not closed and headers.get("connection", "").lower() == "keep-alive":
+                    break
+                c.close()
+                assert time.time() < deadline, (status, headers, closed)
+                time.sleep(0.2)
+            idle.append(c)
+        time.sleep(0.5)  # both idle beyond 200 ms, but nobody waits: both stay usable
+        for c in idle:
+            c.sendall(req)
+            status, headers, _, closed = read_response(c)
+            assert status == 200 and not closed
         started = time.time()
         r = http("GET", h.url("error-tracker") + "/health")
         assert r.status == 200
-        assert time.time() - started < 5  # not the 15 s keep-alive timeout of the idle client
+        assert time.time() - started < 5  # not the 15 s keep-alive timeout of the idle clients
+        ended = 0
+        for c in idle:
+            c.settimeout(5)
+            try:
+                ended += c.recv(1) == b""
+            except ConnectionResetError:
+                ended += 1
+        assert ended >= 1
+        metrics = http("GET", h.url("error-tracker") + "/metrics",
+                       headers={"X-API-Key": h.key("error-tracker")}).body.decode()
+        yields = [line for line in metrics.splitlines()
+                  if line.startswith('monlight_http_idle_yields_total{listener="error-tracker"}')]
+        assert yields and float(yields[0].split()[-1]) >= 1, yields
     finally:
-        first.close()
-        if second:
-            second.close()
+        for c in idle:
+            c.close()

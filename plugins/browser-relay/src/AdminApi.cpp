@@ -36,7 +36,7 @@ void requireLength(const std::string& value, const char* field, std::size_t max)
 
 } // namespace
 
-AdminApi::AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps)
+AdminApi::AdminApi(RelayStore& store, DsnKeyCache& keys, SourceMapCache& maps)
     : _store(store), _keys(keys), _maps(maps)
 {
 }
@@ -101,7 +101,7 @@ void AdminApi::createDsnKey(Request& req, Response& res)
             rec = _store.createDsnKey(project, generateKey(), Time::nowMs());
             break;
         }
-        catch (const Sql::SqlError&)
+        catch (const DuplicateKey&)
         {
             if (attempt == 2)
                 throw; // 128 random bits do not collide; a repeated failure is a real error

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "BrowserRelayStore.h"
+#include "RelayStore.h"
 #include "DsnKeyCache.h"
 #include "SourceMapCache.h"
 #include <Monlight/Http.h>
@@ -15,7 +15,7 @@ namespace BrowserRelay
 class AdminApi
 {
 public:
-    AdminApi(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps);
+    AdminApi(RelayStore& store, DsnKeyCache& keys, SourceMapCache& maps);
 
     /// Declares the six admin routes (AuthPolicy::AdminKey); the upload route gets `sourceMapCap` as body
     /// cap.
@@ -37,7 +37,7 @@ public:
     void setPublicUrl(std::string url) { _publicUrl = std::move(url); }
 
 private:
-    BrowserRelayStore& _store;
+    RelayStore& _store;
     DsnKeyCache& _keys;
     SourceMapCache& _maps;
     std::string _publicUrl;

@@ -3,6 +3,8 @@
 #include "AdminApi.h"
 #include "BrowserApi.h"
 #include "BrowserRelayStore.h"
+#include "EmbeddedFiles.h"
+#include "PgRelayStore.h"
 #include "DsnKeyCache.h"
 #include "DsnSeedList.h"
 #include "ForwardTarget.h"
@@ -13,6 +15,7 @@
 #include "SourceMapCache.h"
 #include <Monlight/ExceptionText.h>
 #include <Monlight/HttpError.h>
+#include <Monlight/Migrations.h>
 #include <Monlight/Plugin.h>
 #include <Monlight/Time.h>
 #include <map>
@@ -56,8 +59,25 @@ public:
     {
         _ctx = &ctx;
         _settings = RelaySettings::from(ctx.config());
-        _db = ctx.openDatabase();
-        _store = std::make_unique<BrowserRelayStore>(_db);
+        if (auto pg = ctx.postgres())
+        {
+            std::vector<std::string> migrations;
+            try
+            {
+                migrations = sqlMigrations(embeddedFiles(), "sql/postgresql/");
+            }
+            catch (const Poco::DataFormatException& e)
+            {
+                throw StartupError(70, "plugin error", "browser-relay", e.message());
+            }
+            _pg = pg;
+            _store = PgRelayStore::open(pg, migrations);
+        }
+        else
+        {
+            _db = ctx.openDatabase();
+            _store = std::make_shared<BrowserRelayStore>(_db);
+        }
 
         // DSN keys: seed, then load everything into memory; the host asks the resolver on every browser
         // request.
@@ -69,6 +89,7 @@ public:
             if (_store->seedDsnKey(s.project, s.key, Time::nowMs()))
                 ctx.logger().information("seeded DSN key " + s.key.substr(0, 6) + "… for project " +
                                          s.project);
+        _seenVersion = _store->changeVersion(); // read before the lists: a change in between is read again
         _dsnKeys.load(_store->dsnKeys());
 
         auto* store = _store.get();
@@ -118,6 +139,8 @@ public:
         _jobs = std::make_unique<RelayJobs>(*_store, _dsnKeys, *_maps, _settings.retentionDays);
         ctx.schedule("usage-flush", 60 * 1000, [this] { flushUsage(); });
         ctx.schedule("source-map-retention", 24L * 3600 * 1000, [this] { applyRetention(); }, 60 * 1000);
+        if (_seenVersion)
+            ctx.schedule("shared-store-sync", SYNC_PERIOD_MS, [this] { followSharedStore(); });
         ctx.logger().information(std::string("forwarding: error-tracker ") + _errors->modeName() +
                                  ", metrics-collector " + _metrics->modeName());
     }
@@ -142,10 +165,22 @@ public:
         _maps.reset();
         _store.reset();
         _db.reset();
+        _pg.reset();
     }
 
     Health health(Json::Writer& fields) override
     {
+        if (_pg)
+        {
+            std::string why;
+            if (!_pg->healthy(why))
+            {
+                Health h;
+                h.ok = false;
+                h.detail = why;
+                return h;
+            }
+        }
         if (_errors && _metrics)
             fields.key("forwarding")
                 .beginObject()
@@ -181,6 +216,22 @@ private:
             std::move(upstream), std::move(ok), _ctx->services(), _ctx->metrics(), _ctx->logger());
     }
 
+    /// A store shared with other hosts (PostgreSQL): when its change version moved, DSN keys and the source-map
+    /// index are read again, so a key created or deactivated, or a map uploaded, replaced or deleted on another
+    /// host, applies here within SYNC_PERIOD_MS. The parsed maps are dropped with the index (a map replaced
+    /// elsewhere keeps its id); they are parsed again on their next use.
+    void followSharedStore()
+    {
+        const auto version = _store->changeVersion();
+        if (!version || version == _seenVersion)
+            return;
+        auto keys = _store->dsnKeys();
+        auto maps = _store->sourceMaps();
+        _dsnKeys.load(keys);
+        _maps->loadIndex(maps);
+        _seenVersion = version;
+    }
+
     void flushUsage()
     {
         if (_jobs)
@@ -199,7 +250,10 @@ private:
     PluginContext* _ctx = nullptr;
     RelaySettings _settings;
     std::shared_ptr<Database> _db;
-    std::unique_ptr<BrowserRelayStore> _store;
+    std::shared_ptr<Pg::PgDatabase> _pg; ///< host.storage = postgresql
+    std::shared_ptr<RelayStore> _store;
+    std::optional<std::int64_t> _seenVersion; ///< of a shared store (nothing for SQLite)
+    static constexpr long SYNC_PERIOD_MS = 1000;
     DsnKeyCache _dsnKeys;
     std::unique_ptr<SourceMapCache> _maps;
     std::unique_ptr<ForwardTarget> _errors;

@@ -52,14 +52,17 @@ DsnKeyRecord BrowserRelayStore::createDsnKey(const std::string& project, const s
     r.publicKey = publicKey;
     r.project = project;
     r.createdAt = nowMs;
+    bool taken = false;
     _db->write(
         [&](WriteTx& tx)
         {
-            auto st = tx.db().cached(
-                "INSERT INTO dsn_keys (public_key, project, active, created_at) VALUES (?, ?, 1, ?)");
-            st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run();
+            auto st = tx.db().cached("INSERT OR IGNORE INTO dsn_keys (public_key, project, active, created_at) "
+                                     "VALUES (?, ?, 1, ?)");
+            taken = st.bind(1, publicKey).bind(2, project).bind(3, nowMs).run() == 0;
             r.id = tx.db().lastInsertId();
         });
+    if (taken)
+        throw DuplicateKey();
     return r;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "BrowserRelayStore.h"
+#include "RelayStore.h"
 #include <Monlight/Http.h>
 #include <cstdint>
 #include <mutex>

@@ -5,7 +5,7 @@ namespace Monlight
 namespace BrowserRelay
 {
 
-RelayJobs::RelayJobs(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps, int retentionDays)
+RelayJobs::RelayJobs(RelayStore& store, DsnKeyCache& keys, SourceMapCache& maps, int retentionDays)
     : _store(store), _keys(keys), _maps(maps), _retentionDays(retentionDays)
 {
 }

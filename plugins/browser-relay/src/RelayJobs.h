@@ -1,6 +1,6 @@
 #pragma once
 
-#include "BrowserRelayStore.h"
+#include "RelayStore.h"
 #include "DsnKeyCache.h"
 #include "SourceMapCache.h"
 #include <cstdint>
@@ -14,7 +14,7 @@ namespace BrowserRelay
 class RelayJobs
 {
 public:
-    RelayJobs(BrowserRelayStore& store, DsnKeyCache& keys, SourceMapCache& maps, int retentionDays);
+    RelayJobs(RelayStore& store, DsnKeyCache& keys, SourceMapCache& maps, int retentionDays);
 
     /// Writes the batched `last_used_at` values of DSN keys and maps (one writer transaction).
     void flushUsage();
@@ -24,7 +24,7 @@ public:
     std::size_t applyRetention(std::int64_t nowMs);
 
 private:
-    BrowserRelayStore& _store;
+    RelayStore& _store;
     DsnKeyCache& _keys;
     SourceMapCache& _maps;
     int _retentionDays;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "BrowserRelayStore.h"
+#include "RelayStore.h"
 #include "SourceMap.h"
 #include <cstdint>
 #include <functional>

@@ -23,7 +23,7 @@ class BrowserRelayStoreTest : public CppUnit::TestFixture
 
     std::unique_ptr<Poco::TemporaryFile> _dir;
     std::shared_ptr<Database> _db;
-    std::unique_ptr<BrowserRelayStore> _store;
+    std::unique_ptr<RelayStore> _store; // used through the interface, as the plugin does
 
     void open()
     {
@@ -62,7 +62,7 @@ public:
         const auto a = _store->createDsnKey("shop", "aaaaaaaaaaaaaaaa", 1000);
         const auto b = _store->createDsnKey("blog", "bbbbbbbbbbbbbbbb", 2000);
         CPPUNIT_ASSERT(b.id > a.id);
-        CPPUNIT_ASSERT_THROW(_store->createDsnKey("shop", "aaaaaaaaaaaaaaaa", 3000), Poco::Exception);
+        CPPUNIT_ASSERT_THROW(_store->createDsnKey("shop", "aaaaaaaaaaaaaaaa", 3000), DuplicateKey);
         auto all = _store->dsnKeys();
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), all.size());
         CPPUNIT_ASSERT_EQUAL(std::string("shop"), all[0].project);

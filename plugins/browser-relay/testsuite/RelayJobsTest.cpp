@@ -1,5 +1,6 @@
 #include "EmbeddedFiles.h"
 #include "Monlight/Migrations.h"
+#include "BrowserRelayStore.h"
 #include "RelayJobs.h"
 #include <Poco/TemporaryFile.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -26,7 +27,7 @@ class RelayJobsTest : public CppUnit::TestFixture
 
     std::unique_ptr<Poco::TemporaryFile> _dir;
     std::shared_ptr<Database> _db;
-    std::unique_ptr<BrowserRelayStore> _store;
+    std::unique_ptr<RelayStore> _store;
     DsnKeyCache _keys;
     std::unique_ptr<SourceMapCache> _maps;
 

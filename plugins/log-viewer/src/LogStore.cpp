@@ -128,12 +128,14 @@ void appendConditions(const LogFilter& f, std::string& where, std::vector<Bind>&
 
 /// The FROM clause of a filtered query, and its WHERE conditions appended to `where` and `binds`: the FTS table
 /// joined to the entries when the filter has a MATCH expression, the entries alone otherwise.
-std::string fromAndWhere(const LogFilter& f, std::string& where, std::vector<Bind>& binds)
+/// With `ftsDrives` the FTS table is the outer loop (a CROSS JOIN keeps SQLite from reordering it).
+std::string fromAndWhere(const LogFilter& f, std::string& where, std::vector<Bind>& binds, bool ftsDrives = false)
 {
     std::string from = " FROM log_entries e";
     if (f.match)
     {
-        from = " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
+        from = ftsDrives ? " FROM log_entries_fts CROSS JOIN log_entries e ON e.id = log_entries_fts.rowid"
+                         : " FROM log_entries_fts JOIN log_entries e ON e.id = log_entries_fts.rowid";
         where = " WHERE log_entries_fts MATCH ?";
         binds.emplace_back(*f.match);
     }
@@ -243,6 +245,20 @@ void LogStore::insert(WriteTx& tx, std::vector<LogEntry>& entries, const std::ve
                 .run();
             e.id = c.lastInsertId();
         }
+        // The newest timestamp of each block of ids, for newestMatches(): raised, never lowered (deleting rows
+        // leaves an upper bound that still holds).
+        auto up = c.cached("INSERT INTO log_ts_blocks(block, max_ts) VALUES(?, ?) "
+                           "ON CONFLICT(block) DO UPDATE SET max_ts = max(max_ts, excluded.max_ts)");
+        std::size_t i = 0;
+        while (i < entries.size())
+        {
+            const std::int64_t block = entries[i].id >> TS_BLOCK_BITS;
+            std::int64_t maxTs = entries[i].timestampMs;
+            for (++i; i < entries.size() && (entries[i].id >> TS_BLOCK_BITS) == block; ++i)
+                maxTs = std::max(maxTs, entries[i].timestampMs);
+            up.reset();
+            up.bindAll(block, maxTs).run();
+        }
     }
     if (!cursors.empty())
     {
@@ -264,7 +280,17 @@ std::int64_t LogStore::deleteBelowId(WriteTx& tx, std::int64_t idBelow)
 {
     auto st = tx.db().cached("DELETE FROM log_entries WHERE id < ?");
     st.bind(1, idBelow);
-    return st.run();
+    std::int64_t n = st.run();
+    pruneTsBlocks(tx);
+    return n;
+}
+
+void LogStore::pruneTsBlocks(WriteTx& tx)
+{
+    // Blocks wholly below the oldest remaining row bound nothing any more (an empty table keeps its blocks: the
+    // bounds stay true and the next insert's ids are higher).
+    auto st = tx.db().cached("DELETE FROM log_ts_blocks WHERE block < (SELECT min(id) FROM log_entries) >> ?");
+    st.bind(1, std::int64_t(TS_BLOCK_BITS)).run();
 }
 
 std::int64_t LogStore::idAfterOldest(WriteTx& tx, std::int64_t n)
@@ -287,7 +313,9 @@ std::int64_t LogStore::deleteOlderThan(WriteTx& tx, std::int64_t cutoffMs, std::
     auto st = tx.db().cached(
         "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE timestamp < ? LIMIT ?)");
     st.bind(1, cutoffMs).bind(2, maxRows);
-    return st.run();
+    std::int64_t n = st.run();
+    pruneTsBlocks(tx);
+    return n;
 }
 
 std::int64_t LogStore::deleteStaleCursors(WriteTx& tx, std::int64_t cutoffMs,
@@ -339,39 +367,115 @@ std::optional<std::int64_t> LogStore::newestTimestamp()
     return std::nullopt;
 }
 
+namespace
+{
+
+/// Appends the keyset condition of `f` (entries strictly older than `beforeId` in (timestamp, id) order).
+void appendKeyset(Sql::Connection& c, const LogFilter& f, std::string& where, std::vector<Bind>& binds)
+{
+    if (!f.beforeId)
+        return;
+    std::optional<std::int64_t> ts = f.beforeTs;
+    if (!ts)
+    {
+        auto st = c.cached("SELECT timestamp FROM log_entries WHERE id = ?");
+        st.bind(1, *f.beforeId);
+        if (st.step())
+            ts = st.getInt(0);
+    }
+    where += where.empty() ? " WHERE " : " AND ";
+    if (ts)
+    {
+        where += "(e.timestamp, e.id) < (?, ?)";
+        binds.emplace_back(*ts);
+    }
+    else // the cursor entry is gone (retention): ids still order the rest well enough
+        where += "e.id < ?";
+    binds.emplace_back(*f.beforeId);
+}
+
+bool newerFirst(const LogEntry& a, const LogEntry& b)
+{
+    return a.timestampMs != b.timestampMs ? a.timestampMs > b.timestampMs : a.id > b.id;
+}
+
+} // namespace
+
+std::vector<LogEntry> LogStore::newestMatches(Sql::Connection& c, const LogFilter& f)
+{
+    // Sorting every match by timestamp costs in proportion to the matches (a common word on a million lines:
+    // hundreds of ms), while the FTS index yields matches by descending id for free. Ids follow time closely
+    // but not exactly (a backlog or catch-up inserts old lines late), so the page is found in two exact steps:
+    //  1. A = the newest `want` matches by id. If there are fewer, A is every match.
+    //  2. Every match of the true page is at least as new as T, the oldest of A in (timestamp, id) order, and
+    //     every match outside A has an id below R, A's smallest id. `log_ts_blocks` bounds the timestamps of
+    //     each block of ids from above, so only blocks whose bound reaches T's timestamp can hold such a match:
+    //     the matches in [first such block, R) newer than T are the only candidates left.
+    // With lines inserted roughly in time order step 2 reads at most one block's matches.
+    std::string where;
+    std::vector<Bind> binds;
+    const std::string from = fromAndWhere(f, where, binds, true);
+    appendKeyset(c, f, where, binds);
+    const std::int64_t want = f.offset + f.limit;
+    std::vector<LogEntry> page;
+    {
+        auto st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where +
+                                  " ORDER BY log_entries_fts.rowid DESC LIMIT ?");
+        bindAll(st, binds);
+        st.bind(static_cast<int>(binds.size()) + 1, want);
+        while (searchStep(st))
+            page.push_back(readEntry(st));
+    }
+    if (static_cast<std::int64_t>(page.size()) == want && want > 0)
+    {
+        const LogEntry oldest = *std::min_element(page.begin(), page.end(),
+                                                  [](const LogEntry& a, const LogEntry& b) { return newerFirst(b, a); });
+        std::int64_t lowestId = page.back().id; // rows came by descending id
+        std::int64_t firstBlock = lowestId >> TS_BLOCK_BITS;
+        {
+            auto st = c.cached("SELECT min(block) FROM log_ts_blocks WHERE max_ts >= ? AND block <= ?");
+            st.bind(1, oldest.timestampMs).bind(2, lowestId >> TS_BLOCK_BITS);
+            if (st.step() && !st.isNull(0))
+                firstBlock = st.getInt(0);
+        }
+        const std::int64_t fromId = firstBlock << TS_BLOCK_BITS;
+        if (fromId < lowestId)
+        {
+            auto st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where +
+                                      (where.empty() ? " WHERE " : " AND ") +
+                                      "log_entries_fts.rowid >= ? AND log_entries_fts.rowid < ? AND "
+                                      "(e.timestamp, e.id) > (?, ?) ORDER BY e.timestamp DESC, e.id DESC LIMIT ?");
+            bindAll(st, binds);
+            int n = static_cast<int>(binds.size());
+            st.bind(n + 1, fromId).bind(n + 2, lowestId).bind(n + 3, oldest.timestampMs).bind(n + 4, oldest.id);
+            st.bind(n + 5, want);
+            while (searchStep(st))
+                page.push_back(readEntry(st));
+        }
+    }
+    std::sort(page.begin(), page.end(), newerFirst);
+    if (static_cast<std::int64_t>(page.size()) > want)
+        page.resize(static_cast<std::size_t>(want));
+    page.erase(page.begin(), page.begin() + std::min<std::int64_t>(f.offset, static_cast<std::int64_t>(page.size())));
+    return page;
+}
+
 LogStore::QueryResult LogStore::query(const LogFilter& f)
 {
     Sql::Connection& c = _db->reader();
-    std::string where;
-    std::vector<Bind> binds;
-    const std::string from = fromAndWhere(f, where, binds);
-    // Newest first by time (not by ingest order: a backlog or a catch-up inserts old lines late), ties by id.
-    const std::string order = " ORDER BY e.timestamp DESC, e.id DESC";
-    if (f.beforeId)
-    {
-        std::optional<std::int64_t> ts = f.beforeTs;
-        if (!ts)
-        {
-            auto st = c.cached("SELECT timestamp FROM log_entries WHERE id = ?");
-            st.bind(1, *f.beforeId);
-            if (st.step())
-                ts = st.getInt(0);
-        }
-        where += where.empty() ? " WHERE " : " AND ";
-        if (ts)
-        {
-            where += "(e.timestamp, e.id) < (?, ?)";
-            binds.emplace_back(*ts);
-        }
-        else // the cursor entry is gone (retention): ids still order the rest well enough
-            where += "e.id < ?";
-        binds.emplace_back(*f.beforeId);
-    }
-
     QueryResult r;
+    if (f.match)
+        r.logs = newestMatches(c, f);
+    else
     {
-        auto st =
-            filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where + order + " LIMIT ? OFFSET ?");
+        std::string where;
+        std::vector<Bind> binds;
+        const std::string from = fromAndWhere(f, where, binds);
+        appendKeyset(c, f, where, binds);
+        // Newest first by time (not by ingest order: a backlog or a catch-up inserts old lines late), ties by
+        // id. Without a MATCH the (timestamp, id) indexes deliver this order, so SQLite stops after the page.
+        auto st = filtered(c, std::string("SELECT ") + SELECT_COLUMNS + from + where +
+                                  " ORDER BY e.timestamp DESC, e.id DESC LIMIT ? OFFSET ?");
         bindAll(st, binds);
         int n = static_cast<int>(binds.size());
         st.bind(n + 1, f.limit).bind(n + 2, f.offset);

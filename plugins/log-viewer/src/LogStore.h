@@ -75,12 +75,18 @@ public:
     /// Statements of the filtered queries kept per read connection (at most this many each; least recently used
     /// are finalized first).
     static constexpr std::size_t FILTER_STATEMENTS_PER_CONNECTION = 32;
+    /// `log_ts_blocks` keeps the newest timestamp of each block of 2^TS_BLOCK_BITS consecutive ids (migration
+    /// 003 computes its first rows with the same block size).
+    static constexpr int TS_BLOCK_BITS = 12;
 
 private:
     /// A prepared statement for `sql` on `c` from the bounded per-connection cache, reset and ready to bind.
     /// Valid until the next call for the same connection.
     Sql::Cached filtered(Sql::Connection& c, const std::string& sql);
     std::int64_t countMatches(const LogFilter& f, std::int64_t aboveId, std::int64_t upToId);
+    /// The page of a MATCH query in (timestamp, id) descending order without sorting every match.
+    std::vector<LogEntry> newestMatches(Sql::Connection& c, const LogFilter& f);
+    static void pruneTsBlocks(WriteTx& tx);
 
     struct StatementLru
     {

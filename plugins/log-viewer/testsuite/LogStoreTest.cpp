@@ -6,6 +6,7 @@
 #include "Monlight/Sql.h"
 
 #include <Poco/File.h>
+#include <algorithm>
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 #include <cppunit/TestFixture.h>
@@ -41,6 +42,7 @@ class LogStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRingBufferPrunesByIdRange);
     CPPUNIT_TEST(testStatsAndContainers);
     CPPUNIT_TEST(testTotalsStayExactWithCountCache);
+    CPPUNIT_TEST(testSearchNewestFirstWhenIdsAreNotInTimeOrder);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _dir;
@@ -265,6 +267,95 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(150), store.rowCount());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(37), store.query(f).total); // i in 110..259 with i % 4 == 0
         CPPUNIT_ASSERT_EQUAL(std::int64_t(75), store.query(g).total);
+    }
+    void testSearchNewestFirstWhenIdsAreNotInTimeOrder()
+    {
+        // Three inserts whose ids run against time: recent lines first, then an old backlog, then lines in
+        // between; each spans several id blocks (LogStore::TS_BLOCK_BITS) so the search's second step must find
+        // older-id matches with newer timestamps. Every page is checked against a brute-force sort.
+        std::vector<LogEntry> all;
+        auto batch = [&](int n, std::int64_t ts0, int step)
+        {
+            std::vector<LogEntry> v;
+            for (int i = 0; i < n; ++i)
+            {
+                const int k = static_cast<int>(all.size() + v.size());
+                std::string msg = "line " + std::to_string(k) + (k % 3 ? " common" : " other") +
+                                  (k % 97 == 0 ? " needle" : "");
+                v.push_back(entry(k % 2 ? "web" : "db", Level::Info, msg, ts0 + step * (i / 3)));
+            }
+            for (auto& e : add(v))
+                all.push_back(e);
+        };
+        batch(6000, 5000000, 1);
+        batch(6000, 1000, 1);
+        batch(5000, 3000000, -1);
+        LogStore store(_db);
+        auto expected = [&](const std::string& word, const std::string& container)
+        {
+            std::vector<LogEntry> v;
+            for (const auto& e : all)
+                if (e.message.find(" " + word) != std::string::npos && (container.empty() || e.container == container))
+                    v.push_back(e);
+            std::sort(v.begin(), v.end(), [](const LogEntry& a, const LogEntry& b)
+                      { return a.timestampMs != b.timestampMs ? a.timestampMs > b.timestampMs : a.id > b.id; });
+            return v;
+        };
+        auto same = [](const std::vector<LogEntry>& want, std::size_t from, const std::vector<LogEntry>& got)
+        {
+            CPPUNIT_ASSERT(from + got.size() <= want.size());
+            for (std::size_t i = 0; i < got.size(); ++i)
+                CPPUNIT_ASSERT_EQUAL(want[from + i].id, got[i].id);
+        };
+        for (const std::string word : {"common", "needle", "other"})
+            for (const std::string container : {"", "web"})
+            {
+                const auto want = expected(word, container);
+                CPPUNIT_ASSERT(want.size() > 50);
+                for (std::int64_t limit : {1, 7, 100})
+                    for (std::int64_t offset : {0, 5, 4100})
+                    {
+                        LogFilter f;
+                        f.match = word;
+                        if (!container.empty())
+                            f.containers = {container};
+                        f.limit = limit;
+                        f.offset = offset;
+                        auto r = store.query(f);
+                        CPPUNIT_ASSERT_EQUAL(static_cast<std::int64_t>(want.size()), r.total);
+                        const std::size_t from = std::min<std::size_t>(offset, want.size());
+                        CPPUNIT_ASSERT_EQUAL(std::min<std::size_t>(limit, want.size() - from), r.logs.size());
+                        same(want, from, r.logs);
+                    }
+                // Keyset paging through everything: no gap, no duplicate.
+                LogFilter f;
+                f.match = word;
+                if (!container.empty())
+                    f.containers = {container};
+                f.limit = 500;
+                std::size_t seen = 0;
+                for (;;)
+                {
+                    auto r = store.query(f);
+                    same(want, seen, r.logs);
+                    seen += r.logs.size();
+                    if (r.logs.empty())
+                        break;
+                    f.beforeId = r.logs.back().id;
+                    f.beforeTs = r.logs.back().timestampMs;
+                }
+                CPPUNIT_ASSERT_EQUAL(want.size(), seen);
+            }
+        // Pruning the oldest ids keeps the bounds of the rest true.
+        _db->write([](WriteTx& tx) { LogStore::deleteBelowId(tx, 9000); });
+        all.erase(std::remove_if(all.begin(), all.end(), [](const LogEntry& e) { return e.id < 9000; }), all.end());
+        LogFilter f;
+        f.match = "common";
+        f.limit = 100;
+        const auto want = expected("common", "");
+        auto r = store.query(f);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(100), r.logs.size());
+        same(want, 0, r.logs);
     }
 };
 

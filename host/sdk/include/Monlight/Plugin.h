@@ -19,7 +19,7 @@ namespace Monlight
 {
 
 /// Defaults of the keys every service plugin (one with its own listener and database) has: `listen`,
-/// `database_path`, `max_body_size`, `rate_limit`, `max_threads` (8), `max_queued` (128), `write_queue_size`
+/// `database_path`, `max_body_size`, `rate_limit`, `max_threads` (32), `max_queued` (128), `write_queue_size`
 /// (10000), `log_level` (host.log_level) and `ui_enabled` (true).
 struct ServiceDefaults
 {
