@@ -4,17 +4,23 @@ the SQLite figure of the same run.
 
 Usage: python3 bench/postgresql/run.py [--runs 3] [--duration 10] [--quick]   (normally through `bash bench/run.sh`)
 
-P2 (error ingest, the P2 body and c=32 of bench/error-tracker) is measured three ways, interleaved per run:
+P1 (metrics ingest, batches of 1000 points over 8 keep-alive connections, the body of bench/metrics-collector) and
+P2 (error ingest, the P2 body and c=32 of bench/error-tracker) are each measured three ways, interleaved per run:
 SQLite (the host pinned to one core, wrk to the other), PostgreSQL with 1 host (the same pinning; the PostgreSQL
 server is not pinned and takes its CPU from both cores), and PostgreSQL with 2 hosts (one wrk of 16 connections per
-host at the same time, the sum of both; hosts and server unpinned, as a 2-host deployment would not share cores).
+host at the same time (P1: 4 per host), the sum of both; hosts and server unpinned, as a 2-host deployment would
+not share cores). P1 counts the raw rows committed during the run (in metrics.db or metrics_collector.metrics_raw).
 The server is a throwaway cluster (tests/pg_cluster.py) with fsync on: a durable server, as in production.
 Every acknowledged report is checked against the database after each run (sum of counts)."""
 import argparse
+import importlib.util
+import json
 import os
 import sqlite3
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +30,11 @@ import monlight_bench as mb  # noqa: E402
 import pg_cluster  # noqa: E402
 
 SCRIPT = mb.LIB / "error-post.lua"
+METRICS_LUA = ROOT / "bench" / "metrics-collector" / "ingest.lua"
+_spec = importlib.util.spec_from_file_location("mc_bench", ROOT / "bench" / "metrics-collector" / "run.py")
+mc_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mc_bench)
+METRIC_CONNECTIONS = 8
 CONNECTIONS = 32
 KEY = "bench-pg-key-0123456789abcdef0123"
 
@@ -91,6 +102,54 @@ def p2_postgresql(pg, dbname, duration, hosts):
             h.__exit__(None, None, None)
 
 
+def metrics_config(extra=None):
+    cfg = {"metrics-collector.rate_limit": "0", "metrics-collector.api_key": KEY,
+           "metrics-collector.aggregation_interval": "3599"}  # ingest only: no aggregation pass during the run
+    cfg.update(extra or {})
+    return cfg
+
+
+def p1(hosts_cfg, count_rows, cores, body):
+    """Points/s committed by len(cores) hosts with config hosts_cfg, METRIC_CONNECTIONS connections in total."""
+    started = []
+    try:
+        for core in cores:
+            started.append(mb.BenchHost(["metrics-collector"], hosts_cfg, core=core).__enter__())
+        for h in started:  # warm the series cache of every host
+            r = mb.monlight_test.http("POST", h.url("metrics-collector") + "/api/metrics", body.read_bytes(),
+                                      {"X-API-Key": KEY, "Content-Type": "application/json"})
+            assert r.status in (200, 202), r
+        before = count_rows(started[0])
+        results = [None] * len(started)
+
+        def load(i, h):
+            results[i] = mb.run_wrk(h.url("metrics-collector"), METRICS_LUA, METRIC_CONNECTIONS // len(started),
+                                    DURATION[0], threads=1, core=mb.CLIENT_CORE if len(started) == 1 else None,
+                                    env={"MC_KEY": KEY, "MC_BODY": str(body)})
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=load, args=(i, h)) for i, h in enumerate(started)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # every acknowledged batch is committed before its answer: count once the clients stopped
+        dt = time.perf_counter() - t0
+        rows = count_rows(started[0]) - before
+        non2xx = sum(r["non2xx"] for r in results)
+        if non2xx:
+            raise RuntimeError(f"P1: {non2xx} non-2xx answers")
+        acked = sum(r["requests"] for r in results) * mc_bench.BATCH
+        if rows < acked:
+            raise RuntimeError(f"P1: {acked} points acknowledged, {rows} stored")
+        return rows / dt
+    finally:
+        for h in started:
+            h.__exit__(None, None, None)
+
+
+DURATION = [10]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -103,22 +162,48 @@ def main():
         print("# PostgreSQL server binaries not installed (scripts/install-deps.sh --test installs postgresql)",
               file=sys.stderr)
         return 1
+    DURATION[0] = args.duration
     pg = pg_cluster.PgCluster(fsync=True).start()
-    runs = {"sqlite": [], "pg1": [], "pg2": []}
+    runs = {k: [] for k in ("p2_sqlite", "p2_pg1", "p2_pg2", "p1_sqlite", "p1_pg1", "p1_pg2")}
+    tmp = tempfile.TemporaryDirectory(prefix="monlight-bench-pg-")
+    body = Path(tmp.name) / "metrics.json"
+    body.write_text(json.dumps(mc_bench.batch_points(1)))
+
+    def sqlite_rows(h):
+        con = sqlite3.connect(f"file:{h.data_dir / 'metrics.db'}?mode=ro", uri=True, timeout=30)
+        try:
+            return con.execute("SELECT count(*) FROM metrics_raw").fetchone()[0]
+        finally:
+            con.close()
+
     try:
         for n in range(args.runs):  # interleaved so that every side sees the same machine load
-            runs["sqlite"].append(p2_sqlite(args.duration))
+            runs["p2_sqlite"].append(p2_sqlite(args.duration))
             db = f"bench_{n}"
             pg.create_database(db)
-            runs["pg1"].append(p2_postgresql(pg, db, args.duration, 1))
-            runs["pg2"].append(p2_postgresql(pg, db, args.duration, 2))
+            runs["p2_pg1"].append(p2_postgresql(pg, db, args.duration, 1))
+            runs["p2_pg2"].append(p2_postgresql(pg, db, args.duration, 2))
+
+            def pg_rows(h, db=db):
+                return int(pg.psql("SELECT count(*) FROM metrics_collector.metrics_raw", db) or 0)
+            pg_cfg = metrics_config(pg_config(pg.dsn(db)))
+            runs["p1_sqlite"].append(p1(metrics_config(), sqlite_rows, [mb.SERVER_CORE], body))
+            runs["p1_pg1"].append(p1(pg_cfg, pg_rows, [mb.SERVER_CORE], body))
+            runs["p1_pg2"].append(p1(pg_cfg, pg_rows, [None, None], body))
     finally:
         pg.stop()
-    s, p1, p2 = (mb.median(runs[k]) for k in ("sqlite", "pg1", "pg2"))
+        tmp.cleanup()
+    med = {k: mb.median(v) for k, v in runs.items()}
     rep = mb.Report("postgresql")
-    rep.details = {"runs": runs, "connections": CONNECTIONS, "duration_s": args.duration}
-    rep.figure("P15_P2_error_ingest_postgresql_1_host", p1, "req/s", p1 / s, ">=0.5", ok=p1 / s >= 0.5, baseline=s)
-    rep.figure("P15_P2_error_ingest_postgresql_2_hosts", p2, "req/s", p2 / s, "report", baseline=s)
+    rep.details = {"runs": runs, "connections": CONNECTIONS, "metric_connections": METRIC_CONNECTIONS,
+                   "duration_s": args.duration}
+    for fig, unit in (("p1", "points/s"), ("p2", "req/s")):
+        s, one, two = med[f"{fig}_sqlite"], med[f"{fig}_pg1"], med[f"{fig}_pg2"]
+        what = "metric_ingest" if fig == "p1" else "error_ingest"
+        rep.figure(f"P15_{fig.upper()}_{what}_sqlite", s, unit, None, "-")
+        rep.figure(f"P15_{fig.upper()}_{what}_postgresql_1_host", one, unit, one / s, ">=0.5", ok=one / s >= 0.5,
+                   baseline=s)
+        rep.figure(f"P15_{fig.upper()}_{what}_postgresql_2_hosts", two, unit, two / s, "report", baseline=s)
     rep.write()
     return 0
 

@@ -42,7 +42,25 @@ def db(h):
     return c
 
 
+def on_pg(h):
+    """(cluster, database) when the host stores on PostgreSQL (MONLIGHT_TEST_STORAGE=postgresql), else None."""
+    return getattr(h, "pg", None)
+
+
+def pg_rows(h, sql):
+    cluster, dbname = on_pg(h)
+    out = cluster.psql(sql, dbname)
+    return [tuple(line.split("|")) for line in out.splitlines()] if out else []
+
+
 def rollup_rows(h):
+    if on_pg(h):
+        rows = pg_rows(h, "SELECT resolution, s.name, s.labels, bucket, count, sum, min, max, last, last_ts, "
+                          "upper(encode(sketch, 'hex')) FROM metrics_collector.metrics_rollup r JOIN "
+                          "metrics_collector.series s ON s.id = r.series_id "
+                          "ORDER BY resolution, s.name COLLATE \"C\", s.labels COLLATE \"C\", bucket")
+        return [(int(r), n, l, int(b), int(c), float(s), float(mi), float(ma), float(la), int(lt), sk or None)
+                for r, n, l, b, c, s, mi, ma, la, lt, sk in rows]
     c = db(h)
     try:
         return c.execute("SELECT resolution, s.name, s.labels, bucket, count, sum, min, max, last, last_ts, "
@@ -58,11 +76,14 @@ def wait_aggregated(h, timeout=30):
     while time.time() < deadline:
         health = http("GET", h.url(PLUGIN) + "/health").json()
         if health.get("last_aggregation"):
-            c = db(h)
-            try:
-                dirty = c.execute("SELECT COUNT(*) FROM dirty_buckets").fetchone()[0]
-            finally:
-                c.close()
+            if on_pg(h):
+                dirty = int(pg_rows(h, "SELECT count(*) FROM metrics_collector.dirty_buckets")[0][0])
+            else:
+                c = db(h)
+                try:
+                    dirty = c.execute("SELECT COUNT(*) FROM dirty_buckets").fetchone()[0]
+                finally:
+                    c.close()
             if dirty == 0:
                 time.sleep(1.5)  # the pass that removed the marks may still be folding hours
                 return health

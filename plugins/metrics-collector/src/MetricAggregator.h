@@ -1,6 +1,6 @@
 #pragma once
 
-#include "MetricStore.h"
+#include "MetricStorage.h"
 #include "Watermarks.h"
 #include <atomic>
 #include <cstdint>
@@ -32,14 +32,15 @@ public:
     static constexpr std::int64_t MAX_HOURS_PER_TX = 24;
 
     /// `stopping` is polled between transactions of a long catch-up (may be empty).
-    MetricAggregator(MetricStore& store, Retention retention, Clock clock, std::function<bool()> stopping = {});
+    MetricAggregator(MetricStorage& store, Retention retention, Clock clock, std::function<bool()> stopping = {});
 
     /// One pass: closed minutes since W_m, dirty minutes, closed hours since W_h, dirty hours. Returns the
     /// watermarks afterwards. Throws what the store throws (the scheduler logs it).
     Watermarks runPass();
     /// Deletes raw points, minute rows, hour rows, dirty marks and series past their retention.
     void runRetention();
-    /// The scheduled job: a pass, then retention when due (first 10 min after construction, then hourly).
+    /// The scheduled job: a pass, then retention when due (first 10 min after construction, then hourly) and not run
+    /// by another host sharing the store within the hour.
     void tick();
 
     /// Start of the latest aggregated minute (W_m − 60 s), once a pass has completed since start.
@@ -50,7 +51,7 @@ public:
 private:
     bool stopping() const { return _stopping && _stopping(); }
 
-    MetricStore& _store;
+    MetricStorage& _store;
     Retention _retention;
     Clock _clock;
     std::function<bool()> _stopping;

@@ -1,6 +1,5 @@
 #include "MetricQueries.h"
 #include "QueryOutput.h"
-#include "ReadSnapshot.h"
 #include "Monlight/Time.h"
 #include <algorithm>
 #include <array>
@@ -84,9 +83,14 @@ MetricQueries::DashboardRequest MetricQueries::parseDashboard(const QueryParams&
 
 MetricQueries::DashboardData MetricQueries::collectDashboard(const DashboardRequest& r)
 {
-    auto& c = _store.reader();
-    ReadSnapshot snapshot(c);
-    std::vector<SeriesInfo> all = _store.rollupSeries(c, std::nullopt, r.project, std::nullopt);
+    DashboardData d;
+    _store.snapshot([&](MetricReader& reader) { d = collectDashboard(r, reader); });
+    return d;
+}
+
+MetricQueries::DashboardData MetricQueries::collectDashboard(const DashboardRequest& r, MetricReader& reader)
+{
+    std::vector<SeriesInfo> all = reader.rollupSeries(std::nullopt, r.project, std::nullopt);
     std::unordered_map<std::int64_t, std::size_t> selected;
     std::vector<int> vitalOf(all.size(), -1);
     for (std::size_t i = 0; i < all.size(); ++i)
@@ -115,7 +119,7 @@ MetricQueries::DashboardData MetricQueries::collectDashboard(const DashboardRequ
         return page ? *page : std::string("/");
     };
     collect(
-        c, _store.watermarks(c), r.res, r.from, r.end, selected,
+        reader, reader.watermarks(), r.res, r.from, r.end, selected,
         [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) {
             std::size_t i = selected.at(id);
             perSeries[i].merge(a);

@@ -26,7 +26,7 @@ MetricIngestor::Result MetricIngestor::ingest(std::string_view body)
         else
             accepted.push_back(std::move(p));
     }
-    const MetricStore::InsertResult stored = _store.insert(accepted);
+    const MetricStorage::InsertResult stored = _store.insert(accepted);
     const std::size_t overLimit = stored.droppedForSeriesLimit;
     r.count = accepted.size() - overLimit;
     r.dropped = tooOld + inFuture + overLimit;

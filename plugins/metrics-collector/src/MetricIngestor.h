@@ -1,7 +1,7 @@
 #pragma once
 
 #include "MetricBatchParser.h"
-#include "MetricStore.h"
+#include "MetricStorage.h"
 #include "Monlight/Metrics.h"
 #include <Poco/Logger.h>
 #include <cstdint>
@@ -46,7 +46,7 @@ public:
         std::size_t dropped = 0;
     };
 
-    MetricIngestor(MetricStore& store, Settings settings, Clock clock, Counters counters)
+    MetricIngestor(MetricStorage& store, Settings settings, Clock clock, Counters counters)
         : _store(store), _settings(settings), _parser(settings.maxBatchItems, settings.maxLabels),
           _clock(std::move(clock)), _counters(counters)
     {
@@ -63,7 +63,7 @@ public:
     void setLogger(Poco::Logger* logger) { _logger = logger; }
 
 private:
-    MetricStore& _store;
+    MetricStorage& _store;
     Settings _settings;
     MetricBatchParser _parser;
     Clock _clock;

@@ -1,6 +1,5 @@
 #include "MetricQueries.h"
 #include "QueryOutput.h"
-#include "ReadSnapshot.h"
 #include "Monlight/Config.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -134,7 +133,7 @@ std::optional<std::int64_t> MetricQueries::parsePeriod(const std::string& text)
     return n * mult;
 }
 
-void MetricQueries::collect(Sql::Connection& c, const Watermarks& w, std::int64_t res, std::int64_t from,
+void MetricQueries::collect(MetricReader& reader, const Watermarks& w, std::int64_t res, std::int64_t from,
                             std::int64_t end, const std::unordered_map<std::int64_t, std::size_t>& selected,
                             const RowFn& onRow, const PointFn& onRaw)
 {
@@ -180,14 +179,14 @@ void MetricQueries::collect(Sql::Connection& c, const Watermarks& w, std::int64_
             for (std::int64_t id : ids)
             {
                 if (s.resolution)
-                    _store.forEachRollup(c, s.resolution, id, s.lo, s.hi, row);
+                    reader.forEachRollup(s.resolution, id, s.lo, s.hi, row);
                 else
-                    _store.forEachRaw(c, id, s.lo, s.hi, raw);
+                    reader.forEachRaw(id, s.lo, s.hi, raw);
             }
         else if (s.resolution)
-            _store.forEachRollupInRange(c, s.resolution, s.lo, s.hi, row);
+            reader.forEachRollupInRange(s.resolution, s.lo, s.hi, row);
         else
-            _store.forEachRawInRange(c, s.lo, s.hi, raw);
+            reader.forEachRawInRange(s.lo, s.hi, raw);
     }
 }
 
@@ -215,49 +214,55 @@ std::string MetricQueries::metrics(const QueryParams& q)
     std::int64_t from = floorTo(range.start, res);
     std::int64_t to = floorTo(range.until, res);
 
-    auto& c = _store.reader();
-    ReadSnapshot snapshot(c);
-    // An unknown name answers `"type":null` even when a type was asked for.
-    auto latest = _store.latestType(c, *name, project);
-    if (!latest)
-        type.reset();
-    else if (!type)
-        type = latest;
-
     // Groups of matching series: one group without group_by, else one per combination of values.
     std::map<std::vector<std::string>, std::size_t> groupIndex;
     std::vector<std::vector<std::string>> groupKeys;
     std::unordered_map<std::int64_t, std::size_t> selected;
-    if (type)
-        for (const auto& s : _store.rollupSeries(c, *name, project, type))
-        {
-            if (!s.labels.contains(filter))
-                continue;
-            std::vector<std::string> key;
-            for (const auto& k : groupBy)
+    std::vector<std::map<std::int64_t, Aggregate>> groups;
+    const std::optional<std::string> askedType = type;
+    _store.snapshot([&](MetricReader& reader) {
+        groupIndex.clear();
+        groupKeys.clear();
+        selected.clear();
+        type = askedType;
+        // An unknown name answers `"type":null` even when a type was asked for.
+        auto latest = reader.latestType(*name, project);
+        if (!latest)
+            type.reset();
+        else if (!type)
+            type = latest;
+
+        if (type)
+            for (const auto& s : reader.rollupSeries(*name, project, type))
             {
-                const std::string* v = s.labels.find(k);
-                key.push_back(v ? *v : "");
+                if (!s.labels.contains(filter))
+                    continue;
+                std::vector<std::string> key;
+                for (const auto& k : groupBy)
+                {
+                    const std::string* v = s.labels.find(k);
+                    key.push_back(v ? *v : "");
+                }
+                auto [it, added] = groupIndex.emplace(key, groupKeys.size());
+                if (added)
+                    groupKeys.push_back(key);
+                selected.emplace(s.id, it->second);
             }
-            auto [it, added] = groupIndex.emplace(key, groupKeys.size());
+        bool histogram = type && *type == "histogram";
+        groups.assign(groupKeys.size(), {});
+        auto slot = [&](std::int64_t seriesId, std::int64_t bucket) -> Aggregate& {
+            auto [it, added] = groups[selected.at(seriesId)].try_emplace(bucket);
             if (added)
-                groupKeys.push_back(key);
-            selected.emplace(s.id, it->second);
-        }
-    bool histogram = type && *type == "histogram";
-    std::vector<std::map<std::int64_t, Aggregate>> groups(groupKeys.size());
-    auto slot = [&](std::int64_t seriesId, std::int64_t bucket) -> Aggregate& {
-        auto [it, added] = groups[selected.at(seriesId)].try_emplace(bucket);
-        if (added)
-            it->second.histogram = histogram;
-        return it->second;
-    };
-    collect(
-        c, _store.watermarks(c), res, from, to + res, selected,
-        [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) { slot(id, bucket).merge(a); },
-        [&](std::int64_t id, std::int64_t bucket, std::int64_t rid, std::int64_t ts, double v) {
-            slot(id, bucket).addPoint(v, ts, rid);
-        });
+                it->second.histogram = histogram;
+            return it->second;
+        };
+        collect(
+            reader, reader.watermarks(), res, from, to + res, selected,
+            [&](std::int64_t id, std::int64_t bucket, const Aggregate& a) { slot(id, bucket).merge(a); },
+            [&](std::int64_t id, std::int64_t bucket, std::int64_t rid, std::int64_t ts, double v) {
+                slot(id, bucket).addPoint(v, ts, rid);
+            });
+    });
 
     Json::Writer w;
     w.beginObject().field("name", *name).field("type", type).field("resolution", resolution);
@@ -312,9 +317,10 @@ std::string MetricQueries::metrics(const QueryParams& q)
 
 std::string MetricQueries::names(const QueryParams& q)
 {
-    auto& c = _store.reader();
+    std::vector<SeriesInfo> series;
+    _store.read([&](MetricReader& r) { series = r.rollupSeries(std::nullopt, q.get("project"), std::nullopt); });
     std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> byName; // series, seen
-    for (const auto& s : _store.rollupSeries(c, std::nullopt, q.get("project"), std::nullopt))
+    for (const auto& s : series)
     {
         auto& entry = byName[{s.name, s.type}];
         ++entry.first;
@@ -338,9 +344,10 @@ std::string MetricQueries::labels(const QueryParams& q)
     auto name = q.get("name");
     if (!name)
         throw HttpError(400, "Missing required parameter: name");
-    auto& c = _store.reader();
+    std::vector<SeriesInfo> series;
+    _store.read([&](MetricReader& r) { series = r.rollupSeries(*name, q.get("project"), std::nullopt); });
     std::map<std::string, std::set<std::string>> values;
-    for (const auto& s : _store.rollupSeries(c, *name, q.get("project"), std::nullopt))
+    for (const auto& s : series)
         for (const auto& [k, v] : s.labels.values())
             values[k].insert(v);
     Json::Writer w;
@@ -359,9 +366,11 @@ std::string MetricQueries::labels(const QueryParams& q)
 
 std::string MetricQueries::projects()
 {
+    std::vector<std::string> projects;
+    _store.read([&](MetricReader& r) { projects = r.projects(); });
     Json::Writer w;
     w.beginObject().key("projects").beginArray();
-    for (const auto& p : _store.projects(_store.reader()))
+    for (const auto& p : projects)
         w.value(p);
     w.endArray().endObject();
     return w.take();

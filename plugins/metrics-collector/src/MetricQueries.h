@@ -1,7 +1,7 @@
 #pragma once
 
 #include "Aggregate.h"
-#include "MetricStore.h"
+#include "MetricStorage.h"
 #include "Monlight/Http.h"
 #include <cstdint>
 #include <functional>
@@ -25,7 +25,7 @@ class MetricQueries
 public:
     using Clock = std::function<std::int64_t()>;
 
-    MetricQueries(MetricStore& store, Clock clock) : _store(store), _clock(std::move(clock)) {}
+    MetricQueries(MetricStorage& store, Clock clock) : _store(store), _clock(std::move(clock)) {}
 
     /// `GET /api/metrics` (§4.6).
     std::string metrics(const QueryParams& q);
@@ -51,7 +51,7 @@ public:
     using RowFn = std::function<void(std::int64_t seriesId, std::int64_t bucket, const Aggregate& row)>;
     using PointFn =
         std::function<void(std::int64_t seriesId, std::int64_t bucket, std::int64_t id, std::int64_t ts, double v)>;
-    void collect(Sql::Connection& c, const Watermarks& w, std::int64_t resolutionMs, std::int64_t from,
+    void collect(MetricReader& reader, const Watermarks& w, std::int64_t resolutionMs, std::int64_t from,
                  std::int64_t end, const std::unordered_map<std::int64_t, std::size_t>& selected,
                  const RowFn& onRow, const PointFn& onRaw);
 
@@ -66,9 +66,10 @@ private:
     struct DashboardData;
     static DashboardRequest parseDashboard(const QueryParams& q, std::int64_t now);
     DashboardData collectDashboard(const DashboardRequest& r);
+    DashboardData collectDashboard(const DashboardRequest& r, MetricReader& reader);
     static std::string renderDashboard(const DashboardRequest& r, const DashboardData& d);
 
-    MetricStore& _store;
+    MetricStorage& _store;
     Clock _clock;
 };
 

@@ -2,6 +2,7 @@
 
 #include "Aggregate.h"
 #include "MetricPoint.h"
+#include "MetricStorage.h"
 #include "SeriesInfo.h"
 #include "Watermarks.h"
 #include "Monlight/Database.h"
@@ -20,9 +21,10 @@ namespace Monlight
 namespace MetricsCollector
 {
 
-/// Every SQL statement of the metrics collector (`metrics.db`, SPEC §4.9). Writes go through the database's
-/// single writer (group commit), reads use the calling thread's read connection. All values are bound.
-class MetricStore
+/// The metrics collector's store on SQLite (`metrics.db`, SPEC §4.9, the default): every SQL statement. Writes go
+/// through the database's single writer (group commit), reads use the calling thread's read connection. All values
+/// are bound.
+class MetricStore : public MetricStorage
 {
 public:
     /// `dropLabels`: label keys removed from rollup series identities (`aggregation_drop_labels`).
@@ -33,55 +35,53 @@ public:
 
     /// New raw series a project may gain once it has `limit` (0 = no limit); points of further new series are
     /// dropped by insert(). Set before the first insert.
-    void setSeriesLimit(std::size_t limit) { _seriesLimit = limit; }
+    void setSeriesLimit(std::size_t limit) override { _seriesLimit = limit; }
 
     /// Reads the raw series keys of every project (on the writer thread), so that insert() can tell a new series
     /// from a known one without a query. insert() loads them itself when needed; the plugin calls this at start.
-    void loadSeriesIndex();
+    void loadSeriesIndex() override;
 
     /// A predicate polled between the transactions of a chunked delete, so shutdown is not held up.
-    void setStopping(std::function<bool()> stopping) { _stopping = std::move(stopping); }
+    void setStopping(std::function<bool()> stopping) override { _stopping = std::move(stopping); }
 
     /// Creates `minute_watermark`/`hour_watermark` at minute(now)/hour(now) unless they exist.
-    void initWatermarks(std::int64_t nowMs);
-
-    /// What insert() left out because of the series limit.
-    struct InsertResult
-    {
-        std::size_t droppedForSeriesLimit = 0;
-        std::string limitedProject; ///< one project that hit the limit (for the warning)
-    };
+    void initWatermarks(std::int64_t nowMs) override;
 
     /// Stores accepted points in one writer transaction: series rows (raw and rollup), raw rows in order,
     /// `last_seen`, and a dirty mark for each point older than the minute watermark. A point that would add a raw
     /// series to a project already holding the series limit is left out and counted. Blocks until committed;
     /// throws what Database::write throws (StorageError, SqlError).
-    InsertResult insert(const std::vector<MetricPoint>& points);
+    InsertResult insert(const std::vector<MetricPoint>& points) override;
 
     // ---- aggregation (each call is one writer transaction) ----
 
     /// Folds raw points of [W_m, end) into minute rows (UPSERT) and sets W_m = end. No-op when end ≤ W_m.
-    void aggregateMinutes(std::int64_t end);
+    void aggregateMinutes(std::int64_t end) override;
     /// Recomputes every dirty minute from raw (delete + insert), marks its hour dirty when already rolled up.
     /// Returns the number of minutes recomputed.
-    std::size_t recomputeDirtyMinutes();
+    std::size_t recomputeDirtyMinutes() override;
     /// Merges minute rows of the hours in [W_h, end) into hour rows (UPSERT) and sets W_h = end.
-    void aggregateHours(std::int64_t end);
+    void aggregateHours(std::int64_t end) override;
     /// Recomputes every dirty hour from its minute rows. Returns the number of hours recomputed.
-    std::size_t recomputeDirtyHours();
+    std::size_t recomputeDirtyHours() override;
 
     // ---- retention (transactions of at most 10 000 rows) ----
 
-    std::size_t deleteRawBefore(std::int64_t cutoff);
-    std::size_t deleteRollupsBefore(int resolutionSeconds, std::int64_t cutoff);
-    std::size_t deleteDirtyMinutesBefore(std::int64_t cutoff);
+    std::size_t deleteRawBefore(std::int64_t cutoff) override;
+    std::size_t deleteRollupsBefore(int resolutionSeconds, std::int64_t cutoff) override;
+    std::size_t deleteDirtyMinutesBefore(std::int64_t cutoff) override;
     /// Series without raw points or rollup rows whose `last_seen` is before `cutoff` (`rawCutoff`: the raw
     /// retention cutoff already applied).
-    std::size_t deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff);
+    std::size_t deleteStaleSeries(std::int64_t cutoff, std::int64_t rawCutoff) override;
 
     // ---- reads (use reader(); wrap several reads in a ReadSnapshot for one consistent view) ----
 
+    /// Runs `fn` on the calling thread's read connection, in a ReadSnapshot (snapshot()) or not (read()).
+    void snapshot(const std::function<void(MetricReader&)>& fn) override;
+    void read(const std::function<void(MetricReader&)>& fn) override;
+
     Sql::Connection& reader() { return _db->reader(); }
+    using MetricStorage::watermarks;
     Watermarks watermarks(Sql::Connection& c);
     /// Rollup series, optionally filtered by name, project and type, ordered by id.
     std::vector<SeriesInfo> rollupSeries(Sql::Connection& c, const std::optional<std::string>& name,

@@ -1,10 +1,12 @@
+#include "EmbeddedFiles.h"
 #include "MetricAggregator.h"
 #include "MetricIngestor.h"
 #include "MetricQueries.h"
 #include "MetricStore.h"
 #include "MetricsConfig.h"
 #include "MetricsIngestService.h"
-#include "ReadSnapshot.h"
+#include "PgMetricStore.h"
+#include "Monlight/Migrations.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Plugin.h"
 #include "Monlight/Time.h"
@@ -47,8 +49,25 @@ public:
     {
         _context = &context;
         MetricsConfig cfg = MetricsConfig::from(context.config());
-        _db = context.openDatabase();
-        _store = std::make_unique<MetricStore>(_db, cfg.dropLabels);
+        if (auto pg = context.postgres())
+        {
+            std::vector<std::string> migrations;
+            try
+            {
+                migrations = sqlMigrations(embeddedFiles(), "sql/postgresql/");
+            }
+            catch (const Poco::DataFormatException& e)
+            {
+                throw StartupError(70, "plugin error", "metrics-collector", e.message());
+            }
+            _pg = pg;
+            _store = PgMetricStore::open(pg, migrations, cfg.dropLabels);
+        }
+        else
+        {
+            _db = context.openDatabase();
+            _store = std::make_unique<MetricStore>(_db, cfg.dropLabels);
+        }
         _store->initWatermarks(Time::nowMs());
         _store->setStopping([&context] { return context.isStopping(); });
         _store->setSeriesLimit(static_cast<std::size_t>(cfg.maxSeriesPerProject));
@@ -114,6 +133,7 @@ public:
                 _context->services().remove("metrics-collector.ingest");
             if (_db)
                 _db->close();
+            _pg.reset();
         }
         catch (...)
         {
@@ -126,15 +146,24 @@ public:
     {
         if (!_store)
             return {};
+        if (_pg)
+        {
+            std::string why;
+            if (!_pg->healthy(why))
+            {
+                Health h;
+                h.ok = false;
+                h.detail = why;
+                return h;
+            }
+        }
         std::int64_t now = Time::nowMs();
         std::int64_t received = 0;
         {
             std::lock_guard<std::mutex> lock(_healthMutex);
             if (!_receivedAt || now - *_receivedAt > 60000)
             {
-                auto& c = _store->reader();
-                ReadSnapshot snapshot(c);
-                _received = _store->pointsSince(c, now - 24 * HOUR_MS);
+                _store->snapshot([&](MetricReader& r) { _received = r.pointsSince(now - 24 * HOUR_MS); });
                 _receivedAt = now;
             }
             received = _received;
@@ -150,8 +179,9 @@ public:
 
 private:
     PluginContext* _context = nullptr;
-    std::shared_ptr<Database> _db;
-    std::unique_ptr<MetricStore> _store;
+    std::shared_ptr<Database> _db;        ///< SQLite (the default)
+    std::shared_ptr<Pg::PgDatabase> _pg; ///< host.storage = postgresql
+    std::unique_ptr<MetricStorage> _store;
     std::unique_ptr<MetricIngestor> _ingestor;
     std::unique_ptr<MetricQueries> _queries;
     std::unique_ptr<MetricAggregator> _aggregator;

@@ -37,6 +37,39 @@ MetricPoint point(const std::string& name, const std::string& type, double value
     return p;
 }
 
+/// A host that is not the leader: its aggregation steps find another host holding them and change nothing.
+class FollowerStore : public MetricStorage
+{
+public:
+    explicit FollowerStore(MetricStore& store) : _store(store) {}
+    void setSeriesLimit(std::size_t limit) override { _store.setSeriesLimit(limit); }
+    void loadSeriesIndex() override { _store.loadSeriesIndex(); }
+    void setStopping(std::function<bool()> stopping) override { _store.setStopping(std::move(stopping)); }
+    void initWatermarks(std::int64_t nowMs) override { _store.initWatermarks(nowMs); }
+    InsertResult insert(const std::vector<MetricPoint>& points) override { return _store.insert(points); }
+    void aggregateMinutes(std::int64_t) override { ++steps; }
+    std::size_t recomputeDirtyMinutes() override { return 0; }
+    void aggregateHours(std::int64_t) override { ++steps; }
+    std::size_t recomputeDirtyHours() override { return 0; }
+    std::size_t deleteRawBefore(std::int64_t) override
+    {
+        ++retentions;
+        return 0;
+    }
+    std::size_t deleteRollupsBefore(int, std::int64_t) override { return 0; }
+    std::size_t deleteDirtyMinutesBefore(std::int64_t) override { return 0; }
+    std::size_t deleteStaleSeries(std::int64_t, std::int64_t) override { return 0; }
+    void snapshot(const std::function<void(MetricReader&)>& fn) override { _store.snapshot(fn); }
+    void read(const std::function<void(MetricReader&)>& fn) override { _store.read(fn); }
+    bool claimRetention(std::int64_t, std::int64_t) override { return retentionClaimed; }
+    int steps = 0;
+    int retentions = 0;
+    bool retentionClaimed = false;
+
+private:
+    MetricStore& _store;
+};
+
 } // namespace
 
 class MetricAggregatorTest : public CppUnit::TestFixture
@@ -44,6 +77,8 @@ class MetricAggregatorTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(MetricAggregatorTest);
     CPPUNIT_TEST(testClosedMinuteIsRolledUp);
     CPPUNIT_TEST(testGraceKeepsMinuteOpen);
+    CPPUNIT_TEST(testPassOfAFollowerLeavesTheWindowsToTheLeader);
+    CPPUNIT_TEST(testRetentionRunsOnlyWhenClaimed);
     CPPUNIT_TEST(testPassesAreIdempotent);
     CPPUNIT_TEST(testHourMergesMinuteSketches);
     CPPUNIT_TEST(testLatePointRecomputesMinuteAndHour);
@@ -335,6 +370,39 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), _store->reader().queryInt("SELECT COUNT(*) FROM series"));
         r = _store->insert({projectPoint("shop", "/x", _now - 1000), projectPoint("shop", "/y", _now - 1000)});
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), r.droppedForSeriesLimit);
+    }
+
+    void testPassOfAFollowerLeavesTheWindowsToTheLeader()
+    {
+        std::int64_t m = _now;
+        _store->insert({point("lat", "histogram", 10, m + 1000)});
+        _now = m + 3 * HOUR_MS + 10000;
+        FollowerStore follower(*_store);
+        MetricAggregator followerPass(follower, MetricAggregator::Retention{1, 24, 1}, [this] { return _now; });
+        Watermarks before = _store->watermarks();
+        Watermarks w = followerPass.runPass(); // returns at once instead of retrying the step it did not get
+        CPPUNIT_ASSERT_EQUAL(1, follower.steps);
+        CPPUNIT_ASSERT_EQUAL(before.minute, w.minute);
+        CPPUNIT_ASSERT_EQUAL(before.hour, w.hour);
+        CPPUNIT_ASSERT_EQUAL(before.minute - MINUTE_MS, *followerPass.lastAggregation());
+        w = aggregator().runPass();
+        CPPUNIT_ASSERT_EQUAL(m + 3 * HOUR_MS, w.minute);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rollups(60).size());
+    }
+
+    void testRetentionRunsOnlyWhenClaimed()
+    {
+        FollowerStore store(*_store);
+        MetricAggregator a(store, MetricAggregator::Retention{1, 24, 1}, [this] { return _now; });
+        _now += 11 * MINUTE_MS;
+        a.tick(); // another host ran the retention of this hour
+        CPPUNIT_ASSERT_EQUAL(0, store.retentions);
+        store.retentionClaimed = true;
+        a.tick(); // not due again before an hour
+        CPPUNIT_ASSERT_EQUAL(0, store.retentions);
+        _now += HOUR_MS;
+        a.tick();
+        CPPUNIT_ASSERT_EQUAL(1, store.retentions);
     }
 
     void testQueryMergesRollupsAndRaw()
