@@ -39,8 +39,8 @@ def pg_private():
 def host_factory(tmp_path, request):
     """host_factory(plugins=[...], config={...}, env={...}, combined=False, start=True) -> Host.
     Every host started here is stopped (by its own PID) at the end of the test.
-    With MONLIGHT_TEST_STORAGE=postgresql, hosts loading the error tracker or the metrics collector whose config does
-    not choose a storage run on PostgreSQL: one fresh database per test, shared by the test's hosts
+    With MONLIGHT_TEST_STORAGE=postgresql, hosts loading the error tracker, the metrics collector or the log viewer whose
+    config does not choose a storage run on PostgreSQL: one fresh database per test, shared by the test's hosts
     (h.pg = (cluster, database name))."""
     hosts = []
     pg = []
@@ -48,7 +48,7 @@ def host_factory(tmp_path, request):
     def make(plugins=("error-tracker",), config=None, env=None, combined=False, start=True, plugin_path=None):
         config = dict(config or {})
         on_pg = (os.environ.get("MONLIGHT_TEST_STORAGE") == "postgresql"
-                 and ("error-tracker" in plugins or "metrics-collector" in plugins)
+                 and any(p in plugins for p in ("error-tracker", "metrics-collector", "log-viewer"))
                  and "host.storage" not in config)
         if on_pg:
             if not pg:

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sqlite3
 import time
 import urllib.parse
@@ -158,9 +159,31 @@ def test_stuck_commit_makes_health_unhealthy(host_factory, docker):
     docker.write("c1", "first")
     assert wait_for(lambda: messages(h) == ["first"])
     assert h.request("log-viewer", "GET", "/health", key=False).status == 200
-    db = sqlite3.connect(str(h.data_dir / "logs.db"), timeout=5, isolation_level=None)
+    if h.pg:
+        # PostgreSQL: a session holding a lock the writer's next commit waits for (reads are not blocked)
+        cluster, name = h.pg
+        lock = subprocess.Popen([str(cluster.bin / "psql"), "-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", str(cluster.port),
+                                 "-U", "postgres", "-d", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True)
+        lock.stdin.write("BEGIN;\nLOCK TABLE log_viewer.ingesters IN EXCLUSIVE MODE;\nSELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == "locked"
+
+        class Db:
+            def execute(self, sql):
+                if sql == "ROLLBACK":
+                    lock.stdin.write("ROLLBACK;\n")
+                    lock.stdin.flush()
+
+            def close(self):
+                lock.stdin.close()
+                lock.wait(10)
+        db = Db()
+    else:
+        db = sqlite3.connect(str(h.data_dir / "logs.db"), timeout=5, isolation_level=None)
     try:
-        db.execute("BEGIN EXCLUSIVE")
+        if not h.pg:
+            db.execute("BEGIN EXCLUSIVE")
         docker.write("c1", "second")
 
         def unhealthy():

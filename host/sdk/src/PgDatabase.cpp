@@ -4,6 +4,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 #include <dlfcn.h>
+#include <poll.h>
 #include <libpq-fe.h>
 #include <cstdlib>
 
@@ -38,6 +39,9 @@ struct LibPq
     decltype(&PQfreemem) freemem;
     decltype(&PQtransactionStatus) transactionStatus;
     decltype(&PQsetNoticeProcessor) setNoticeProcessor;
+    decltype(&PQsocket) socket;
+    decltype(&PQconsumeInput) consumeInput;
+    decltype(&PQnotifies) notifies;
 };
 
 std::mutex libMutex;
@@ -83,7 +87,8 @@ const LibPq* loadLibPq(std::string& error)
               bindSymbol(h, "PQcmdTuples", l.cmdTuples) && bindSymbol(h, "PQconninfoParse", l.conninfoParse) &&
               bindSymbol(h, "PQconninfoFree", l.conninfoFree) && bindSymbol(h, "PQfreemem", l.freemem) &&
               bindSymbol(h, "PQtransactionStatus", l.transactionStatus) &&
-              bindSymbol(h, "PQsetNoticeProcessor", l.setNoticeProcessor);
+              bindSymbol(h, "PQsetNoticeProcessor", l.setNoticeProcessor) && bindSymbol(h, "PQsocket", l.socket) &&
+              bindSymbol(h, "PQconsumeInput", l.consumeInput) && bindSymbol(h, "PQnotifies", l.notifies);
     if (!ok)
     {
         libError = std::string(path) + " is not libpq (a symbol is missing)";
@@ -601,6 +606,77 @@ std::size_t PgDatabase::connections() const
 {
     std::lock_guard<std::mutex> lock(_mutex);
     return _open;
+}
+
+std::unique_ptr<Listener> PgDatabase::listen(const std::string& channel)
+{
+    for (char ch : channel)
+    {
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+            throw Poco::InvalidArgumentException("not a channel name: " + channel);
+    }
+    return std::unique_ptr<Listener>(new Listener(*this, channel));
+}
+
+Listener::~Listener()
+{
+    drop();
+}
+
+void Listener::drop()
+{
+    if (_conn)
+        pq().finish(conn(_conn));
+    _conn = nullptr;
+}
+
+bool Listener::wait(int timeoutMs)
+{
+    const LibPq& l = pq();
+    if (!_conn)
+    {
+        std::string error;
+        void* c = _db.connect(error);
+        if (!c)
+        {
+            ::poll(nullptr, 0, timeoutMs);
+            return false;
+        }
+        PGresult* r = l.exec(conn(c), ("LISTEN " + _channel).c_str());
+        bool ok = r && l.resultStatus(r) == PGRES_COMMAND_OK;
+        l.clear(r);
+        if (!ok)
+        {
+            l.finish(conn(c));
+            ::poll(nullptr, 0, timeoutMs);
+            return false;
+        }
+        _conn = c;
+        return true; // anything committed before now was not heard: the caller catches up
+    }
+    PGconn* c = conn(_conn);
+    auto take = [&]
+    {
+        bool any = false;
+        while (PGnotify* n = l.notifies(c))
+        {
+            any = true;
+            l.freemem(n);
+        }
+        return any;
+    };
+    if (take())
+        return true;
+    struct pollfd fd = {l.socket(c), POLLIN, 0};
+    int rc = ::poll(&fd, 1, timeoutMs);
+    if (rc <= 0)
+        return false;
+    if (!l.consumeInput(c) || l.status(c) != CONNECTION_OK)
+    {
+        drop(); // reconnected at the next call
+        return true;
+    }
+    return take();
 }
 
 } // namespace Pg

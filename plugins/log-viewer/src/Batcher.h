@@ -14,13 +14,6 @@ namespace Monlight
 namespace LogViewer
 {
 
-/// Entries and the cursors that cover them: committed together in one transaction (§3.7).
-struct IngestBatch
-{
-    std::vector<LogEntry> entries;
-    std::vector<LogStore::Cursor> cursors;
-};
-
 /// The tailer's commit pipeline, without a thread of its own: the tailer fills current(), push() hands it to the
 /// database writer (Database::submit) and returns while up to `maxInFlight` batches are committing, so reading
 /// and decoding overlap the database work. Batches commit in order: they share one WriteSequence, so after a

@@ -16,7 +16,14 @@ namespace LogViewer
 
 LogRoutes::LogRoutes(std::shared_ptr<Database> db, SseHub& hub,
                      std::function<std::vector<std::string>()> watched, std::shared_ptr<CountCache> counts)
-    : _store(std::move(db), std::move(counts)), _hub(hub), _watched(std::move(watched))
+    : LogRoutes(std::make_shared<LogStore>(std::move(db), std::move(counts)), hub, std::move(watched))
+{
+}
+
+LogRoutes::LogRoutes(std::shared_ptr<LogStoreApi> store, SseHub& hub,
+                     std::function<std::vector<std::string>()> watched)
+    : _store(std::move(store)), _sqlite(dynamic_cast<LogStore*>(_store.get())),
+      _pg(dynamic_cast<PgLogStore*>(_store.get())), _hub(hub), _watched(std::move(watched))
 {
 }
 
@@ -45,7 +52,7 @@ void LogRoutes::registerIngest(Router& router, LogIngestor& ingestor, std::size_
 void LogRoutes::logs(Request& req, Response& res)
 {
     LogFilter f = FilterParser::parseQuery(req.query(), Time::nowMs());
-    LogStore::QueryResult r = _store.query(f);
+    LogStore::QueryResult r = _store->query(f);
     Json::Writer w;
     w.beginObject().key("logs").beginArray();
     for (const auto& e : r.logs)
@@ -56,7 +63,7 @@ void LogRoutes::logs(Request& req, Response& res)
 
 void LogRoutes::containers(Request&, Response& res)
 {
-    auto stats = _store.containerStats();
+    auto stats = _store->containerStats();
     std::vector<std::string> watched = _watched ? _watched() : std::vector<std::string>();
     std::set<std::string> watchedSet(watched.begin(), watched.end());
     std::set<std::string> names(watchedSet);
@@ -80,7 +87,7 @@ void LogRoutes::containers(Request&, Response& res)
 
 void LogRoutes::stats(Request&, Response& res)
 {
-    LogStore::Stats s = _store.stats();
+    LogStore::Stats s = _store->stats();
     Json::Writer w;
     w.beginObject().field("total_logs", s.total).key("oldest_log");
     w.value(Time::formatMs(s.oldest));
@@ -98,6 +105,8 @@ void LogRoutes::stats(Request&, Response& res)
 
 void LogRoutes::tail(Request& req, Response& res)
 {
+    if (_pg)
+        return pgTail(req, res, *_pg);
     const QueryParams& q = req.query();
     LogFilter f = FilterParser::parseTail(q);
     std::int64_t backlog = 0;
@@ -150,7 +159,7 @@ void LogRoutes::tail(Request& req, Response& res)
             limit = backlog;
         if (limit > 0)
         {
-            LogStore* store = &_store;
+            LogStore* store = _sqlite;
             source.start = [store, f, after, limit] { return store->backlogStart(f, after, limit); };
             source.page = [store, f](std::int64_t afterId, std::size_t maxBytes)
             { return store->page(f, afterId, maxBytes, 500); };
@@ -172,6 +181,94 @@ void LogRoutes::tail(Request& req, Response& res)
         throw;
     }
     stream->start(std::move(socket), std::move(initial), lastSent, std::move(source));
+}
+
+void LogRoutes::pgTail(Request& req, Response& res, PgLogStore& pg)
+{
+    // Several hosts write: the stream reads the rows itself, after a position per ingester (PgLogStore.h), woken
+    // by commits here and by the watcher for other hosts' commits. Its event ids are positions: a resume by
+    // Last-Event-ID continues exactly after the last event seen, whichever host it reconnects to.
+    const QueryParams& q = req.query();
+    LogFilter f = FilterParser::parseTail(q);
+    std::int64_t backlog = 0;
+    if (auto b = q.get("backlog"))
+        backlog = std::min<std::int64_t>(Text::parseDigits(*b).value_or(0), 500);
+    std::optional<std::string> lastEventId;
+    if (req.hasHeader("Last-Event-ID"))
+        lastEventId = req.header("Last-Event-ID");
+    else if (auto p = q.get("last_event_id"))
+        lastEventId = *p;
+    // An id that is not a position is ignored (a fresh tail), as a non-numeric one on SQLite; `0` (the start)
+    // resumes before every row.
+    std::optional<TailPosition> resume;
+    if (lastEventId)
+    {
+        if (*lastEventId == "0")
+            resume = TailPosition();
+        else
+            resume = TailPosition::parse(*lastEventId);
+    }
+
+    auto stream = _hub.open(f);
+    if (!stream)
+        throw HttpError(503, "Too many SSE connections").header("Retry-After", "5");
+    std::string initial;
+    try
+    {
+        initial = "HTTP/1.1 200 OK\r\n" + res.headBlock() +
+                  "Content-Type: text/event-stream; charset=utf-8\r\n"
+                  "Cache-Control: no-cache\r\n"
+                  "Connection: close\r\n"
+                  "X-Accel-Buffering: no\r\n\r\n";
+        if (req.method() == "HEAD")
+        {
+            Poco::Net::StreamSocket socket = res.detach();
+            socket.sendBytes(initial.data(), static_cast<int>(initial.size()));
+            socket.shutdown();
+            socket.close();
+            _hub.abandon(stream);
+            return;
+        }
+        initial += "retry: 3000\n\n";
+        auto pos = std::make_shared<TailPosition>();
+        if (resume)
+            *pos = *resume;
+        else
+        {
+            // The backlog's events carry the start position: a resume from one of them continues at the start.
+            std::vector<LogEntry> first = pg.tailStart(f, backlog, *pos);
+            const std::string id = pos->format();
+            for (const auto& e : first)
+            {
+                std::string frame = EntryFormat::sseFrame(e);
+                frame.replace(4, std::to_string(e.id).size(), id); // "id: <id>" → "id: <position>"
+                initial += frame;
+            }
+        }
+        PgLogStore* store = &pg;
+        SseStream::Pull pull = [store, f, pos](bool& more)
+        {
+            constexpr std::int64_t PAGE = 200;
+            std::vector<std::string> ids;
+            std::vector<LogEntry> page = store->tailPage(f, *pos, PAGE, 256 * 1024, ids);
+            std::string out;
+            for (std::size_t i = 0; i < page.size(); ++i)
+            {
+                std::string frame = EntryFormat::sseFrame(page[i]);
+                frame.replace(4, std::to_string(page[i].id).size(), ids[i]);
+                out += frame;
+            }
+            more = !page.empty();
+            return out;
+        };
+        Poco::Net::StreamSocket socket = res.detach();
+        stream->startPull(std::move(socket), std::move(initial), std::move(pull), 5000); // woken sooner by the watcher
+    }
+    catch (...)
+    {
+        _hub.abandon(stream);
+        throw;
+    }
 }
 
 } // namespace LogViewer

@@ -2,6 +2,7 @@
 
 #include "LogIngestor.h"
 #include "LogStore.h"
+#include "PgLogStore.h"
 #include "Monlight/Http.h"
 #include "SseHub.h"
 #include <functional>
@@ -22,6 +23,8 @@ public:
     /// `watched()` returns the names of the containers currently tailed.
     LogRoutes(std::shared_ptr<Database> db, SseHub& hub, std::function<std::vector<std::string>()> watched,
               std::shared_ptr<CountCache> counts = nullptr);
+    /// Any store; the live tail of a PostgreSQL store (PgLogStore) reads the database in the stream thread.
+    LogRoutes(std::shared_ptr<LogStoreApi> store, SseHub& hub, std::function<std::vector<std::string>()> watched);
 
     /// Declares every route of §3.1 (except /health and /metrics, which the host serves).
     void registerRoutes(Router& router);
@@ -34,7 +37,11 @@ public:
     void tail(Request& req, Response& res);
 
 private:
-    LogStore _store;
+    void pgTail(Request& req, Response& res, PgLogStore& pg);
+
+    std::shared_ptr<LogStoreApi> _store;
+    LogStore* _sqlite = nullptr; ///< _store on SQLite
+    PgLogStore* _pg = nullptr;   ///< _store on PostgreSQL
     SseHub& _hub;
     std::function<std::vector<std::string>()> _watched;
 };

@@ -662,5 +662,42 @@ LogStore::Stats LogStore::stats()
     return s;
 }
 
+std::future<void> LogStore::submitBatch(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence,
+                                        Committed committed)
+{
+    return _db->submit(
+        [batch, committed = std::move(committed)](WriteTx& tx)
+        {
+            insert(tx, batch->entries, batch->cursors);
+            if (!batch->entries.empty() && committed)
+                tx.afterCommit([committed, transaction = tx.transaction()] { committed(transaction); });
+        },
+        std::move(sequence));
+}
+
+std::int64_t LogStore::deleteOldest(std::int64_t n)
+{
+    std::int64_t deleted = 0;
+    _db->write(
+        [&](WriteTx& tx)
+        {
+            std::int64_t below = idAfterOldest(tx, n);
+            deleted = below > 0 ? deleteBelowId(tx, below) : 0;
+        });
+    return deleted;
+}
+
+std::int64_t LogStore::deleteOlder(std::int64_t cutoffMs, std::int64_t maxRows)
+{
+    std::int64_t deleted = 0;
+    _db->write([&](WriteTx& tx) { deleted = deleteOlderThan(tx, cutoffMs, maxRows); });
+    return deleted;
+}
+
+void LogStore::cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep)
+{
+    _db->write([&](WriteTx& tx) { deleteStaleCursors(tx, cutoffMs, keep); });
+}
+
 } // namespace LogViewer
 } // namespace Monlight

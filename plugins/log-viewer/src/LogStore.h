@@ -1,6 +1,7 @@
 #pragma once
 
 #include "CountCache.h"
+#include "LogStoreApi.h"
 #include "LogEntry.h"
 #include "LogFilter.h"
 #include "Monlight/Database.h"
@@ -21,40 +22,9 @@ namespace LogViewer
 
 /// Every SQL statement of the log viewer over `logs.db` (§3.12). Writes run inside the writer's transaction
 /// (WriteTx); reads use the calling thread's read connection.
-class LogStore
+class LogStore : public LogStoreApi
 {
 public:
-    /// A row of `cursors`.
-    struct Cursor
-    {
-        std::string containerId;
-        std::string containerName;
-        std::string filePath;
-        std::int64_t inode = 0;
-        std::int64_t position = 0;
-        std::int64_t updatedAt = 0;
-    };
-
-    struct QueryResult
-    {
-        std::vector<LogEntry> logs;
-        std::int64_t total = 0;
-    };
-
-    struct ContainerStats
-    {
-        std::int64_t count = 0;
-        std::optional<std::int64_t> lastSeen;
-    };
-
-    struct Stats
-    {
-        std::int64_t total = 0;
-        std::optional<std::int64_t> oldest, newest;
-        std::map<std::string, std::int64_t> byLevel;
-        std::map<std::string, std::int64_t> byContainer;
-    };
-
     /// `counts` (optional) caches query totals between requests.
     explicit LogStore(std::shared_ptr<Database> db, std::shared_ptr<CountCache> counts = nullptr);
 
@@ -75,12 +45,12 @@ public:
                                            const std::vector<std::string>& keep);
 
     // --- read side ---
-    std::vector<Cursor> cursors();
-    std::int64_t rowCount();
-    std::optional<std::int64_t> newestTimestamp();
+    std::vector<Cursor> cursors() override;
+    std::int64_t rowCount() override;
+    std::optional<std::int64_t> newestTimestamp() override;
     /// §3.2: newest first, with `total`. Throws HttpError 400 `Invalid search query: <SQLite message>` for a
     /// MATCH expression SQLite rejects.
-    QueryResult query(const LogFilter& filter);
+    QueryResult query(const LogFilter& filter) override;
     /// Entries matching `filter` (its container/level/stream/contains parts) ascending by id: with `afterId`,
     /// the newest `limit` of those with id > afterId; otherwise the newest `limit`.
     std::vector<LogEntry> recent(const LogFilter& filter, std::optional<std::int64_t> afterId,
@@ -92,8 +62,15 @@ public:
     /// `maxRows` of them and no more once their messages reach `maxBytes` (at least one entry).
     std::vector<LogEntry> page(const LogFilter& filter, std::int64_t afterId, std::size_t maxBytes,
                                std::int64_t maxRows);
-    std::map<std::string, ContainerStats> containerStats();
-    Stats stats();
+    std::map<std::string, ContainerStats> containerStats() override;
+    Stats stats() override;
+
+    // --- LogStoreApi writes, through the database writer ---
+    std::future<void> submitBatch(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence,
+                                  Committed committed) override;
+    std::int64_t deleteOldest(std::int64_t n) override;
+    std::int64_t deleteOlder(std::int64_t cutoffMs, std::int64_t maxRows) override;
+    void cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep) override;
 
     /// Statements of the filtered queries kept per read connection (at most this many each; least recently used
     /// are finalized first).

@@ -7,6 +7,11 @@
 #include "LogTailer.h"
 #include "LogViewerConfig.h"
 #include "LogWriter.h"
+#include "EmbeddedFiles.h"
+#include "Monlight/Migrations.h"
+#include "Monlight/PgDatabase.h"
+#include "PgLogStore.h"
+#include "PgTailWatcher.h"
 #include "ReadSearchCapability.h"
 #include "Monlight/HttpError.h"
 #include "Monlight/Json.h"
@@ -64,7 +69,24 @@ public:
         if (!ReadSearchCapability::canRead(_config.logSources))
             context.logger().warning("cannot read Docker logs: add cap_add: [DAC_READ_SEARCH] or run as root (" +
                                      _config.logSources + " is not readable)");
-        _db = context.openDatabase();
+        if (auto pg = context.postgres())
+        {
+            std::vector<std::string> migrations;
+            try
+            {
+                migrations = sqlMigrations(embeddedFiles(), "sql/postgresql/");
+            }
+            catch (const Poco::DataFormatException& e)
+            {
+                throw StartupError(70, "plugin error", "log-viewer", e.message());
+            }
+            _pgStore = PgLogStore::open(pg, migrations);
+            _store = _pgStore;
+        }
+        else
+        {
+            _db = context.openDatabase();
+        }
 
         MetricsRegistry& m = context.metrics();
         _linesTotal = &m.counter("log-viewer", "monlight_log_lines_total", "LV Docker lines consumed");
@@ -89,12 +111,21 @@ public:
             [overflow] { overflow->inc(); });
 
         auto counts = std::make_shared<CountCache>();
-        _writer = std::make_unique<LogWriter>(_db, *_hub, _config.maxEntries, _entriesTotal, counts);
+        if (!_store)
+            _store = std::make_shared<LogStore>(_db, counts);
+        std::function<void()> sharedCommitted;
+        if (_pgStore)
+        {
+            _watcher = std::make_unique<PgTailWatcher>(_pgStore, *_hub, 1000);
+            PgTailWatcher* watcher = _watcher.get();
+            sharedCommitted = [watcher] { watcher->committed(); };
+        }
+        _writer = std::make_unique<LogWriter>(_store, *_hub, _config.maxEntries, _entriesTotal, counts,
+                                              std::move(sharedCommitted));
         _writer->load();
 
         _routes = std::make_unique<LogRoutes>(
-            _db, *_hub, [this] { return _tailer ? _tailer->watchedNames() : std::vector<std::string>(); },
-            counts);
+            _store, *_hub, [this] { return _tailer ? _tailer->watchedNames() : std::vector<std::string>(); });
         _routes->registerRoutes(context.router());
 
         LogIngestor::Options ingestOptions;
@@ -146,9 +177,8 @@ public:
         hooks.linesConsumed = [lines](std::uint64_t n) { lines->inc(n); };
         hooks.invalidLine = [invalid] { invalid->inc(); };
 
-        LogStore store(_db);
         _tailer =
-            std::make_unique<LogTailer>(std::move(o), std::move(hooks), store.cursors(), _context->logger());
+            std::make_unique<LogTailer>(std::move(o), std::move(hooks), _store->cursors(), _context->logger());
         _tailer->start();
     }
 
@@ -170,6 +200,10 @@ public:
                 _tailer->stop();
             if (_hub)
                 _hub->shutdown();
+            if (_watcher)
+                _watcher->stop();
+            if (_pgStore)
+                _pgStore->close(); // its last commits call back into the writer: before it goes
         }
         catch (...)
         {
@@ -181,7 +215,10 @@ public:
         _service.reset();
         _ingestor.reset();
         _writer.reset();
+        _watcher.reset();
         _hub.reset();
+        _store.reset();
+        _pgStore.reset();
         _db.reset();
     }
 
@@ -208,7 +245,10 @@ public:
 private:
     PluginContext* _context = nullptr;
     LogViewerConfig _config;
-    std::shared_ptr<Database> _db;
+    std::shared_ptr<Database> _db;            ///< host.storage = sqlite
+    std::shared_ptr<PgLogStore> _pgStore;     ///< host.storage = postgresql
+    std::shared_ptr<LogStoreApi> _store;
+    std::unique_ptr<PgTailWatcher> _watcher;  ///< the live tail's wake-up on PostgreSQL
     Counter* _linesTotal = nullptr;
     Counter* _entriesTotal = nullptr;
     Counter* _invalidLines = nullptr;

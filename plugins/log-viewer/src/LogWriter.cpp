@@ -1,6 +1,7 @@
 #include "LogWriter.h"
 
 #include "Monlight/Time.h"
+#include <Poco/Exception.h>
 #include <algorithm>
 
 namespace Monlight
@@ -13,19 +14,35 @@ namespace
 constexpr std::int64_t DELETE_CHUNK = 10000;
 }
 
-LogWriter::LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries,
-                     Counter* entriesTotal, std::shared_ptr<CountCache> counts)
-    : _db(std::move(db)), _hub(hub), _maxEntries(maxEntries), _entriesTotal(entriesTotal),
-      _counts(std::move(counts))
+LogWriter::LogWriter(std::shared_ptr<LogStoreApi> store, SseHub& hub, std::int64_t maxEntries,
+                     Counter* entriesTotal, std::shared_ptr<CountCache> counts,
+                     std::function<void()> sharedCommitted)
+    : _store(std::move(store)), _sharedCommitted(std::move(sharedCommitted)), _hub(hub), _maxEntries(maxEntries),
+      _entriesTotal(entriesTotal), _counts(std::move(counts))
 {
 }
 
 void LogWriter::load()
 {
-    LogStore store(_db);
-    _rows = store.rowCount();
-    if (auto n = store.newestTimestamp())
+    _rows = _store->rowCount();
+    if (auto n = _store->newestTimestamp())
         _newest = *n;
+}
+
+std::int64_t LogWriter::rowCount() const
+{
+    if (_store->shared())
+    {
+        try
+        {
+            return _store->rowCount();
+        }
+        catch (...)
+        {
+            return _rows.load(); // the database is away: /health says so through the host
+        }
+    }
+    return _rows.load();
 }
 
 std::future<void> LogWriter::submit(std::shared_ptr<IngestBatch> batch, std::shared_ptr<WriteSequence> sequence)
@@ -37,19 +54,15 @@ std::future<void> LogWriter::submit(std::shared_ptr<IngestBatch> batch, std::sha
     std::int64_t newest = INT64_MIN;
     for (const auto& e : batch->entries)
         newest = std::max(newest, e.timestampMs);
-    return _db->submit(
-        [this, batch, count, newest](WriteTx& tx)
-        {
-            LogStore::insert(tx, batch->entries, batch->cursors);
-            if (count > 0)
-                tx.afterCommit(
-                    [this, batch, count, newest, transaction = tx.transaction()]
-                    {
-                        committed(count, newest);
-                        _hub.publish(batch->entries, transaction); // may take the entries
-                    });
-        },
-        std::move(sequence));
+    return _store->submitBatch(batch, std::move(sequence),
+                               [this, batch, count, newest](std::uint64_t transaction)
+                               {
+                                   committed(count, newest);
+                                   if (_sharedCommitted)
+                                       _sharedCommitted();
+                                   else
+                                       _hub.publish(batch->entries, transaction); // may take the entries
+                               });
 }
 
 void LogWriter::commit(IngestBatch& batch)
@@ -77,6 +90,28 @@ void LogWriter::pruneIfNeeded()
     if (_maxEntries <= 0)
         return;
     const std::int64_t threshold = _maxEntries + std::max<std::int64_t>(100, _maxEntries / 100);
+    if (_store->shared())
+    {
+        // Every host's rows count: the store counts them again inside its own transaction, one host at a time.
+        std::unique_lock<std::mutex> lock(_pruneMutex, std::try_to_lock);
+        if (!lock.owns_lock())
+            return;
+        try
+        {
+            if (_store->rowCount() <= threshold)
+                return;
+            while (_store->deleteBeyond(_maxEntries, DELETE_CHUNK) > 0)
+            {
+                if (_counts)
+                    _counts->invalidate();
+            }
+        }
+        catch (const Poco::Exception&)
+        {
+            // the database is away (restart, network): the next commit tries again; the tailer must not stop
+        }
+        return;
+    }
     if (_rows.load() <= threshold)
         return;
     std::unique_lock<std::mutex> lock(_pruneMutex, std::try_to_lock);
@@ -85,20 +120,14 @@ void LogWriter::pruneIfNeeded()
     while (_rows.load() > _maxEntries)
     {
         std::int64_t n = std::min(DELETE_CHUNK, _rows.load() - _maxEntries);
-        std::int64_t deleted = 0;
-        _db->write(
-            [&](WriteTx& tx)
-            {
-                std::int64_t below = LogStore::idAfterOldest(tx, n);
-                deleted = below > 0 ? LogStore::deleteBelowId(tx, below) : 0;
-            });
+        std::int64_t deleted = _store->deleteOldest(n);
         _rows -= deleted;
         if (_counts)
             _counts->invalidate();
         if (deleted == 0)
         {
             // The in-memory count drifted (rows removed elsewhere): resynchronise once.
-            _rows = LogStore(_db).rowCount();
+            _rows = _store->rowCount();
             break;
         }
     }
@@ -108,8 +137,7 @@ void LogWriter::deleteOlderThan(std::int64_t cutoffMs)
 {
     for (;;)
     {
-        std::int64_t deleted = 0;
-        _db->write([&](WriteTx& tx) { deleted = LogStore::deleteOlderThan(tx, cutoffMs, DELETE_CHUNK); });
+        std::int64_t deleted = _store->deleteOlder(cutoffMs, DELETE_CHUNK);
         _rows -= deleted;
         if (deleted > 0 && _counts)
             _counts->invalidate();
@@ -120,7 +148,7 @@ void LogWriter::deleteOlderThan(std::int64_t cutoffMs)
 
 void LogWriter::cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep)
 {
-    _db->write([&](WriteTx& tx) { LogStore::deleteStaleCursors(tx, cutoffMs, keep); });
+    _store->cleanupCursors(cutoffMs, keep);
 }
 
 std::optional<std::int64_t> LogWriter::newestLog() const

@@ -5,6 +5,7 @@
 #include "Monlight/Metrics.h"
 #include "SseHub.h"
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -23,8 +24,16 @@ class LogWriter
 public:
     /// `maxEntries` 0 = unlimited. `entriesTotal` counts stored entries (may be null).
     /// `counts` (optional) is invalidated after every delete.
+    /// On the SQLite store of `db`.
     LogWriter(std::shared_ptr<Database> db, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal,
-              std::shared_ptr<CountCache> counts = nullptr);
+              std::shared_ptr<CountCache> counts = nullptr)
+        : LogWriter(std::make_shared<LogStore>(std::move(db)), hub, maxEntries, entriesTotal, std::move(counts))
+    {
+    }
+    /// With a shared store (LogStoreApi::shared()), committed entries are not published to `hub` here:
+    /// `sharedCommitted` runs instead (the shared live tail reads them from the database).
+    LogWriter(std::shared_ptr<LogStoreApi> store, SseHub& hub, std::int64_t maxEntries, Counter* entriesTotal,
+              std::shared_ptr<CountCache> counts = nullptr, std::function<void()> sharedCommitted = nullptr);
 
     /// Reads the row count and the newest timestamp (start-up).
     void load();
@@ -44,14 +53,16 @@ public:
     /// Deletes cursors not updated since `cutoffMs` except the given container ids.
     void cleanupCursors(std::int64_t cutoffMs, const std::vector<std::string>& keep);
 
-    std::int64_t rowCount() const { return _rows.load(); }
+    /// Rows stored (every host's on a shared store).
+    std::int64_t rowCount() const;
     std::optional<std::int64_t> newestLog() const;
     std::optional<std::int64_t> lastIngest() const;
 
 private:
     void committed(std::size_t count, std::int64_t newest);
 
-    std::shared_ptr<Database> _db;
+    std::shared_ptr<LogStoreApi> _store;
+    std::function<void()> _sharedCommitted;
     SseHub& _hub;
     std::int64_t _maxEntries;
     Counter* _entriesTotal;

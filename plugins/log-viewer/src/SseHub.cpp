@@ -112,6 +112,19 @@ void SseHub::publish(std::vector<LogEntry>& entries, std::uint64_t transaction)
     }
 }
 
+void SseHub::pokeAll()
+{
+    if (_active.load() == 0)
+        return;
+    std::vector<std::shared_ptr<SseStream>> streams;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        streams = _streams;
+    }
+    for (auto& s : streams)
+        s->poke();
+}
+
 void SseHub::stopping(long waitMs)
 {
     std::vector<std::shared_ptr<SseStream>> streams;

@@ -45,6 +45,9 @@ public:
     /// only what still waits from earlier transactions counts towards its queue bound; 0 = a transaction of its own.
     void publish(std::vector<LogEntry>& entries, std::uint64_t transaction = 0);
 
+    /// Wakes every stream in pull mode (SseStream::startPull): rows may have been committed.
+    void pokeAll();
+
     /// SIGTERM: every stream sends `close` with reason `shutdown`; waits up to `waitMs` for them to end.
     void stopping(long waitMs = 2000);
     /// Ends every stream (aborting stuck writes) and joins their threads.

@@ -5,6 +5,7 @@
 #include "FilterParser.h"
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <poll.h>
@@ -52,6 +53,15 @@ void SseStream::start(Poco::Net::StreamSocket socket, std::string initial, std::
     _lastSent = lastSentId;
     _backlog = std::move(backlog);
     _thread = std::thread([this] { run(); });
+}
+
+void SseStream::startPull(Poco::Net::StreamSocket socket, std::string initial, Pull pull, std::int64_t pollMs)
+{
+    _socket = std::move(socket);
+    _initial = std::move(initial);
+    _pull = std::move(pull);
+    _pollMs = std::max<std::int64_t>(10, pollMs);
+    _thread = std::thread([this] { runPull(); });
 }
 
 void SseStream::wake()
@@ -332,6 +342,108 @@ void SseStream::run()
         if (rc < 0 && errno != EINTR)
             break;
         if (rc > 0 && !waiting && (fds[1].revents & POLLIN))
+        {
+            std::uint64_t v;
+            [[maybe_unused]] auto n = ::read(_eventFd, &v, sizeof v);
+        }
+        if (rc > 0 && (fds[0].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+        {
+            char buf[512];
+            ssize_t n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+                (fds[0].revents & (POLLHUP | POLLERR)))
+                break; // the client closed the connection
+        }
+    }
+    try
+    {
+        _socket.shutdown();
+    }
+    catch (...)
+    {
+        // the client is gone already: nothing left to end
+    }
+    try
+    {
+        _socket.close();
+    }
+    catch (...)
+    {
+        // the client is gone already: nothing left to end
+    }
+    _finished = true;
+    if (_onEnd)
+        _onEnd(*this);
+}
+
+void SseStream::runPull()
+{
+    try
+    {
+        _socket.setNoDelay(true);
+        _socket.setSendTimeout(Poco::Timespan(SEND_TIMEOUT_S, 0));
+    }
+    catch (...)
+    {
+        // a client gone before the first event: the first write fails and ends the stream
+    }
+    const std::int64_t started = steadyMs();
+    std::int64_t nextHeartbeat = started + _opt.heartbeatMs;
+    const std::int64_t endAt = started + _opt.maxDurationMs;
+    bool ok = sendAll(_initial);
+    _initial.clear();
+    _initial.shrink_to_fit();
+    int sock = _socket.impl()->sockfd();
+    while (ok)
+    {
+        // Drain what the database has for this stream, page by page.
+        try
+        {
+            bool more = true;
+            while (ok && more)
+            {
+                {
+                    std::lock_guard<std::mutex> lock(_mutex);
+                    if (!_closeReason.empty())
+                        break;
+                }
+                more = false;
+                std::string frames = _pull(more);
+                if (!frames.empty())
+                    ok = sendAll(frames);
+            }
+        }
+        catch (...)
+        {
+            // the database is away for now (restart, pool exhausted): the next wake-up or poll tries again
+        }
+        if (!ok)
+            break;
+        std::string reason;
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            reason = _closeReason;
+        }
+        std::int64_t now = steadyMs();
+        if (reason.empty() && now >= endAt)
+            reason = "max_duration";
+        if (!reason.empty())
+        {
+            sendAll("event: close\ndata: {\"reason\":\"" + reason + "\"}\n\n");
+            break;
+        }
+        if (now >= nextHeartbeat)
+        {
+            ok = sendAll(std::string("event: heartbeat\ndata: {}\n\n"));
+            nextHeartbeat = now + _opt.heartbeatMs;
+            continue;
+        }
+        struct pollfd fds[2] = {{sock, POLLIN | POLLRDHUP, 0}, {_eventFd, POLLIN, 0}};
+        std::int64_t until = std::min({nextHeartbeat, endAt, now + _pollMs});
+        int rc = ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(0, until - now)));
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && (fds[1].revents & POLLIN))
         {
             std::uint64_t v;
             [[maybe_unused]] auto n = ::read(_eventFd, &v, sizeof v);

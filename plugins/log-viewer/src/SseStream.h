@@ -50,6 +50,17 @@ public:
     void start(Poco::Net::StreamSocket socket, std::string initial, std::int64_t lastSentId,
                Backlog backlog = {});
 
+    /// The next frames of a stream that reads the database itself (a store shared by several hosts), empty when
+    /// caught up; sets `more` when another page follows at once. Runs on the stream thread.
+    using Pull = std::function<std::string(bool& more)>;
+
+    /// Starts the stream thread in pull mode: sends `initial`, then whatever `pull` gives, again after every
+    /// poke() (and at least every `pollMs`), with heartbeats and the close events of start().
+    void startPull(Poco::Net::StreamSocket socket, std::string initial, Pull pull, std::int64_t pollMs);
+
+    /// Pull mode: new rows may be there (wakes the stream thread).
+    void poke() { wake(); }
+
     /// Queues a committed batch (called on the writer thread; never blocks on the network). Returns false
     /// when the queue overflowed (the stream then closes with reason `overflow`): when at least `queueSize`
     /// events from earlier transactions were still waiting.
@@ -70,6 +81,7 @@ public:
 
 private:
     void run();
+    void runPull();
     bool sendBacklog();
     bool sendAll(const char* data, std::size_t n);
     bool sendAll(const std::string& s) { return sendAll(s.data(), s.size()); }
@@ -83,6 +95,8 @@ private:
     Poco::Net::StreamSocket _socket;
     std::string _initial;
     Backlog _backlog;
+    Pull _pull;
+    std::int64_t _pollMs = 1000;
     std::int64_t _lastSent = 0;
     int _eventFd = -1;
 

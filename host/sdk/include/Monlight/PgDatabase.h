@@ -117,6 +117,32 @@ private:
     bool _lost = false;
 };
 
+class PgDatabase;
+
+/// A connection of its own (outside the pool) listening to one NOTIFY channel: a wake-up, never the data (a
+/// notification is delivered only to connections listening when it is committed, so the reader catches up from the
+/// tables). One thread at a time.
+class MONLIGHT_API Listener
+{
+public:
+    ~Listener();
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    /// Waits up to `timeoutMs` for a notification on the channel. True when one or more arrived, and also right
+    /// after the connection was (re)made, when notifications may have been missed; false on timeout or while the
+    /// server cannot be reached (it is retried at the next call).
+    bool wait(int timeoutMs);
+
+private:
+    friend class PgDatabase;
+    Listener(PgDatabase& db, std::string channel) : _db(db), _channel(std::move(channel)) {}
+    void drop();
+    PgDatabase& _db;
+    std::string _channel;
+    void* _conn = nullptr; // PGconn
+};
+
 /// The pool. Created once per host (PluginContext::postgres()); plugins keep their tables in their own schema.
 class MONLIGHT_API PgDatabase
 {
@@ -170,12 +196,16 @@ public:
     /// why not.
     bool healthy(std::string& detail);
 
+    /// A listener on `channel` (an SQL identifier: letters, digits, `_`); it connects on its first wait().
+    std::unique_ptr<Listener> listen(const std::string& channel);
+
     /// Closes every idle connection; later calls throw StorageError Stopping.
     void close();
 
     std::size_t connections() const;
 
 private:
+    friend class Listener;
     explicit PgDatabase(const Options& options);
     void* acquire();
     void release(void* conn, bool broken);
