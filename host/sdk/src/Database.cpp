@@ -2,6 +2,7 @@
 
 #include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
+#include <sqlite3.h>
 #include <Poco/Logger.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
@@ -124,6 +125,9 @@ std::shared_ptr<Database> Database::open(const Options& options)
         throw StartupError(73, "database error", options.path, "cannot open database: " + e.message());
     }
     db->migrate(*db->_writer);
+    // The pages the migrations read and wrote stay in the writer's page cache otherwise (up to a few hundred KiB
+    // per database on a fresh data directory); the writer reads back what it needs. Part of P8's idle budget.
+    sqlite3_db_release_memory(db->_writer->handle());
     db->_writerAlive = true;
     db->_thread = std::thread([raw = db.get()] { raw->writerLoop(); });
     return db;
