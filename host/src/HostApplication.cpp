@@ -524,6 +524,8 @@ int HostApplication::serve(Prepared& prepared)
     }
     log.information("monlight-host " MONLIGHT_VERSION " started with " + std::to_string(rt.plugins.size()) +
                     " plugins");
+    // The read connections the plugins' startup used on this thread go to the worker threads.
+    Database::releaseThreadReaders();
     // Startup (configuration, plugin loading, migrations) frees most of what it allocates, but glibc keeps the
     // freed pages of the main heap; give them back once, now that the host is serving (PERFORMANCE.md P8).
     malloc_trim(0);

@@ -359,7 +359,9 @@ struct ThreadReaders
     };
     std::unordered_map<std::uint64_t, Slot> slots;
 
-    ~ThreadReaders()
+    ~ThreadReaders() { release(false); }
+
+    void release(bool emptyCaches)
     {
         for (auto& [id, slot] : slots)
         {
@@ -367,13 +369,23 @@ struct ThreadReaders
             {
                 std::lock_guard<std::mutex> lock(pool->mutex);
                 if (!pool->closed)
+                {
+                    if (emptyCaches)
+                        sqlite3_db_release_memory(slot.conn->handle());
                     pool->idle.push_back(slot.conn);
+                }
             }
         }
+        slots.clear();
     }
 };
 thread_local ThreadReaders threadReaders;
 } // namespace
+
+void Database::releaseThreadReaders()
+{
+    threadReaders.release(true);
+}
 
 Sql::Connection& Database::reader()
 {
