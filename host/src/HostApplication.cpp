@@ -528,7 +528,9 @@ int HostApplication::serve(Prepared& prepared)
     Database::releaseThreadReaders();
     // Startup (configuration, plugin loading, migrations) frees most of what it allocates, but glibc keeps the
     // freed pages of the main heap; give them back once, now that the host is serving (PERFORMANCE.md P8).
+#ifdef __GLIBC__
     malloc_trim(0);
+#endif
 
     sigset_t set = terminationSignals();
     int sig = 0;
