@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <malloc.h>
 #include <thread>
 #include <unistd.h>
 
@@ -526,11 +525,6 @@ int HostApplication::serve(Prepared& prepared)
                     " plugins");
     // The read connections the plugins' startup used on this thread go to the worker threads.
     Database::releaseThreadReaders();
-    // Startup (configuration, plugin loading, migrations) frees most of what it allocates, but glibc keeps the
-    // freed pages of the main heap; give them back once, now that the host is serving (PERFORMANCE.md P8).
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
 
     sigset_t set = terminationSignals();
     int sig = 0;
