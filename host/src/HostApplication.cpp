@@ -523,6 +523,8 @@ int HostApplication::serve(Prepared& prepared)
     }
     log.information("monlight-host " MONLIGHT_VERSION " started with " + std::to_string(rt.plugins.size()) +
                     " plugins");
+    // The read connections the plugins' startup used on this thread go to the worker threads.
+    Database::releaseThreadReaders();
 
     sigset_t set = terminationSignals();
     int sig = 0;

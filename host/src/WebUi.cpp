@@ -5,6 +5,7 @@
 #include <Poco/MD5Engine.h>
 #include <Poco/String.h>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 namespace Monlight
@@ -43,24 +44,73 @@ std::string WebUi::contentType(const std::string& name)
     return it == types.end() ? "application/octet-stream" : it->second;
 }
 
+namespace
+{
+/// What the UI routes serve, computed on the first UI request rather than at startup: hashing every embedded
+/// file at startup faulted all of them in (about 100-200 KiB per plugin of the idle host's RSS, PERFORMANCE.md P8).
+struct UiFiles
+{
+    struct Asset
+    {
+        std::string_view data;
+        std::string type;
+        std::string etag; ///< set by prepare()
+    };
+
+    std::map<std::string, std::string_view> files; ///< the plugin's files over the host's
+    std::map<std::string, Asset> assets;           ///< web/static/* by the name after /static/
+    std::once_flag once;
+    std::string version; ///< set by prepare()
+
+    void prepare()
+    {
+        std::call_once(once, [this] {
+            std::string all;
+            for (const auto& [name, data] : files)
+                if (name.compare(0, 4, "web/") == 0)
+                    all += name + hashOf(data);
+            version = hashOf(all);
+            for (auto& [name, asset] : assets)
+                asset.etag = "\"" + hashOf(asset.data) + "\"";
+        });
+    }
+};
+
+struct UiPage
+{
+    std::shared_ptr<UiFiles> ui;
+    std::string_view html;
+    std::once_flag once;
+    std::string body;
+
+    const std::string& rendered()
+    {
+        std::call_once(once, [this] {
+            ui->prepare();
+            body = render(html, ui->version);
+        });
+        return body;
+    }
+};
+} // namespace
+
 void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string_view>& pluginFiles)
 {
     if (!pluginFiles.count("web/index.html"))
         return;
-    std::map<std::string, std::string_view> files = pluginFiles;
+    auto ui = std::make_shared<UiFiles>();
+    ui->files = pluginFiles;
     for (const auto& [name, data] : embeddedFiles())
-        files.emplace(name, data); // the plugin's own file of the same name wins
-    std::string all;
-    for (const auto& [name, data] : files)
-        if (name.compare(0, 4, "web/") == 0)
-            all += name + hashOf(data);
-    const std::string version = hashOf(all);
+        ui->files.emplace(name, data); // the plugin's own file of the same name wins
+    const auto& files = ui->files;
 
-    auto page = [&plugin, version](const std::string& pattern, std::string_view html) {
-        auto body = std::make_shared<std::string>(render(html, version));
-        plugin.add(Route::get(pattern).auth(AuthPolicy::None).uiPage().handle([body](Request&, Response& resp) {
+    auto page = [&plugin, &ui](const std::string& pattern, std::string_view html) {
+        auto p = std::make_shared<UiPage>();
+        p->ui = ui;
+        p->html = html;
+        plugin.add(Route::get(pattern).auth(AuthPolicy::None).uiPage().handle([p](Request&, Response& resp) {
             resp.setHeader("Cache-Control", "no-cache");
-            resp.send(200, "text/html; charset=utf-8", *body);
+            resp.send(200, "text/html; charset=utf-8", p->rendered());
         }));
     };
     page("/", files.at("web/index.html"));
@@ -78,30 +128,25 @@ void WebUi::mount(PluginRuntime& plugin, const std::map<std::string, std::string
                 plugin.logger().warning("web/routes.txt names a missing file: " + file);
         }
     }
-    struct Asset
-    {
-        std::string_view data;
-        std::string etag;
-        std::string type;
-    };
-    auto assets = std::make_shared<std::map<std::string, Asset>>();
     for (const auto& [name, data] : files)
         if (name.compare(0, 11, "web/static/") == 0)
-            (*assets)[name.substr(11)] = Asset{data, "\"" + hashOf(data) + "\"", contentType(name)};
-    if (assets->empty())
+            ui->assets[name.substr(11)] = UiFiles::Asset{data, contentType(name), ""};
+    if (ui->assets.empty())
         return;
-    plugin.add(Route::get("/static/*").auth(AuthPolicy::None).handle([assets](Request& req, Response& resp) {
-        auto it = assets->find(req.path().substr(8));
-        if (it == assets->end())
+    plugin.add(Route::get("/static/*").auth(AuthPolicy::None).handle([ui](Request& req, Response& resp) {
+        auto it = ui->assets.find(req.path().substr(8));
+        if (it == ui->assets.end())
             throw HttpError(404, "Not found");
-        resp.setHeader("ETag", it->second.etag);
+        ui->prepare();
+        const auto& asset = it->second;
+        resp.setHeader("ETag", asset.etag);
         resp.setHeader("Cache-Control", "public, max-age=86400");
-        if (req.header("If-None-Match", "") == it->second.etag)
+        if (req.header("If-None-Match", "") == asset.etag)
         {
             resp.send(304, "", "");
             return;
         }
-        resp.send(200, it->second.type, std::string(it->second.data));
+        resp.send(200, asset.type, std::string(asset.data));
     }));
 }
 

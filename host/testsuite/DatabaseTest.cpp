@@ -29,6 +29,7 @@ class DatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFailingItemDoesNotFailOthers);
     CPPUNIT_TEST(testThrowingAfterCommitIsLoggedNotLost);
     CPPUNIT_TEST(testPragmas);
+    CPPUNIT_TEST(testReleasedThreadReadersServeOtherThreads);
     CPPUNIT_TEST(testReaderConnectionsOutliveNoThread);
     CPPUNIT_TEST(testUnopenableDirectoryIs73);
     CPPUNIT_TEST(testSubmitReturnsBeforeCommit);
@@ -217,6 +218,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), r.queryInt("PRAGMA busy_timeout"));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), r.queryInt("PRAGMA query_only"));
         CPPUNIT_ASSERT_THROW(r.exec("INSERT INTO a VALUES(1)"), Sql::SqlError);
+    }
+
+    void testReleasedThreadReadersServeOtherThreads()
+    {
+        // The host's main thread reads during startup, then gives its connections back: another thread reading
+        // afterwards reuses the connection instead of opening one; the releasing thread gets one again if it reads.
+        auto db = Database::open(options({"CREATE TABLE a(x)", "INSERT INTO a VALUES(7)"}));
+        Sql::Connection* mine = &db->reader();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), mine->queryInt("SELECT x FROM a"));
+        Database::releaseThreadReaders();
+        Sql::Connection* theirs = nullptr;
+        std::int64_t value = 0;
+        std::thread other([&] {
+            theirs = &db->reader();
+            value = theirs->queryInt("SELECT x FROM a");
+        });
+        other.join();
+        CPPUNIT_ASSERT(theirs == mine);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), value);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), db->readerConnections());
+        // The other thread ended, so its connection is idle again: this thread takes it back.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(7), db->reader().queryInt("SELECT x FROM a"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), db->readerConnections());
     }
 
     void testReaderConnectionsOutliveNoThread()

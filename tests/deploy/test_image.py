@@ -197,7 +197,7 @@ def test_image_is_slim_non_root_with_healthcheck(engine, image):
     assert lines[0] == "10001"
     assert "No such file" in out and "/usr/bin/g++" not in out and "node" not in lines[1]
     for p in ("common.so", "error-tracker.so", "log-viewer.so", "metrics-collector.so", "browser-relay.so",
-              "libmonlight-sdk.so.1", "monlight-tls.so"):
+              "libmonlight-sdk.so.1", "monlight-tls.so", "error-tracker-postgresql.so"):
         assert p in out, out
     assert "cap_dac_read_search=p" in out
     assert [ln for ln in lines if ln.strip() == "0"], "stripped binaries expected"

@@ -2,6 +2,7 @@
 (tests/pg_cluster.py). A group is created exactly once and counted in full whichever host takes the reports, a
 resolve on one host is what the other reads, a wrong DSN is one startup line, and a PostgreSQL restart answers 503
 (health not ok) and then recovers without losing an acknowledged report."""
+import shutil
 import subprocess
 import threading
 import time
@@ -10,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from et_helpers import report
-from monlight_test import free_port, http, run_host
+from monlight_test import free_port, http, plugin_dir, run_host
 
 
 def pg_config(dsn, **extra):
@@ -156,6 +157,23 @@ def test_a_wrong_dsn_is_one_startup_line_naming_the_key(host_factory, dsn_kind):
         assert check.returncode == 78 and "host.postgresql_dsn" in check.stderr
 
 
+def test_without_its_postgresql_module_the_error_tracker_refuses_to_start_on_postgresql(host_factory, tmp_path,
+                                                                                       pg_dsn):
+    """The plugins copied without error-tracker-postgresql.so: one startup line naming the module, exit 70; the same
+    copy still starts on SQLite (the module is loaded only for host.storage = postgresql)."""
+    drop = tmp_path / "plugins-without-pg"
+    drop.mkdir()
+    for name in ("common.so", "error-tracker.so"):
+        shutil.copy(plugin_dir() / name, drop / name)
+    h = host_factory(plugins=["error-tracker"], config=pg_config(pg_dsn), start=False, plugin_path=str(drop))
+    r = run_host(["--config", str(h.config_path)], timeout=60)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("monlight-host: ")]
+    assert r.returncode == 70, r.stderr
+    assert len(lines) == 1 and "error-tracker-postgresql.so" in lines[0], r.stderr
+    sqlite_host = host_factory(plugins=["error-tracker"], config={"host.storage": "sqlite"}, plugin_path=str(drop))
+    assert post(sqlite_host, report()).status == 201
+
+
 def test_unknown_storage_is_refused(host_factory):
     h = host_factory(plugins=["error-tracker"], config={"host.storage": "mysql"}, start=False)
     r = run_host(["--config", str(h.config_path), "--check-config"])
@@ -251,18 +269,25 @@ def test_a_host_killed_during_ingest_loses_no_acknowledged_report(host_factory, 
         assert sum(g["count"] for g in groups(h)["errors"]) == total
 
 
-def maps_libpq(h):
+def mapped(h, prefix):
     with open(f"/proc/{h.proc.pid}/maps") as f:  # (the test's own directory has "libpq" in its name)
-        return any(line.split()[-1].rsplit("/", 1)[-1].startswith("libpq.so") for line in f)
+        return any(line.split()[-1].rsplit("/", 1)[-1].startswith(prefix) for line in f)
+
+
+def maps_libpq(h):
+    return mapped(h, "libpq.so")
 
 
 def test_libpq_is_loaded_only_for_postgresql(host_factory, pg_dsn):
+    """libpq and the error tracker's PostgreSQL store (error-tracker-postgresql.so) are mapped only on PostgreSQL."""
     sqlite_host = host_factory(plugins=["error-tracker"], config={"host.storage": "sqlite"})
     assert post(sqlite_host, report()).status == 201
     assert not maps_libpq(sqlite_host)
+    assert not mapped(sqlite_host, "error-tracker-postgresql.so")
     pg_host = host_factory(plugins=["error-tracker"], config=pg_config(pg_dsn))
     assert post(pg_host, report()).status == 201
     assert maps_libpq(pg_host)
+    assert mapped(pg_host, "error-tracker-postgresql.so")
 
 
 def test_an_exhausted_pool_answers_503_busy_and_the_host_carries_on(host_factory, pg_server, pg_dsn):

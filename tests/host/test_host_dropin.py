@@ -44,6 +44,8 @@ def test_installed_layout(installed):
     assert (prefix / "lib" / "monlight" / "monlight-tls.so").exists()  # loaded by the SDK on first TLS use
     for p in ("common", "error-tracker", "log-viewer", "metrics-collector", "browser-relay"):
         assert (prefix / "lib" / "monlight" / "plugins" / f"{p}.so").exists(), p
+    # the error tracker's PostgreSQL store, loaded from the plugin's directory for host.storage = postgresql
+    assert (prefix / "lib" / "monlight" / "plugins" / "error-tracker-postgresql.so").exists()
     assert (prefix / "include" / "Monlight" / "Plugin.h").exists()
     configs = list(prefix.glob("lib*/**/MonlightSDKConfig.cmake"))
     assert len(configs) == 1

@@ -2,6 +2,7 @@
 
 #include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
+#include <sqlite3.h>
 #include <Poco/Logger.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
@@ -124,6 +125,9 @@ std::shared_ptr<Database> Database::open(const Options& options)
         throw StartupError(73, "database error", options.path, "cannot open database: " + e.message());
     }
     db->migrate(*db->_writer);
+    // The pages the migrations read and wrote stay in the writer's page cache otherwise (up to a few hundred KiB
+    // per database on a fresh data directory); the writer reads back what it needs. Part of P8's idle budget.
+    sqlite3_db_release_memory(db->_writer->handle());
     db->_writerAlive = true;
     db->_thread = std::thread([raw = db.get()] { raw->writerLoop(); });
     return db;
@@ -355,7 +359,9 @@ struct ThreadReaders
     };
     std::unordered_map<std::uint64_t, Slot> slots;
 
-    ~ThreadReaders()
+    ~ThreadReaders() { release(false); }
+
+    void release(bool emptyCaches)
     {
         for (auto& [id, slot] : slots)
         {
@@ -363,13 +369,23 @@ struct ThreadReaders
             {
                 std::lock_guard<std::mutex> lock(pool->mutex);
                 if (!pool->closed)
+                {
+                    if (emptyCaches)
+                        sqlite3_db_release_memory(slot.conn->handle());
                     pool->idle.push_back(slot.conn);
+                }
             }
         }
+        slots.clear();
     }
 };
 thread_local ThreadReaders threadReaders;
 } // namespace
+
+void Database::releaseThreadReaders()
+{
+    threadReaders.release(true);
+}
 
 Sql::Connection& Database::reader()
 {

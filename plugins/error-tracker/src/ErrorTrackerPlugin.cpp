@@ -3,7 +3,7 @@
 #include "ErrorRoutes.h"
 #include "EmbeddedFiles.h"
 #include "ErrorTrackerConfig.h"
-#include "PgErrorStore.h"
+#include "PgErrorStoreModule.h"
 #include "SqliteErrorStore.h"
 #include "Monlight/ExceptionText.h"
 #include "Monlight/HttpError.h"
@@ -11,12 +11,45 @@
 #include "Monlight/Time.h"
 #include "Monlight/Tls.h"
 #include <Poco/File.h>
+#include <Poco/Path.h>
+#include <dlfcn.h>
 #include <memory>
 
 namespace Monlight
 {
 namespace ErrorTracker
 {
+
+namespace
+{
+/// PgErrorStore::open() from error-tracker-postgresql.so, found next to this plugin's own file; loaded once and
+/// never unloaded (the store's code lives as long as the process). Throws StartupError 70 when it is missing or
+/// was built for another SDK.
+std::shared_ptr<ErrorStore> openPgStore(const std::shared_ptr<Pg::PgDatabase>& db,
+                                        const std::vector<std::string>& migrations)
+{
+    Dl_info info{};
+    std::string dir = "./";
+    if (dladdr(reinterpret_cast<void*>(&openPgStore), &info) != 0 && info.dli_fname != nullptr)
+        dir = Poco::Path(info.dli_fname).parent().toString();
+    const std::string path = dir + MONLIGHT_ET_PG_MODULE;
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+    {
+        const char* err = dlerror();
+        throw StartupError(70, "plugin error", "error-tracker",
+                           "the PostgreSQL store cannot be loaded: " + std::string(err ? err : path));
+    }
+    auto signature = reinterpret_cast<PgSignatureFn>(dlsym(handle, MONLIGHT_ET_PG_SIGNATURE_SYMBOL));
+    auto open = reinterpret_cast<PgOpenFn>(dlsym(handle, MONLIGHT_ET_PG_OPEN_SYMBOL));
+    if (!signature || !open || std::string(signature()) != MONLIGHT_BUILD_SIGNATURE)
+        throw StartupError(70, "plugin error", "error-tracker",
+                           path + " is not the PostgreSQL store of this build of the error tracker");
+    std::shared_ptr<ErrorStore> store;
+    open(db, migrations, store);
+    return store;
+}
+} // namespace
 
 /// The error tracker (SPEC §2): wires config, store, ingest service, routes, alerts and retention.
 class ErrorTrackerPlugin : public Plugin
@@ -73,7 +106,7 @@ public:
                 throw StartupError(70, "plugin error", "error-tracker", e.message());
             }
             _pg = pg;
-            _store = PgErrorStore::open(pg, migrations);
+            _store = openPgStore(pg, migrations);
         }
         else
         {

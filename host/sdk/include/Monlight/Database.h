@@ -136,6 +136,12 @@ public:
     /// and is handed to the next thread that reads, so connections never outnumber the threads reading at once.
     Sql::Connection& reader();
 
+    /// Gives the calling thread's read connections (of every database) back to their pools now, as if the thread
+    /// had ended, with their page caches emptied. A connection reference obtained from reader() on this thread
+    /// must not be used afterwards. The host calls it on its main thread once the plugins have started, so the
+    /// connections their startup read with serve the worker threads instead of staying idle.
+    static void releaseThreadReaders();
+
     /// Read connections open (in use by a thread or idle in the pool).
     std::size_t readerConnections() const;
 
