@@ -269,6 +269,37 @@ def test_a_host_killed_during_ingest_loses_no_acknowledged_report(host_factory, 
         assert sum(g["count"] for g in groups(h)["errors"]) == total
 
 
+def test_retention_runs_once_a_day_across_hosts(host_factory, pg_server, pg_dsn):
+    """Both hosts' daily retention job runs a second after start; the first to claim the day (the database's clock)
+    deletes the old resolved groups, the other deletes nothing, and a restart later that day deletes nothing."""
+    dbname = pg_dsn.rsplit("dbname=", 1)[1]
+    cfg = pg_config(pg_dsn, **{"error-tracker.api_key": "pg-test-key-0123456789abcdef",
+                               "error-tracker.retention_days": "1"})
+    a = host_factory(plugins=["error-tracker"], config=cfg)
+    b = host_factory(plugins=["error-tracker"], config=cfg)
+    ids = [post(a, report(exception_type=f"Old{i}Error")).json()["id"] for i in range(2)]
+    keep = post(b, report(exception_type="RecentError")).json()["id"]
+    for i in ids + [keep]:
+        assert a.request("error-tracker", "POST", f"/api/errors/{i}/resolve").status == 200
+    two_days_ago = int(time.time() * 1000) - 2 * 86400 * 1000
+    pg_server.psql(f"UPDATE error_tracker.errors SET resolved_at = {two_days_ago} WHERE id IN ({ids[0]}, {ids[1]})",
+                   dbname)
+    for h in (a, b):
+        assert h.stop() == 0
+    seen = {h: len(h.log()) for h in (a, b)}  # the log file is appended to across restarts
+    pg_server.psql("UPDATE error_tracker.jobs SET last_run_day = 0", dbname)  # as if not yet run today
+    for h in (a, b):
+        h.start(wait=False)
+    for h in (a, b):
+        h.wait_healthy(30)
+    wait_for(lambda: all("retention: deleted" in h.log()[seen[h]:] for h in (a, b)), 30)
+    lines = sorted(line.split("retention: deleted ")[1] for h in (a, b) for line in h.log()[seen[h]:].splitlines()
+                   if "retention: deleted" in line)
+    assert lines == ["0 resolved error groups", "2 resolved error groups"], lines
+    assert [a.request("error-tracker", "GET", f"/api/errors/{i}").status for i in ids + [keep]] == [404, 404, 200]
+    assert int(pg_server.psql("SELECT last_run_day FROM error_tracker.jobs", dbname)) == int(time.time() // 86400)
+
+
 def mapped(h, prefix):
     with open(f"/proc/{h.proc.pid}/maps") as f:  # (the test's own directory has "libpq" in its name)
         return any(line.split()[-1].rsplit("/", 1)[-1].startswith(prefix) for line in f)

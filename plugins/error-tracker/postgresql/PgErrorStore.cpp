@@ -343,8 +343,16 @@ std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> PgErrorStore::hourl
 
 std::int64_t PgErrorStore::deleteResolvedBefore(std::int64_t cutoffMs, int batch)
 {
+    // Every host's daily job calls this; the first one of the day (the database's clock) claims the day and
+    // deletes, the others find it claimed and delete nothing.
+    const bool claimed = _db->transactionResult<bool>([&](Pg::Session& s) {
+        return s
+                   .exec("UPDATE " ET "jobs SET last_run_day = floor(extract(epoch FROM now()) / 86400) WHERE name = "
+                         "'retention' AND last_run_day < floor(extract(epoch FROM now()) / 86400)")
+                   .affected() > 0;
+    });
     std::int64_t total = 0;
-    for (;;)
+    while (claimed)
     {
         std::int64_t n = _db->transactionResult<std::int64_t>([&](Pg::Session& s) {
             return s
