@@ -4,8 +4,10 @@ the SQLite figure of the same run.
 
 Usage: python3 bench/postgresql/run.py [--runs 3] [--duration 10] [--quick]   (normally through `bash bench/run.sh`)
 
-P1 (metrics ingest, batches of 1000 points over 8 keep-alive connections, the body of bench/metrics-collector) and
-P2 (error ingest, the P2 body and c=32 of bench/error-tracker) are each measured three ways, interleaved per run:
+P1 (metrics ingest, batches of 1000 points over 8 keep-alive connections, the body of bench/metrics-collector),
+P2 (error ingest, the P2 body and c=32 of bench/error-tracker) and P4 (log ingest: 100 000 Docker json-file lines
+appended to one container's file per host, until every line is committed) are each measured three ways, interleaved
+per run:
 SQLite (the host pinned to one core, wrk to the other), PostgreSQL with 1 host (the same pinning; the PostgreSQL
 server is not pinned and takes its CPU from both cores), and PostgreSQL with 2 hosts (one wrk of 16 connections per
 host at the same time (P1: 4 per host), the sum of both; hosts and server unpinned, as a 2-host deployment would
@@ -35,6 +37,10 @@ _spec = importlib.util.spec_from_file_location("mc_bench", ROOT / "bench" / "met
 mc_bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mc_bench)
 METRIC_CONNECTIONS = 8
+_spec = importlib.util.spec_from_file_location("lv_bench", ROOT / "bench" / "log-viewer" / "run.py")
+lv_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lv_bench)
+LOG_LINES = 100000
 CONNECTIONS = 32
 KEY = "bench-pg-key-0123456789abcdef0123"
 
@@ -150,6 +156,38 @@ def p1(hosts_cfg, count_rows, cores, body):
 DURATION = [10]
 
 
+def p4(extra, pins, count):
+    """Lines/s from appending LOG_LINES Docker json-file lines to one container per host (all hosts at once) until
+    `count()` (rows committed, every host's) has grown by all of them."""
+    lines = "".join(lv_bench.json_line(i) for i in range(LOG_LINES)).encode()
+    tmps = [tempfile.TemporaryDirectory(prefix="monlight-bench-p4-") for _ in pins]
+    servers = []
+    try:
+        for i, (tmp, pin) in enumerate(zip(tmps, pins)):
+            servers.append(lv_bench.Server(tmp.name, extra, pin=pin))
+        files = []
+        for i, srv in enumerate(servers):  # container ids differ per host: cursors are shared on PostgreSQL
+            files.append(srv.add_container(f"bench{i}c1", f"bench{i}"))
+            srv.wait_containers(1)
+        before = count(servers)
+        t0 = time.perf_counter()
+        for f in files:
+            with open(f, "ab") as out:
+                out.write(lines)
+        want = before + LOG_LINES * len(servers)
+        deadline = time.time() + 600
+        while count(servers) < want:
+            if time.time() > deadline:
+                raise RuntimeError(f"P4: {count(servers) - before} of {LOG_LINES * len(servers)} lines committed")
+            time.sleep(0.01)
+        return LOG_LINES * len(servers) / (time.perf_counter() - t0)
+    finally:
+        for srv in servers:
+            srv.stop()
+        for t in tmps:
+            t.cleanup()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -164,7 +202,8 @@ def main():
         return 1
     DURATION[0] = args.duration
     pg = pg_cluster.PgCluster(fsync=True).start()
-    runs = {k: [] for k in ("p2_sqlite", "p2_pg1", "p2_pg2", "p1_sqlite", "p1_pg1", "p1_pg2")}
+    runs = {k: [] for k in ("p2_sqlite", "p2_pg1", "p2_pg2", "p1_sqlite", "p1_pg1", "p1_pg2", "p4_sqlite", "p4_pg1",
+                            "p4_pg2")}
     tmp = tempfile.TemporaryDirectory(prefix="monlight-bench-pg-")
     body = Path(tmp.name) / "metrics.json"
     body.write_text(json.dumps(mc_bench.batch_points(1)))
@@ -190,6 +229,13 @@ def main():
             runs["p1_sqlite"].append(p1(metrics_config(), sqlite_rows, [mb.SERVER_CORE], body))
             runs["p1_pg1"].append(p1(pg_cfg, pg_rows, [mb.SERVER_CORE], body))
             runs["p1_pg2"].append(p1(pg_cfg, pg_rows, [None, None], body))
+
+            def pg_lines(servers, db=db):
+                return int(pg.psql("SELECT coalesce(sum(rows), 0) FROM log_viewer.ingesters", db) or 0)
+            lv_pg = pg_config(pg.dsn(db))
+            runs["p4_sqlite"].append(p4({}, [True], lambda servers: servers[0].indexed()))
+            runs["p4_pg1"].append(p4(lv_pg, [True], pg_lines))
+            runs["p4_pg2"].append(p4(lv_pg, [False, False], pg_lines))
     finally:
         pg.stop()
         tmp.cleanup()
@@ -197,9 +243,9 @@ def main():
     rep = mb.Report("postgresql")
     rep.details = {"runs": runs, "connections": CONNECTIONS, "metric_connections": METRIC_CONNECTIONS,
                    "duration_s": args.duration}
-    for fig, unit in (("p1", "points/s"), ("p2", "req/s")):
+    for fig, unit, what in (("p1", "points/s", "metric_ingest"), ("p2", "req/s", "error_ingest"),
+                            ("p4", "lines/s", "log_ingest")):
         s, one, two = med[f"{fig}_sqlite"], med[f"{fig}_pg1"], med[f"{fig}_pg2"]
-        what = "metric_ingest" if fig == "p1" else "error_ingest"
         rep.figure(f"P15_{fig.upper()}_{what}_sqlite", s, unit, None, "-")
         rep.figure(f"P15_{fig.upper()}_{what}_postgresql_1_host", one, unit, one / s, ">=0.5", ok=one / s >= 0.5,
                    baseline=s)
