@@ -62,7 +62,8 @@ public:
         std::uint64_t _id = 0;
     };
 
-    /// `busyWorkers` and `queued` read the listener's server (called from the watchdog thread).
+    /// `busyWorkers` and `queued` read the listener's server (called from the watchdog thread); `queued` counts
+    /// connections waiting while every worker holds one (Listener::crowded()).
     HeadWatchdog(Options options, std::function<int()> busyWorkers, std::function<int()> queued);
     ~HeadWatchdog();
 

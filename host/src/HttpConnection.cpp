@@ -8,8 +8,13 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Timestamp.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <memory>
+#include <poll.h>
 
 namespace Monlight
 {
@@ -54,7 +59,7 @@ void HttpConnection::run()
     _context.watchdog->open(ticket, socket(), peer, _context.proxies && _context.proxies->contains(peer));
     try
     {
-        Poco::Net::HTTPServerSession session(socket(), _context.params);
+        ServerSession session(socket(), _context.params);
         serve(session, ticket);
     }
     catch (const Poco::Exception& e)
@@ -85,10 +90,50 @@ void HttpConnection::run()
     }
 }
 
-void HttpConnection::serve(Poco::Net::HTTPServerSession& session, HeadWatchdog::Ticket& ticket)
+bool HttpConnection::waitReadable(const Poco::Timespan& timeout)
+{
+    const poco_socket_t fd = socket().impl()->sockfd();
+    if (fd == POCO_INVALID_SOCKET)
+        return false;
+    pollfd p{};
+    p.fd = fd;
+    p.events = POLLIN;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
+    for (;;)
+    {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                 std::chrono::steady_clock::now());
+        const int rc = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+        if (rc > 0)
+            return true; // readable, or closed / shut down / failed: the next read tells which
+        if (rc == 0)
+            return false;
+        if (errno != EINTR)
+            throw Poco::Net::NetException("poll failed", errno);
+    }
+}
+
+bool HttpConnection::hasMoreRequests(ServerSession& session)
+{
+    if (!socket().impl()->initialized())
+        return false;
+    if (_firstRequest)
+    {
+        _firstRequest = false;
+        _keepAliveLeft = _context.params->getMaxKeepAliveRequests() - 1; // 0 configured = unlimited (-1)
+        return waitReadable(session.getTimeout());
+    }
+    if (_keepAliveLeft == 0 || !session.getKeepAlive())
+        return false;
+    if (_keepAliveLeft > 0)
+        --_keepAliveLeft;
+    return session.pending() > 0 || waitReadable(_context.params->getKeepAliveTimeout());
+}
+
+void HttpConnection::serve(ServerSession& session, HeadWatchdog::Ticket& ticket)
 {
     const std::string server = _context.params->getSoftwareVersion();
-    while (session.hasMoreRequests())
+    while (hasMoreRequests(session))
     {
         try
         {
@@ -114,7 +159,7 @@ void HttpConnection::serve(Poco::Net::HTTPServerSession& session, HeadWatchdog::
             response.set(Poco::Net::HTTPResponse::DATE, httpDate());
             response.setVersion(request->getVersion());
             response.setKeepAlive(_context.params->getKeepAlive() && request->getKeepAlive() &&
-                                  session.canKeepAlive());
+                                  canKeepAlive());
             if (!server.empty())
                 response.set("Server", server);
             std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(
@@ -124,7 +169,7 @@ void HttpConnection::serve(Poco::Net::HTTPServerSession& session, HeadWatchdog::
                 response.sendContinue();
             handler->handleRequest(*request, response);
             session.setKeepAlive(_context.params->getKeepAlive() && response.getKeepAlive() &&
-                                 session.canKeepAlive());
+                                 canKeepAlive());
             if (!session.socket().impl()->initialized())
             {
                 // Detached (an SSE stream): the socket belongs to its stream now and has no head deadline.

@@ -84,7 +84,7 @@ void Listener::start()
                       : 0;
     _watchdog = std::make_unique<HeadWatchdog>(
         wo, [this] { return _server ? _server->currentConnections() : 0; },
-        [this] { return queued(); });
+        [this] { return crowded() ? queued() : 0; });
     std::string listenerName = _plugin ? _plugin->pluginName() : "host";
     Poco::Logger& logger = Poco::Logger::get(listenerName);
     _log = std::make_unique<ThrottledLog>(logger);
@@ -158,7 +158,10 @@ int Listener::queued() const
 
 bool Listener::crowded() const
 {
-    return _server && _server->queuedConnections() > 0;
+    // Only while every worker holds a connection: a connection queued while a worker is free (or may still be
+    // started) gets one in a moment. Closing for it anyway made every close beget a reconnect that made the next
+    // answer close (13 % of P2's requests opened a new connection, issue 17).
+    return _server && _accepting && _server->queuedConnections() > 0 && _server->currentConnections() >= _maxThreads;
 }
 
 } // namespace Host

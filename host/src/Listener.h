@@ -35,7 +35,7 @@ public:
     const std::string& address() const { return _address; }
     const std::string& key() const { return _key; }
     int queued() const;
-    /// A connection is waiting for a worker. Poco 1.11 keeps a worker on a keep-alive connection while the client
+    /// A connection is waiting for a worker and every worker holds a connection. Poco 1.11 keeps a worker on a keep-alive connection while the client
     /// is idle (up to keep_alive_timeout_seconds), so the dispatcher then answers with `Connection: close` (busy
     /// connections take turns) and the HeadWatchdog shuts keep-alive connections idle for IDLE_YIELD down: idle
     /// keep-alive clients can never lock new ones out.
