@@ -317,6 +317,61 @@ def p4(args, results):
         report(results, name, m, "lines/s", m / b, ">=0.85", baseline=b)
 
 
+SEND_FLOOR_SENDER = """
+import os, resource, socket, sys
+os.sched_setaffinity(0, {int(sys.argv[1])})
+clients, total, chunk = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(clients)
+print(srv.getsockname()[1], flush=True)
+conns = [srv.accept()[0] for _ in range(clients)]
+buf = b"x" * chunk
+per, sent = total // clients, 0
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+while sent < per:
+    for c in conns:
+        c.sendall(buf)
+    sent += chunk
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+print((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), sent * clients, flush=True)
+for c in conns:
+    c.close()
+"""
+
+SEND_FLOOR_RECEIVER = """
+import os, selectors, socket, sys
+os.sched_setaffinity(0, {int(sys.argv[1])})
+sel, left = selectors.DefaultSelector(), int(sys.argv[3])
+for _ in range(left):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+while left:
+    for key, _ in sel.select(1):
+        try:
+            data = key.fileobj.recv(1 << 20)
+        except BlockingIOError:
+            continue
+        if not data:
+            sel.unregister(key.fileobj)
+            left -= 1
+"""
+
+
+def send_floor_cpu_s(total_bytes, clients=100, chunk=65536):
+    """CPU seconds a process pinned to the server core spends only sending `total_bytes` over loopback TCP to
+    `clients` readers on core 0, in writes of `chunk` bytes (larger than any SSE write of the host): what the
+    kernel alone costs to deliver P7's bytes, whatever the server does."""
+    snd = subprocess.Popen([sys.executable, "-c", SEND_FLOOR_SENDER, "1", str(clients), str(total_bytes), str(chunk)],
+                           stdout=subprocess.PIPE, text=True)
+    port = snd.stdout.readline().strip()
+    rcv = subprocess.Popen([sys.executable, "-c", SEND_FLOOR_RECEIVER, "0", port, str(clients)])
+    cpu, sent = snd.stdout.readline().split()
+    snd.wait()
+    rcv.wait()
+    return float(cpu)
+
+
 def p7(args, results):
     """Lines/s with 100 unfiltered SSE clients against none, server pinned to core 1, clients and the writer of the
     log file on core 0. Also: the host's CPU seconds per line (ingest plus delivery to every client) with and
@@ -335,6 +390,14 @@ def p7(args, results):
     report(results, "p7_host_cpu_per_line_with_100_sse", cb, "us", ca / cb, "-", baseline=ca,
            extra={"note": "ratio = CPU per line without clients / with them, delivery to every client included"})
     report(results, "p7_sse_streams_or_events_lost", lost, "count", None, "0", ok=lost == 0)
+    # What the kernel alone costs to send the same bytes from the server core (issue 17): the best P7 ratio any
+    # server can reach here is the ingest's CPU per line over that plus this floor.
+    sent = statistics.median(r["bytes_received"] for r in with_)
+    floor = statistics.median(send_floor_cpu_s(int(sent)) for _ in range(args.runs)) / len(lines) * 1e6
+    report(results, "p7_loopback_send_floor_per_line", floor, "us", ca / (ca + floor), "-", baseline=ca,
+           extra={"note": "CPU per line of sending the bytes the 100 clients received over loopback TCP in 64 KiB "
+                          "writes from the server core, nothing else; ratio = best P7 ratio that leaves = CPU per "
+                          "line without clients / (that + floor)", "bytes": sent})
 
 
 # ------------------------------------------------------------------------------------------------------------ P5

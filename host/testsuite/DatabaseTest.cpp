@@ -15,6 +15,8 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
+#include <algorithm>
 
 using namespace Monlight;
 
@@ -37,6 +39,8 @@ class DatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testSubmitKeepsOrder);
     CPPUNIT_TEST(testSubmitRefusedWhenFullOrClosed);
     CPPUNIT_TEST(testSequenceHoldsLaterWritesAfterFailure);
+    CPPUNIT_TEST(testCheckpointsRunOffTheWriter);
+    CPPUNIT_TEST(testWalStartsOverUnderSustainedWrites);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _dir;
@@ -401,6 +405,74 @@ public:
             CPPUNIT_ASSERT(e.reason() == StorageError::Reason::Stopping);
         }
         CPPUNIT_ASSERT(!ran);
+    }
+
+    static Poco::File::FileSize walSize(const std::string& db)
+    {
+        Poco::File wal(db + "-wal");
+        return wal.exists() ? wal.getSize() : 0;
+    }
+
+    /// Issue 17: a commit that leaves CHECKPOINT_PAGES new WAL pages wakes the checkpoint thread; the writer does
+    /// not checkpoint itself below WAL_RESTART_PAGES.
+    void testCheckpointsRunOffTheWriter()
+    {
+        auto db = Database::open(options({"CREATE TABLE a(id INTEGER PRIMARY KEY, x BLOB)"}));
+        // About 3 pages per commit (an 8 KiB blob), one commit at a time: 1 200 pages in all.
+        for (int i = 0; i < 400; ++i)
+            db->write([](WriteTx& tx) { tx.db().cached("INSERT INTO a(x) VALUES (zeroblob(8192))").run(); });
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (db->backgroundCheckpoints() == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CPPUNIT_ASSERT(db->backgroundCheckpoints() >= 1);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), db->writerCheckpoints());
+        // Before the checkpoint thread's first run no page was copied back: the WAL held every commit.
+        CPPUNIT_ASSERT(walSize(_dir + "/test.db") > Poco::File::FileSize(Database::CHECKPOINT_PAGES) * 4096);
+        Sql::Connection& r = db->reader();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(400), r.queryInt("SELECT count(*) FROM a"));
+        db->close();
+        CPPUNIT_ASSERT_EQUAL(Poco::File::FileSize(0), walSize(_dir + "/test.db")); // closed cleanly: WAL gone
+    }
+
+    /// Under writes that never pause, the WAL still starts over: it never grows much beyond WAL_RESTART_PAGES,
+    /// and every row is there.
+    void testWalStartsOverUnderSustainedWrites()
+    {
+        Database::Options o = options({"CREATE TABLE a(id INTEGER PRIMARY KEY, x BLOB)"});
+        o.maxBatch = 20; // about 60 pages per commit
+        auto db = Database::open(o);
+        const int items = 12000; // about 36 000 pages: four times WAL_RESTART_PAGES
+        std::vector<std::future<void>> futures;
+        futures.reserve(items);
+        Poco::File::FileSize largest = 0;
+        for (int i = 0; i < items; ++i)
+        {
+            for (;;)
+            {
+                try
+                {
+                    futures.push_back(
+                        db->submit([](WriteTx& tx) { tx.db().cached("INSERT INTO a(x) VALUES (zeroblob(8192))").run(); }));
+                    break;
+                }
+                catch (const StorageError&)
+                {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1)); // queue full: let it drain
+                }
+            }
+            if (i % 500 == 0)
+                largest = std::max(largest, walSize(_dir + "/test.db"));
+        }
+        for (auto& f : futures)
+            f.get();
+        largest = std::max(largest, walSize(_dir + "/test.db"));
+        const Poco::File::FileSize bound = Poco::File::FileSize(Database::WAL_RESTART_PAGES + 200) * (4096 + 24) + 32;
+        CPPUNIT_ASSERT_MESSAGE("WAL grew to " + std::to_string(largest) + " bytes (bound " + std::to_string(bound) +
+                                   "; writer checkpoints " + std::to_string(db->writerCheckpoints()) +
+                                   ", background " + std::to_string(db->backgroundCheckpoints()) + ")",
+                               largest <= bound);
+        CPPUNIT_ASSERT(db->backgroundCheckpoints() + db->writerCheckpoints() >= 4);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(items), db->reader().queryInt("SELECT count(*) FROM a"));
     }
 
     void testSequenceHoldsLaterWritesAfterFailure()

@@ -128,6 +128,8 @@ std::shared_ptr<Database> Database::open(const Options& options)
     // The pages the migrations read and wrote stay in the writer's page cache otherwise (up to a few hundred KiB
     // per database on a fresh data directory); the writer reads back what it needs. Part of P8's idle budget.
     sqlite3_db_release_memory(db->_writer->handle());
+    // Replaces SQLite's automatic checkpoint on the writer (see the class comment).
+    sqlite3_wal_hook(db->_writer->handle(), &Database::walHook, db.get());
     db->_writerAlive = true;
     db->_thread = std::thread([raw = db.get()] { raw->writerLoop(); });
     return db;
@@ -439,6 +441,109 @@ bool Database::healthy()
     }
 }
 
+int Database::walHook(void* self, sqlite3* db, const char*, int pages)
+{
+    auto* d = static_cast<Database*>(self);
+    if (pages >= WAL_RESTART_PAGES)
+    {
+        // On the writer thread, right after its commit: nothing else writes meanwhile, so this checkpoint copies
+        // every remaining page back (unless a reader still needs an old one) and the next transaction starts the
+        // WAL over. While the checkpoint thread runs one, this one would be refused (SQLITE_BUSY) and the WAL
+        // would keep growing, so the writer waits for it first (one background checkpoint, rarely).
+        {
+            std::unique_lock<std::mutex> lock(d->_ckptMutex);
+            d->_ckptCv.wait(lock, [d] { return !d->_ckptRunning; });
+        }
+        int log = 0, copied = 0;
+        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK)
+        {
+            d->_writerCheckpoints++;
+            d->_backfilled = copied;
+        }
+        return SQLITE_OK; // a failed one is retried after the next commit
+    }
+    int copied = d->_backfilled.load();
+    if (pages < copied)
+        copied = 0; // the WAL started over since
+    if (pages - copied >= CHECKPOINT_PAGES)
+        d->requestCheckpoint();
+    return SQLITE_OK;
+}
+
+void Database::requestCheckpoint()
+{
+    {
+        std::lock_guard<std::mutex> lock(_ckptMutex);
+        if (_ckptStop || _ckptWanted)
+            return;
+        _ckptWanted = true;
+        if (!_checkpointer.joinable())
+        {
+            try
+            {
+                _checkpointer = std::thread([this] { checkpointLoop(); });
+            }
+            catch (const std::system_error&)
+            {
+                _ckptWanted = false; // no thread: the writer's own checkpoint at WAL_RESTART_PAGES bounds the WAL
+            }
+            return;
+        }
+    }
+    _ckptCv.notify_all();
+}
+
+void Database::checkpointLoop()
+{
+    std::unique_ptr<Sql::Connection> conn;
+    try
+    {
+        conn = std::make_unique<Sql::Connection>(_opt.path, false, false);
+        // A connection finds the database in WAL mode (and can checkpoint it) once it has read it.
+        conn->queryInt("SELECT count(*) FROM sqlite_master");
+    }
+    catch (const std::exception& e)
+    {
+        Poco::Logger::get(_opt.plugin.empty() ? "database" : _opt.plugin)
+            .warning("cannot open a checkpoint connection to " + _opt.path + ": " + e.what() +
+                     " (the writer checkpoints itself every " + std::to_string(WAL_RESTART_PAGES) + " WAL pages)");
+        return;
+    }
+    std::unique_lock<std::mutex> lock(_ckptMutex);
+    for (;;)
+    {
+        _ckptCv.wait(lock, [this] { return _ckptWanted || _ckptStop; });
+        if (_ckptStop)
+            break;
+        _ckptRunning = true;
+        lock.unlock();
+        int log = 0, copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(conn->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        if (rc == SQLITE_OK)
+        {
+            _bgCheckpoints++;
+            _backfilled = copied;
+        }
+        lock.lock();
+        // Commits during the run did not ask again (one request at a time): the next commit that finds enough
+        // new pages beyond `copied` does.
+        _ckptWanted = false;
+        _ckptRunning = false;
+        _ckptCv.notify_all(); // a writer may wait for this run to end (walHook)
+    }
+}
+
+void Database::stopCheckpointer()
+{
+    {
+        std::lock_guard<std::mutex> lock(_ckptMutex);
+        _ckptStop = true;
+    }
+    _ckptCv.notify_all();
+    if (_checkpointer.joinable())
+        _checkpointer.join();
+}
+
 void Database::close()
 {
     {
@@ -450,6 +555,7 @@ void Database::close()
     _cv.notify_all();
     if (_thread.joinable())
         _thread.join();
+    stopCheckpointer();
     {
         std::lock_guard<std::mutex> lock(_readerPool->mutex);
         _readerPool->closed = true;

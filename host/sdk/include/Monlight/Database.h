@@ -86,6 +86,15 @@ private:
 
 /// A plugin's SQLite database (WAL, foreign keys on): pragmas, numbered forward-only migrations recorded in
 /// `_meta`, one writer thread with group commit, and per-thread read connections.
+///
+/// WAL checkpoints run off the writer thread: SQLite's automatic checkpoint (every 1000 WAL pages, in the COMMIT
+/// that crossed them) copies the pages back and waits for two fsyncs while every request queued behind that commit
+/// waits too (about 10 ms here, several times a second at P2's rate: issue 17). Instead a commit that leaves the
+/// WAL with CHECKPOINT_PAGES or more pages beyond the last checkpoint wakes a checkpoint thread (started on first need, own connection) that runs a
+/// PASSIVE checkpoint, which neither blocks nor is blocked by the writer or the readers. Under sustained writes a
+/// passive checkpoint never catches up with the end of the WAL, so the WAL cannot start over; when it reaches
+/// WAL_RESTART_PAGES the writer checkpoints itself after that commit (only the few pages not yet copied back), and
+/// the next transaction starts the WAL over. Durability is unchanged: commits are in the WAL exactly as before.
 class MONLIGHT_API Database
 {
 public:
@@ -158,6 +167,14 @@ public:
     std::uint64_t lastBatchSize() const { return _lastBatch.load(); }
     /// Schema version after migrations.
     int schemaVersion() const { return _schemaVersion; }
+    /// Checkpoints run by the checkpoint thread / by the writer after a commit (the WAL reached WAL_RESTART_PAGES).
+    std::uint64_t backgroundCheckpoints() const { return _bgCheckpoints.load(); }
+    std::uint64_t writerCheckpoints() const { return _writerCheckpoints.load(); }
+
+    /// WAL pages after a commit that wake the checkpoint thread (SQLite's own default for its automatic one).
+    static constexpr int CHECKPOINT_PAGES = 1000;
+    /// WAL pages after a commit at which the writer checkpoints itself (32 MiB of 4 KiB pages).
+    static constexpr int WAL_RESTART_PAGES = 8192;
 
 private:
     explicit Database(const Options& options);
@@ -166,6 +183,10 @@ private:
     void applyPragmas(Sql::Connection& c, bool reader);
     void writerLoop();
     void runBatch(std::vector<std::shared_ptr<Item>>& batch);
+    static int walHook(void* self, sqlite3* db, const char* name, int pages);
+    void requestCheckpoint();
+    void checkpointLoop();
+    void stopCheckpointer();
 
     Options _opt;
     int _schemaVersion = 0;
@@ -178,6 +199,14 @@ private:
     std::thread _thread;
     std::atomic<std::uint64_t> _batches{0}, _items{0}, _lastBatch{0};
     std::uint64_t _transactions = 0; // writer thread only
+    std::mutex _ckptMutex;
+    std::condition_variable _ckptCv;
+    bool _ckptWanted = false;
+    bool _ckptStop = false;
+    bool _ckptRunning = false;
+    std::thread _checkpointer; // started by the first requestCheckpoint()
+    std::atomic<std::uint64_t> _bgCheckpoints{0}, _writerCheckpoints{0};
+    std::atomic<int> _backfilled{0}; // WAL frames copied back by the last checkpoint
     std::shared_ptr<detail::ReaderPool> _readerPool; // shared with the threads holding its connections
     std::uint64_t _id;
 };
