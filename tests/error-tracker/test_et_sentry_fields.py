@@ -142,6 +142,8 @@ def test_migration_from_schema_1(host_factory):
     assert post(h, report(extra={"event_id": EVENT})).json()["count"] == 5
     d = detail(h, 1)
     assert [o["user_id"] for o in d["occurrences"]] == [None, "u0"]
+    # The new occurrence shares its group's traceback (migration 4), the old one keeps its own copy.
+    assert [o["traceback"] for o in d["occurrences"]] == [PY_TB, "tb"]
     assert d["first_seen"] == "1970-01-01T00:00:01.000Z"
     found = h.request("error-tracker", "GET", "/api/errors?search=validation").json()
     assert [e["id"] for e in found["errors"]] == [1]  # indexed under migration 1
@@ -149,5 +151,8 @@ def test_migration_from_schema_1(host_factory):
     found = h.request("error-tracker", "GET", "/api/errors?search=zeta").json()
     assert [e["id"] for e in found["errors"]] == [new["id"]]  # indexed by the store since migration 2
     con = sqlite3.connect(str(h.data_dir / "errors.db"))
-    assert con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0] == "3"
+    shipped = len(list((Path(__file__).resolve().parents[2] / "plugins/error-tracker/sql").glob("[0-9]*.sql")))
+    assert con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0] == str(shipped)
+    assert con.execute("SELECT traceback_shared, traceback FROM error_occurrences ORDER BY id").fetchall() == [
+        (0, "tb"), (1, ""), (1, "")]  # the old one, the first post, ZetaError's first
     con.close()

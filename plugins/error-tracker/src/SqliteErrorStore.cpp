@@ -201,11 +201,12 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
 {
     IngestResult result;
     std::int64_t now = Time::nowMs();
-    auto find =
-        c.cached("SELECT id, resolved, count FROM errors WHERE fingerprint = ? AND environment = ?");
-    find.bind(1, fingerprint).bind(2, r.environment);
+    auto find = c.cached("SELECT id, resolved, count, traceback = ?3 FROM errors WHERE fingerprint = ?1 AND "
+                         "environment = ?2");
+    find.bind(1, fingerprint).bind(2, r.environment).bind(3, r.traceback);
     std::int64_t id = 0;
     std::int64_t count = 1;
+    bool sharedTraceback = true; // the occurrence's traceback is the group's (migration 004)
     if (!find.step())
     {
         find.reset();
@@ -238,6 +239,7 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
         id = find.getInt(0);
         bool resolved = find.getInt(1) != 0;
         count = find.getInt(2);
+        sharedTraceback = find.getInt(3) != 0;
         find.reset();
         if (r.eventId)
         {
@@ -283,10 +285,11 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
 
     auto occ =
         c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
-                 "request_headers, "
-                 "user_id, session_id, extra, traceback, event_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+                 "request_headers, user_id, session_id, extra, traceback, event_id, traceback_shared) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    static const std::string none;
     occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
-                r.traceback, r.eventId)
+                sharedTraceback ? none : r.traceback, r.eventId, static_cast<std::int64_t>(sharedTraceback ? 1 : 0))
         .run();
 
     if (r.eventId)
@@ -362,9 +365,10 @@ std::vector<ErrorOccurrence> SqliteErrorStore::occurrences(std::int64_t id)
 {
     Sql::Connection& c = _db->reader();
     auto st =
-        c.cached("SELECT id, timestamp, request_url, request_method, request_headers, user_id, "
-                 "session_id, extra, traceback FROM error_occurrences WHERE error_id = ? "
-                 "ORDER BY id DESC");
+        c.cached("SELECT o.id, o.timestamp, o.request_url, o.request_method, o.request_headers, o.user_id, "
+                 "o.session_id, o.extra, CASE WHEN o.traceback_shared THEN e.traceback ELSE o.traceback END "
+                 "FROM error_occurrences o JOIN errors e ON e.id = o.error_id WHERE o.error_id = ? "
+                 "ORDER BY o.id DESC");
     st.bind(1, id);
     std::vector<ErrorOccurrence> out;
     while (st.step())

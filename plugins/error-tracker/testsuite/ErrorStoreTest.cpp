@@ -42,7 +42,8 @@ class ErrorStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testResolveKeepsResolvedAt);
     CPPUNIT_TEST(testProjectsAndEnvironmentsSorted);
     CPPUNIT_TEST(testRetentionDeletesOnlyOldResolved);
-    CPPUNIT_TEST(testMigrationsReachSchemaVersion3);
+    CPPUNIT_TEST(testMigrationsReachSchemaVersion4);
+    CPPUNIT_TEST(testOccurrenceTracebackStoredOnceWhenSameAsGroup);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -268,7 +269,31 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), total);
     }
 
-    void testMigrationsReachSchemaVersion3() { CPPUNIT_ASSERT_EQUAL(3, _db->schemaVersion()); }
+    void testMigrationsReachSchemaVersion4() { CPPUNIT_ASSERT_EQUAL(4, _db->schemaVersion()); }
+
+    /// Migration 004: an occurrence with its group's traceback stores none of its own, and reads return it whole;
+    /// one with another traceback (same fingerprint: the location is the same, a deeper line differs) keeps its own.
+    void testOccurrenceTracebackStoredOnceWhenSameAsGroup()
+    {
+        const std::string tb = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nE: boom\n";
+        const std::string other = "Traceback (most recent call last):\n  File \"/app/y.py\", line 9, in g\n" +
+                                  tb.substr(tb.find("  File"));
+        ErrorReport a = report("myapp", "E", "boom", "prod", tb);
+        ErrorReport b = report("myapp", "E", "boom", "prod", other);
+        std::int64_t id = add(a).group.id;
+        CPPUNIT_ASSERT_EQUAL(id, add(a).group.id);
+        CPPUNIT_ASSERT_EQUAL(id, add(b).group.id); // same fingerprint, another traceback
+        auto occ = _store->occurrences(id);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), occ.size());
+        CPPUNIT_ASSERT_EQUAL(other, occ[0].traceback);
+        CPPUNIT_ASSERT_EQUAL(tb, occ[1].traceback);
+        CPPUNIT_ASSERT_EQUAL(tb, occ[2].traceback);
+        Sql::Connection& c = _db->reader();
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.queryInt("SELECT count(*) FROM error_occurrences WHERE "
+                                                         "traceback_shared = 1 AND traceback = ''"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), c.queryInt("SELECT count(*) FROM error_occurrences WHERE "
+                                                         "traceback_shared = 0 AND length(traceback) > 0"));
+    }
 
 private:
     std::unique_ptr<Poco::TemporaryFile> _dir;
