@@ -163,7 +163,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--sentry-bodies", type=int, default=40000,
+    ap.add_argument("--sentry-bodies", type=int, default=90000,
                     help="distinct Sentry envelopes (event_ids) made for P14; more than a run sends")
     args = ap.parse_args()
     if args.quick or os.environ.get("BENCH_QUICK") == "1":

@@ -142,6 +142,32 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("x\ny"), std::string(d.root()["s"].string()));
         CPPUNIT_ASSERT(d.root()["n"].isNull() && d.root()["zz"].isNull() && d.root()["s"]["x"].isNull());
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), d.root().size());
+        // uniqueMembers: one call per distinct key, at its first place with its last value (what parse() keeps),
+        // below and above the 16 members where it switches to a hash map.
+        for (int n : {3, 40})
+        {
+            std::string text = "{\"z\":0";
+            for (int i = 0; i < n; ++i)
+                text += ",\"k" + std::to_string(i % 7) + "\":" + std::to_string(i);
+            text += ",\"z\":\"last\"}";
+            Json::Document doc(text);
+            std::string seen;
+            doc.root().uniqueMembers([&](std::string_view k, Json::Document::Value v)
+                                     { seen += std::string(seen.empty() ? "" : ",") + std::string(k) + "=" + v.compact(); });
+            std::string expected = "z=\"last\"";
+            for (int k = 0; k < std::min(n, 7); ++k)
+            {
+                int last = k;
+                while (last + 7 < n)
+                    last += 7;
+                expected += ",k" + std::to_string(k) + "=" + std::to_string(last);
+            }
+            CPPUNIT_ASSERT_EQUAL(expected, seen);
+            CPPUNIT_ASSERT_EQUAL(Json::stringify(Json::parse(text)), doc.root().compact());
+        }
+        int calls = 0;
+        d.root()["s"].uniqueMembers([&](std::string_view, Json::Document::Value) { ++calls; });
+        CPPUNIT_ASSERT_EQUAL(0, calls);
         // Integers beyond 2^53 stay exact (Poco 1.11 reads large negative ones as doubles).
         CPPUNIT_ASSERT_EQUAL(std::string("[-922337203685477508,18446744073709551615]"),
                              Json::Document("[-922337203685477508,18446744073709551615]").root().compact());

@@ -773,6 +773,47 @@ Document::Value Document::Value::operator[](std::string_view key) const
     return found;
 }
 
+void Document::Value::uniqueMembers(const std::function<void(std::string_view, Value)>& f) const
+{
+    if (!isObject())
+        return;
+    // Keys in document order; a duplicate key keeps the place of its first occurrence and the value of its last
+    // (as parse() builds objects).
+    const Node& n = node();
+    std::vector<std::pair<std::string_view, Value>> all;
+    all.reserve(n.size);
+    members([&](std::string_view k, Value v) { all.emplace_back(k, v); });
+    if (all.size() <= 16)
+    {
+        for (std::size_t a = 0; a < all.size(); ++a)
+        {
+            bool seen = false;
+            for (std::size_t b = 0; b < a && !seen; ++b)
+                seen = all[b].first == all[a].first;
+            if (seen)
+                continue;
+            Value v = all[a].second;
+            for (std::size_t b = a + 1; b < all.size(); ++b)
+                if (all[b].first == all[a].first)
+                    v = all[b].second;
+            f(all[a].first, v);
+        }
+        return;
+    }
+    std::unordered_map<std::string_view, std::size_t> last;
+    last.reserve(all.size());
+    for (std::size_t a = 0; a < all.size(); ++a)
+        last[all[a].first] = a;
+    for (std::size_t a = 0; a < all.size(); ++a)
+    {
+        auto it = last.find(all[a].first);
+        if (it == last.end())
+            continue; // given at its first place already
+        f(all[a].first, all[it->second].second);
+        last.erase(it);
+    }
+}
+
 void Document::Value::appendCompact(std::string& out) const
 {
     switch (type())
@@ -809,54 +850,18 @@ void Document::Value::appendCompact(std::string& out) const
     case Type::Object:
         break;
     }
-    // Objects: keys in document order; a duplicate key keeps the place of its first occurrence and the value of
-    // its last (as parse() builds them).
-    const Node& n = node();
-    std::vector<std::pair<std::string_view, Value>> members;
-    members.reserve(n.size);
-    this->members([&](std::string_view k, Value v) { members.emplace_back(k, v); });
     out += '{';
     bool first = true;
-    auto emit = [&](std::string_view k, Value v)
-    {
-        if (!first)
-            out += ',';
-        first = false;
-        appendQuoted(out, k);
-        out += ':';
-        v.appendCompact(out);
-    };
-    if (members.size() <= 16)
-    {
-        for (std::size_t a = 0; a < members.size(); ++a)
+    uniqueMembers(
+        [&](std::string_view k, Value v)
         {
-            bool seen = false;
-            for (std::size_t b = 0; b < a && !seen; ++b)
-                seen = members[b].first == members[a].first;
-            if (seen)
-                continue;
-            Value v = members[a].second;
-            for (std::size_t b = a + 1; b < members.size(); ++b)
-                if (members[b].first == members[a].first)
-                    v = members[b].second;
-            emit(members[a].first, v);
-        }
-    }
-    else
-    {
-        std::unordered_map<std::string_view, std::size_t> last;
-        last.reserve(members.size());
-        for (std::size_t a = 0; a < members.size(); ++a)
-            last[members[a].first] = a;
-        for (std::size_t a = 0; a < members.size(); ++a)
-        {
-            auto it = last.find(members[a].first);
-            if (it == last.end())
-                continue; // emitted at its first place already
-            emit(members[a].first, members[it->second].second);
-            last.erase(it);
-        }
-    }
+            if (!first)
+                out += ',';
+            first = false;
+            appendQuoted(out, k);
+            out += ':';
+            v.appendCompact(out);
+        });
     out += '}';
 }
 

@@ -21,36 +21,11 @@ namespace
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+using Value = Json::Document::Value;
 
 std::string str(const Object& o, const std::string& key)
 {
     return Json::getString(o, key).value_or("");
-}
-
-/// An integer-ish field as text ("" when absent).
-std::string numText(const Object& o, const std::string& key)
-{
-    const auto n = Json::getNumber(o, key);
-    if (!n || !std::isfinite(*n))
-        return "";
-    return std::to_string(static_cast<long long>(*n));
-}
-
-/// The `values` of an `exception` (or `threads`) field, which may be an object with `values` or a bare list.
-Array::Ptr values(const Object& event, const std::string& key)
-{
-    if (const auto a = Json::getArray(event, key))
-        return a;
-    if (const auto o = Json::getObject(event, key))
-        return Json::getArray(*o, "values");
-    return nullptr;
-}
-
-Array::Ptr framesOf(const Object& holder)
-{
-    if (const auto st = Json::getObject(holder, "stacktrace"))
-        return Json::getArray(*st, "frames");
-    return nullptr;
 }
 
 std::vector<Object::Ptr> objects(const Array::Ptr& a)
@@ -64,37 +39,92 @@ std::vector<Object::Ptr> objects(const Array::Ptr& a)
     return out;
 }
 
-std::string fileOf(const Object& f)
+// Events are read from a Json::Document (one pass, no Poco objects: issue 17's P14 profile had Poco's DOM at 46 %
+// of an envelope's instructions). A field of another JSON type than asked for reads as absent, as Json::getString
+// and friends do for Poco objects.
+
+/// A string field ("" when absent or not a string).
+std::string_view text(Value o, std::string_view key)
 {
-    std::string file = str(f, "abs_path");
+    return o[key].string();
+}
+
+/// An integer-ish field as text ("" when absent or not a finite number).
+std::string numText(Value o, std::string_view key)
+{
+    const Value n = o[key];
+    if (!n.isNumber() || !std::isfinite(n.number()) || std::fabs(n.number()) >= 9.2e18)
+        return "";
+    return std::to_string(static_cast<long long>(n.number()));
+}
+
+/// The `values` of an `exception` (or `threads`, `breadcrumbs`) field, which may be an object with `values` or a
+/// bare list; null when neither.
+Value values(Value event, std::string_view key)
+{
+    const Value v = event[key];
+    if (v.isArray())
+        return v;
+    const Value inner = v["values"];
+    return inner.isArray() ? inner : Value();
+}
+
+/// A holder's `stacktrace.frames` array, or null.
+Value framesOf(Value holder)
+{
+    const Value frames = holder["stacktrace"]["frames"];
+    return frames.isArray() ? frames : Value();
+}
+
+std::vector<Value> objects(Value array)
+{
+    std::vector<Value> out;
+    array.elements(
+        [&](Value v)
+        {
+            if (v.isObject())
+                out.push_back(v);
+        });
+    return out;
+}
+
+std::string fileOf(Value f)
+{
+    std::string_view file = text(f, "abs_path");
     if (file.empty())
-        file = str(f, "filename");
+        file = text(f, "filename");
     if (file.empty())
-        file = str(f, "module");
-    return file.empty() ? "<unknown>" : file;
+        file = text(f, "module");
+    return file.empty() ? "<unknown>" : std::string(file);
 }
 
-std::string functionOf(const Object& f)
+std::string functionOf(Value f)
 {
-    std::string fn = str(f, "function");
-    return fn.empty() || fn == "?" ? "<anonymous>" : fn;
+    const std::string_view fn = text(f, "function");
+    return fn.empty() || fn == "?" ? "<anonymous>" : std::string(fn);
 }
 
-std::string headLine(const std::string& type, const std::string& value)
+std::string headLine(const std::string& type, std::string_view value)
 {
-    return value.empty() ? type : type + ": " + value;
+    return value.empty() ? type : type + ": " + std::string(value);
 }
 
-void renderPython(const std::vector<Object::Ptr>& frames, const std::string& head, std::string& out)
+void renderPython(const std::vector<Value>& frames, const std::string& head, std::string& out)
 {
     if (!frames.empty())
     {
         out += "Traceback (most recent call last):\n";
-        for (const auto& f : frames)
+        for (const Value f : frames)
         {
-            out += "  File \"" + fileOf(*f) + "\", line " + numText(*f, "lineno") + ", in " +
-                   (str(*f, "function").empty() ? "<module>" : str(*f, "function")) + "\n";
-            const std::string ctx = Poco::trim(str(*f, "context_line"));
+            const std::string_view fn = text(f, "function");
+            out += "  File \"";
+            out += fileOf(f);
+            out += "\", line ";
+            out += numText(f, "lineno");
+            out += ", in ";
+            out += fn.empty() ? std::string_view("<module>") : fn;
+            out += '\n';
+            const std::string ctx = Poco::trim(std::string(text(f, "context_line")));
             if (!ctx.empty())
                 out += "    " + ctx + "\n";
         }
@@ -102,12 +132,12 @@ void renderPython(const std::vector<Object::Ptr>& frames, const std::string& hea
     out += head;
 }
 
-void renderJs(const std::vector<Object::Ptr>& frames, const std::string& head, std::string& out)
+void renderJs(const std::vector<Value>& frames, const std::string& head, std::string& out)
 {
     out += head;
     for (auto it = frames.rbegin(); it != frames.rend(); ++it)
     {
-        const Object& f = **it;
+        const Value f = *it;
         std::string loc = fileOf(f);
         const std::string line = numText(f, "lineno");
         const std::string col = numText(f, "colno");
@@ -119,19 +149,19 @@ void renderJs(const std::vector<Object::Ptr>& frames, const std::string& head, s
     }
 }
 
-void renderOther(const std::vector<Object::Ptr>& frames, const std::string& head, std::string& out)
+void renderOther(const std::vector<Value>& frames, const std::string& head, std::string& out)
 {
     out += head;
     for (auto it = frames.rbegin(); it != frames.rend(); ++it)
     {
-        const Object& f = **it;
-        std::string fn = str(f, "function");
-        const std::string mod = str(f, "module");
+        const Value f = *it;
+        std::string fn(text(f, "function"));
+        const std::string_view mod = text(f, "module");
         if (!mod.empty() && fn.rfind(mod, 0) != 0)
-            fn = fn.empty() ? mod : mod + "." + fn;
+            fn = fn.empty() ? std::string(mod) : std::string(mod) + "." + fn;
         if (fn.empty())
             fn = "<unknown>";
-        std::string file = str(f, "filename");
+        std::string file(text(f, "filename"));
         if (file.empty())
             file = fileOf(f);
         const std::string line = numText(f, "lineno");
@@ -139,29 +169,37 @@ void renderOther(const std::vector<Object::Ptr>& frames, const std::string& head
     }
 }
 
-std::string messageOf(const Object& event)
+std::string messageOf(Value event)
 {
-    if (const auto le = Json::getObject(event, "logentry"))
+    const Value le = event["logentry"];
+    if (le.isObject())
     {
-        if (const auto f = Json::getString(*le, "formatted"); f && !f->empty())
-            return *f;
-        if (const auto m = Json::getString(*le, "message"); m && !m->empty())
-            return *m;
+        if (const std::string_view f = text(le, "formatted"); !f.empty())
+            return std::string(f);
+        if (const std::string_view m = text(le, "message"); !m.empty())
+            return std::string(m);
     }
-    if (const auto m = Json::getString(event, "message"))
-        return *m;
-    if (const auto mo = Json::getObject(event, "message"))
+    const Value m = event["message"];
+    if (m.isString())
+        return std::string(m.string());
+    if (m.isObject())
     {
-        if (const auto f = Json::getString(*mo, "formatted"); f && !f->empty())
-            return *f;
-        return str(*mo, "message");
+        if (const std::string_view f = text(m, "formatted"); !f.empty())
+            return std::string(f);
+        return std::string(text(m, "message"));
     }
     return "";
 }
 
-bool isJsPlatform(const std::string& platform)
+bool isJsPlatform(std::string_view platform)
 {
     return platform == "javascript" || platform == "node";
+}
+
+/// A string, number or bool (what a tag may hold).
+bool isScalar(Value v)
+{
+    return v.isString() || v.isNumber() || v.isBool();
 }
 
 /// A scalar JSON value as label/attribute text, or nothing for objects, arrays and null.
@@ -200,41 +238,57 @@ void writeScalar(Json::Writer& w, const Poco::Dynamic::Var& v)
     w.raw(Json::stringify(v));
 }
 
-void writeHeaders(Json::Writer& w, const Poco::Dynamic::Var& headers)
+void writeHeaders(Json::Writer& w, Value headers)
 {
-    static const std::set<std::string> secret = {"authorization", "cookie", "set-cookie", "x-api-key",
-                                                 "proxy-authorization", "x-monlight-key", "x-sentry-auth"};
-    auto isSecret = [](std::string k)
+    static const std::set<std::string, std::less<>> secret = {"authorization", "cookie", "set-cookie", "x-api-key",
+                                                              "proxy-authorization", "x-monlight-key", "x-sentry-auth"};
+    auto isSecret = [](std::string_view key)
     {
+        std::string k(key);
         std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return secret.count(k) > 0;
     };
     w.beginObject();
-    if (headers.type() == typeid(Object::Ptr))
+    if (headers.isObject())
     {
-        for (const auto& [k, v] : *headers.extract<Object::Ptr>())
-            if (!isSecret(k) && v.isString())
-                w.field(k, v.extract<std::string>());
+        headers.uniqueMembers(
+            [&](std::string_view k, Value v)
+            {
+                if (!isSecret(k) && v.isString())
+                    w.field(k, v.string());
+            });
     }
-    else if (headers.type() == typeid(Array::Ptr))
+    else if (headers.isArray())
     {
-        const auto a = headers.extract<Array::Ptr>();
-        for (std::size_t i = 0; i < a->size(); ++i)
-        {
-            const auto pair = a->getArray(static_cast<unsigned>(i));
-            if (!pair || pair->size() != 2 || !pair->get(0).isString() || !pair->get(1).isString())
-                continue;
-            const std::string k = pair->get(0).extract<std::string>();
-            if (!isSecret(k))
-                w.field(k, pair->get(1).extract<std::string>());
-        }
+        headers.elements(
+            [&](Value pair)
+            {
+                if (!pair.isArray() || pair.size() != 2)
+                    return;
+                Value name, value;
+                int i = 0;
+                pair.elements([&](Value e) { (i++ ? value : name) = e; });
+                if (name.isString() && value.isString() && !isSecret(name.string()))
+                    w.field(name.string(), value.string());
+            });
     }
     w.endObject();
 }
 
+/// The two elements of a two-element array (null, null otherwise).
+std::pair<Value, Value> pairOf(Value a)
+{
+    std::pair<Value, Value> out;
+    if (!a.isArray() || a.size() != 2)
+        return out;
+    int i = 0;
+    a.elements([&](Value e) { (i++ ? out.second : out.first) = e; });
+    return out;
+}
+
 } // namespace
 
-std::string normalizeEventId(const std::string& id)
+std::string normalizeEventId(std::string_view id)
 {
     std::string out;
     for (char c : id)
@@ -248,23 +302,22 @@ std::string normalizeEventId(const std::string& id)
     return out.size() == 32 ? out : "";
 }
 
-Rendered render(const Object& event)
+Rendered render(Value event)
 {
     Rendered r;
-    const std::string platform = str(event, "platform");
+    const std::string_view platform = text(event, "platform");
     r.javascript = isJsPlatform(platform);
     const bool python = platform == "python";
     const auto exceptions = objects(values(event, "exception"));
     const std::string fallbackType = r.javascript ? "Error" : "Exception";
-    auto typeOf = [&](const Object& ex)
+    auto typeOf = [&](Value ex)
     {
-        std::string t = str(ex, "type");
-        if (const auto mech = Json::getObject(ex, "mechanism"))
-            if (mech->has("synthetic") && mech->get("synthetic").isBoolean() && mech->get("synthetic").extract<bool>())
-                t.clear();
+        std::string t(text(ex, "type"));
+        if (ex["mechanism"]["synthetic"].boolean())
+            t.clear();
         return t.empty() ? fallbackType : t;
     };
-    auto renderOne = [&](const std::vector<Object::Ptr>& frames, const std::string& head, std::string& out)
+    auto renderOne = [&](const std::vector<Value>& frames, const std::string& head, std::string& out)
     {
         if (python)
             renderPython(frames, head, out);
@@ -275,9 +328,9 @@ Rendered render(const Object& event)
     };
     if (!exceptions.empty())
     {
-        const Object& primary = *exceptions.back();
+        const Value primary = exceptions.back();
         r.type = typeOf(primary);
-        r.message = str(primary, "value");
+        r.message = std::string(text(primary, "value"));
         if (r.message.empty())
             r.message = messageOf(event);
         if (python)
@@ -286,43 +339,44 @@ Rendered render(const Object& event)
             {
                 if (i)
                     r.traceback += "\n\nDuring handling of the above exception, another exception occurred:\n\n";
-                const Object& ex = *exceptions[i];
-                renderOne(objects(framesOf(ex)), headLine(typeOf(ex), str(ex, "value")), r.traceback);
+                const Value ex = exceptions[i];
+                renderOne(objects(framesOf(ex)), headLine(typeOf(ex), text(ex, "value")), r.traceback);
             }
         }
         else
-            renderOne(objects(framesOf(primary)), headLine(r.type, str(primary, "value")), r.traceback);
+            renderOne(objects(framesOf(primary)), headLine(r.type, text(primary, "value")), r.traceback);
         return r;
     }
     r.type = "Message";
     r.message = messageOf(event);
     // A message with a stack (attach_stacktrace): the crashed or current thread, else the first with frames.
-    Object::Ptr chosen;
-    for (const auto& t : objects(values(event, "threads")))
+    Value chosen;
+    bool found = false;
+    for (const Value t : objects(values(event, "threads")))
     {
-        if (!framesOf(*t))
+        if (!framesOf(t).isArray())
             continue;
-        const bool crashed = t->has("crashed") && t->get("crashed").isBoolean() && t->get("crashed").extract<bool>();
-        const bool current = t->has("current") && t->get("current").isBoolean() && t->get("current").extract<bool>();
-        if (!chosen || crashed || current)
-            chosen = t;
+        const bool crashed = t["crashed"].boolean();
+        const bool current = t["current"].boolean();
+        if (!found || crashed || current)
+            chosen = t, found = true;
         if (crashed)
             break;
     }
-    if (chosen)
-        renderOne(objects(framesOf(*chosen)), headLine(r.type, r.message), r.traceback);
-    else if (framesOf(event))
+    if (found)
+        renderOne(objects(framesOf(chosen)), headLine(r.type, r.message), r.traceback);
+    else if (framesOf(event).isArray())
         renderOne(objects(framesOf(event)), headLine(r.type, r.message), r.traceback);
     return r;
 }
 
-std::string errorPayload(const Object& event, const std::string& project, const std::string& defaultEnvironment,
+std::string errorPayload(Value event, const std::string& project, const std::string& defaultEnvironment,
                          const MapLookup& maps)
 {
     const Rendered r = render(event);
-    const std::string platform = str(event, "platform");
-    const std::string release = str(event, "release");
-    std::string environment = str(event, "environment");
+    const std::string_view platform = text(event, "platform");
+    const std::string release(text(event, "release"));
+    std::string environment(text(event, "environment"));
     if (environment.empty())
         environment = defaultEnvironment;
     environment = Json::truncateChars(environment, 50);
@@ -336,25 +390,23 @@ std::string errorPayload(const Object& event, const std::string& project, const 
         rewritten = true;
     }
 
-    const auto request = Json::getObject(event, "request");
-    std::string method = request ? str(*request, "method") : "";
+    const Value request = event["request"];
+    std::string method(request.isObject() ? text(request, "method") : std::string_view());
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     if (method.empty() && platform == "javascript")
         method = "BROWSER"; // a browser page: the error tracker's `source` is `browser` (§2.2)
 
     std::string userId;
-    if (const auto user = Json::getObject(event, "user"))
+    if (const Value user = event["user"]; user.isObject())
     {
         for (const char* k : {"id", "username", "email"})
         {
-            if (!Json::has(*user, k))
-                continue;
-            const auto v = user->get(k);
+            const Value v = user[k];
             if (v.isString())
-                userId = v.extract<std::string>();
-            else if (v.isNumeric() && !v.isBoolean())
-                userId = Json::stringify(v);
+                userId = std::string(v.string());
+            else if (v.isNumber())
+                userId = v.compact();
             if (!userId.empty())
                 break;
         }
@@ -369,45 +421,47 @@ std::string errorPayload(const Object& event, const std::string& project, const 
             .field("exception_type", Json::truncateChars(r.type, 200))
             .field("message", r.message)
             .field("traceback", rewritten && rewrite.changed ? rewrite.stack : r.traceback);
-        if (request)
+        if (request.isObject())
         {
-            if (const auto url = Json::getString(*request, "url"))
-                w.field("request_url", *url);
-            if (Json::has(*request, "headers"))
+            if (const Value url = request["url"]; url.isString())
+                w.field("request_url", url.string());
+            if (const Value headers = request["headers"]; !headers.isNull())
             {
                 w.key("request_headers");
-                writeHeaders(w, request->get("headers"));
+                writeHeaders(w, headers);
             }
         }
         if (!method.empty())
             w.field("request_method", method);
         if (!userId.empty())
             w.field("user_id", userId);
-        if (const auto fp = Json::getArray(event, "fingerprint"))
+        if (const Value fp = event["fingerprint"]; fp.isArray())
         {
             // The error tracker takes 1-16 non-empty parts of at most 1000 code points: empty parts are left out
             // and longer ones cut (at a code point boundary), so a valid Sentry event is never refused for them.
             std::vector<std::string> parts;
-            for (std::size_t i = 0; i < fp->size() && parts.size() < 16; ++i)
-            {
-                const auto v = fp->get(static_cast<unsigned>(i));
-                std::string part;
-                if (v.isString())
-                    part = v.extract<std::string>();
-                else if (v.isNumeric() && !v.isBoolean())
-                    part = Json::stringify(v);
-                std::size_t cut = 0, points = 0;
-                while (cut < part.size() && points < 1000)
+            fp.elements(
+                [&](Value v)
                 {
-                    ++cut;
-                    while (cut < part.size() && (static_cast<unsigned char>(part[cut]) & 0xC0) == 0x80)
+                    if (parts.size() >= 16)
+                        return;
+                    std::string part;
+                    if (v.isString())
+                        part = std::string(v.string());
+                    else if (v.isNumber())
+                        part = v.compact();
+                    std::size_t cut = 0, points = 0;
+                    while (cut < part.size() && points < 1000)
+                    {
                         ++cut;
-                    ++points;
-                }
-                part.resize(cut);
-                if (!part.empty())
-                    parts.push_back(std::move(part));
-            }
+                        while (cut < part.size() && (static_cast<unsigned char>(part[cut]) & 0xC0) == 0x80)
+                            ++cut;
+                        ++points;
+                    }
+                    part.resize(cut);
+                    if (!part.empty())
+                        parts.push_back(std::move(part));
+                });
             if (!parts.empty())
             {
                 w.key("fingerprint").beginArray();
@@ -417,73 +471,77 @@ std::string errorPayload(const Object& event, const std::string& project, const 
             }
         }
         w.key("extra").beginObject();
-        const std::string eventId = normalizeEventId(str(event, "event_id"));
+        const std::string eventId = normalizeEventId(text(event, "event_id"));
         if (!eventId.empty())
             w.field("event_id", eventId);
         for (const char* k : {"level", "platform", "release", "dist", "server_name", "transaction", "logger"})
-            if (const auto v = Json::getString(event, k))
-                w.field(k, *v);
-        if (const auto sdk = Json::getObject(event, "sdk"))
+            if (const Value v = event[k]; v.isString())
+                w.field(k, v.string());
+        if (const Value sdk = event["sdk"]; sdk.isObject())
         {
             w.key("sdk").beginObject();
-            if (const auto n = Json::getString(*sdk, "name"))
-                w.field("name", *n);
-            if (const auto v = Json::getString(*sdk, "version"))
-                w.field("version", *v);
+            if (const Value n = sdk["name"]; n.isString())
+                w.field("name", n.string());
+            if (const Value v = sdk["version"]; v.isString())
+                w.field("version", v.string());
             w.endObject();
         }
-        if (Json::has(event, "tags"))
+        if (const Value tags = event["tags"]; !tags.isNull())
         {
-            const auto tags = event.get("tags");
             w.key("tags").beginObject();
-            if (tags.type() == typeid(Object::Ptr))
+            if (tags.isObject())
             {
-                for (const auto& [k, v] : *tags.extract<Object::Ptr>())
-                    if (const auto s = scalar(v))
-                        w.key(k), writeScalar(w, *s);
+                tags.uniqueMembers(
+                    [&](std::string_view k, Value v)
+                    {
+                        if (isScalar(v))
+                            w.key(k).raw(v.compact());
+                    });
             }
-            else if (tags.type() == typeid(Array::Ptr))
+            else if (tags.isArray())
             {
-                const auto a = tags.extract<Array::Ptr>();
-                for (std::size_t i = 0; i < a->size(); ++i)
-                {
-                    const auto pair = a->getArray(static_cast<unsigned>(i));
-                    if (pair && pair->size() == 2 && pair->get(0).isString())
-                        if (const auto s = scalar(pair->get(1)))
-                            w.key(pair->get(0).extract<std::string>()), writeScalar(w, *s);
-                }
+                tags.elements(
+                    [&](Value pair)
+                    {
+                        const auto [name, value] = pairOf(pair);
+                        if (name.isString() && isScalar(value))
+                            w.key(name.string()).raw(value.compact());
+                    });
             }
             w.endObject();
         }
-        const auto ctx = Json::getObject(event, "contexts");
-        if (ctx)
-            if (const auto trace = Json::getObject(*ctx, "trace"))
-                if (const auto tid = Json::getString(*trace, "trace_id"))
-                    w.field("trace_id", *tid);
-        if (ctx && contexts)
+        const Value ctx = event["contexts"];
+        if (const Value tid = ctx["trace"]["trace_id"]; tid.isString())
+            w.field("trace_id", tid.string());
+        if (ctx.isObject() && contexts)
         {
             w.key("contexts").beginObject();
             for (const char* k : {"runtime", "os", "browser", "device"})
-                if (Json::has(*ctx, k))
-                    w.key(k).raw(Json::stringify(ctx->get(k)));
+                if (const Value c = ctx[k]; !c.isNull())
+                    w.key(k).raw(c.compact());
             w.endObject();
         }
         if (breadcrumbs)
         {
-            const auto crumbs = values(event, "breadcrumbs");
-            if (crumbs && crumbs->size())
+            const Value crumbs = values(event, "breadcrumbs");
+            const std::size_t n = crumbs.size();
+            if (n)
             {
                 w.key("breadcrumbs").beginArray();
-                const std::size_t n = crumbs->size();
-                for (std::size_t i = n > 50 ? n - 50 : 0; i < n; ++i)
-                    w.raw(Json::stringify(crumbs->get(static_cast<unsigned>(i))));
+                std::size_t i = 0;
+                crumbs.elements(
+                    [&](Value c)
+                    {
+                        if (i++ >= (n > 50 ? n - 50 : 0))
+                            w.raw(c.compact());
+                    });
                 w.endArray();
             }
         }
-        if (Json::has(event, "extra"))
-            w.key("extra").raw(Json::stringify(event.get("extra")));
-        if (Json::has(event, "timestamp"))
-            w.key("timestamp").raw(Json::stringify(event.get("timestamp")));
+        if (const Value extra = event["extra"]; !extra.isNull())
+            w.key("extra").raw(extra.compact());
+        if (const Value ts = event["timestamp"]; !ts.isNull())
+            w.key("timestamp").raw(ts.compact());
         if (rewritten && rewrite.changed)
         {
             w.field("original_stack", r.traceback);
@@ -493,10 +551,13 @@ std::string errorPayload(const Object& event, const std::string& project, const 
         w.endObject().endObject();
         return w.take();
     };
-    // `extra` kept ≤ 64 KiB: breadcrumbs go first, then contexts, then the source context.
+    // `extra` kept ≤ 64 KiB: breadcrumbs go first, then contexts, then the source context. What `extra` adds is
+    // measured against the payload built without them, which is needed only when the whole payload is larger.
     static constexpr std::size_t EXTRA_CAP = 64 * 1024;
-    const std::size_t base = build(false, false, false).size();
     std::string out = build(true, true, true);
+    if (out.size() <= EXTRA_CAP)
+        return out;
+    const std::size_t base = build(false, false, false).size();
     if (out.size() - base <= EXTRA_CAP)
         return out;
     out = build(false, true, true);

@@ -328,10 +328,12 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
 
     auto routeEvent = [&](std::string_view payload, const std::string& type) -> bool
     {
-        Poco::JSON::Object::Ptr event;
+        std::optional<Json::Document> doc;
         try
         {
-            event = Json::parseObject(payload);
+            doc.emplace(payload);
+            if (!doc->root().isObject())
+                throw HttpError(400, "Request body must be a JSON object");
         }
         catch (const HttpError&)
         {
@@ -340,9 +342,10 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
             count(type, "invalid");
             return true;
         }
+        const Json::Document::Value event = doc->root();
         if (out.eventId.empty())
-            out.eventId = SentryEvent::normalizeEventId(Json::getString(*event, "event_id").value_or(""));
-        const std::string et = SentryEvent::errorPayload(*event, project, _settings.defaultEnvironment, maps);
+            out.eventId = SentryEvent::normalizeEventId(event["event_id"].string());
+        const std::string et = SentryEvent::errorPayload(event, project, _settings.defaultEnvironment, maps);
         return forwardTo(_errors, et, type);
     };
 

@@ -174,12 +174,12 @@ public:
 
     void testRenderPythonChained()
     {
-        const auto ev = Json::parseObject(R"({"platform":"python","exception":{"values":[
+        const Json::Document ev(R"({"platform":"python","exception":{"values":[
             {"type":"ValueError","value":"bad","stacktrace":{"frames":[
               {"filename":"a.py","abs_path":"/x/a.py","function":"f","lineno":1,"context_line":"  int(v)  "}]}},
             {"type":"RuntimeError","value":"wrapped","stacktrace":{"frames":[
               {"filename":"b.py","function":"g","lineno":9}]}}]}})");
-        const auto r = SentryEvent::render(*ev);
+        const auto r = SentryEvent::render(ev.root());
         CPPUNIT_ASSERT_EQUAL(std::string("RuntimeError"), r.type);
         CPPUNIT_ASSERT_EQUAL(std::string("wrapped"), r.message);
         CPPUNIT_ASSERT_EQUAL(std::string("Traceback (most recent call last):\n"
@@ -192,8 +192,8 @@ public:
                                          "RuntimeError: wrapped"),
                              r.traceback);
         // no exception: a message
-        const auto msg = Json::parseObject(R"({"platform":"python","logentry":{"message":"x %s","formatted":"x 1"}})");
-        const auto m = SentryEvent::render(*msg);
+        const Json::Document msg(R"({"platform":"python","logentry":{"message":"x %s","formatted":"x 1"}})");
+        const auto m = SentryEvent::render(msg.root());
         CPPUNIT_ASSERT_EQUAL(std::string("Message"), m.type);
         CPPUNIT_ASSERT_EQUAL(std::string("x 1"), m.message);
         CPPUNIT_ASSERT_EQUAL(std::string(""), m.traceback);
@@ -201,34 +201,34 @@ public:
 
     void testRenderJsAndOther()
     {
-        const auto js = Json::parseObject(R"({"platform":"javascript","exception":{"values":[
+        const Json::Document js(R"({"platform":"javascript","exception":{"values":[
             {"value":"boom","mechanism":{"synthetic":true},"stacktrace":{"frames":[
               {"filename":"https://a/app.js","function":"?","lineno":1,"colno":2},
               {"abs_path":"https://a/app.js","function":"inner","lineno":3,"colno":4}]}}]}})");
-        const auto r = SentryEvent::render(*js);
+        const auto r = SentryEvent::render(js.root());
         CPPUNIT_ASSERT_EQUAL(std::string("Error"), r.type);
         CPPUNIT_ASSERT_EQUAL(std::string("Error: boom\n    at inner (https://a/app.js:3:4)\n"
                                          "    at <anonymous> (https://a/app.js:1:2)"),
                              r.traceback);
-        const auto go = Json::parseObject(R"({"platform":"go","exception":[
+        const Json::Document go(R"({"platform":"go","exception":[
             {"type":"*errors.errorString","value":"eof","stacktrace":{"frames":[
               {"module":"main","function":"run","filename":"main.go","lineno":10},
               {"module":"main","function":"handle","filename":"h.go","lineno":20}]}}]})");
-        const auto g = SentryEvent::render(*go);
+        const auto g = SentryEvent::render(go.root());
         CPPUNIT_ASSERT_EQUAL(std::string("*errors.errorString: eof\n  at main.handle (h.go:20)\n  at main.run (main.go:10)"),
                              g.traceback);
-        const auto other = Json::parseObject(R"({"platform":"java","exception":{"values":[{"value":"v"}]}})");
-        CPPUNIT_ASSERT_EQUAL(std::string("Exception"), SentryEvent::render(*other).type);
+        const Json::Document other(R"({"platform":"java","exception":{"values":[{"value":"v"}]}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("Exception"), SentryEvent::render(other.root()).type);
     }
 
     void testErrorPayloadFields()
     {
-        const auto ev = Json::parseObject(R"({"event_id":"0123456789ABCDEF0123456789abcdef","platform":"node",
+        const Json::Document ev(R"({"event_id":"0123456789ABCDEF0123456789abcdef","platform":"node",
             "release":"r1","fingerprint":["{{ default }}","db"],"tags":{"a":"b","n":1},
             "request":{"url":"https://s/x","method":"post","headers":{"Cookie":"c","User-Agent":"ua"}},
             "user":{"email":"e@x"},"contexts":{"trace":{"trace_id":"t1"},"os":{"name":"Linux"},"app":{"x":1}},
             "exception":{"values":[{"type":"E","value":"v"}]}})");
-        const auto out = Json::parseObject(SentryEvent::errorPayload(*ev, "proj", "prod", nullptr));
+        const auto out = Json::parseObject(SentryEvent::errorPayload(ev.root(), "proj", "prod", nullptr));
         CPPUNIT_ASSERT_EQUAL(std::string("proj"), *Json::getString(*out, "project"));
         CPPUNIT_ASSERT_EQUAL(std::string("prod"), *Json::getString(*out, "environment"));
         CPPUNIT_ASSERT_EQUAL(std::string("POST"), *Json::getString(*out, "request_method"));
@@ -240,14 +240,31 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("t1"), *Json::getString(*extra, "trace_id"));
         CPPUNIT_ASSERT_EQUAL(std::string("{\"a\":\"b\",\"n\":1}"), Json::stringify(extra->get("tags")));
         CPPUNIT_ASSERT_EQUAL(std::string("{\"os\":{\"name\":\"Linux\"}}"), Json::stringify(extra->get("contexts")));
+        // Duplicate keys count once with their last value (as every JSON body here); headers and tags given as
+        // [name, value] pairs; a numeric user id; fields of another type read as absent.
+        const Json::Document dup(R"({"platform":"python","tags":[["t","1"],["o",{"x":1}],["n",2.5],["b",true]],
+            "request":{"url":5,"method":"get","headers":[["Authorization","s"],["Accept","*/*"],["X",1]]},
+            "user":{"id":null,"username":42},"contexts":{"trace":"t"},"extra":{"k":1,"k":2},"sdk":{"name":7},
+            "exception":{"values":[{"type":"E","value":"v"}]},"exception":{"values":[{"type":"F","value":"w"}]}})");
+        const auto d = Json::parseObject(SentryEvent::errorPayload(dup.root(), "p", "prod", nullptr));
+        CPPUNIT_ASSERT_EQUAL(std::string("F"), *Json::getString(*d, "exception_type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("GET"), *Json::getString(*d, "request_method"));
+        CPPUNIT_ASSERT(!Json::has(*d, "request_url"));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"Accept\":\"*/*\"}"), Json::stringify(d->get("request_headers")));
+        CPPUNIT_ASSERT_EQUAL(std::string("42"), *Json::getString(*d, "user_id"));
+        const auto dx = Json::getObject(*d, "extra");
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"t\":\"1\",\"n\":2.5,\"b\":true}"), Json::stringify(dx->get("tags")));
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"k\":2}"), Json::stringify(dx->get("extra")));
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), Json::stringify(dx->get("sdk")));
+        CPPUNIT_ASSERT(!Json::has(*dx, "trace_id"));
         // 64 KiB cap on extra: breadcrumbs go first
         std::string crumbs = "[";
         for (int i = 0; i < 60; ++i)
             crumbs += std::string(i ? "," : "") + "{\"message\":\"" + std::string(2000, 'b') + "\"}";
         crumbs += "]";
-        const auto big = Json::parseObject("{\"platform\":\"python\",\"breadcrumbs\":{\"values\":" + crumbs +
+        const Json::Document big("{\"platform\":\"python\",\"breadcrumbs\":{\"values\":" + crumbs +
                                            "},\"contexts\":{\"os\":{\"name\":\"L\"}}}");
-        const auto small = Json::parseObject(SentryEvent::errorPayload(*big, "p", "prod", nullptr));
+        const auto small = Json::parseObject(SentryEvent::errorPayload(big.root(), "p", "prod", nullptr));
         CPPUNIT_ASSERT(!Json::has(*Json::getObject(*small, "extra"), "breadcrumbs"));
         CPPUNIT_ASSERT(Json::has(*Json::getObject(*small, "extra"), "contexts"));
     }

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +95,9 @@ public:
                 k = value.node().end;
             }
         }
+        /// Calls f(std::string_view key, Value value) once per distinct key of an object, as parse() keeps them:
+        /// in document order, a duplicate key at the place of its first occurrence with the value of its last.
+        void uniqueMembers(const std::function<void(std::string_view, Value)>& f) const;
         /// Calls f(Value element) for every element of an array.
         template <typename F> void elements(F&& f) const
         {
