@@ -19,6 +19,37 @@ namespace Json
 namespace
 {
 
+/// A byte that stands for itself inside a JSON string, read or written: U+0020-U+007F except `"` and `\`.
+inline bool plainAscii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/// Eight bytes that are all plainAscii() (word-wise: a byte below 0x20 borrows into its top bit, a byte from 0x80
+/// has it, and `"` or `\` become a zero byte after the XOR). False only means "look closer".
+inline bool plainAscii8(const char* p)
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t high = 0x8080808080808080ULL;
+    std::uint64_t x;
+    std::memcpy(&x, p, sizeof x);
+    const std::uint64_t quote = x ^ (ones * '"');
+    const std::uint64_t backslash = x ^ (ones * '\\');
+    const std::uint64_t stop = (x - ones * 0x20) | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+    return (stop & high) == 0;
+}
+
+/// The end of the run of plainAscii() bytes of `s` that starts at `i`.
+inline std::size_t plainRunEnd(std::string_view s, std::size_t i)
+{
+    const std::size_t n = s.size();
+    while (i + 8 <= n && plainAscii8(s.data() + i))
+        i += 8;
+    while (i < n && plainAscii(static_cast<unsigned char>(s[i])))
+        ++i;
+    return i;
+}
+
 HttpError invalidJson()
 {
     return HttpError(400, "Invalid JSON");
@@ -581,10 +612,7 @@ private:
         for (;;)
         {
             // Plain ASCII (most of a body) eight bytes at a time, then byte by byte up to the next other byte.
-            while (_p + 8 <= n && plainAscii8(_s.data() + _p))
-                _p += 8;
-            while (_p < n && plainAscii(static_cast<unsigned char>(_s[_p])))
-                ++_p;
+            _p = plainRunEnd(_s, _p);
             if (_p >= n)
                 throw invalidJson();
             auto c = static_cast<unsigned char>(_s[_p]);
@@ -651,24 +679,6 @@ private:
     }
 
     static bool digit(char c) { return c >= '0' && c <= '9'; }
-
-    /// A byte that stands for itself inside a string: U+0020-U+007F except `"` and `\`.
-    static bool plainAscii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-    /// Eight bytes that are all plainAscii() (word-wise: a byte below 0x20 borrows into its top bit, a byte
-    /// from 0x80 has it, and `"` or `\` become a zero byte after the XOR). False only means "look closer".
-    static bool plainAscii8(const char* p)
-    {
-        constexpr std::uint64_t ones = 0x0101010101010101ULL;
-        constexpr std::uint64_t high = 0x8080808080808080ULL;
-        std::uint64_t x;
-        std::memcpy(&x, p, sizeof x);
-        const std::uint64_t quote = x ^ (ones * '"');
-        const std::uint64_t backslash = x ^ (ones * '\\');
-        const std::uint64_t stop =
-            (x - ones * 0x20) | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
-        return (stop & high) == 0;
-    }
 
     void number()
     {
@@ -975,6 +985,13 @@ void appendQuoted(std::string& out, std::string_view s)
     std::size_t i = 0;
     while (i < s.size())
     {
+        // Runs of bytes that stand for themselves (most text) are copied at once.
+        if (const std::size_t end = plainRunEnd(s, i); end > i)
+        {
+            out.append(s.data() + i, end - i);
+            i = end;
+            continue;
+        }
         auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80)
         {

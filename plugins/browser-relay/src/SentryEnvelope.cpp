@@ -2,6 +2,7 @@
 
 #include <Monlight/HttpError.h>
 #include <Monlight/Json.h>
+#include <optional>
 
 namespace Monlight
 {
@@ -29,20 +30,21 @@ std::string_view nextLine(const std::string& text, std::size_t& pos)
     return line;
 }
 
-Poco::JSON::Object::Ptr headerObject(std::string_view line, const char* what)
+/// A header line read as a JSON object (Json::Document: one pass, no Poco objects).
+Json::Document headerObject(std::string_view line, const char* what)
 {
-    Poco::Dynamic::Var v;
+    std::optional<Json::Document> doc;
     try
     {
-        v = Json::parse(std::string(line));
+        doc.emplace(line);
     }
-    catch (const Poco::Exception&)
+    catch (const HttpError&)
     {
         invalid(std::string(what) + " is not valid JSON");
     }
-    if (v.type() != typeid(Poco::JSON::Object::Ptr))
+    if (!doc->root().isObject())
         invalid(std::string(what) + " is not a JSON object");
-    return v.extract<Poco::JSON::Object::Ptr>();
+    return std::move(*doc);
 }
 
 bool blank(std::string_view s)
@@ -62,10 +64,11 @@ SentryEnvelope SentryEnvelope::parse(const std::string& text)
     const std::string_view first = nextLine(text, pos);
     if (blank(first))
         invalid("missing envelope header");
-    env.header = headerObject(first, "envelope header");
+    const Json::Document header = headerObject(first, "envelope header");
+    env.eventId = std::string(header.root()["event_id"].string());
+    env.dsn = std::string(header.root()["dsn"].string());
     while (pos < text.size())
     {
-        const std::size_t lineStart = pos;
         const std::string_view line = nextLine(text, pos);
         if (blank(line))
         {
@@ -73,26 +76,15 @@ SentryEnvelope SentryEnvelope::parse(const std::string& text)
                 break; // trailing newline(s)
             continue;  // tolerate blank lines between items, as Relay does
         }
-        (void)lineStart;
         Item item;
-        item.header = headerObject(line, "item header");
-        if (const auto t = Json::getString(*item.header, "type"))
-            item.type = *t;
-        if (item.header->has("length") && !item.header->get("length").isEmpty())
+        const Json::Document itemHeader = headerObject(line, "item header");
+        item.type = std::string(itemHeader.root()["type"].string());
+        if (const Json::Document::Value len = itemHeader.root()["length"]; !len.isNull())
         {
-            const Poco::Dynamic::Var len = item.header->get("length");
-            if (!len.isNumeric() || len.isBoolean())
+            if (!len.isNumber())
                 invalid("item length is not a number");
-            double d = 0;
-            try
-            {
-                d = len.convert<double>();
-            }
-            catch (const Poco::Exception&)
-            {
-                invalid("item length is not a number");
-            }
-            if (d < 0 || d != static_cast<double>(static_cast<std::uint64_t>(d)))
+            const double d = len.number();
+            if (d < 0 || d >= 18446744073709551616.0 || d != static_cast<double>(static_cast<std::uint64_t>(d)))
                 invalid("item length is not a non-negative integer");
             const auto n = static_cast<std::uint64_t>(d);
             if (n > text.size() - pos)

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <Poco/JSON/Object.h>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -18,18 +17,19 @@ class SentryEnvelope
 public:
     struct Item
     {
-        std::string type;                 ///< the item header's `type` ("" when absent)
-        Poco::JSON::Object::Ptr header;   ///< the item header
-        std::string_view payload;         ///< points into the parsed text
+        std::string type;         ///< the item header's `type` ("" when absent or not a string)
+        std::string_view payload; ///< points into the parsed text
     };
 
     /// Parses `text` (which must outlive the result). Throws HttpError 400 `Invalid envelope: <reason>` on a
-    /// framing error: bad header JSON, a `length` past the end or not a non-negative integer.
+    /// framing error: a header line that is not a JSON object, a `length` past the end or not a non-negative
+    /// integer.
     static SentryEnvelope parse(const std::string& text);
     /// A temporary would leave the items' payloads dangling.
     static SentryEnvelope parse(std::string&&) = delete;
 
-    Poco::JSON::Object::Ptr header; ///< never null (`{}` for an empty first line)
+    std::string eventId; ///< the envelope header's `event_id` as sent ("" when absent or not a string)
+    std::string dsn;     ///< the envelope header's `dsn` ("" when absent or not a string)
     std::vector<Item> items;
 };
 

@@ -49,15 +49,6 @@ std::string_view text(Value o, std::string_view key)
     return o[key].string();
 }
 
-/// An integer-ish field as text ("" when absent or not a finite number).
-std::string numText(Value o, std::string_view key)
-{
-    const Value n = o[key];
-    if (!n.isNumber() || !std::isfinite(n.number()) || std::fabs(n.number()) >= 9.2e18)
-        return "";
-    return std::to_string(static_cast<long long>(n.number()));
-}
-
 /// The `values` of an `exception` (or `threads`, `breadcrumbs`) field, which may be an object with `values` or a
 /// bare list; null when neither.
 Value values(Value event, std::string_view key)
@@ -76,6 +67,47 @@ Value framesOf(Value holder)
     return frames.isArray() ? frames : Value();
 }
 
+/// The fields of a stack frame the renderers use, read in one pass over its members (the last of duplicate keys
+/// wins; a field of another type reads as absent).
+struct Frame
+{
+    std::string_view absPath, filename, module, function, contextLine;
+    Value lineno, colno;
+};
+
+std::vector<Frame> frames(Value array)
+{
+    std::vector<Frame> out;
+    out.reserve(array.size());
+    array.elements(
+        [&](Value v)
+        {
+            if (!v.isObject())
+                return;
+            Frame f;
+            v.members(
+                [&](std::string_view k, Value x)
+                {
+                    if (k == "abs_path")
+                        f.absPath = x.string();
+                    else if (k == "filename")
+                        f.filename = x.string();
+                    else if (k == "module")
+                        f.module = x.string();
+                    else if (k == "function")
+                        f.function = x.string();
+                    else if (k == "context_line")
+                        f.contextLine = x.string();
+                    else if (k == "lineno")
+                        f.lineno = x;
+                    else if (k == "colno")
+                        f.colno = x;
+                });
+            out.push_back(f);
+        });
+    return out;
+}
+
 std::vector<Value> objects(Value array)
 {
     std::vector<Value> out;
@@ -88,20 +120,27 @@ std::vector<Value> objects(Value array)
     return out;
 }
 
-std::string fileOf(Value f)
+/// An integer-ish value as text ("" unless a finite number).
+std::string intText(Value n)
 {
-    std::string_view file = text(f, "abs_path");
-    if (file.empty())
-        file = text(f, "filename");
-    if (file.empty())
-        file = text(f, "module");
-    return file.empty() ? "<unknown>" : std::string(file);
+    if (!n.isNumber() || !std::isfinite(n.number()) || std::fabs(n.number()) >= 9.2e18)
+        return "";
+    return std::to_string(static_cast<long long>(n.number()));
 }
 
-std::string functionOf(Value f)
+std::string_view fileOf(const Frame& f)
 {
-    const std::string_view fn = text(f, "function");
-    return fn.empty() || fn == "?" ? "<anonymous>" : std::string(fn);
+    std::string_view file = f.absPath;
+    if (file.empty())
+        file = f.filename;
+    if (file.empty())
+        file = f.module;
+    return file.empty() ? "<unknown>" : file;
+}
+
+std::string_view functionOf(const Frame& f)
+{
+    return f.function.empty() || f.function == "?" ? "<anonymous>" : f.function;
 }
 
 std::string headLine(const std::string& type, std::string_view value)
@@ -109,63 +148,85 @@ std::string headLine(const std::string& type, std::string_view value)
     return value.empty() ? type : type + ": " + std::string(value);
 }
 
-void renderPython(const std::vector<Value>& frames, const std::string& head, std::string& out)
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trimmed(std::string_view s)
+{
+    while (!s.empty() && isSpace(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+void renderPython(const std::vector<Frame>& frames, const std::string& head, std::string& out)
 {
     if (!frames.empty())
     {
         out += "Traceback (most recent call last):\n";
-        for (const Value f : frames)
+        for (const Frame& f : frames)
         {
-            const std::string_view fn = text(f, "function");
             out += "  File \"";
             out += fileOf(f);
             out += "\", line ";
-            out += numText(f, "lineno");
+            out += intText(f.lineno);
             out += ", in ";
-            out += fn.empty() ? std::string_view("<module>") : fn;
+            out += f.function.empty() ? std::string_view("<module>") : f.function;
             out += '\n';
-            const std::string ctx = Poco::trim(std::string(text(f, "context_line")));
-            if (!ctx.empty())
-                out += "    " + ctx + "\n";
+            if (const std::string_view ctx = trimmed(f.contextLine); !ctx.empty())
+            {
+                out += "    ";
+                out += ctx;
+                out += '\n';
+            }
         }
     }
     out += head;
 }
 
-void renderJs(const std::vector<Value>& frames, const std::string& head, std::string& out)
+void renderJs(const std::vector<Frame>& frames, const std::string& head, std::string& out)
 {
     out += head;
     for (auto it = frames.rbegin(); it != frames.rend(); ++it)
     {
-        const Value f = *it;
-        std::string loc = fileOf(f);
-        const std::string line = numText(f, "lineno");
-        const std::string col = numText(f, "colno");
+        const Frame& f = *it;
+        const std::string line = intText(f.lineno);
+        const std::string col = intText(f.colno);
+        out += "\n    at ";
+        out += functionOf(f);
+        out += " (";
+        out += fileOf(f);
         if (!line.empty())
-            loc += ":" + line;
+            out += ":" + line;
         if (!line.empty() && !col.empty())
-            loc += ":" + col;
-        out += "\n    at " + functionOf(f) + " (" + loc + ")";
+            out += ":" + col;
+        out += ')';
     }
 }
 
-void renderOther(const std::vector<Value>& frames, const std::string& head, std::string& out)
+void renderOther(const std::vector<Frame>& frames, const std::string& head, std::string& out)
 {
     out += head;
     for (auto it = frames.rbegin(); it != frames.rend(); ++it)
     {
-        const Value f = *it;
-        std::string fn(text(f, "function"));
-        const std::string_view mod = text(f, "module");
-        if (!mod.empty() && fn.rfind(mod, 0) != 0)
-            fn = fn.empty() ? std::string(mod) : std::string(mod) + "." + fn;
+        const Frame& f = *it;
+        std::string fn(f.function);
+        if (!f.module.empty() && fn.rfind(f.module, 0) != 0)
+            fn = fn.empty() ? std::string(f.module) : std::string(f.module) + "." + fn;
         if (fn.empty())
             fn = "<unknown>";
-        std::string file(text(f, "filename"));
-        if (file.empty())
-            file = fileOf(f);
-        const std::string line = numText(f, "lineno");
-        out += "\n  at " + fn + " (" + file + (line.empty() ? "" : ":" + line) + ")";
+        const std::string_view file = f.filename.empty() ? fileOf(f) : f.filename;
+        const std::string line = intText(f.lineno);
+        out += "\n  at ";
+        out += fn;
+        out += " (";
+        out += file;
+        if (!line.empty())
+            out += ":" + line;
+        out += ')';
     }
 }
 
@@ -317,7 +378,7 @@ Rendered render(Value event)
             t.clear();
         return t.empty() ? fallbackType : t;
     };
-    auto renderOne = [&](const std::vector<Value>& frames, const std::string& head, std::string& out)
+    auto renderOne = [&](const std::vector<Frame>& frames, const std::string& head, std::string& out)
     {
         if (python)
             renderPython(frames, head, out);
@@ -340,11 +401,11 @@ Rendered render(Value event)
                 if (i)
                     r.traceback += "\n\nDuring handling of the above exception, another exception occurred:\n\n";
                 const Value ex = exceptions[i];
-                renderOne(objects(framesOf(ex)), headLine(typeOf(ex), text(ex, "value")), r.traceback);
+                renderOne(frames(framesOf(ex)), headLine(typeOf(ex), text(ex, "value")), r.traceback);
             }
         }
         else
-            renderOne(objects(framesOf(primary)), headLine(r.type, text(primary, "value")), r.traceback);
+            renderOne(frames(framesOf(primary)), headLine(r.type, text(primary, "value")), r.traceback);
         return r;
     }
     r.type = "Message";
@@ -364,9 +425,9 @@ Rendered render(Value event)
             break;
     }
     if (found)
-        renderOne(objects(framesOf(chosen)), headLine(r.type, r.message), r.traceback);
+        renderOne(frames(framesOf(chosen)), headLine(r.type, r.message), r.traceback);
     else if (framesOf(event).isArray())
-        renderOne(objects(framesOf(event)), headLine(r.type, r.message), r.traceback);
+        renderOne(frames(framesOf(event)), headLine(r.type, r.message), r.traceback);
     return r;
 }
 

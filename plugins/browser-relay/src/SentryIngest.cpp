@@ -356,7 +356,7 @@ void SentryIngest::process(Request& req, Response&, bool store, const std::strin
     }
 
     const SentryEnvelope env = SentryEnvelope::parse(text);
-    out.eventId = SentryEvent::normalizeEventId(Json::getString(*env.header, "event_id").value_or(""));
+    out.eventId = SentryEvent::normalizeEventId(env.eventId);
     for (const auto& item : env.items)
     {
         const std::string& type = item.type;

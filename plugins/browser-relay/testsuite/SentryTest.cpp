@@ -72,7 +72,7 @@ public:
                                  "{\"type\":\"attachment\",\"length\":0}\n\n"        // empty payload
                                  "{\"type\":\"log\",\"length\":2}\n{}";              // ends without \n
         const auto env = SentryEnvelope::parse(text);
-        CPPUNIT_ASSERT_EQUAL(std::string("abc"), *Json::getString(*env.header, "event_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("abc"), env.eventId);
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), env.items.size());
         CPPUNIT_ASSERT_EQUAL(std::string("event"), env.items[0].type);
         CPPUNIT_ASSERT_EQUAL(std::string("{\"a\":\n}"), std::string(env.items[0].payload));
@@ -98,6 +98,10 @@ public:
             {"{}\n{\"type\":\"event\",\"length\":1}\n{}\n", "item payload is not followed by a newline"},
             {"{}\n{\"type\":\"event\",\"length\":1.5}\n{}\n", "item length is not a non-negative integer"},
             {"{}\n{\"type\":\"event\",\"length\":true}\n{}\n", "item length is not a number"},
+            {"{}\n{\"type\":\"event\",\"length\":\"1\"}\n{}\n", "item length is not a number"},
+            {"{}\n{\"type\":\"event\",\"length\":1e30}\n{}\n", "item length is not a non-negative integer"},
+            {"{}\n{\"type\":\"event\",\"length\":-1}\n{}\n", "item length is not a non-negative integer"},
+            {"{}\n[1]\n{}\n", "item header is not a JSON object"},
             {"{}\n{\"type\":\n{}\n", "item header is not valid JSON"},
         };
         for (const auto& [text, reason] : cases)
@@ -191,6 +195,12 @@ public:
                                          "  File \"b.py\", line 9, in g\n"
                                          "RuntimeError: wrapped"),
                              r.traceback);
+        // a frame's duplicate keys: the last wins, also when it is of another type (then the field is absent)
+        const Json::Document dup(R"({"platform":"python","exception":{"values":[{"type":"E","stacktrace":{"frames":[
+            {"function":"a","function":"b","filename":"f.py","abs_path":"/f.py","abs_path":7,"lineno":"3",
+             "lineno":4,"context_line":"\t x \f"}]}}]}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("Traceback (most recent call last):\n  File \"f.py\", line 4, in b\n    x\nE"),
+                             SentryEvent::render(dup.root()).traceback);
         // no exception: a message
         const Json::Document msg(R"({"platform":"python","logentry":{"message":"x %s","formatted":"x 1"}})");
         const auto m = SentryEvent::render(msg.root());
