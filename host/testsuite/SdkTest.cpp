@@ -19,6 +19,7 @@ class SdkTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDocumentAgreesWithParse);
     CPPUNIT_TEST(testEveryStringBytePositionIsChecked);
     CPPUNIT_TEST(testWriterEscapingAndOrder);
+    CPPUNIT_TEST(testQuotingAndCountingAtEveryOffset);
     CPPUNIT_TEST(testWriterMembersOfAnOpenObject);
     CPPUNIT_TEST(testDoubleFormatting);
     CPPUNIT_TEST(testTimestampFormats);
@@ -295,6 +296,31 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("{\"z\":\"a\\\"b\\\\c\\n\\t\\u0001/\",\"a\":-5,\"arr\":[true,null,\"\\u2028\"],"
                                          "\"bad\":\"x\xEF\xBF\xBDy\"}"),
                              w.str());
+    }
+
+    /// appendQuoted() copies runs of plain bytes eight at a time and codePoints() counts eight bytes at a time:
+    /// a byte that needs care at every offset of a run, and at both ends, gives what a byte-by-byte rule gives.
+    void testQuotingAndCountingAtEveryOffset()
+    {
+        const std::vector<std::pair<std::string, std::string>> specials = {
+            {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x1f", "\\u001f"}, {"\x7f", "\x7f"},
+            {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x80\xA9", "\\u2029"}, {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+            {"\xff", "\xEF\xBF\xBD"}};
+        for (std::size_t len = 0; len <= 19; ++len)
+            for (std::size_t at = 0; at <= len; ++at)
+                for (const auto& [raw, quoted] : specials)
+                {
+                    const std::string plain = "abcdefghijklmnopqrst/ ~";
+                    const std::string text = plain.substr(0, at) + raw + plain.substr(at, len - at);
+                    std::string out;
+                    Json::appendQuoted(out, text);
+                    const std::string expected = "\"" + plain.substr(0, at) + quoted + plain.substr(at, len - at) + "\"";
+                    CPPUNIT_ASSERT_EQUAL(expected, out);
+                    std::size_t naive = 0;
+                    for (char c : text)
+                        naive += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                    CPPUNIT_ASSERT_EQUAL(naive, Json::codePoints(text));
+                }
     }
 
     void testWriterMembersOfAnOpenObject()

@@ -142,7 +142,7 @@ def test_migration_from_schema_1(host_factory):
     assert post(h, report(extra={"event_id": EVENT})).json()["count"] == 5
     d = detail(h, 1)
     assert [o["user_id"] for o in d["occurrences"]] == [None, "u0"]
-    # The new occurrence shares its group's traceback (migration 4), the old one keeps its own copy.
+    # The new occurrence shares its group's traceback (migrations 4, 5), the old one keeps its own copy.
     assert [o["traceback"] for o in d["occurrences"]] == [PY_TB, "tb"]
     assert d["first_seen"] == "1970-01-01T00:00:01.000Z"
     found = h.request("error-tracker", "GET", "/api/errors?search=validation").json()
@@ -153,6 +153,40 @@ def test_migration_from_schema_1(host_factory):
     con = sqlite3.connect(str(h.data_dir / "errors.db"))
     shipped = len(list((Path(__file__).resolve().parents[2] / "plugins/error-tracker/sql").glob("[0-9]*.sql")))
     assert con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0] == str(shipped)
-    assert con.execute("SELECT traceback_shared, traceback FROM error_occurrences ORDER BY id").fetchall() == [
-        (0, "tb"), (1, ""), (1, "")]  # the old one, the first post, ZetaError's first
+    rows = con.execute("SELECT traceback_prefix, traceback_suffix, traceback FROM error_occurrences ORDER BY id")
+    assert rows.fetchall() == [(0, 0, "tb"), (len(PY_TB), 0, ""), (len(PY_TB), 0, "")]
+    con.close()  # the old one, the first post, ZetaError's first
+
+
+@sqlite_only
+def test_migration_from_schema_4_keeps_shared_tracebacks(host_factory):
+    """Occurrences of migration 4 that shared their group's traceback (traceback_shared = 1, traceback '') read the
+    same after migration 5, and a new occurrence with another last line stores that line only."""
+    h = host_factory(plugins=["error-tracker"], start=False)
+    h.data_dir.mkdir(parents=True, exist_ok=True)
+    sql = Path(__file__).resolve().parents[2] / "plugins/error-tracker/sql"
+    con = sqlite3.connect(str(h.data_dir / "errors.db"))
+    con.executescript("PRAGMA journal_mode=WAL;" + "".join((sql / f).read_text() for f in sorted(
+        p.name for p in sql.glob("00[1-4]_*.sql"))) +
+        "CREATE TABLE _meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO _meta VALUES('format','monlight-cpp'),('schema_version','4');")
+    con.execute("INSERT INTO errors (fingerprint, project, environment, exception_type, message, traceback, count, "
+                "first_seen, last_seen) VALUES ('a2aa039023e9e993384f51f3268f2861','myapp','prod','ValueError',"
+                "'bad',?,3,1000,2000)", (PY_TB + " é",))
+    con.executemany("INSERT INTO error_occurrences (error_id, timestamp, traceback, traceback_shared) "
+                    "VALUES (1, ?, ?, ?)", [(1000, "", 1), (1500, "own", 0), (2000, "", 1)])
+    con.commit()
+    con.close()
+    h.start()
+    assert [o["traceback"] for o in detail(h, 1)["occurrences"]] == [PY_TB + " é", "own", PY_TB + " é"]
+    r = post(h, report(message="bad"))  # same group: its traceback lacks the group's last two characters
+    assert r.status == 200 and r.json()["id"] == 1
+    assert [o["traceback"] for o in detail(h, 1)["occurrences"]] == [PY_TB, PY_TB + " é", "own",
+                                                                     PY_TB + " é"]
+    con = sqlite3.connect(str(h.data_dir / "errors.db"))
+    cols = [c[1] for c in con.execute("PRAGMA table_info(error_occurrences)")]
+    assert "traceback_shared" not in cols
+    assert con.execute("SELECT traceback_prefix, traceback_suffix, traceback FROM error_occurrences "
+                       "ORDER BY id").fetchall() == [(len(PY_TB) + 2, 0, ""), (0, 0, "own"),
+                                                     (len(PY_TB) + 2, 0, ""), (len(PY_TB), 0, "")]
     con.close()

@@ -101,7 +101,8 @@ Statement& Statement::bind(int index, double v)
 
 Statement& Statement::bind(int index, std::string_view v)
 {
-    int rc = sqlite3_bind_text64(_stmt, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    // A default std::string_view has no data pointer, which SQLite would bind as NULL: text is never NULL here.
+    int rc = sqlite3_bind_text64(_stmt, index, v.data() ? v.data() : "", v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK)
         fail(_db, rc, "bind");
     return *this;

@@ -1,6 +1,8 @@
 #include "SqliteErrorStore.h"
 
+#include "Monlight/Json.h"
 #include "Monlight/Time.h"
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -19,6 +21,43 @@ constexpr std::int64_t HOUR_MS = 3600 * 1000;
 const char* const GROUP_COLUMNS =
     "id, fingerprint, project, environment, exception_type, message, traceback, "
     "source, count, first_seen, last_seen, resolved, resolved_at";
+
+/// An occurrence's traceback as stored (migration 005): `prefix` and `suffix` characters shared with the start and
+/// the end of its group's traceback, and the text between them.
+struct TracebackDelta
+{
+    std::int64_t prefix = 0, suffix = 0;
+    std::string_view middle;
+};
+
+/// The longest start and end `tb` shares with `group` (not overlapping in either, cut at character boundaries).
+TracebackDelta tracebackDelta(std::string_view group, std::string_view tb)
+{
+    auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    const std::size_t n = std::min(group.size(), tb.size());
+    std::size_t p = 0;
+    while (p < n && group[p] == tb[p])
+        ++p;
+    // Equal bytes before p are whole characters in both once p starts a character of tb (or is its end).
+    while (p > 0 && p < tb.size() && continuation(tb[p]))
+        --p;
+    std::size_t s = 0;
+    while (s < n - p && group[group.size() - 1 - s] == tb[tb.size() - 1 - s])
+        ++s;
+    while (s > 0 && continuation(tb[tb.size() - s]))
+        --s;
+    TracebackDelta d;
+    d.prefix = static_cast<std::int64_t>(Json::codePoints(tb.substr(0, p)));
+    d.suffix = static_cast<std::int64_t>(Json::codePoints(tb.substr(tb.size() - s)));
+    d.middle = tb.substr(p, tb.size() - p - s);
+    return d;
+}
+
+/// An occurrence's whole traceback from `o` (error_occurrences) and `e` (its group), see TracebackDelta.
+#define OCCURRENCE_TRACEBACK                                                                                       \
+    "CASE WHEN o.traceback_prefix + o.traceback_suffix = 0 THEN o.traceback ELSE "                                 \
+    "substr(e.traceback, 1, o.traceback_prefix) || o.traceback || "                                                \
+    "substr(e.traceback, length(e.traceback) - o.traceback_suffix + 1) END"
 
 ErrorGroup readGroup(Sql::Statement& st)
 {
@@ -165,16 +204,19 @@ void SqliteErrorStore::runDrain(WriteTx& tx, Drain& drain)
     }
     // Fast path: every report of the drain in one go. A failing report rolls the drain back and the slow path
     // gives each report its own savepoint, so that one bad report cannot fail the others.
+    NewGroups newGroups;
     c.cached("SAVEPOINT drain").run();
     try
     {
         for (Drain::Entry* e : drain.entries)
-            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences);
+            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences, newGroups);
+        indexNewGroups(c, newGroups);
         c.cached("RELEASE drain").run();
         return;
     }
     catch (...)
     {
+        newGroups.clear();
         c.cached("ROLLBACK TO drain").run();
         c.cached("RELEASE drain").run();
     }
@@ -184,11 +226,13 @@ void SqliteErrorStore::runDrain(WriteTx& tx, Drain& drain)
         c.cached("SAVEPOINT report").run();
         try
         {
-            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences);
+            e->result = storeOne(c, *e->report, *e->fingerprint, e->maxOccurrences, newGroups);
+            indexNewGroups(c, newGroups);
             c.cached("RELEASE report").run();
         }
         catch (...)
         {
+            newGroups.clear();
             e->error = std::current_exception();
             c.cached("ROLLBACK TO report").run();
             c.cached("RELEASE report").run();
@@ -196,17 +240,29 @@ void SqliteErrorStore::runDrain(WriteTx& tx, Drain& drain)
     }
 }
 
+void SqliteErrorStore::indexNewGroups(Sql::Connection& c, NewGroups& newGroups)
+{
+    // (migration 2 replaced the insert trigger, see sql/002_lean_duplicates.sql)
+    for (const auto& [id, r] : newGroups)
+    {
+        auto fts = c.cached("INSERT INTO errors_fts (rowid, exception_type, message, traceback) VALUES (?,?,?,?)");
+        fts.bindAll(id, r->exceptionType, r->message, r->traceback).run();
+    }
+    newGroups.clear();
+}
+
 IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
-                                  int maxOccurrences)
+                                        int maxOccurrences, NewGroups& newGroups)
 {
     IngestResult result;
     std::int64_t now = Time::nowMs();
-    auto find = c.cached("SELECT id, resolved, count, traceback = ?3 FROM errors WHERE fingerprint = ?1 AND "
+    auto find = c.cached("SELECT id, resolved, count, traceback FROM errors WHERE fingerprint = ?1 AND "
                          "environment = ?2");
-    find.bind(1, fingerprint).bind(2, r.environment).bind(3, r.traceback);
+    find.bind(1, fingerprint).bind(2, r.environment);
     std::int64_t id = 0;
     std::int64_t count = 1;
-    bool sharedTraceback = true; // the occurrence's traceback is the group's (migration 004)
+    // What the occurrence shares with its group's traceback (migration 005): a new group's first occurrence, all.
+    TracebackDelta delta;
     if (!find.step())
     {
         find.reset();
@@ -218,9 +274,8 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
                     r.fromBrowser() ? "browser" : "server", now, now)
             .run();
         id = c.lastInsertId();
-        // The full-text row (migration 2 replaced the insert trigger, see sql/002_lean_duplicates.sql).
-        auto fts = c.cached("INSERT INTO errors_fts (rowid, exception_type, message, traceback) VALUES (?,?,?,?)");
-        fts.bindAll(id, r.exceptionType, r.message, r.traceback).run();
+        newGroups.emplace_back(id, &r); // its full-text row: indexNewGroups()
+        delta.prefix = static_cast<std::int64_t>(Json::codePoints(r.traceback));
         result.status = IngestResult::Status::Created;
         ErrorGroup& g = result.group;
         g.id = id;
@@ -239,8 +294,9 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
         id = find.getInt(0);
         bool resolved = find.getInt(1) != 0;
         count = find.getInt(2);
-        sharedTraceback = find.getInt(3) != 0;
+        const std::string groupTraceback = find.getText(3);
         find.reset();
+        delta = tracebackDelta(groupTraceback, r.traceback);
         if (r.eventId)
         {
             // §11.5: the same event reported again is acknowledged and not stored.
@@ -285,11 +341,10 @@ IngestResult SqliteErrorStore::storeOne(Sql::Connection& c, const ErrorReport& r
 
     auto occ =
         c.cached("INSERT INTO error_occurrences (error_id, timestamp, request_url, request_method, "
-                 "request_headers, user_id, session_id, extra, traceback, event_id, traceback_shared) "
-                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    static const std::string none;
+                 "request_headers, user_id, session_id, extra, traceback, event_id, traceback_prefix, "
+                 "traceback_suffix) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     occ.bindAll(id, now, r.requestUrl, r.requestMethod, r.requestHeaders, r.userId, r.sessionId, r.extra,
-                sharedTraceback ? none : r.traceback, r.eventId, static_cast<std::int64_t>(sharedTraceback ? 1 : 0))
+                delta.middle, r.eventId, delta.prefix, delta.suffix)
         .run();
 
     if (r.eventId)
@@ -366,7 +421,7 @@ std::vector<ErrorOccurrence> SqliteErrorStore::occurrences(std::int64_t id)
     Sql::Connection& c = _db->reader();
     auto st =
         c.cached("SELECT o.id, o.timestamp, o.request_url, o.request_method, o.request_headers, o.user_id, "
-                 "o.session_id, o.extra, CASE WHEN o.traceback_shared THEN e.traceback ELSE o.traceback END "
+                 "o.session_id, o.extra, " OCCURRENCE_TRACEBACK " "
                  "FROM error_occurrences o JOIN errors e ON e.id = o.error_id WHERE o.error_id = ? "
                  "ORDER BY o.id DESC");
     st.bind(1, id);

@@ -43,8 +43,14 @@ public:
 private:
     struct Drain;
     void runDrain(WriteTx& tx, Drain& drain);
+    /// Groups created by storeOne() whose full-text rows are still to be written (see indexNewGroups()).
+    using NewGroups = std::vector<std::pair<std::int64_t, const ErrorReport*>>;
     IngestResult storeOne(Sql::Connection& c, const ErrorReport& r, const std::string& fingerprint,
-                          int maxOccurrences);
+                          int maxOccurrences, NewGroups& newGroups);
+    /// Writes the full-text rows of `newGroups` and clears it. Done once per drain, after its other statements:
+    /// FTS5 flushes its pending terms into a new index segment at every statement savepoint of the transaction,
+    /// so a row inserted before other statements cost a segment (and its merging) of its own.
+    static void indexNewGroups(Sql::Connection& c, NewGroups& newGroups);
 
     std::shared_ptr<Database> _db;
     std::mutex _drainMutex;

@@ -42,7 +42,7 @@ class ErrorStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testResolveKeepsResolvedAt);
     CPPUNIT_TEST(testProjectsAndEnvironmentsSorted);
     CPPUNIT_TEST(testRetentionDeletesOnlyOldResolved);
-    CPPUNIT_TEST(testMigrationsReachSchemaVersion4);
+    CPPUNIT_TEST(testMigrationsReachSchemaVersion5);
     CPPUNIT_TEST(testOccurrenceTracebackStoredOnceWhenSameAsGroup);
     CPPUNIT_TEST_SUITE_END();
 
@@ -269,30 +269,56 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), total);
     }
 
-    void testMigrationsReachSchemaVersion4() { CPPUNIT_ASSERT_EQUAL(4, _db->schemaVersion()); }
+    void testMigrationsReachSchemaVersion5() { CPPUNIT_ASSERT_EQUAL(5, _db->schemaVersion()); }
 
-    /// Migration 004: an occurrence with its group's traceback stores none of its own, and reads return it whole;
-    /// one with another traceback (same fingerprint: the location is the same, a deeper line differs) keeps its own.
+    /// Migrations 004/005: an occurrence stores only what its traceback does not share with the start and the end
+    /// of its group's, and reads return it whole: the same traceback, another last line (Python's message), another
+    /// first line (JavaScript's), another middle, one shorter and one longer than the group's, multi-byte characters
+    /// at the seams, and nothing in common.
     void testOccurrenceTracebackStoredOnceWhenSameAsGroup()
     {
-        const std::string tb = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nE: boom\n";
-        const std::string other = "Traceback (most recent call last):\n  File \"/app/y.py\", line 9, in g\n" +
-                                  tb.substr(tb.find("  File"));
-        ErrorReport a = report("myapp", "E", "boom", "prod", tb);
-        ErrorReport b = report("myapp", "E", "boom", "prod", other);
-        std::int64_t id = add(a).group.id;
-        CPPUNIT_ASSERT_EQUAL(id, add(a).group.id);
-        CPPUNIT_ASSERT_EQUAL(id, add(b).group.id); // same fingerprint, another traceback
+        const std::string tb = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nE: boom \xC3\xA9\n";
+        const std::vector<std::string> variants = {
+            tb,
+            "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nE: other message\n",
+            "E: boom \xC3\xA8\n  File \"/app/x.py\", line 3, in f\nE: boom \xC3\xA9\n",
+            "Traceback (most recent call last):\n  File \"/app/y.py\", line 9, in g\nE: boom \xC3\xA9\n",
+            "Traceback (most recent call last):\n",
+            tb + tb,
+            "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nE: boom \xC3\xA8\n",
+            "\xE2\x82\xAC",
+            "",
+        };
+        std::int64_t id = 0;
+        for (const auto& v : variants)
+        {
+            // one fingerprint for all (as a Sentry SDK's `fingerprint` may make it)
+            const std::int64_t got = _store->ingest(report("myapp", "E", "boom", "prod", v), "one group", 20).group.id;
+            if (id)
+                CPPUNIT_ASSERT_EQUAL(id, got);
+            id = got;
+        }
         auto occ = _store->occurrences(id);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), occ.size());
-        CPPUNIT_ASSERT_EQUAL(other, occ[0].traceback);
-        CPPUNIT_ASSERT_EQUAL(tb, occ[1].traceback);
-        CPPUNIT_ASSERT_EQUAL(tb, occ[2].traceback);
+        CPPUNIT_ASSERT_EQUAL(variants.size(), occ.size());
+        for (std::size_t i = 0; i < variants.size(); ++i)
+            CPPUNIT_ASSERT_EQUAL(variants[i], occ[variants.size() - 1 - i].traceback);
         Sql::Connection& c = _db->reader();
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), c.queryInt("SELECT count(*) FROM error_occurrences WHERE "
-                                                         "traceback_shared = 1 AND traceback = ''"));
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), c.queryInt("SELECT count(*) FROM error_occurrences WHERE "
-                                                         "traceback_shared = 0 AND length(traceback) > 0"));
+        auto stored = [&](int n)
+        {
+            auto st = c.prepare("SELECT traceback FROM error_occurrences ORDER BY id LIMIT 1 OFFSET ?");
+            st.bind(1, static_cast<std::int64_t>(n));
+            CPPUNIT_ASSERT(st.step());
+            return st.getText(0);
+        };
+        // only what differs is stored
+        CPPUNIT_ASSERT_EQUAL(std::string(""), stored(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("other message"), stored(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("E: boom \xC3\xA8"), stored(2));
+        CPPUNIT_ASSERT_EQUAL(std::string("y.py\", line 9, in g"), stored(3));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), stored(4));
+        CPPUNIT_ASSERT_EQUAL(tb, stored(5));
+        CPPUNIT_ASSERT_EQUAL(std::string("\xC3\xA8"), stored(6));
+        CPPUNIT_ASSERT_EQUAL(std::string("\xE2\x82\xAC"), stored(7));
     }
 
 private:

@@ -64,6 +64,7 @@ public:
     Statement& bind(int index, int v) { return bind(index, static_cast<std::int64_t>(v)); }
     Statement& bind(int index, long long v) { return bind(index, static_cast<std::int64_t>(v)); }
     Statement& bind(int index, double v);
+    /// Binds text (a std::string_view without data, as default-constructed, binds as the empty text, not NULL).
     Statement& bind(int index, std::string_view v);
     Statement& bind(int index, const std::string& v) { return bind(index, std::string_view(v)); }
     Statement& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
