@@ -2,8 +2,8 @@
 
 #include "StackRewriter.h"
 #include <Monlight/Json.h>
+#include <Monlight/Text.h>
 #include <Poco/JSON/Array.h>
-#include <Poco/String.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -148,20 +148,6 @@ std::string headLine(const std::string& type, std::string_view value)
     return value.empty() ? type : type + ": " + std::string(value);
 }
 
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trimmed(std::string_view s)
-{
-    while (!s.empty() && isSpace(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && isSpace(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 void renderPython(const std::vector<Frame>& frames, const std::string& head, std::string& out)
 {
     if (!frames.empty())
@@ -176,7 +162,7 @@ void renderPython(const std::vector<Frame>& frames, const std::string& head, std
             out += ", in ";
             out += f.function.empty() ? std::string_view("<module>") : f.function;
             out += '\n';
-            if (const std::string_view ctx = trimmed(f.contextLine); !ctx.empty())
+            if (const std::string_view ctx = Text::trimAsciiSpace(f.contextLine); !ctx.empty())
             {
                 out += "    ";
                 out += ctx;

@@ -1,5 +1,6 @@
 #include "LevelDetector.h"
 
+#include <Monlight/Text.h>
 #include <Poco/JSON/Parser.h>
 
 namespace Monlight
@@ -29,16 +30,12 @@ bool iequals(std::string_view a, const char* b)
 
 bool isBlank(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+    return Text::isAsciiSpace(c);
 }
 
 std::string_view trim(std::string_view s)
 {
-    while (!s.empty() && isBlank(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && isBlank(s.back()))
-        s.remove_suffix(1);
-    return s;
+    return Text::trimAsciiSpace(s);
 }
 
 std::optional<Level> fromJson(std::string_view line)

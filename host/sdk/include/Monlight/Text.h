@@ -65,6 +65,22 @@ inline void appendUtf8(std::string& out, std::uint32_t cp)
     }
 }
 
+/// ASCII white space: space, tab, LF, CR, FF, VT (what Poco::trim and C's isspace in the C locale take).
+inline bool isAsciiSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/// `s` without ASCII white space (isAsciiSpace) at either end.
+inline std::string_view trimAsciiSpace(std::string_view s)
+{
+    while (!s.empty() && isAsciiSpace(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && isAsciiSpace(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
 /// True when `text` (valid UTF-8 assumed) holds a control character: U+0000-U+001F, U+007F or U+0080-U+009F
 /// (the last encoded as C2 80 - C2 9F). Names (containers, metrics) must not hold one.
 MONLIGHT_API bool hasControlChars(std::string_view text);
