@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace Monlight
@@ -187,6 +188,66 @@ bool SseStream::sendAll(const char* data, std::size_t n)
     }
 }
 
+bool SseStream::sendAll(const std::vector<const std::string*>& pieces)
+{
+    constexpr std::size_t MAX_IOV = 64;
+    std::size_t next = 0, offset = 0; // the first byte not sent yet: pieces[next], at `offset`
+    const int fd = _socket.impl()->sockfd();
+    while (next < pieces.size())
+    {
+        if (offset >= pieces[next]->size())
+        {
+            ++next, offset = 0;
+            continue;
+        }
+        struct iovec iov[MAX_IOV];
+        std::size_t n = 0;
+        for (std::size_t i = next; i < pieces.size() && n < MAX_IOV; ++i)
+        {
+            const std::size_t skip = i == next ? offset : 0;
+            if (pieces[i]->size() <= skip)
+                continue;
+            iov[n].iov_base = const_cast<char*>(pieces[i]->data() + skip);
+            iov[n].iov_len = pieces[i]->size() - skip;
+            ++n;
+        }
+        struct msghdr msg = {};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = n;
+        const std::int64_t started = steadyMs();
+        const ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (sent < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            // The send timeout (SO_SNDTIMEO) ran out: the client does not read.
+            if (errno == EAGAIN || errno == EWOULDBLOCK || steadyMs() - started >= SEND_TIMEOUT_S * 1000 / 2)
+                _stalled = true;
+            return false; // or the client is gone
+        }
+        if (sent == 0)
+            return false;
+        advance(pieces, next, offset, static_cast<std::size_t>(sent));
+    }
+    return true;
+}
+
+void SseStream::advance(const std::vector<const std::string*>& pieces, std::size_t& next, std::size_t& offset,
+                        std::size_t sent)
+{
+    while (sent > 0 && next < pieces.size())
+    {
+        const std::size_t here = pieces[next]->size() - offset;
+        if (sent < here)
+        {
+            offset += sent;
+            return;
+        }
+        sent -= here;
+        ++next, offset = 0;
+    }
+}
+
 bool SseStream::sendBacklog()
 {
     if (!_backlog.page)
@@ -254,7 +315,8 @@ void SseStream::run()
     _initial.shrink_to_fit();
     if (ok)
         ok = sendBacklog();
-    std::string out;
+    std::vector<const std::string*> pieces;
+    std::deque<std::string> owned;
     std::deque<PublishedBatchPtr> work;
     int sock = _socket.impl()->sockfd();
     std::int64_t lastWrite = 0;
@@ -278,7 +340,10 @@ void SseStream::run()
                     _holdUntil = now + COALESCE_MS; // batches until then wait for the timer below
             }
         }
-        out.clear();
+        // What goes out, in order: whole batches' shared frame blocks (an unfiltered stream that has sent none of
+        // the batch: no copy) and runs of single frames copied into `owned`. `work` keeps the batches alive.
+        pieces.clear();
+        owned.clear();
         for (const auto& b : work)
         {
             const auto& entries = b->entries();
@@ -286,13 +351,7 @@ void SseStream::run()
                 continue;
             if (_unfiltered && entries.front().id > _lastSent)
             {
-                if (out.empty() && work.size() == 1)
-                {
-                    ok = sendAll(b->frames()); // the shared block, no copy
-                    _lastSent = entries.back().id;
-                    continue;
-                }
-                out += b->frames();
+                pieces.push_back(&b->frames());
                 _lastSent = entries.back().id;
                 continue;
             }
@@ -301,15 +360,20 @@ void SseStream::run()
                 const LogEntry& e = entries[i];
                 if (e.id <= _lastSent || !FilterParser::matches(_filter, e))
                     continue;
-                out += b->frame(i);
+                if (pieces.empty() || owned.empty() || pieces.back() != &owned.back())
+                {
+                    owned.emplace_back(); // deque: earlier elements keep their addresses
+                    pieces.push_back(&owned.back());
+                }
+                owned.back() += b->frame(i);
                 _lastSent = e.id;
             }
         }
         if (!work.empty())
             lastWrite = now;
+        if (!pieces.empty())
+            ok = sendAll(pieces);
         work.clear();
-        if (ok && !out.empty())
-            ok = sendAll(out);
         if (!ok)
             break;
         now = steadyMs();

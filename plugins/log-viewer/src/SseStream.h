@@ -79,12 +79,19 @@ public:
     /// The client stopped reading: a write timed out (counted as an overflow by the hub).
     bool stalled() const { return _stalled.load(); }
 
+    /// Moves the send position (`next` piece, `offset` bytes into it) past `sent` bytes (a partial write).
+    static void advance(const std::vector<const std::string*>& pieces, std::size_t& next, std::size_t& offset,
+                        std::size_t sent);
+
 private:
     void run();
     void runPull();
     bool sendBacklog();
     bool sendAll(const char* data, std::size_t n);
     bool sendAll(const std::string& s) { return sendAll(s.data(), s.size()); }
+    /// Sends the texts in order with as few system calls as they allow (sendmsg with one iovec per text): the
+    /// frames of several batches go out together without being copied into one buffer per client first.
+    bool sendAll(const std::vector<const std::string*>& pieces);
     void wake();
     std::size_t countMatches(const PublishedBatch& b) const;
 

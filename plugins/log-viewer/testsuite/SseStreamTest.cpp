@@ -49,6 +49,26 @@ struct Pair
         }
         return got;
     }
+    /// Reads until `n` bytes arrived in all or `ms` passed.
+    std::string readBytes(std::size_t n, int ms)
+    {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        while (std::chrono::steady_clock::now() < deadline && got.size() < n)
+        {
+            char buf[4096];
+            try
+            {
+                int r = client.receiveBytes(buf, sizeof buf);
+                if (r <= 0)
+                    break;
+                got.append(buf, static_cast<std::size_t>(r));
+            }
+            catch (const Poco::TimeoutException&)
+            {
+            }
+        }
+        return got;
+    }
     std::string got;
 };
 
@@ -77,6 +97,8 @@ class SseStreamTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testOverflowClosesStream);
     CPPUNIT_TEST(testHubCapAndShutdownReason);
     CPPUNIT_TEST(testFrameFormat);
+    CPPUNIT_TEST(testCoalescedBatchesArriveWholeThroughPartialWrites);
+    CPPUNIT_TEST(testPartialWriteAdvance);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -164,6 +186,68 @@ public:
         CPPUNIT_ASSERT(!hub.open(LogFilter())); // no new streams while stopping
         hub.shutdown();
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), count.load());
+    }
+
+    /// Batches queued together go out in one scatter-gather write (shared frame blocks and copied runs of single
+    /// frames); with a tiny send buffer every write is partial, and each client must still receive exactly its
+    /// frames, in order: an unfiltered stream that had sent part of the first batch, and a filtered one.
+    void testCoalescedBatchesArriveWholeThroughPartialWrites()
+    {
+        SseHub::Options o;
+        o.stream.queueSize = 100000;
+        SseHub hub(o, nullptr, nullptr);
+        auto all = hub.open(LogFilter());
+        LogFilter web;
+        web.containers = {"web"};
+        auto filtered = hub.open(web);
+        std::string expectAll, expectWeb;
+        const std::string body(700, 'x');
+        for (std::int64_t first = 1; first <= 1000; first += 100)
+        {
+            std::vector<LogEntry> batch;
+            for (std::int64_t id = first; id < first + 100; ++id)
+            {
+                LogEntry e;
+                e.id = id;
+                e.timestampMs = 1000;
+                e.container = id % 3 ? "web" : "db";
+                e.message = "msg " + std::to_string(id) + " " + body;
+                if (id > 5)
+                    expectAll += EntryFormat::sseFrame(e);
+                if (e.container == "web")
+                    expectWeb += EntryFormat::sseFrame(e);
+                batch.push_back(e);
+            }
+            hub.publish(batch);
+        }
+        Pair a, b;
+        a.server.setSendBufferSize(4096);
+        b.server.setSendBufferSize(4096);
+        all->start(a.server, "", 5); // ids up to 5 sent already: the first batch goes out frame by frame
+        filtered->start(b.server, "", 0);
+        CPPUNIT_ASSERT_EQUAL(expectAll, a.readBytes(expectAll.size(), 10000));
+        CPPUNIT_ASSERT_EQUAL(expectWeb, b.readBytes(expectWeb.size(), 10000));
+        hub.shutdown();
+    }
+
+    /// After a partial write (a send timeout or a signal after some bytes), the next write starts at the first
+    /// byte not sent, across pieces of any size, empty ones included.
+    void testPartialWriteAdvance()
+    {
+        const std::string a = "abc", empty, b = "defgh", c = "i";
+        const std::vector<const std::string*> pieces = {&a, &empty, &b, &c};
+        const std::string all = a + b + c;
+        for (std::size_t first = 0; first <= all.size(); ++first)
+            for (std::size_t second = 0; first + second <= all.size(); ++second)
+            {
+                std::size_t next = 0, offset = 0;
+                SseStream::advance(pieces, next, offset, first);
+                SseStream::advance(pieces, next, offset, second);
+                std::string rest;
+                for (std::size_t i = next; i < pieces.size(); ++i)
+                    rest += pieces[i]->substr(i == next ? offset : 0);
+                CPPUNIT_ASSERT_EQUAL(all.substr(first + second), rest);
+            }
     }
 
     void testFrameFormat()
